@@ -1,0 +1,55 @@
+/**
+ * rnr: workflow-based ops tooling. Tasks composed into jobs, with state, control, visibility,
+ * durability and a deterministic test harness.
+ *
+ * @packageDocumentation
+ */
+export { describeError, errorCodes, isRnrError, RnrError } from './errors.js';
+export type { RnrErrorCode } from './errors.js';
+export { systemClock } from './engine/clock.js';
+export type { Clock } from './engine/clock.js';
+export { createJob } from './engine/job.js';
+export { callbackTask, nestedTask } from './engine/specs.js';
+export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
+export { machineTask } from './engine/machine-task.js';
+export type { MachineTaskOptions } from './engine/machine-task.js';
+export type { CommitBatch, JobRecord, Store, StoredJobState, TaskRecord } from './engine/store.js';
+export {
+  isActive,
+  isDone,
+  isTaskState,
+  parseTaskState,
+  schedulingState,
+  stateName,
+  TaskState,
+  taskStateNames,
+  taskStates,
+} from './engine/task-state.js';
+export type { SchedulingState, TaskStateName } from './engine/task-state.js';
+export { EventCause, TaskKind } from './engine/types.js';
+export type {
+  Approval,
+  CallbackTaskSpec,
+  ChildrenContext,
+  ChildrenSource,
+  GetTaskOptions,
+  Job,
+  JobOptions,
+  JobSnapshot,
+  JobSummary,
+  MachineStatus,
+  MachineTaskSpec,
+  NestedTaskSpec,
+  OperatorOptions,
+  PollContext,
+  PollFn,
+  PollObservation,
+  PollResult,
+  SetStateOptions,
+  Task,
+  TaskEvent,
+  TaskSpec,
+} from './engine/types.js';
+export { memoryStore } from './store/memory-store.js';
+export { sqliteStore } from './store/sqlite-store.js';
+export type { SqliteStoreOptions } from './store/sqlite-store.js';
