@@ -1,0 +1,162 @@
+import type Database from 'better-sqlite3';
+import { RnrError } from '../errors.js';
+
+/**
+ * The SQLite `application_id` of an rnr store: the bytes `rnrS`. A database with any other id (or
+ * with tables but no id) is not ours and is never written to.
+ */
+export const APPLICATION_ID = 0x726e7253;
+
+/** One step of the schema: applied in order, inside the opening transaction. */
+export interface Migration {
+  /** The `user_version` once this step is applied. */
+  version: number;
+  description: string;
+  up(db: Database.Database): void;
+}
+
+/**
+ * Every schema step, oldest first. Never edit a released step: append a new one. The tests keep a
+ * literal copy of each older layout and check that it opens and migrates.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'jobs, tasks (keyed by job and task id) and the event log (keyed by job and seq)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE jobs (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          seq INTEGER NOT NULL DEFAULT 0,
+          updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE tasks (
+          job_id TEXT NOT NULL,
+          task_id TEXT NOT NULL,
+          parent_id TEXT NOT NULL,
+          name TEXT NOT NULL,
+          kind INTEGER NOT NULL,
+          state INTEGER NOT NULL,
+          message TEXT NOT NULL,
+          paused INTEGER NOT NULL,
+          parallelism INTEGER NOT NULL,
+          parallelism_set INTEGER NOT NULL,
+          attempt INTEGER NOT NULL,
+          approval TEXT,
+          labels TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          started_at INTEGER,
+          finished_at INTEGER,
+          updated_at INTEGER NOT NULL,
+          poll_errors INTEGER NOT NULL,
+          state_set_by_operator INTEGER NOT NULL,
+          machine_snapshot TEXT,
+          PRIMARY KEY (job_id, task_id)
+        );
+        CREATE TABLE events (
+          job_id TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          task_id TEXT NOT NULL,
+          from_state INTEGER NOT NULL,
+          to_state INTEGER NOT NULL,
+          paused INTEGER NOT NULL,
+          message TEXT NOT NULL,
+          cause INTEGER NOT NULL,
+          actor TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          time INTEGER NOT NULL,
+          PRIMARY KEY (job_id, seq)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: "events record the operator's action, the attempt and the parallelism; job owners",
+    up(db) {
+      db.exec(`
+        ALTER TABLE events ADD COLUMN action TEXT NOT NULL DEFAULT '';
+        ALTER TABLE events ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE events ADD COLUMN parallelism INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE owners (
+          job_id TEXT PRIMARY KEY,
+          pid INTEGER NOT NULL,
+          host TEXT NOT NULL,
+          since INTEGER NOT NULL,
+          boot_id TEXT NOT NULL,
+          proc_start TEXT NOT NULL,
+          token TEXT NOT NULL
+        );
+      `);
+    },
+  },
+];
+
+/** The schema version this build of rnr writes. */
+export const SCHEMA_VERSION: number = migrations[migrations.length - 1]?.version ?? 0;
+
+interface Header {
+  applicationId: number;
+  version: number;
+}
+
+function readHeader(db: Database.Database): Header {
+  return {
+    applicationId: db.pragma('application_id', { simple: true }) as number,
+    version: db.pragma('user_version', { simple: true }) as number,
+  };
+}
+
+/**
+ * Refuses a database that is not an rnr store or is newer than this build, reading only. An empty
+ * database (no tables, no application id) is a new store.
+ */
+export function checkSchema(db: Database.Database, file: string): Header {
+  const header = readHeader(db);
+  if (header.applicationId === APPLICATION_ID) {
+    if (header.version > SCHEMA_VERSION) {
+      throw new RnrError(
+        'RNR_ERR_STORE_SCHEMA_NEWER',
+        `rnr store ${file} has schema version ${header.version}, newer than the ${SCHEMA_VERSION} this rnr understands; upgrade rnr (the file was not modified)`,
+      );
+    }
+    return header;
+  }
+  if (header.applicationId !== 0) {
+    const hex = (header.applicationId >>> 0).toString(16).padStart(8, '0');
+    throw new RnrError(
+      'RNR_ERR_STORE_NOT_RNR',
+      `${file} is not an rnr store: its SQLite application_id is 0x${hex}, not rnr's 0x${APPLICATION_ID.toString(16)} (the file was not modified)`,
+    );
+  }
+  const tables = db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .pluck()
+    .all();
+  if (tables.length > 0) {
+    throw new RnrError(
+      'RNR_ERR_STORE_NOT_RNR',
+      `${file} is not an rnr store: a SQLite database with other tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}) (the file was not modified)`,
+    );
+  }
+  return header;
+}
+
+/**
+ * Brings the schema up to {@link SCHEMA_VERSION} in one transaction that takes the write lock
+ * first, so two processes opening a new file at once migrate it once.
+ */
+export function migrate(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    // Read again under the write lock: another process may have migrated meanwhile.
+    const header = checkSchema(db, file);
+    for (const step of migrations) {
+      if (step.version <= header.version) continue;
+      step.up(db);
+      db.pragma(`user_version = ${step.version}`);
+    }
+    if (header.applicationId !== APPLICATION_ID) db.pragma(`application_id = ${APPLICATION_ID}`);
+  }).immediate();
+}
