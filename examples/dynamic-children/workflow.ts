@@ -99,16 +99,22 @@ export function createShardMigration(options: ShardMigrationOptions): Job {
 }
 
 /**
- * The demo for `rnr run`: three databases, eleven shards, five-second migrations polled every two
- * seconds; it finishes in about half a minute.
+ * The demo for `rnr run`: three databases, eleven shards, eight-second migrations polled every two
+ * seconds; it finishes in about twenty seconds.
  */
-export default function demo(options: { store?: Store; clock?: Clock } = {}): Job {
+export default function demo(options: { store?: Store; clock?: Clock; pollIntervalMs?: number } = {}): Job {
   const clock = options.clock ?? systemClock;
   const inventory = createInventory({
     databases: { orders: 6, users: 3, billing: 2 },
     schema: 1,
     clock,
-    migrationMs: 5_000,
+    migrationMs: 8_000,
   });
-  return createShardMigration({ inventory, schema: 2, store: options.store, clock, pollIntervalMs: 2_000 });
+  return createShardMigration({
+    inventory,
+    schema: 2,
+    store: options.store,
+    clock,
+    pollIntervalMs: options.pollIntervalMs ?? 2_000,
+  });
 }

@@ -103,8 +103,8 @@ describe('rolling upgrade', () => {
     expect(report.state).toBe(TaskState.SUCCESS);
     expect(job.getTask(vmTask('staging/vm-2')).attempt).toBe(1);
     expect(fleet.history.filter((h) => h.vm === 'staging/vm-2').map((h) => h.key)).toEqual([
-      'rolling-upgrade/rolling-upgrade/staging/vm-2#0',
-      'rolling-upgrade/rolling-upgrade/staging/vm-2#1',
+      'rolling-upgrade:rolling-upgrade/staging/vm-2#0',
+      'rolling-upgrade:rolling-upgrade/staging/vm-2#1',
     ]);
     expect(await versions(fleet)).toEqual(Array(17).fill('1.5.0'));
   });

@@ -66,7 +66,7 @@ export function upgradeVm(
 
       // Names this attempt's upgrade, so that a restarted job recognises the upgrade it started
       // and an operator's retry (attempt + 1) starts a fresh one.
-      const key = `${job.id}/${task.id}#${task.attempt}`;
+      const key = `${job.id}:${task.id}#${task.attempt}`;
 
       // 2. Is an upgrade running? Ours or a leftover, wait for it: never start a second one.
       if (upgrade?.status === 'running') {
@@ -164,10 +164,12 @@ export function createRollingUpgrade(options: RollingUpgradeOptions): Job {
   });
 }
 
-/** Options of the demo (the default export); `rnr run` passes `store`. */
+/** Options of the demo (the default export); `rnr run` passes `store`, `clock` and `--poll-interval`. */
 export interface DemoOptions {
   store?: Store;
   clock?: Clock;
+  /** Default 3 s. */
+  pollIntervalMs?: number;
   /**
    * VMs whose first upgrade fails, e.g. `{ 'production/vm-3': 1 }`. Default: from the
    * `ROLLING_UPGRADE_FAIL` environment variable (comma-separated VM ids), else none.
