@@ -1,0 +1,67 @@
+import { userInfo } from 'node:os';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { defaultServer } from './event-printers.js';
+import { type ApiClient, createApiClient } from './http-client.js';
+
+/** Parses `--port`: an integer 0–65535 (0 picks a free port). */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError('expected a port number 0-65535 (0: any free port).');
+  return n;
+}
+
+/** Parses a positive integer of milliseconds (`--poll-interval`, `--stop-timeout`). */
+export function parseMillis(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError('expected a whole number of milliseconds, at least 1.');
+  }
+  return n;
+}
+
+/** The flags every client verb shares, as parsed by commander. */
+export interface ClientFlags {
+  server: string;
+  token?: string;
+  as?: string;
+}
+
+/** Adds `--server`, `--token` and `--as` (with their environment variables) to a client verb. */
+export function withClientOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('-s, --server <url>', 'the rnr server to talk to').env('RNR_SERVER').default(defaultServer),
+    )
+    .addOption(new Option('--token <token>', 'API token (Authorization: Bearer)').env('RNR_TOKEN'))
+    .addOption(
+      new Option(
+        '--as <name>',
+        'who is acting, recorded on the event (X-Rnr-Actor); default your user name',
+      ).env('RNR_ACTOR'),
+    );
+}
+
+/** Adds `--reason` to an operator verb. */
+export function withReason(cmd: Command): Command {
+  return cmd.option('-r, --reason <text>', 'why, recorded on the event (the audit trail)');
+}
+
+/** Adds `-o, --output <format>` with the given choices (the first is the default). */
+export function withOutput(cmd: Command, choices: string[]): Command {
+  const [first] = choices;
+  return cmd.addOption(new Option('-o, --output <format>', 'output format').choices(choices).default(first));
+}
+
+/** The API client for a client verb's flags. */
+export function clientFor(flags: ClientFlags): ApiClient {
+  return createApiClient({ server: flags.server, token: flags.token, actor: flags.as ?? currentUser() });
+}
+
+function currentUser(): string | undefined {
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,92 @@
+import pc from 'picocolors';
+
+/** One glyph per state name, shared by the tree, the live view and the plain printer. */
+const symbols: Record<string, string> = {
+  UNKNOWN: '?',
+  PENDING: '·',
+  RUNNING: '▶',
+  SUCCESS: '✓',
+  FAILED: '✗',
+  SKIPPED: '⊘',
+  ACTION_PENDING: '◆',
+};
+
+const colours: Record<string, (s: string) => string> = {
+  UNKNOWN: pc.dim,
+  PENDING: pc.dim,
+  RUNNING: pc.cyan,
+  SUCCESS: pc.green,
+  FAILED: pc.red,
+  SKIPPED: pc.gray,
+  ACTION_PENDING: (s) => pc.bold(pc.yellow(s)),
+};
+
+/** The glyph of a state name, e.g. `✓` for SUCCESS. */
+export function stateSymbol(state: string): string {
+  return symbols[state] ?? '?';
+}
+
+/** Paints `text` in the colour of a state (no-op when colours are off). */
+export function paintState(state: string, text: string): string {
+  return (colours[state] ?? pc.reset)(text);
+}
+
+/** A state name with its glyph, coloured: `✓ SUCCESS`. */
+export function stateLabel(state: string): string {
+  return paintState(state, `${stateSymbol(state)} ${state}`);
+}
+
+/**
+ * A duration for humans: `850ms`, `12s`, `3m04s`, `2h05m`, `3d04h`.
+ *
+ * @example
+ * formatDuration(184_000); // '3m04s'
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}
+
+/** A wall-clock time as `HH:MM:SS` (local time), for event lines. */
+export function formatClock(ms: number | undefined): string {
+  const d = new Date(ms ?? Date.now());
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** Cuts `text` to `width` characters with an ellipsis; `text` must not contain colour codes. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
+}
+
+/** Quotes a command-line argument for a POSIX shell only when it needs it. */
+export function shellQuote(arg: string): string {
+  return /^[\w./:@%+=,-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Renders rows as left-aligned columns separated by two spaces (the last column is not padded). */
+export function formatTable(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
+  }
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) =>
+          i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - [...cell].length),
+        )
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

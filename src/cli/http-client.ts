@@ -1,0 +1,147 @@
+import { describeError, errorCodes, RnrError, type RnrErrorCode } from '../errors.js';
+import type { WireEvent, WireJob, WireJobSummary, WireTask } from './wire.js';
+
+/** Where the client verbs find the server, and who they are. */
+export interface ClientConfig {
+  /** Base URL, e.g. `http://127.0.0.1:7300`. */
+  server: string;
+  token?: string;
+  /** Sent as `X-Rnr-Actor`: who acts, recorded on every operator event. */
+  actor?: string;
+  /** Per-request timeout in ms (default 10000). */
+  timeoutMs?: number;
+}
+
+/** An operator action on one task, as a POST under `/jobs/:job/tasks/:task/`. */
+export type TaskAction = 'state' | 'retry' | 'skip' | 'approve' | 'pause' | 'resume' | 'parallelism';
+
+/** What a successful operator POST answers (the `ActionResult` message). */
+export interface ActionResult {
+  ok?: boolean;
+  task?: WireTask;
+}
+
+/** A thin client of the control API (`/api/v1`), speaking JSON. */
+export interface ApiClient {
+  readonly server: string;
+  listJobs(): Promise<WireJobSummary[]>;
+  getJob(job: string): Promise<WireJob>;
+  getTask(job: string, task: string): Promise<WireTask>;
+  events(job: string, since: number): Promise<WireEvent[]>;
+  act(job: string, task: string, action: TaskAction, body: Record<string, unknown>): Promise<ActionResult>;
+  /** The `ws://` URL of a job's event stream after `since`. */
+  eventStreamUrl(job: string, since: number): string;
+  /** Headers for the WebSocket upgrade (auth, actor). */
+  headers(): Record<string, string>;
+}
+
+/** Encodes one path segment; task ids contain `/`, which must travel as `%2F`. */
+const seg = (value: string) => encodeURIComponent(value);
+
+/**
+ * Creates a client of an rnr server. Every failure is an `RnrError` with a one-line message:
+ * `RNR_ERR_SERVER_UNREACHABLE` when nothing answers, else the server's own `{ error: { code } }`.
+ *
+ * @example
+ * const api = createApiClient({ server: 'http://127.0.0.1:7300', actor: 'alice' });
+ * await api.act('upgrade', 'upgrade/node-3', 'approve', { reason: 'checked dashboards' });
+ */
+export function createApiClient(config: ClientConfig): ApiClient {
+  const base = parseServer(config.server);
+  const headers = (): Record<string, string> => {
+    const h: Record<string, string> = { accept: 'application/json' };
+    if (config.token) h.authorization = `Bearer ${config.token}`;
+    if (config.actor) h['x-rnr-actor'] = config.actor;
+    return h;
+  };
+
+  async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const url = `${base}/api/v1${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: body === undefined ? headers() : { ...headers(), 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(config.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      throw unreachable(base, err);
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      if (res.ok)
+        throw new RnrError(
+          'RNR_ERR_INTERNAL',
+          `${method} ${url} answered ${res.status} with a body that is not JSON`,
+        );
+    }
+    if (!res.ok) throw apiError(res.status, parsed, base);
+    return parsed as T;
+  }
+
+  return {
+    server: base,
+    listJobs: async () => (await request<{ jobs?: WireJobSummary[] }>('GET', '/jobs')).jobs ?? [],
+    getJob: (job) => request<WireJob>('GET', `/jobs/${seg(job)}`),
+    getTask: (job, task) => request<WireTask>('GET', `/jobs/${seg(job)}/tasks/${seg(task)}`),
+    events: async (job, since) =>
+      (await request<{ events?: WireEvent[] }>('GET', `/jobs/${seg(job)}/events?since=${since}`)).events ??
+      [],
+    act: (job, task, action, body) =>
+      request<ActionResult>('POST', `/jobs/${seg(job)}/tasks/${seg(task)}/${action}`, body),
+    eventStreamUrl: (job, since) =>
+      `${base.replace(/^http/, 'ws')}/api/v1/jobs/${seg(job)}/events?since=${since}`,
+    headers,
+  };
+}
+
+/** Checks and normalises `--server`: an http(s) URL without a trailing slash. */
+function parseServer(server: string): string {
+  const withScheme = /^[a-z]+:\/\//i.test(server) ? server : `http://${server}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new RnrError(
+      'RNR_ERR_USAGE',
+      `invalid --server ${JSON.stringify(server)}: expected a URL like http://127.0.0.1:7300`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RnrError(
+      'RNR_ERR_USAGE',
+      `invalid --server ${JSON.stringify(server)}: expected an http:// or https:// URL`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/** The error for a server that does not answer, with the low-level reason (refused, timeout…). */
+export function unreachable(base: string, err: unknown): RnrError {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const why =
+    cause?.code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : (err as Error)?.name === 'TimeoutError'
+        ? 'timed out'
+        : (cause?.code ?? cause?.message ?? describeError(err));
+  return new RnrError(
+    'RNR_ERR_SERVER_UNREACHABLE',
+    `cannot reach the rnr server at ${base} (${why}); is \`rnr run\` serving there? Set --server or RNR_SERVER`,
+    { cause: err },
+  );
+}
+
+/** Turns a non-2xx answer into an `RnrError` carrying the server's code and message. */
+function apiError(status: number, body: unknown, base: string): RnrError {
+  const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+  const code = (error?.code && error.code in errorCodes ? error.code : 'RNR_ERR_INTERNAL') as RnrErrorCode;
+  let message = error?.message ?? `the server at ${base} answered HTTP ${status}`;
+  if (status === 401) message += ' (pass --token or set RNR_TOKEN)';
+  if (status === 403) message += ' (this needs the operator token, not a viewer token)';
+  return new RnrError(code, message);
+}

@@ -1,0 +1,41 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { RnrError } from '../errors.js';
+
+/**
+ * Makes the server listen and returns its base URL (with the real port when `port` is 0). A port
+ * in use, a privileged port or an unknown host becomes an `RnrError` that names the flag to change.
+ */
+export async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new RnrError(
+        'RNR_ERR_PORT_IN_USE',
+        `port ${port} on ${host} is already in use (another rnr run?): choose another with --port <n>, or --port 0 for any free port`,
+        { cause: err },
+      );
+    }
+    if (code === 'EACCES') {
+      throw new RnrError(
+        'RNR_ERR_USAGE',
+        `not allowed to listen on port ${port}: choose a port above 1023 with --port`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new RnrError('RNR_ERR_USAGE', `cannot listen on host ${host} (${code}): fix --host`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  const address = app.server.address() as AddressInfo | string | null;
+  if (address === null || typeof address === 'string') return `http://${host}:${port}`;
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shown}:${address.port}`;
+}

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { type ClientFlags, parseMillis, parsePort } from './args.js';
+import { registerClientVerbs } from './client-commands.js';
+import { ExitCode, exitCodeFor, reportError } from './exit-codes.js';
+
+/** Examples shown under `rnr run --help`. */
+const runExamples = `
+Examples:
+  $ rnr run upgrade.ts
+  $ rnr run upgrade.ts --port 8080 --state-dir /var/lib/rnr
+  $ RNR_TOKEN=s3cret rnr run upgrade.ts --host 0.0.0.0
+  $ rnr run upgrade.ts --json > events.jsonl   # one TaskEvent per line
+  $ rnr run upgrade.ts --hold                  # keep serving after the job ends
+
+The workflow's default export is a Job, or a function (async allowed) that receives
+{ store, clock, pollIntervalMs? } and returns one:
+  export default (options) => createJob({ name: 'upgrade', root, ...options });
+
+Exit codes: 0 SUCCESS, 1 FAILED, 2 bad workflow/flags/port in use, 130 SIGINT, 143 SIGTERM.`;
+
+/**
+ * Builds the `rnr` command line. `done` receives the exit code a command resolved with.
+ */
+export function buildProgram(done: (code: number) => void): Command {
+  const version = (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+  const program = new Command('rnr')
+    .description(
+      'Run workflow-based ops jobs and steer them: rnr run <workflow.ts>, then rnr get/approve/retry/... from anywhere.',
+    )
+    .version(version, '-V, --version')
+    .option('--debug', 'print stack traces on errors')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(oneLine(text)) })
+    .addHelpText(
+      'after',
+      '\nRun `rnr <command> --help` for the flags and examples of a command. Docs: docs/cli.md',
+    );
+
+  program
+    .command('run')
+    .description('run a workflow file: serve its API and web view, show live progress, exit with its outcome')
+    .argument(
+      '<file>',
+      'workflow module (.ts or .js) whose default export is a Job or a function returning one',
+    )
+    .addOption(
+      new Option('-p, --port <n>', 'port of the API and web view (0: any free port)')
+        .argParser(parsePort)
+        .default(7300),
+    )
+    .option('--host <host>', 'address to listen on (beyond loopback needs --token)', '127.0.0.1')
+    .addOption(new Option('--token <token>', 'operator token the API requires (Bearer)').env('RNR_TOKEN'))
+    .addOption(
+      new Option('--viewer-token <token>', 'read-only token for the API and web view').env(
+        'RNR_VIEWER_TOKEN',
+      ),
+    )
+    .option('--state-dir <dir>', 'where durable state lives (SQLite: <dir>/rnr.db)', '.rnr')
+    .addOption(
+      new Option('--poll-interval <ms>', "tick every <ms> (default: the workflow's, else 5000)").argParser(
+        parseMillis,
+      ),
+    )
+    .option('--hold', 'keep serving after the job ends, until Ctrl-C', false)
+    .addOption(
+      new Option('-q, --quiet', 'no event output (start and end lines only, on stderr)')
+        .default(false)
+        .conflicts('json'),
+    )
+    .option('--json', 'print events as JSON lines on stdout (other lines go to stderr)', false)
+    .addOption(
+      new Option('--stop-timeout <ms>', 'on Ctrl-C, how long polls in flight may take to settle')
+        .argParser(parseMillis)
+        .default(10_000),
+    )
+    .addHelpText('after', runExamples)
+    .action(async (file: string, flags: RunFlags) => {
+      const { runCommand } = await import('./run-command.js');
+      done(
+        await runCommand(file, {
+          port: flags.port,
+          host: flags.host,
+          token: flags.token,
+          viewerToken: flags.viewerToken,
+          stateDir: flags.stateDir,
+          pollInterval: flags.pollInterval,
+          hold: flags.hold,
+          quiet: flags.quiet,
+          json: flags.json,
+          stopTimeoutMs: flags.stopTimeout,
+        }),
+      );
+    });
+
+  registerClientVerbs(program, done);
+  return program;
+}
+
+interface RunFlags extends Omit<ClientFlags, 'server' | 'as'> {
+  port: number;
+  host: string;
+  viewerToken?: string;
+  stateDir: string;
+  pollInterval?: number;
+  hold: boolean;
+  quiet: boolean;
+  json: boolean;
+  stopTimeout: number;
+}
+
+/**
+ * Runs the `rnr` command line and resolves with its exit code; errors are reported as one line
+ * on stderr (stack traces with `--debug` or `RNR_DEBUG=1`).
+ *
+ * @example
+ * const code = await runCli(['get', 'upgrade', '-o', 'json']);
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const debug = argv.includes('--debug') || process.env.RNR_DEBUG === '1';
+  let code: number = ExitCode.SUCCESS;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.USAGE;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    // Commander has already printed its own message (or the help) for parse errors.
+    if (!(err instanceof CommanderError)) reportError(err, debug);
+    return exitCodeFor(err);
+  }
+}
+
+/** The `rnr` bin's entry point: runs the command line and exits with its code. */
+export async function main(argv: readonly string[]): Promise<void> {
+  process.exit(await runCli(argv));
+}
+
+function oneLine(text: string): string {
+  const flat = text
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+  return `rnr: ${flat}\n`;
+}

@@ -1,0 +1,147 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Job, Store } from '../index.js';
+import { type EventSink, jsonPrinter, plainPrinter, quietPrinter } from './event-printers.js';
+import { ExitCode } from './exit-codes.js';
+import { JobModel } from './job-model.js';
+import { listen } from './listen.js';
+import { liveView } from './live-view.js';
+import { onStopSignal, signalExitCodes, within } from './signals.js';
+import { eventToWire, isDoneName, jobToWire, taskToWire, type WireEvent } from './wire.js';
+import { loadWorkflow } from './workflow-loader.js';
+
+/** The flags of `rnr run`, parsed. */
+export interface RunCommandOptions {
+  port: number;
+  host: string;
+  token?: string;
+  viewerToken?: string;
+  stateDir: string;
+  pollInterval?: number;
+  hold: boolean;
+  quiet: boolean;
+  json: boolean;
+  /** How long polls in flight may take to settle on SIGINT/SIGTERM, in ms. */
+  stopTimeoutMs: number;
+}
+
+/**
+ * `rnr run <file>`: loads the workflow, serves the control API and web view, shows progress and
+ * resolves with the exit code: 0 when the root ends SUCCESS, 1 when it ends FAILED (or SKIPPED),
+ * 130/143 on SIGINT/SIGTERM. With `hold`, it keeps serving after the end until a signal, then exits
+ * with the code of the root's state at that moment.
+ */
+export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
+  const { memoryStore, sqliteStore, systemClock } = await import('../index.js');
+  const { createServer } = await import('../server/index.js');
+
+  let store: Store | undefined;
+  const workflow = await loadWorkflow(file, () => {
+    store = openStore(options.stateDir, sqliteStore, memoryStore);
+    return {
+      store,
+      clock: systemClock,
+      ...(options.pollInterval === undefined ? {} : { pollIntervalMs: options.pollInterval }),
+    };
+  });
+  const { job } = workflow;
+  const app = createServer({ jobs: [job], token: options.token, viewerToken: options.viewerToken });
+  let url: string;
+  try {
+    url = await listen(app, options.host, options.port);
+  } catch (err) {
+    await job.close();
+    store?.close();
+    throw err;
+  }
+
+  const model = new JobModel(jobToWire(job.snapshot()));
+  const sink = makeSink(model, options, url);
+  sink.info(`rnr: serving job ${job.id} (${job.name}) at ${url}  (API ${url}/api/v1, web view ${url}/)`);
+  sink.info(startLine(job, store, workflow.prebuilt));
+
+  return new Promise<number>((settle) => {
+    let finishing = false;
+    const finish = async (code: number, why: string) => {
+      if (finishing) return;
+      finishing = true;
+      offSignals();
+      unsubscribe();
+      sink.info(why);
+      sink.close();
+      const stopped = await within(job.stop(), options.stopTimeoutMs);
+      if (stopped === 'timeout')
+        process.stderr.write(`rnr: polls still in flight after ${options.stopTimeoutMs}ms; leaving them\n`);
+      await within(job.close(), options.stopTimeoutMs);
+      await within(app.close(), 2000);
+      store?.close();
+      settle(code);
+    };
+    const rootDone = () => {
+      const state = model.state;
+      if (!isDoneName(state)) return;
+      if (options.hold)
+        return sink.info(
+          `rnr: job ${job.id} ended ${state}; still serving at ${url} (--hold), Ctrl-C to exit`,
+        );
+      void finish(
+        state === 'SUCCESS' ? ExitCode.SUCCESS : ExitCode.FAILED,
+        `rnr: job ${job.id} ended ${state}`,
+      );
+    };
+    const unsubscribe = job.subscribe((event) => {
+      const wire: WireEvent = eventToWire(event);
+      model.apply(wire);
+      if (model.isPlaceholder(wire.taskId) && job.hasTask(wire.taskId)) {
+        model.add(taskToWire(job.getTask(wire.taskId, { depth: 0 })));
+      }
+      sink.event(wire);
+      if (wire.taskId === model.rootId && isDoneName(wire.to)) rootDone();
+    });
+    const offSignals = onStopSignal((signal) => {
+      const state = model.state;
+      const code =
+        options.hold && isDoneName(state) ? (state === 'SUCCESS' ? 0 : 1) : signalExitCodes[signal];
+      void finish(
+        code,
+        `rnr: ${signal}: stopping (polls in flight may take up to ${options.stopTimeoutMs}ms; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'signal again'} to exit now)`,
+      );
+    });
+    if (isDoneName(model.state) && !options.hold) {
+      void finish(model.state === 'SUCCESS' ? 0 : 1, `rnr: job ${job.id} had already ended ${model.state}`);
+      return;
+    }
+    job.start();
+  });
+}
+
+/** Opens `<dir>/rnr.db` with SQLite (memory when SQLite is unavailable). */
+function openStore(
+  dir: string,
+  sqliteStore: ((path: string) => Store) | undefined,
+  memoryStore: () => Store,
+): Store {
+  if (typeof sqliteStore !== 'function') return memoryStore();
+  mkdirSync(dir, { recursive: true });
+  return sqliteStore(join(dir, 'rnr.db'));
+}
+
+function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventSink {
+  if (options.json) return jsonPrinter();
+  if (options.quiet) return quietPrinter();
+  if (process.stdout.isTTY) return liveView(model, { server: url });
+  return plainPrinter(process.stdout, url);
+}
+
+function startLine(job: Job, store: Store | undefined, prebuilt: boolean): string {
+  const where = store
+    ? `state in ${store.description}`
+    : 'state kept by the workflow (it exported a prebuilt Job)';
+  const resumed = job.resumed
+    ? `resumed job ${job.id} from seq ${job.resumed.fromSeq}${job.resumed.orphans.length ? ` (${job.resumed.orphans.length} stored tasks no longer in the workflow)` : ''}`
+    : `started job ${job.id} (new)`;
+  const note = prebuilt
+    ? '; note: a prebuilt Job ignores --state-dir and --poll-interval, export a function to use them'
+    : '';
+  return `rnr: ${resumed}; ${where}, polling every ${job.pollIntervalMs}ms${note}`;
+}

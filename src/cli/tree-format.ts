@@ -1,0 +1,53 @@
+import pc from 'picocolors';
+import { formatDuration, paintState, stateSymbol } from './format.js';
+import type { WireTask } from './wire.js';
+
+/**
+ * Renders a task and its children as an indented tree with state glyphs, one task per line:
+ * glyph, id, state, extras (paused, attempt, parallelism, elapsed) and the status message.
+ *
+ * @example
+ * formatTree(job.root);
+ * // ▶ upgrade  RUNNING  parallelism 1
+ * // ├─ ✓ upgrade/pre-checks  SUCCESS  4s  all green
+ * // └─ ◆ upgrade/canary  ACTION_PENDING  waiting for approval
+ */
+export function formatTree(root: WireTask, now: number = Date.now()): string {
+  const lines: string[] = [];
+  const walk = (task: WireTask, prefix: string, branch: string) => {
+    lines.push(prefix + branch + taskLine(task, now));
+    const children = task.children ?? [];
+    const childPrefix = prefix + (branch === '├─ ' ? '│  ' : branch === '' ? '' : '   ');
+    for (const [i, child] of children.entries()) {
+      walk(child, childPrefix, i === children.length - 1 ? '└─ ' : '├─ ');
+    }
+  };
+  walk(root, '', '');
+  return lines.join('\n');
+}
+
+function taskLine(task: WireTask, now: number): string {
+  const state = task.state ?? 'UNKNOWN';
+  const extras: string[] = [];
+  if (task.paused) extras.push(pc.yellow('paused'));
+  if (task.attempt) extras.push(`attempt ${task.attempt}`);
+  if (task.kind === 'NESTED' && task.parallelism) extras.push(`parallelism ${task.parallelism}`);
+  if (task.startedAt) extras.push(formatDuration((task.finishedAt ?? now) - task.startedAt));
+  if (task.approval?.by) extras.push(`approved by ${task.approval.by}`);
+  const parts = [paintState(state, `${stateSymbol(state)} ${task.id}`), paintState(state, state)];
+  if (extras.length) parts.push(pc.dim(extras.join(', ')));
+  if (task.message) parts.push(task.message);
+  return parts.join('  ');
+}
+
+/** Every task of a tree, depth first (the root first). */
+export function flattenTasks(root: WireTask): WireTask[] {
+  const out: WireTask[] = [];
+  const stack = [root];
+  for (let task = stack.pop(); task; task = stack.pop()) {
+    out.push(task);
+    const children = task.children ?? [];
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as WireTask);
+  }
+  return out;
+}

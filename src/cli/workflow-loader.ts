@@ -1,0 +1,131 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Clock } from '../engine/clock.js';
+import type { Store } from '../engine/store.js';
+import type { Job } from '../engine/types.js';
+import { describeError, RnrError } from '../errors.js';
+
+/**
+ * What `rnr run` passes to a workflow whose default export is a function. Spread it into
+ * `createJob` so the job keeps its state where the command says (`--state-dir`) and ticks at
+ * `--poll-interval`:
+ *
+ * @example
+ * export default (options: WorkflowOptions) => createJob({ name: 'upgrade', root, ...options });
+ */
+export interface WorkflowOptions {
+  /** The command's store (SQLite under `--state-dir`). */
+  store: Store;
+  /** Set only when `--poll-interval` was given, so the workflow's own default applies otherwise. */
+  pollIntervalMs?: number;
+  /** The wall clock. */
+  clock: Clock;
+}
+
+/** A default export rnr can run: a Job, or a (possibly async) function of {@link WorkflowOptions}. */
+export type WorkflowExport = Job | ((options: WorkflowOptions) => Job | Promise<Job>);
+
+/** A loaded workflow. */
+export interface LoadedWorkflow {
+  job: Job;
+  /** True when the module exported a prebuilt Job: its store and poll interval are its own. */
+  prebuilt: boolean;
+  /** The absolute path of the module. */
+  path: string;
+}
+
+/** True when `value` has the shape of an rnr `Job`. */
+export function isJob(value: unknown): value is Job {
+  const job = value as Partial<Job> | null;
+  return (
+    typeof job === 'object' &&
+    job !== null &&
+    typeof job.id === 'string' &&
+    typeof job.start === 'function' &&
+    typeof job.subscribe === 'function' &&
+    typeof job.snapshot === 'function'
+  );
+}
+
+/**
+ * Imports a workflow module (TypeScript or JavaScript; the `rnr` bin registers tsx) and returns
+ * its job. `makeOptions` is called only when the default export is a function, so a prebuilt Job
+ * does not open a store it will never use. Fails with `RNR_ERR_WORKFLOW_NOT_FOUND`,
+ * `RNR_ERR_WORKFLOW_LOAD` (syntax error, exception on import) or `RNR_ERR_WORKFLOW_INVALID`
+ * (no job exported), each naming the file.
+ */
+export async function loadWorkflow(
+  file: string,
+  makeOptions: () => WorkflowOptions,
+): Promise<LoadedWorkflow> {
+  const path = resolve(file);
+  if (!existsSync(path))
+    throw new RnrError('RNR_ERR_WORKFLOW_NOT_FOUND', `workflow file ${file} does not exist`);
+  if (!statSync(path).isFile())
+    throw new RnrError('RNR_ERR_WORKFLOW_NOT_FOUND', `workflow file ${file} is not a file`);
+
+  let mod: { default?: unknown };
+  try {
+    mod = await import(pathToFileURL(path).href);
+  } catch (err) {
+    throw new RnrError('RNR_ERR_WORKFLOW_LOAD', `cannot load workflow ${file}: ${loadProblem(err)}`, {
+      cause: err,
+    });
+  }
+
+  const exported = mod.default;
+  if (isJob(exported)) return { job: exported, prebuilt: true, path };
+  if (typeof exported !== 'function') {
+    const what =
+      exported === undefined ? 'has no default export' : `default-exports ${describeValue(exported)}`;
+    throw new RnrError(
+      'RNR_ERR_WORKFLOW_INVALID',
+      `workflow ${file} ${what}: export default a Job (createJob(...)) or a function returning one`,
+    );
+  }
+  let job: unknown;
+  try {
+    job = await (exported as (options: WorkflowOptions) => unknown)(makeOptions());
+  } catch (err) {
+    if (err instanceof RnrError && !err.code.startsWith('RNR_ERR_WORKFLOW')) {
+      throw new RnrError(err.code, `workflow ${file}: ${err.message}`, { cause: err });
+    }
+    throw new RnrError(
+      'RNR_ERR_WORKFLOW_LOAD',
+      `workflow ${file} threw while creating its job: ${describeError(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (!isJob(job)) {
+    throw new RnrError(
+      'RNR_ERR_WORKFLOW_INVALID',
+      `workflow ${file}: its default export returned ${describeValue(job)}, not a Job (createJob(...))`,
+    );
+  }
+  return { job, prebuilt: false, path };
+}
+
+/** The first line of an import failure, with the location esbuild reports for syntax errors. */
+function loadProblem(err: unknown): string {
+  const errors = (err as { errors?: { text?: string; location?: { line?: number; column?: number } }[] })
+    ?.errors;
+  const first = errors?.[0];
+  if (first?.text) {
+    const at = first.location ? ` (line ${first.location.line}, column ${first.location.column})` : '';
+    return `syntax error: ${first.text}${at}`;
+  }
+  const message = describeError(err).trim();
+  const line = message.split('\n').find((l) => l.trim() !== '') ?? message;
+  return err instanceof SyntaxError ? `syntax error: ${line}` : line;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'object')
+    return `an object (${Object.keys(value).slice(0, 5).join(', ') || 'no keys'})`;
+  return `a ${typeof value}`;
+}
