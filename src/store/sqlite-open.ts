@@ -35,9 +35,11 @@ export function storeError(file: string, doing: string, err: unknown): RnrError 
     );
   }
   if (/^SQLITE_(READONLY|CANTOPEN|IOERR|PERM|BUSY|LOCKED|AUTH)/.test(code) || /^E[A-Z]+$/.test(code)) {
-    return new RnrError('RNR_ERR_STORE_IO', `${at}: cannot write while ${doing} (${code}: ${text})`, {
-      cause: err,
-    });
+    return new RnrError(
+      'RNR_ERR_STORE_IO',
+      `${at}: cannot read or write it while ${doing} (${code}: ${text}); check the permissions of the file and its directory`,
+      { cause: err },
+    );
   }
   return new RnrError('RNR_ERR_INTERNAL', `${at}: ${doing} failed (${code || 'error'}: ${text})`, {
     cause: err,
@@ -102,6 +104,18 @@ export function openDatabase(file: string, settings: OpenSettings): Database.Dat
   try {
     // Look before writing anything: the WAL switch below already rewrites the header.
     checkSchema(db, file);
+    // Reads every page once: a damaged file is refused at start, not halfway through a rollout.
+    const problems = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
+    if (problems[0]?.quick_check !== 'ok') {
+      const found = problems
+        .slice(0, 3)
+        .map((p) => p.quick_check)
+        .join('; ');
+      throw new RnrError(
+        'RNR_ERR_STORE_CORRUPT',
+        `rnr store ${file} is corrupt (${found}); the file was left as it is`,
+      );
+    }
     if (!inMemory) {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal')

@@ -155,8 +155,9 @@ export function migrate(db: Database.Database, file: string): void {
     for (const step of migrations) {
       if (step.version <= header.version) continue;
       step.up(db);
-      db.pragma(`user_version = ${step.version}`);
     }
     if (header.applicationId !== APPLICATION_ID) db.pragma(`application_id = ${APPLICATION_ID}`);
+    // Always write something: a read-only file or directory then fails here, at open, not at the first commit.
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
