@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs a TypeScript entry point with rnr's sources resolvable by name, without a build step.
 import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { register as registerTsx } from 'tsx/esm/api';
 
 registerTsx();

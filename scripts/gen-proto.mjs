@@ -17,14 +17,24 @@ const tmp = mkdtempSync(join(tmpdir(), 'rnr-proto-'));
 try {
   const bin = (name) => join(root, 'node_modules/.bin', name);
   const js = join(tmp, 'rnr.js');
-  execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--force-number', '--no-delimited', '-o', js, join(root, 'proto3/rnr.proto')]);
+  execFileSync(bin('pbjs'), [
+    '-t',
+    'static-module',
+    '-w',
+    'es6',
+    '--force-number',
+    '--no-delimited',
+    '-o',
+    js,
+    join(root, 'proto3/rnr.proto'),
+  ]);
   const dts = join(tmp, 'rnr.d.ts');
   execFileSync(bin('pbts'), ['-o', dts, js]);
   const files = {
     'rnr.js': header + readFileSync(js, 'utf8'),
     'rnr.d.ts': header + readFileSync(dts, 'utf8'),
   };
-  let stale = [];
+  const stale = [];
   for (const [name, text] of Object.entries(files)) {
     const target = join(out, name);
     let current = '';

@@ -6,41 +6,102 @@
 
 /** The table of error codes: HTTP status and a one-line description for the docs. */
 export const errorCodes = {
-  RNR_ERR_INVALID_OPTION: { status: 400, description: 'An option passed to a task builder, createJob or createServer is invalid.' },
+  RNR_ERR_INVALID_OPTION: {
+    status: 400,
+    description: 'An option passed to a task builder, createJob or createServer is invalid.',
+  },
   RNR_ERR_DUPLICATE_TASK_ID: { status: 400, description: 'Two tasks in one job have the same id.' },
-  RNR_ERR_INVALID_MACHINE: { status: 400, description: 'machineTask was given something that is not an XState machine, or an input it rejects.' },
+  RNR_ERR_INVALID_MACHINE: {
+    status: 400,
+    description: 'machineTask was given something that is not an XState machine, or an input it rejects.',
+  },
   RNR_ERR_JOB_NOT_FOUND: { status: 404, description: 'No job with that id is registered.' },
   RNR_ERR_TASK_NOT_FOUND: { status: 404, description: 'The job has no task with that id.' },
   RNR_ERR_JOB_EXISTS: { status: 409, description: 'A job with that id is already registered.' },
-  RNR_ERR_INVALID_STATE: { status: 400, description: 'A state is not one of the TaskState names or numbers.' },
+  RNR_ERR_INVALID_STATE: {
+    status: 400,
+    description: 'A state is not one of the TaskState names or numbers.',
+  },
   RNR_ERR_INVALID_PARALLELISM: { status: 400, description: 'Parallelism must be an integer of at least 1.' },
-  RNR_ERR_NOT_NESTED: { status: 409, description: 'The action needs a nested task (for example setParallelism on a leaf).' },
-  RNR_ERR_NOT_ACTION_PENDING: { status: 409, description: 'Approve was called on a task that is not ACTION_PENDING.' },
-  RNR_ERR_POLL_TIMEOUT: { status: 500, description: 'A poll ran longer than its pollTimeoutMs (shown in the task message).' },
-  RNR_ERR_POLL_RESULT: { status: 500, description: 'A poll returned something that is not a poll result (shown in the task message).' },
-  RNR_ERR_CHILDREN: { status: 500, description: "A nested task's children function threw or returned something that is not a list of task specs." },
+  RNR_ERR_NOT_NESTED: {
+    status: 409,
+    description: 'The action needs a nested task (for example setParallelism on a leaf).',
+  },
+  RNR_ERR_NOT_ACTION_PENDING: {
+    status: 409,
+    description: 'Approve was called on a task that is not ACTION_PENDING.',
+  },
+  RNR_ERR_POLL_TIMEOUT: {
+    status: 500,
+    description: 'A poll ran longer than its pollTimeoutMs (shown in the task message).',
+  },
+  RNR_ERR_POLL_RESULT: {
+    status: 500,
+    description: 'A poll returned something that is not a poll result (shown in the task message).',
+  },
+  RNR_ERR_CHILDREN: {
+    status: 500,
+    description:
+      "A nested task's children function threw or returned something that is not a list of task specs.",
+  },
   RNR_ERR_JOB_CLOSED: { status: 409, description: 'The job was closed; it accepts no more actions.' },
-  RNR_ERR_BAD_REQUEST: { status: 400, description: 'A request body, parameter or query string failed validation.' },
+  RNR_ERR_BAD_REQUEST: {
+    status: 400,
+    description: 'A request body, parameter or query string failed validation.',
+  },
   RNR_ERR_MALFORMED_BODY: { status: 400, description: 'A request body is not valid JSON or protobuf.' },
   RNR_ERR_BODY_TOO_LARGE: { status: 413, description: 'A request body exceeds the size limit.' },
-  RNR_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'A request body has a Content-Type the API does not accept.' },
-  RNR_ERR_NOT_ACCEPTABLE: { status: 406, description: 'The Accept header asks for a format the API cannot produce.' },
-  RNR_ERR_UNAUTHORIZED: { status: 401, description: 'A token is required and none, or a wrong one, was given.' },
-  RNR_ERR_FORBIDDEN: { status: 403, description: 'The token is a viewer token; operator actions need the operator token.' },
+  RNR_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description: 'A request body has a Content-Type the API does not accept.',
+  },
+  RNR_ERR_NOT_ACCEPTABLE: {
+    status: 406,
+    description: 'The Accept header asks for a format the API cannot produce.',
+  },
+  RNR_ERR_UNAUTHORIZED: {
+    status: 401,
+    description: 'A token is required and none, or a wrong one, was given.',
+  },
+  RNR_ERR_FORBIDDEN: {
+    status: 403,
+    description: 'The token is a viewer token; operator actions need the operator token.',
+  },
   RNR_ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No API route matches the method and path.' },
-  RNR_ERR_INSECURE_LISTEN: { status: 500, description: 'The server was asked to listen beyond loopback without a token.' },
-  RNR_ERR_INTERNAL: { status: 500, description: 'An unexpected internal error; the message says what failed.' },
+  RNR_ERR_INSECURE_LISTEN: {
+    status: 500,
+    description: 'The server was asked to listen beyond loopback without a token.',
+  },
+  RNR_ERR_INTERNAL: {
+    status: 500,
+    description: 'An unexpected internal error; the message says what failed.',
+  },
   RNR_ERR_STORE_NOT_RNR: { status: 500, description: 'The state file exists but is not an rnr store.' },
-  RNR_ERR_STORE_SCHEMA_NEWER: { status: 500, description: 'The state file was written by a newer rnr (schema version too new).' },
+  RNR_ERR_STORE_SCHEMA_NEWER: {
+    status: 500,
+    description: 'The state file was written by a newer rnr (schema version too new).',
+  },
   RNR_ERR_STORE_CORRUPT: { status: 500, description: 'The state file is corrupt.' },
-  RNR_ERR_STORE_IO: { status: 500, description: 'The state file cannot be read or written (permissions, full disk).' },
+  RNR_ERR_STORE_IO: {
+    status: 500,
+    description: 'The state file cannot be read or written (permissions, full disk).',
+  },
   RNR_ERR_STORE_CLOSED: { status: 500, description: 'The store was closed.' },
   RNR_ERR_JOB_LOCKED: { status: 409, description: "Another process owns the job's state in this store." },
   RNR_ERR_WORKFLOW_NOT_FOUND: { status: 400, description: 'The workflow file does not exist.' },
-  RNR_ERR_WORKFLOW_LOAD: { status: 400, description: 'The workflow file failed to load (syntax error or exception on import).' },
-  RNR_ERR_WORKFLOW_INVALID: { status: 400, description: 'The workflow module does not export a Job or a function returning one.' },
+  RNR_ERR_WORKFLOW_LOAD: {
+    status: 400,
+    description: 'The workflow file failed to load (syntax error or exception on import).',
+  },
+  RNR_ERR_WORKFLOW_INVALID: {
+    status: 400,
+    description: 'The workflow module does not export a Job or a function returning one.',
+  },
   RNR_ERR_SERVER_UNREACHABLE: { status: 503, description: 'The CLI could not reach the rnr server.' },
-  RNR_ERR_PORT_IN_USE: { status: 500, description: 'The port the server should listen on is already in use.' },
+  RNR_ERR_PORT_IN_USE: {
+    status: 500,
+    description: 'The port the server should listen on is already in use.',
+  },
   RNR_ERR_USAGE: { status: 400, description: 'A command-line argument or flag is missing or invalid.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

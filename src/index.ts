@@ -4,16 +4,16 @@
  *
  * @packageDocumentation
  */
-export { describeError, errorCodes, isRnrError, RnrError } from './errors.js';
-export type { RnrErrorCode } from './errors.js';
-export { systemClock } from './engine/clock.js';
+
 export type { Clock } from './engine/clock.js';
+export { systemClock } from './engine/clock.js';
 export { createJob } from './engine/job.js';
-export { callbackTask, nestedTask } from './engine/specs.js';
-export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
-export { machineTask } from './engine/machine-task.js';
 export type { MachineTaskOptions } from './engine/machine-task.js';
+export { machineTask } from './engine/machine-task.js';
+export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
+export { callbackTask, nestedTask } from './engine/specs.js';
 export type { CommitBatch, JobRecord, Store, StoredJobState, TaskRecord } from './engine/store.js';
+export type { SchedulingState, TaskStateName } from './engine/task-state.js';
 export {
   isActive,
   isDone,
@@ -25,8 +25,6 @@ export {
   taskStateNames,
   taskStates,
 } from './engine/task-state.js';
-export type { SchedulingState, TaskStateName } from './engine/task-state.js';
-export { EventCause, TaskKind } from './engine/types.js';
 export type {
   Approval,
   CallbackTaskSpec,
@@ -50,6 +48,9 @@ export type {
   TaskEvent,
   TaskSpec,
 } from './engine/types.js';
+export { EventCause, TaskKind } from './engine/types.js';
+export type { RnrErrorCode } from './errors.js';
+export { describeError, errorCodes, isRnrError, RnrError } from './errors.js';
 export { memoryStore } from './store/memory-store.js';
-export { sqliteStore } from './store/sqlite-store.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';
+export { sqliteStore } from './store/sqlite-store.js';

@@ -128,6 +128,7 @@ export interface PollContext {
  * What a poll may return: `undefined`/`false` (no change), `true` (SUCCESS), a TaskState or its
  * name, or `{ state?, message? }`.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a poll that returns nothing (void) means "no change".
 export type PollResult =
   | undefined
   | void
@@ -146,7 +147,9 @@ export interface ChildrenContext {
 }
 
 /** The children of a nested task: a list, or a function resolved when the task starts. */
-export type ChildrenSource = readonly TaskSpec[] | ((ctx: ChildrenContext) => readonly TaskSpec[] | Promise<readonly TaskSpec[]>);
+export type ChildrenSource =
+  | readonly TaskSpec[]
+  | ((ctx: ChildrenContext) => readonly TaskSpec[] | Promise<readonly TaskSpec[]>);
 
 interface SpecBase {
   readonly id?: string;

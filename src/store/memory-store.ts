@@ -1,6 +1,6 @@
-import { RnrError } from '../errors.js';
 import type { CommitBatch, JobRecord, Store, StoredJobState, TaskRecord } from '../engine/store.js';
 import type { TaskEvent } from '../engine/types.js';
+import { RnrError } from '../errors.js';
 
 interface MemoryJob {
   job: JobRecord;
@@ -33,16 +33,26 @@ export function memoryStore(): Store {
         return undefined;
       }
       if (known.open) {
-        throw new RnrError('RNR_ERR_JOB_LOCKED', `job ${JSON.stringify(job.id)} is already open in this process (memory store)`);
+        throw new RnrError(
+          'RNR_ERR_JOB_LOCKED',
+          `job ${JSON.stringify(job.id)} is already open in this process (memory store)`,
+        );
       }
       known.open = true;
-      const state: StoredJobState = { job: { ...known.job }, tasks: [...known.tasks.values()].map((t) => ({ ...t })) };
+      const state: StoredJobState = {
+        job: { ...known.job },
+        tasks: [...known.tasks.values()].map((t) => ({ ...t })),
+      };
       return state;
     },
     commit(batch: CommitBatch) {
       check();
       const entry = jobs.get(batch.job.id);
-      if (!entry) throw new RnrError('RNR_ERR_JOB_NOT_FOUND', `job ${JSON.stringify(batch.job.id)} was never opened in this store`);
+      if (!entry)
+        throw new RnrError(
+          'RNR_ERR_JOB_NOT_FOUND',
+          `job ${JSON.stringify(batch.job.id)} was never opened in this store`,
+        );
       entry.job = { ...batch.job };
       for (const task of batch.tasks) entry.tasks.set(task.id, { ...task });
       for (const event of batch.events) entry.events.push(event);

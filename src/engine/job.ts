@@ -1,0 +1,821 @@
+import { type Actor, createActor, transition } from 'xstate';
+import { jobMachine } from '../../machines/job.machine.js';
+import { canStartChild, type NestedSchedulingContext, settledState } from '../../machines/nested.machine.js';
+import { type TaskMachineEvent, type TaskStateKey, taskMachine } from '../../machines/task.machine.js';
+import { describeError, RnrError } from '../errors.js';
+import { memoryStore } from '../store/memory-store.js';
+import { type Clock, systemClock } from './clock.js';
+import { JobOptionsChecker } from './job-options.js';
+import { createMachineRunner } from './machine-task.js';
+import { PollRunner } from './poll-runner.js';
+import { checkChildren, checkParallelism } from './specs.js';
+import type { Store, TaskRecord } from './store.js';
+import type { InflightPoll, TaskNode } from './task-node.js';
+import { isDone, parseTaskState, stateName, TaskState, taskStateNames } from './task-state.js';
+import { toTask } from './task-view.js';
+import { TaskIndex } from './tree.js';
+import {
+  EventCause,
+  type GetTaskOptions,
+  type Job,
+  type JobOptions,
+  type JobSnapshot,
+  type JobSummary,
+  type OperatorOptions,
+  type PollObservation,
+  type SetStateOptions,
+  type Task,
+  type TaskEvent,
+  TaskKind,
+  type TaskSpec,
+} from './types.js';
+
+/** Scheduling groups as small integers, for the hot path. */
+const G_PENDING = 0;
+const G_RUNNING = 1;
+const G_DONE = 2;
+const GROUP = [G_PENDING, G_PENDING, G_RUNNING, G_DONE, G_DONE, G_DONE, G_RUNNING] as const;
+const group = (s: TaskState): number => GROUP[s] ?? G_PENDING;
+
+/** Who and why, carried onto the event a change records. */
+interface EventMeta {
+  actor?: string;
+  reason?: string;
+  action?: string;
+}
+
+/**
+ * Creates a job: a tree of tasks with its scheduler, event log and store. Throws an `RnrError`
+ * for invalid options (duplicate ids name both tasks) before anything runs. A job whose id the
+ * store knows resumes where it was.
+ *
+ * @example
+ * const job = createJob({
+ *   name: 'upgrade fleet',
+ *   root: nestedTask({ name: 'zones', children: zones.map(upgradeZone) }),
+ *   pollIntervalMs: 30_000,
+ * });
+ * const state = await job.run();
+ */
+export function createJob(options: JobOptions): Job {
+  return new JobEngine(options);
+}
+
+/** The engine behind {@link createJob}. */
+class JobEngine implements Job {
+  readonly id: string;
+  readonly name: string;
+  readonly pollIntervalMs: number;
+  readonly clock: Clock;
+  readonly resumed: { fromSeq: number; orphans: string[] } | undefined;
+  private readonly store: Store;
+  private readonly index = new TaskIndex();
+  private readonly root: TaskNode;
+  private readonly createdAt: number;
+  /** Leaves (callback and machine tasks) in scheduling RUNNING: the tasks a tick polls. */
+  private readonly active = new Set<TaskNode>();
+  /** Nested tasks whose children changed: to schedule and settle. */
+  private readonly dirty = new Set<TaskNode>();
+  private readonly resolving = new Map<TaskNode, Promise<void>>();
+  private readonly needsResolve = new Set<TaskNode>();
+  private readonly counts = [0, 0, 0, 0, 0, 0, 0];
+  private readonly changed = new Set<TaskNode>();
+  private outbox: TaskEvent[] = [];
+  private readonly listeners = new Set<(event: TaskEvent) => void>();
+  private readonly pollObservers = new Set<(poll: PollObservation) => void>();
+  private readonly restoreLater = new Map<string, TaskRecord>();
+  private readonly ticker: Actor<typeof jobMachine>;
+  private readonly polls: PollRunner;
+  private doneWaiters: Array<(state: TaskState) => void> = [];
+  private flushQueued = false;
+  private lastSeq = 0;
+  private isStarted = false;
+  private closed = false;
+
+  constructor(options: JobOptions) {
+    const opts = new JobOptionsChecker(options);
+    this.name = opts.name;
+    this.id = opts.id;
+    this.pollIntervalMs = opts.pollIntervalMs;
+    this.clock = opts.clock ?? systemClock;
+    this.store = opts.store ?? memoryStore();
+    this.createdAt = this.clock.now();
+    this.root = this.index.build(options.root, undefined, this.createdAt);
+    const stored = this.store.openJob({ id: this.id, name: this.name, createdAt: this.createdAt, seq: 0 });
+    if (stored) {
+      this.createdAt = stored.job.createdAt;
+      this.lastSeq = stored.job.seq;
+      for (const record of stored.tasks) {
+        const node = this.index.byId.get(record.id);
+        if (node) node.restore(record);
+        else this.restoreLater.set(record.id, record);
+      }
+      this.resumed = { fromSeq: stored.job.seq, orphans: this.orphans() };
+    }
+    this.initCounters(this.root);
+    this.polls = new PollRunner(this);
+    this.ticker = createActor(
+      jobMachine.provide({
+        actions: { tick: () => void this.tick().catch((err) => this.internalError('tick', err)) },
+      }),
+      { input: { intervalMs: this.pollIntervalMs }, clock: this.clock },
+    ).start();
+    if (this.resumed) {
+      this.record(this.root, this.root.state, EventCause.SYSTEM, {
+        actor: 'rnr',
+        reason: `resumed from seq ${this.resumed.fromSeq}${this.resumed.orphans.length ? `; ${this.resumed.orphans.length} stored task(s) no longer defined: ${this.resumed.orphans.slice(0, 5).join(', ')}` : ''}`,
+      });
+    }
+    this.flush();
+  }
+
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  get started(): boolean {
+    return this.isStarted;
+  }
+
+  // ---- running ---------------------------------------------------------------------------------
+
+  tick(): Promise<void> {
+    if (this.closed)
+      return Promise.reject(new RnrError('RNR_ERR_JOB_CLOSED', `job ${JSON.stringify(this.id)} is closed`));
+    const scheduled = this.schedulePhase();
+    return scheduled ? scheduled.then(() => this.pollPhase()) : this.pollPhase();
+  }
+
+  start(): void {
+    this.checkOpen();
+    if (this.isStarted) return;
+    this.isStarted = true;
+    this.ticker.send({ type: 'start' });
+  }
+
+  stop(): Promise<void> {
+    if (this.isStarted) {
+      this.isStarted = false;
+      this.ticker.send({ type: 'stop' });
+    }
+    for (const node of this.active) if (node.inflight) this.polls.abort(node, 'job stopped');
+    this.safeFlush();
+    return Promise.resolve();
+  }
+
+  run(): Promise<TaskState> {
+    if (isDone(this.root.state)) return Promise.resolve(this.root.state);
+    const done = new Promise<TaskState>((resolve) => this.doneWaiters.push(resolve));
+    this.start();
+    return done.then(async (state) => {
+      await this.stop();
+      return state;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.stop();
+    this.closed = true;
+    this.ticker.stop();
+    for (const node of this.index.byId.values()) {
+      node.actor?.stop();
+      node.actor = undefined;
+      node.machine?.stop();
+    }
+    this.store.releaseJob(this.id);
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------
+
+  snapshot(): JobSnapshot {
+    return {
+      id: this.id,
+      name: this.name,
+      root: toTask(this.root, Number.POSITIVE_INFINITY),
+      createdAt: this.createdAt,
+      seq: this.lastSeq,
+    };
+  }
+
+  summary(): JobSummary {
+    const counts = {} as JobSummary['counts'];
+    taskStateNames.forEach((name, state) => {
+      counts[name] = this.counts[state] ?? 0;
+    });
+    const summary: JobSummary = {
+      id: this.id,
+      name: this.name,
+      state: this.root.state,
+      counts,
+      createdAt: this.createdAt,
+      total: this.index.byId.size,
+      seq: this.lastSeq,
+    };
+    if (this.root.startedAt !== undefined) summary.startedAt = this.root.startedAt;
+    if (this.root.finishedAt !== undefined) summary.finishedAt = this.root.finishedAt;
+    return summary;
+  }
+
+  getTask(id: string, options?: GetTaskOptions): Task {
+    return toTask(this.node(id), options?.depth ?? Number.POSITIVE_INFINITY);
+  }
+
+  hasTask(id: string): boolean {
+    return this.index.byId.has(id);
+  }
+
+  events(since = 0, limit?: number): TaskEvent[] {
+    return this.store.events(this.id, Math.max(0, Number(since) || 0), limit);
+  }
+
+  subscribe(listener: (event: TaskEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  observePolls(listener: (poll: PollObservation) => void): () => void {
+    this.pollObservers.add(listener);
+    return () => this.pollObservers.delete(listener);
+  }
+
+  // ---- operator actions ------------------------------------------------------------------------
+
+  setTaskState(id: string, state: TaskState | TaskStateKey, options?: SetStateOptions): Task {
+    const to = parseTaskState(state);
+    if (options?.message !== undefined && typeof options.message !== 'string') {
+      throw new RnrError(
+        'RNR_ERR_INVALID_OPTION',
+        `message: got ${JSON.stringify(options.message)}, expected a string`,
+      );
+    }
+    return this.operate(id, 'state', options, (node, meta) => {
+      if (options?.message !== undefined) node.message = options.message;
+      this.polls.abort(node, 'state changed by an operator');
+      return this.apply(node, { type: 'set', state: stateName(to) }, EventCause.OPERATOR, meta);
+    });
+  }
+
+  retry(id: string, options?: OperatorOptions): Task {
+    return this.operate(id, 'retry', options, (node, meta) => {
+      this.polls.abort(node, 'retried by an operator');
+      node.attempt += 1;
+      node.pollErrors = 0;
+      node.approval = undefined;
+      node.machineSnapshot = undefined;
+      if (node.spec.kind === TaskKind.NESTED && typeof node.spec.children === 'function')
+        this.needsResolve.add(node);
+      return this.apply(node, { type: 'retry' }, EventCause.OPERATOR, meta, true);
+    });
+  }
+
+  skip(id: string, options?: OperatorOptions): Task {
+    return this.operate(id, 'skip', options, (node, meta) => {
+      this.polls.abort(node, 'skipped by an operator');
+      return this.apply(node, { type: 'skip' }, EventCause.OPERATOR, meta);
+    });
+  }
+
+  approve(id: string, options?: OperatorOptions): Task {
+    const node = this.node(id);
+    if (node.state !== TaskState.ACTION_PENDING) {
+      throw new RnrError(
+        'RNR_ERR_NOT_ACTION_PENDING',
+        `task ${JSON.stringify(id)} is ${stateName(node.state)}, not ACTION_PENDING: nothing to approve`,
+      );
+    }
+    return this.operate(id, 'approve', options, (n, meta) => {
+      this.polls.abort(n, 'approved by an operator');
+      n.approval = {
+        by: meta.actor ?? 'anonymous',
+        at: this.clock.now(),
+        ...(meta.reason ? { reason: meta.reason } : {}),
+      };
+      const recorded = this.apply(n, { type: 'approve' }, EventCause.OPERATOR, meta);
+      n.machine?.approve(meta.actor ?? 'anonymous', meta.reason ?? '');
+      return recorded;
+    });
+  }
+
+  pause(id: string, options?: OperatorOptions): Task {
+    return this.operate(id, 'pause', options, (node) => this.setPaused(node, true));
+  }
+
+  resume(id: string, options?: OperatorOptions): Task {
+    return this.operate(id, 'resume', options, (node) => this.setPaused(node, false));
+  }
+
+  setParallelism(id: string, parallelism: number, options?: OperatorOptions): Task {
+    const node = this.node(id);
+    if (!node.isNested) {
+      throw new RnrError(
+        'RNR_ERR_NOT_NESTED',
+        `task ${JSON.stringify(id)} is not a nested task: it has no parallelism`,
+      );
+    }
+    const n = checkParallelism(`parallelism of ${JSON.stringify(id)}`, parallelism);
+    return this.operate(id, 'parallelism', options, (t) => {
+      t.parallelism = n;
+      t.parallelismSet = true;
+      this.dirty.add(t);
+      return false;
+    });
+  }
+
+  // ---- engine internals (used by PollRunner and machine runners) -------------------------------
+
+  /** Applies a task-chart event and records the resulting change; true when the state changed. */
+  apply(
+    node: TaskNode,
+    event: TaskMachineEvent,
+    cause: EventCause,
+    meta?: EventMeta,
+    force = false,
+  ): boolean {
+    const from = node.state;
+    let next: TaskState;
+    if (node.actor) {
+      node.actor.send(event);
+      next = TaskState[node.actor.getSnapshot().value as TaskStateKey];
+    } else {
+      const snapshot = taskMachine.resolveState({
+        value: stateName(from),
+        context: { attempt: node.attempt, paused: node.paused },
+      });
+      const [after] = transition(taskMachine, snapshot, event);
+      next = TaskState[after.value as TaskStateKey];
+    }
+    if (next === from && !force) return false;
+    this.setState(node, next, cause, meta);
+    return true;
+  }
+
+  /** Records a message-only change (a poll's status line). */
+  setMessage(node: TaskNode, message: string, cause: EventCause): void {
+    if (node.message === message) return;
+    node.message = message;
+    node.updatedAt = this.clock.now();
+    this.record(node, node.state, cause);
+  }
+
+  /** Reports a finished poll to observers (metrics). */
+  observePoll(node: TaskNode, durationMs: number, error: boolean): void {
+    if (this.pollObservers.size === 0) return;
+    const poll: PollObservation = { jobId: this.id, taskId: node.id, durationMs, error };
+    for (const observer of this.pollObservers) {
+      try {
+        observer(poll);
+      } catch (err) {
+        this.internalError('poll observer', err);
+      }
+    }
+  }
+
+  /** Commits and publishes soon (after async poll results and machine snapshots). */
+  queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.settlePhase();
+      this.safeFlush();
+    });
+  }
+
+  internalError(where: string, err: unknown): void {
+    // The engine never crashes on a user's code; what reaches here is logged, not thrown.
+    console.error(`rnr: job ${JSON.stringify(this.id)}: ${where}: ${describeError(err)}`);
+  }
+
+  // ---- scheduling ------------------------------------------------------------------------------
+
+  private schedulePhase(): undefined | Promise<void> {
+    const root = this.root;
+    if (group(root.state) === G_PENDING && !root.paused) {
+      const started = this.startNode(root);
+      if (started) return started.then(() => this.drainDirty());
+    }
+    return this.drainDirty();
+  }
+
+  private drainDirty(): undefined | Promise<void> {
+    for (const node of this.dirty) {
+      this.dirty.delete(node);
+      const pending = this.scheduleNested(node, true);
+      if (pending) return pending.then(() => this.drainDirty());
+    }
+    return undefined;
+  }
+
+  private pollPhase(): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const node of this.active) {
+      if (node.paused || node.inflight) continue;
+      const wait = this.polls.poll(node);
+      if (wait) waits.push(wait);
+    }
+    this.settlePhase();
+    this.flush();
+    if (waits.length === 0) return Promise.resolve();
+    return Promise.all(waits).then(() => {
+      this.settlePhase();
+      this.safeFlush();
+    });
+  }
+
+  /** Settles nested tasks whose children are all done; starts nothing (DESIGN §4 rule 2). */
+  private settlePhase(): void {
+    for (const node of this.dirty) this.settle(node);
+  }
+
+  private startNode(node: TaskNode): undefined | Promise<void> {
+    this.apply(node, { type: 'start' }, EventCause.SCHEDULER);
+    if (node.isNested) return this.scheduleNested(node, true);
+    if (node.spec.kind === TaskKind.MACHINE) this.ensureMachine(node, true);
+    return undefined;
+  }
+
+  private scheduleNested(node: TaskNode, allowStart: boolean): undefined | Promise<void> {
+    if (!node.isNested || group(node.state) !== G_RUNNING) return undefined;
+    if (!node.children || this.needsResolve.has(node)) return this.resolveChildren(node);
+    if (this.resolving.has(node)) return undefined;
+    if (allowStart) {
+      const started = this.startChildren(node);
+      if (started) return started;
+    }
+    this.settle(node);
+    return undefined;
+  }
+
+  private startChildren(node: TaskNode): undefined | Promise<void> {
+    const kids = node.children as TaskNode[];
+    while (canStartChild(this.nestedContext(node))) {
+      let i = node.cursor;
+      while (i < kids.length && group((kids[i] as TaskNode).state) !== G_PENDING) i++;
+      node.cursor = i;
+      while (
+        i < kids.length &&
+        (group((kids[i] as TaskNode).state) !== G_PENDING || (kids[i] as TaskNode).paused)
+      )
+        i++;
+      const child = kids[i];
+      if (!child) break;
+      const started = this.startNode(child);
+      if (started) return started.then(() => this.scheduleNested(node, true));
+    }
+    return undefined;
+  }
+
+  private settle(node: TaskNode): void {
+    if (!node.isNested || group(node.state) !== G_RUNNING || !node.children || this.resolving.has(node))
+      return;
+    if (this.needsResolve.has(node)) return;
+    const settled = settledState(this.nestedContext(node));
+    if (settled) this.apply(node, { type: 'result', state: settled }, EventCause.SCHEDULER);
+  }
+
+  private nestedContext(node: TaskNode): NestedSchedulingContext {
+    return {
+      parallelism: node.parallelism,
+      failFast: node.spec.kind === TaskKind.NESTED && node.spec.failFast,
+      paused: node.paused,
+      pending: node.pendingCount,
+      running: node.runningCount,
+      failed: node.failedCount,
+    };
+  }
+
+  /** Resolves a children function (first start, or after a retry); existing children keep their state. */
+  private resolveChildren(node: TaskNode): undefined | Promise<void> {
+    const existing = this.resolving.get(node);
+    if (existing) return existing;
+    const spec = node.spec;
+    if (spec.kind !== TaskKind.NESTED || typeof spec.children !== 'function') return undefined;
+    this.needsResolve.delete(node);
+    let out: unknown;
+    try {
+      out = spec.children({
+        task: { id: node.id, name: node.name, attempt: node.attempt },
+        job: { id: this.id, name: this.name },
+      });
+    } catch (err) {
+      this.failChildren(node, err);
+      return undefined;
+    }
+    if (out && typeof (out as Promise<unknown>).then === 'function') {
+      const wait = (out as Promise<unknown>)
+        .then(
+          (list) => this.attachChildren(node, list),
+          (err) => this.failChildren(node, err),
+        )
+        .finally(() => this.resolving.delete(node))
+        .then(() => this.scheduleNested(node, true));
+      this.resolving.set(node, wait);
+      return wait;
+    }
+    this.attachChildren(node, out);
+    return this.scheduleNested(node, true);
+  }
+
+  private attachChildren(node: TaskNode, list: unknown): void {
+    if (group(node.state) !== G_RUNNING) return;
+    let specs: readonly TaskSpec[];
+    let ids: string[];
+    try {
+      specs = checkChildren(node.name, list);
+      ids = TaskIndex.childIds(node, specs);
+    } catch (err) {
+      this.failChildren(node, err);
+      return;
+    }
+    const kids = node.children ?? [];
+    const known = new Set(kids.map((k) => k.id));
+    const added: TaskNode[] = [];
+    const now = this.clock.now();
+    try {
+      specs.forEach((childSpec, i) => {
+        const id = ids[i] as string;
+        if (known.has(id)) return;
+        added.push(this.index.build(childSpec, node, now, id));
+      });
+    } catch (err) {
+      for (const n of added) this.index.remove(n);
+      this.failChildren(node, err);
+      return;
+    }
+    node.children = kids;
+    for (const child of added) {
+      child.index = kids.length;
+      kids.push(child);
+      this.restoreSubtree(child);
+      this.initCounters(child);
+      this.record(child, TaskState.UNKNOWN, EventCause.SCHEDULER, { reason: 'discovered' });
+    }
+  }
+
+  private failChildren(node: TaskNode, err: unknown): void {
+    node.children ??= [];
+    node.message = `children: ${describeError(err)}`;
+    this.apply(node, { type: 'result', state: 'FAILED' }, EventCause.SYSTEM);
+  }
+
+  // ---- state changes and events ----------------------------------------------------------------
+
+  private setState(node: TaskNode, to: TaskState, cause: EventCause, meta?: EventMeta): void {
+    const from = node.state;
+    const now = this.clock.now();
+    node.state = to;
+    node.updatedAt = now;
+    node.stateSetByOperator = cause === EventCause.OPERATOR;
+    (this.counts[from] as number)--;
+    (this.counts[to] as number)++;
+    const gFrom = group(from);
+    const gTo = group(to);
+    if (gTo === G_RUNNING && gFrom !== G_RUNNING) {
+      node.startedAt = now;
+      node.finishedAt = undefined;
+    } else if (gTo === G_DONE) node.finishedAt = now;
+    else if (gFrom === G_DONE) node.finishedAt = undefined;
+    const parent = node.parent;
+    if (parent) {
+      this.count(parent, node, from, -1);
+      this.count(parent, node, to, 1);
+      this.dirty.add(parent);
+    }
+    if (gTo === G_RUNNING) {
+      this.ensureActor(node);
+      if (node.isNested) this.dirty.add(node);
+      else {
+        this.active.add(node);
+        if (node.spec.kind === TaskKind.MACHINE && cause !== EventCause.SCHEDULER)
+          this.ensureMachine(node, false);
+      }
+    } else {
+      if (node.actor) {
+        node.actor.stop();
+        node.actor = undefined;
+      }
+      if (gFrom === G_RUNNING && !node.isNested) {
+        this.active.delete(node);
+        if (node.inflight && cause !== EventCause.POLL) this.polls.abort(node, 'task left RUNNING');
+      }
+      if (node.machine) {
+        node.machine.stop();
+        node.machine = undefined;
+      }
+    }
+    this.record(node, from, cause, meta);
+  }
+
+  private count(parent: TaskNode, child: TaskNode, state: TaskState, delta: number): void {
+    const g = group(state);
+    if (g === G_PENDING) {
+      parent.pendingCount += delta;
+      if (delta > 0 && child.index < parent.cursor) parent.cursor = child.index;
+    } else if (g === G_RUNNING) parent.runningCount += delta;
+    else if (state === TaskState.FAILED) parent.failedCount += delta;
+  }
+
+  private record(node: TaskNode, from: TaskState, cause: EventCause, meta?: EventMeta): void {
+    this.outbox.push({
+      seq: ++this.lastSeq,
+      jobId: this.id,
+      taskId: node.id,
+      from,
+      to: node.state,
+      paused: node.paused,
+      message: node.message,
+      cause,
+      actor: meta?.actor ?? '',
+      reason: meta?.reason ?? '',
+      time: this.clock.now(),
+      action: meta?.action ?? '',
+      attempt: node.attempt,
+      parallelism: node.parallelism,
+    });
+    this.changed.add(node);
+  }
+
+  /** Commits the pending batch to the store, then publishes its events (commit before publish). */
+  private flush(): void {
+    if (this.outbox.length === 0 && this.changed.size === 0) return;
+    const events = this.outbox;
+    const nodes = [...this.changed];
+    this.outbox = [];
+    this.changed.clear();
+    try {
+      this.store.commit({
+        job: { id: this.id, name: this.name, createdAt: this.createdAt, seq: this.lastSeq },
+        tasks: nodes.map((n) => n.toRecord()),
+        events,
+      });
+    } catch (err) {
+      // Keep the batch for the next flush: nothing is published (or acknowledged) before it is durable.
+      this.outbox = events.concat(this.outbox);
+      for (const n of nodes) this.changed.add(n);
+      throw err;
+    }
+    for (const event of events) {
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (err) {
+          this.internalError('event listener', err);
+        }
+      }
+    }
+    if (this.doneWaiters.length > 0 && isDone(this.root.state)) {
+      const waiters = this.doneWaiters;
+      this.doneWaiters = [];
+      for (const resolve of waiters) resolve(this.root.state);
+    }
+  }
+
+  private safeFlush(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      this.internalError('store commit', err);
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private operate(
+    id: string,
+    action: string,
+    options: OperatorOptions | undefined,
+    change: (node: TaskNode, meta: EventMeta) => boolean,
+  ): Task {
+    this.checkOpen();
+    const node = this.node(id);
+    const actor = options?.actor;
+    const reason = options?.reason;
+    if (actor !== undefined && typeof actor !== 'string') {
+      throw new RnrError('RNR_ERR_INVALID_OPTION', `actor: got ${JSON.stringify(actor)}, expected a string`);
+    }
+    if (reason !== undefined && typeof reason !== 'string') {
+      throw new RnrError(
+        'RNR_ERR_INVALID_OPTION',
+        `reason: got ${JSON.stringify(reason)}, expected a string`,
+      );
+    }
+    const meta: EventMeta = { actor: actor || 'anonymous', reason: reason ?? '', action };
+    if (!change(node, meta)) this.record(node, node.state, EventCause.OPERATOR, meta);
+    this.reopenAncestors(node);
+    this.settlePhase();
+    this.flush();
+    return toTask(node, 0);
+  }
+
+  private setPaused(node: TaskNode, paused: boolean): boolean {
+    if (node.paused === paused) return false;
+    node.paused = paused;
+    node.updatedAt = this.clock.now();
+    node.actor?.send({ type: paused ? 'pause' : 'resume' });
+    if (node.parent) this.dirty.add(node.parent);
+    if (node.isNested) this.dirty.add(node);
+    return false;
+  }
+
+  /** After an operator change, DONE ancestors that the scheduler settled reopen when they no longer fit. */
+  private reopenAncestors(node: TaskNode): void {
+    for (let a = node.parent; a; a = a.parent) {
+      if (group(a.state) !== G_DONE) {
+        this.dirty.add(a);
+        return;
+      }
+      if (a.stateSetByOperator) return;
+      const settled = settledState(this.nestedContext(a));
+      if (settled !== undefined && TaskState[settled] === a.state) return;
+      this.apply(a, { type: 'set', state: 'RUNNING' }, EventCause.SCHEDULER, {
+        reason: `reopened: ${node.id} changed`,
+      });
+    }
+  }
+
+  private ensureActor(node: TaskNode): void {
+    if (node.actor) return;
+    const snapshot = taskMachine.resolveState({
+      value: stateName(node.state),
+      context: { attempt: node.attempt, paused: node.paused },
+    });
+    node.actor = createActor(taskMachine, { snapshot, input: undefined }).start();
+  }
+
+  private ensureMachine(node: TaskNode, fresh: boolean): void {
+    if (node.machine || node.spec.kind !== TaskKind.MACHINE) return;
+    node.machine = createMachineRunner(node, fresh ? undefined : node.machineSnapshot, {
+      jobId: this.id,
+      now: () => this.clock.now(),
+      apply: (n, state, message) => {
+        if (message !== undefined && message !== n.message) n.message = message;
+        const changed =
+          state !== n.state && this.apply(n, { type: 'result', state: stateName(state) }, EventCause.POLL);
+        if (!changed) this.record(n, n.state, EventCause.POLL);
+        this.queueFlush();
+      },
+      persist: (n, snapshot) => {
+        n.machineSnapshot = snapshot;
+        this.changed.add(n);
+      },
+      error: (where, err) => this.internalError(where, err),
+    });
+  }
+
+  private initCounters(top: TaskNode): void {
+    const stack = [top];
+    for (let node = stack.pop(); node; node = stack.pop()) {
+      (this.counts[node.state] as number)++;
+      if (node.parent && node !== this.root) this.count(node.parent, node, node.state, 1);
+      if (group(node.state) === G_RUNNING) {
+        if (node.isNested) this.dirty.add(node);
+        else {
+          this.active.add(node);
+          if (node.spec.kind === TaskKind.MACHINE) this.ensureMachine(node, false);
+        }
+      }
+      if (node.children) for (const child of node.children) stack.push(child);
+    }
+  }
+
+  private restoreSubtree(top: TaskNode): void {
+    const stack = [top];
+    for (let node = stack.pop(); node; node = stack.pop()) {
+      const record = this.restoreLater.get(node.id);
+      if (record) {
+        node.restore(record);
+        this.restoreLater.delete(node.id);
+      }
+      if (node.children) for (const child of node.children) stack.push(child);
+    }
+  }
+
+  /** Stored tasks the workflow no longer defines (children of unresolved children functions excepted). */
+  private orphans(): string[] {
+    const out: string[] = [];
+    for (const [id, record] of this.restoreLater) {
+      const parent = this.index.byId.get(record.parentId);
+      const dynamic = parent?.spec.kind === TaskKind.NESTED && typeof parent.spec.children === 'function';
+      if (!dynamic && !this.restoreLater.has(record.parentId)) out.push(id);
+    }
+    return out;
+  }
+
+  private node(id: string): TaskNode {
+    const node = typeof id === 'string' ? this.index.byId.get(id) : undefined;
+    if (!node) {
+      throw new RnrError(
+        'RNR_ERR_TASK_NOT_FOUND',
+        `job ${JSON.stringify(this.id)} has no task ${JSON.stringify(id)}`,
+      );
+    }
+    return node;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new RnrError('RNR_ERR_JOB_CLOSED', `job ${JSON.stringify(this.id)} is closed`);
+  }
+}
+
+export type { InflightPoll, JobEngine };

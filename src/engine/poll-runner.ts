@@ -1,0 +1,167 @@
+import type { TaskMachineEvent } from '../../machines/task.machine.js';
+import { describeError, RnrError } from '../errors.js';
+import type { Clock } from './clock.js';
+import { normalizePollResult } from './poll-result.js';
+import type { InflightPoll, TaskNode } from './task-node.js';
+import { stateName } from './task-state.js';
+import { type Approval, type CallbackTaskSpec, EventCause, type PollContext, TaskKind } from './types.js';
+
+/** What the poll runner needs of its job. */
+export interface PollHost {
+  readonly id: string;
+  readonly name: string;
+  readonly clock: Clock;
+  apply(node: TaskNode, event: TaskMachineEvent, cause: EventCause): boolean;
+  setMessage(node: TaskNode, message: string, cause: EventCause): void;
+  observePoll(node: TaskNode, durationMs: number, error: boolean): void;
+  queueFlush(): void;
+}
+
+const noop = () => {};
+
+/** The `ctx` of one poll. The AbortSignal is made only if the poll asks for it. */
+class PollCtx implements PollContext {
+  readonly task: PollContext['task'];
+  readonly job: PollContext['job'];
+  readonly approval: Approval | undefined;
+
+  constructor(
+    private readonly host: PollHost,
+    private readonly node: TaskNode,
+    private readonly token: InflightPoll,
+  ) {
+    this.task = {
+      id: node.id,
+      name: node.name,
+      state: node.state,
+      message: node.message,
+      attempt: node.attempt,
+    };
+    this.job = { id: host.id, name: host.name };
+    this.approval = node.approval;
+  }
+
+  get signal(): AbortSignal {
+    this.token.controller ??= new AbortController();
+    return this.token.controller.signal;
+  }
+
+  log(line: string): void {
+    // A late log from a poll that an operator overrode is ignored, like its result.
+    if (this.node.inflight !== this.token && this.node.inflight !== undefined) return;
+    this.host.setMessage(this.node, String(line), EventCause.POLL);
+    this.host.queueFlush();
+  }
+}
+
+/**
+ * Runs polls: calls a task's poll once, applies what it returns, and keeps at most one poll in
+ * flight per task. A poll that throws, rejects, times out or returns garbage is a poll error;
+ * nothing a poll does can crash the engine.
+ */
+export class PollRunner {
+  constructor(private readonly host: PollHost) {}
+
+  /** Polls `node`; returns a promise when the poll is async (settles on result, timeout or abort). */
+  poll(node: TaskNode): Promise<void> | undefined {
+    if (node.spec.kind === TaskKind.MACHINE) {
+      node.machine?.poll();
+      return undefined;
+    }
+    const spec = node.spec as CallbackTaskSpec;
+    const token: InflightPoll = { controller: undefined, timer: undefined, settle: noop };
+    const started = performance.now();
+    let result: unknown;
+    try {
+      result = spec.poll(new PollCtx(this.host, node, token));
+    } catch (err) {
+      this.error(node, spec, err);
+      this.host.observePoll(node, performance.now() - started, true);
+      return undefined;
+    }
+    if (!result || typeof (result as Promise<unknown>).then !== 'function') {
+      const ok = this.result(node, spec, result);
+      this.host.observePoll(node, performance.now() - started, !ok);
+      return undefined;
+    }
+    node.inflight = token;
+    return new Promise<void>((resolve) => {
+      token.settle = () => {
+        token.settle = noop;
+        if (token.timer !== undefined) this.host.clock.clearTimeout(token.timer);
+        resolve();
+      };
+      if (spec.pollTimeoutMs !== undefined) {
+        const ms = spec.pollTimeoutMs;
+        token.timer = this.host.clock.setTimeout(() => {
+          token.timer = undefined;
+          if (node.inflight !== token) return;
+          this.abort(node, `poll timed out after ${ms} ms`);
+          this.error(node, spec, new RnrError('RNR_ERR_POLL_TIMEOUT', `poll timed out after ${ms} ms`));
+          this.host.observePoll(node, performance.now() - started, true);
+          this.host.queueFlush();
+        }, ms);
+      }
+      (result as Promise<unknown>).then(
+        (value) => {
+          if (node.inflight !== token) return;
+          node.inflight = undefined;
+          const ok = this.result(node, spec, value);
+          this.host.observePoll(node, performance.now() - started, !ok);
+          this.host.queueFlush();
+          token.settle();
+        },
+        (err: unknown) => {
+          if (node.inflight !== token) return;
+          node.inflight = undefined;
+          this.error(node, spec, err);
+          this.host.observePoll(node, performance.now() - started, true);
+          this.host.queueFlush();
+          token.settle();
+        },
+      );
+    });
+  }
+
+  /** Discards the poll in flight on `node` (its result will be ignored) and aborts its signal. */
+  abort(node: TaskNode, reason: string): void {
+    const token = node.inflight;
+    if (!token) return;
+    node.inflight = undefined;
+    if (token.controller) {
+      const abortError = new Error(reason);
+      abortError.name = 'AbortError';
+      token.controller.abort(abortError);
+    }
+    token.settle();
+  }
+
+  private result(node: TaskNode, spec: CallbackTaskSpec, value: unknown): boolean {
+    let normalized: ReturnType<typeof normalizePollResult>;
+    try {
+      normalized = normalizePollResult(value);
+    } catch (err) {
+      this.error(node, spec, err);
+      return false;
+    }
+    node.pollErrors = 0;
+    const { state, message } = normalized;
+    if (state !== undefined && state !== node.state) {
+      if (message !== undefined) node.message = message;
+      if (this.host.apply(node, { type: 'result', state: stateName(state) }, EventCause.POLL)) return true;
+    }
+    if (message !== undefined) this.host.setMessage(node, message, EventCause.POLL);
+    return true;
+  }
+
+  private error(node: TaskNode, spec: CallbackTaskSpec, err: unknown): void {
+    node.pollErrors += 1;
+    const text = describeError(err);
+    if (node.pollErrors > spec.retries) {
+      node.message = spec.retries > 0 ? `${text} (after ${node.pollErrors} consecutive poll errors)` : text;
+      this.host.apply(node, { type: 'result', state: 'FAILED' }, EventCause.POLL);
+      return;
+    }
+    this.host.setMessage(node, `poll error ${node.pollErrors}/${spec.retries}: ${text}`, EventCause.POLL);
+  }
+}

@@ -1,0 +1,124 @@
+import type { Actor } from 'xstate';
+import type { taskMachine } from '../../machines/task.machine.js';
+import type { TaskRecord } from './store.js';
+import { TaskState } from './task-state.js';
+import type { Approval, TaskKind, TaskSpec } from './types.js';
+
+/** A poll in flight: aborted and ignored when an operator changes the task meanwhile. */
+export interface InflightPoll {
+  controller: AbortController | undefined;
+  timer: unknown;
+  /** Resolves the tick's wait for this poll (result, timeout or abort, whichever first). */
+  settle: () => void;
+}
+
+/** The engine-side driver of a machine task's user actor (see machine-task.ts). */
+export interface MachineRunner {
+  poll(): void;
+  approve(by: string, reason: string): void;
+  stop(): void;
+  persisted(): unknown;
+  status(): import('./types.js').MachineStatus;
+}
+
+/**
+ * One task of a job. PENDING and DONE tasks are plain records; an active task also holds an actor of
+ * the task statechart (`actor`). Nested tasks keep counters of their children by scheduling group,
+ * so scheduling and settling cost O(1) per change, whatever the job's size.
+ */
+export class TaskNode {
+  state: TaskState = TaskState.PENDING;
+  message = '';
+  paused = false;
+  attempt = 0;
+  approval: Approval | undefined = undefined;
+  startedAt: number | undefined = undefined;
+  finishedAt: number | undefined = undefined;
+  updatedAt: number;
+  pollErrors = 0;
+  stateSetByOperator = false;
+  parallelism: number;
+  parallelismSet = false;
+  actor: Actor<typeof taskMachine> | undefined = undefined;
+  inflight: InflightPoll | undefined = undefined;
+  machine: MachineRunner | undefined = undefined;
+  machineSnapshot: unknown = undefined;
+  /** Nested: children, in order; `undefined` until a children function is resolved. */
+  children: TaskNode[] | undefined;
+  /** Nested: index of the first child that may still be PENDING. */
+  cursor = 0;
+  /** Nested: children in scheduling PENDING (paused ones included). */
+  pendingCount = 0;
+  runningCount = 0;
+  failedCount = 0;
+  /** Position among the parent's children. */
+  index = 0;
+
+  constructor(
+    readonly id: string,
+    readonly spec: TaskSpec,
+    readonly parent: TaskNode | undefined,
+    readonly createdAt: number,
+  ) {
+    this.updatedAt = createdAt;
+    this.parallelism = spec.kind === 1 ? spec.parallelism : 0;
+    this.children = spec.kind === 1 && Array.isArray(spec.children) ? [] : undefined;
+  }
+
+  get kind(): TaskKind {
+    return this.spec.kind;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get isNested(): boolean {
+    return this.spec.kind === 1;
+  }
+
+  /** The durable record of this task. */
+  toRecord(): TaskRecord {
+    const record: TaskRecord = {
+      id: this.id,
+      parentId: this.parent?.id ?? '',
+      name: this.spec.name,
+      kind: this.spec.kind,
+      state: this.state,
+      message: this.message,
+      paused: this.paused,
+      parallelism: this.parallelism,
+      parallelismSet: this.parallelismSet,
+      attempt: this.attempt,
+      labels: this.spec.labels ? { ...this.spec.labels } : {},
+      createdAt: this.createdAt,
+      updatedAt: this.updatedAt,
+      pollErrors: this.pollErrors,
+      stateSetByOperator: this.stateSetByOperator,
+    };
+    if (this.approval) record.approval = { ...this.approval };
+    if (this.startedAt !== undefined) record.startedAt = this.startedAt;
+    if (this.finishedAt !== undefined) record.finishedAt = this.finishedAt;
+    if (this.machineSnapshot !== undefined) record.machineSnapshot = this.machineSnapshot;
+    return record;
+  }
+
+  /** Takes over what a store remembered of this task. */
+  restore(record: TaskRecord): void {
+    this.state = record.state;
+    this.message = record.message;
+    this.paused = record.paused;
+    this.attempt = record.attempt;
+    this.approval = record.approval;
+    this.startedAt = record.startedAt;
+    this.finishedAt = record.finishedAt;
+    this.updatedAt = record.updatedAt;
+    this.pollErrors = record.pollErrors;
+    this.stateSetByOperator = record.stateSetByOperator;
+    this.machineSnapshot = record.machineSnapshot;
+    if (this.isNested && record.parallelismSet) {
+      this.parallelism = record.parallelism;
+      this.parallelismSet = true;
+    }
+  }
+}
