@@ -37,6 +37,9 @@ const G_DONE = 2;
 const GROUP = [G_PENDING, G_PENDING, G_RUNNING, G_DONE, G_DONE, G_DONE, G_RUNNING] as const;
 const group = (s: TaskState): number => GROUP[s] ?? G_PENDING;
 
+const unknownSnapshot = (node: TaskNode) =>
+  taskMachine.resolveState({ value: 'UNKNOWN', context: { attempt: node.attempt, paused: node.paused } });
+
 /** Who and why, carried onto the event a change records. */
 interface EventMeta {
   actor?: string;
@@ -334,6 +337,13 @@ class JobEngine implements Job {
   ): boolean {
     const from = node.state;
     let next: TaskState;
+    if (!node.actor && event.type === 'start' && group(from) === G_PENDING) {
+      // The common path: a PENDING record becomes an actor as it starts (DESIGN §8).
+      node.actor = createActor(taskMachine, {
+        input: { attempt: node.attempt, paused: node.paused },
+        snapshot: from === TaskState.UNKNOWN ? unknownSnapshot(node) : undefined,
+      }).start();
+    }
     if (node.actor) {
       node.actor.send(event);
       next = TaskState[node.actor.getSnapshot().value as TaskStateKey];

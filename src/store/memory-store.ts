@@ -54,7 +54,8 @@ export function memoryStore(): Store {
           `job ${JSON.stringify(batch.job.id)} was never opened in this store`,
         );
       entry.job = { ...batch.job };
-      for (const task of batch.tasks) entry.tasks.set(task.id, { ...task });
+      // The engine hands over fresh record objects per commit and never mutates them afterwards.
+      for (const task of batch.tasks) entry.tasks.set(task.id, task);
       for (const event of batch.events) entry.events.push(event);
     },
     events(jobId, since, limit = Number.POSITIVE_INFINITY) {

@@ -1,0 +1,141 @@
+/**
+ * Engine benchmarks (issue 2): lifecycle throughput against bare XState, tick cost against job
+ * size, heap per task, build and teardown time. Run: `npm run bench` (or this file alone with
+ * `node --expose-gc bin/run-ts.js bench/engine.ts`).
+ */
+import { callbackTask, createJob, type Job, nestedTask, TaskState } from 'rnr';
+import { createActor, setup } from 'xstate';
+import { figure, gc, machineLine, median, section } from './report.js';
+
+const bare = setup({}).createMachine({
+  initial: 'pending',
+  states: {
+    pending: { on: { START: 'running' } },
+    running: { on: { POLL: 'success' } },
+    success: {},
+  },
+});
+
+/** One actor per task, started in batches of 100, START + POLL, stopped: the floor rnr builds on. */
+function bareXState(tasks: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < tasks; i += 100) {
+    const batch = [];
+    for (let j = i; j < Math.min(tasks, i + 100); j++) {
+      const actor = createActor(bare).start();
+      actor.send({ type: 'START' });
+      batch.push(actor);
+    }
+    for (const actor of batch) {
+      actor.send({ type: 'POLL' });
+      actor.stop();
+    }
+  }
+  return performance.now() - t0;
+}
+
+async function lifecycle(tasks: number): Promise<number> {
+  const children = Array.from({ length: tasks }, (_, i) => callbackTask({ name: `t${i}`, poll: () => true }));
+  const job = createJob({ name: 'lifecycle', root: nestedTask({ name: 'all', parallelism: 100, children }) });
+  const t0 = performance.now();
+  while (job.summary().state !== TaskState.SUCCESS) await job.tick();
+  const ms = performance.now() - t0;
+  await job.close();
+  return ms;
+}
+
+function wideJob(total: number): Job {
+  const children = Array.from({ length: total }, (_, i) =>
+    callbackTask({ name: `t${i}`, poll: () => undefined }),
+  );
+  return createJob({ name: `wide-${total}`, root: nestedTask({ name: 'all', parallelism: 100, children }) });
+}
+
+async function tickCost(total: number): Promise<number> {
+  const job = wideJob(total);
+  await job.tick();
+  const samples: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    await job.tick();
+    samples.push(performance.now() - t0);
+  }
+  await job.close();
+  return median(samples);
+}
+
+function tree(zones: number, perZone: number) {
+  return nestedTask({
+    name: 'fleet',
+    parallelism: 10,
+    children: Array.from({ length: zones }, (_, z) =>
+      nestedTask({
+        name: `zone ${z}`,
+        parallelism: 10,
+        children: Array.from({ length: perZone }, (_, v) =>
+          callbackTask({ name: `vm ${v}`, poll: () => undefined }),
+        ),
+      }),
+    ),
+  });
+}
+
+async function main(): Promise<void> {
+  section(`engine — ${await machineLine()}`);
+  const N = 10_000;
+  // Warm up both paths so the JIT has seen them.
+  bareXState(1000);
+  await lifecycle(1000);
+  const bareRuns: number[] = [];
+  const rnrRuns: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    bareRuns.push(bareXState(N));
+    rnrRuns.push(await lifecycle(N));
+  }
+  const bareRate = N / (median(bareRuns) / 1000);
+  const rnrRate = N / (median(rnrRuns) / 1000);
+  figure(
+    'bare XState lifecycle (10k actors, batches of 100)',
+    `${Math.round(bareRate).toLocaleString()} tasks/s`,
+  );
+  figure(
+    'rnr lifecycle (10k leaves, parallelism 100, tick())',
+    `${Math.round(rnrRate).toLocaleString()} tasks/s`,
+  );
+  figure('ratio rnr / bare XState (median of 5)', `${(rnrRate / bareRate).toFixed(2)}×`, {
+    text: '≥ 0.5×',
+    met: rnrRate / bareRate >= 0.5,
+  });
+
+  const small = await tickCost(1_000);
+  const large = await tickCost(100_000);
+  figure('tick, 100 running in a 1,000-task job (median of 30)', `${small.toFixed(3)} ms`);
+  figure('tick, 100 running in a 100,000-task job (median of 30)', `${large.toFixed(3)} ms`);
+  figure('ratio 100k / 1k', `${(large / small).toFixed(2)}`, { text: '≤ 1.5', met: large / small <= 1.5 });
+
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const job = createJob({ name: 'tree', root: tree(100, 1000) });
+  const buildMs = performance.now() - t0;
+  await job.tick();
+  gc();
+  const perTask = (process.memoryUsage().heapUsed - before) / 100_100;
+  figure('heap per task, 100 × 1,000 tree after the first tick', `${(perTask / 1024).toFixed(2)} KiB`, {
+    text: '≤ 1.5 KiB',
+    met: perTask <= 1.5 * 1024,
+  });
+  figure('build 100 × 1,000 tree (specs + createJob)', `${buildMs.toFixed(0)} ms`, {
+    text: '≤ 1000 ms',
+    met: buildMs <= 1000,
+  });
+  const t1 = performance.now();
+  await job.close();
+  const teardownMs = performance.now() - t1;
+  figure('teardown (close) of that tree', `${teardownMs.toFixed(0)} ms`, {
+    text: '≤ 1000 ms',
+    met: teardownMs <= 1000,
+  });
+}
+
+await main();
