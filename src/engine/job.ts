@@ -119,7 +119,11 @@ class JobEngine implements Job {
     this.polls = new PollRunner(this);
     this.ticker = createActor(
       jobMachine.provide({
-        actions: { tick: () => void this.tick().catch((err) => this.internalError('tick', err)) },
+        actions: {
+          // Tick outside the action: XState warns when built-in actions (the task actors' assigns)
+          // run while a custom action executes.
+          tick: () => queueMicrotask(() => void this.tick().catch((err) => this.internalError('tick', err))),
+        },
       }),
       { input: { intervalMs: this.pollIntervalMs }, clock: this.clock },
     ).start();
