@@ -1,10 +1,95 @@
-import type { FastifyInstance } from 'fastify';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AnyStateMachine } from 'xstate';
+import { jobMachine, nestedSchedulingMachine, taskMachine } from '../../machines/index.js';
+
+/** Options of {@link uiPlugin}. */
+export interface UiPluginOptions {
+  /** Where the built web view is; default `ui-dist/` at the package root. */
+  distDir?: string;
+}
+
+/** The statecharts the view can draw, served as `GET /ui/machines/<name>.json`. */
+const machines: Record<string, AnyStateMachine> = {
+  task: taskMachine,
+  nested: nestedSchedulingMachine,
+  job: jobMachine,
+};
+
+/** The paths the single-page app answers (the browser's history routes). */
+const appRoutes = ['/', '/index.html', '/inbox', '/jobs', '/jobs/*'];
+
+/** The package root: the nearest ancestor of this file with a package.json (works from src/ and dist/). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+  return dir;
+}
+
+const missingBuild = (dir: string) => `<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>rnr — web view not built</title>
+<body style="font:15px/1.5 system-ui,sans-serif;max-width:42em;margin:3em auto;padding:0 1em">
+<h1>The rnr web view is not built</h1>
+<p>No <code>index.html</code> in <code>${dir.replace(/[<>&]/g, '')}</code>.
+Build it with <code>npm run build:ui</code> (it runs by itself on <code>npm ci</code> / <code>npm install</code>).</p>
+<p>The API works meanwhile: <a href="/api/v1/jobs">/api/v1/jobs</a>, OpenAPI at <a href="/docs">/docs</a>.</p>
+</body></html>`;
 
 /**
- * Serves the web view at `/`. Placeholder until the web view lands: the UI work replaces this file.
+ * Serves the web view: the built assets of `ui-dist/` under `/assets/`, `index.html` for the app's
+ * routes (`/`, `/inbox`, `/jobs/…`), and the statecharts of `machines/` as `machine.toJSON()` at
+ * `/ui/machines/<name>.json`. Without a build, the app routes explain how to make one (503).
  */
-export async function uiPlugin(app: FastifyInstance): Promise<void> {
-  app.get('/', async (_req, reply) => {
-    reply.type('text/html').send('<!doctype html><title>rnr</title><p>rnr web view is not built yet. API: <a href="/docs">/docs</a></p>');
+export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions = {}): Promise<void> {
+  const dist = options.distDir ?? join(packageRoot(), 'ui-dist');
+  const charts = new Map<string, string>();
+
+  app.get<{ Params: { name: string } }>('/ui/machines/:name', async (request, reply) => {
+    const name = request.params.name.replace(/\.json$/, '');
+    const machine = machines[name];
+    if (!machine) {
+      return reply.code(404).send({
+        error: {
+          code: 'RNR_ERR_ROUTE_NOT_FOUND',
+          message: `no statechart ${JSON.stringify(name)}: try ${Object.keys(machines).join(', ')}`,
+        },
+      });
+    }
+    let json = charts.get(name);
+    if (json === undefined) {
+      json = JSON.stringify(machine.toJSON());
+      charts.set(name, json);
+    }
+    return reply.type('application/json').header('cache-control', 'no-cache').send(json);
+  });
+
+  const indexFile = join(dist, 'index.html');
+  if (!existsSync(indexFile)) {
+    app.log.warn(`rnr web view not built (${indexFile} missing): run npm run build:ui`);
+    for (const path of appRoutes) {
+      app.get(path, async (_request, reply) => reply.code(503).type('text/html').send(missingBuild(dist)));
+    }
+    return;
+  }
+
+  const html = readFileSync(indexFile);
+  const sendIndex = async (_request: unknown, reply: FastifyReply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
+  for (const path of appRoutes) app.get(path, sendIndex);
+  await app.register(fastifyStatic, {
+    root: join(dist, 'assets'),
+    prefix: '/assets/',
+    decorateReply: false,
+    index: false,
+    // File names carry a content hash: they never change.
+    immutable: true,
+    maxAge: '365d',
   });
 }

@@ -1,0 +1,92 @@
+import { authHeaders, updateAuth } from './auth.js';
+import type { OperatorOp, WireError, WireEvent, WireJob, WireJobSummary } from './wire.js';
+
+/** The API's base path. */
+export const apiBase = '/api/v1';
+
+/** An API answer that was not 2xx: the status and the server's `{ error: { code, message } }`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Calls the API with the session's token; a 401 asks for a token, a 403 marks the view read-only. */
+export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(apiBase + path, { ...init, headers: { ...headers, ...(init.headers as object) } });
+  if (res.ok) return (await res.json()) as T;
+  let body: WireError = {};
+  try {
+    body = (await res.json()) as WireError;
+  } catch {
+    // Not JSON (a proxy's page): the status says enough.
+  }
+  if (res.status === 401) updateAuth({ needToken: true });
+  if (res.status === 403) updateAuth({ canWrite: false });
+  const code = body.error?.code ?? `HTTP_${res.status}`;
+  throw new ApiError(res.status, code, body.error?.message ?? `${res.status} ${res.statusText}`);
+}
+
+/** `/jobs/:job/tasks/:task` with both ids URL-encoded (task ids contain '/'). */
+export function taskPath(jobId: string, taskId: string): string {
+  return `/jobs/${encodeURIComponent(jobId)}/tasks/${encodeURIComponent(taskId)}`;
+}
+
+/** `GET /jobs`. */
+export async function listJobs(): Promise<WireJobSummary[]> {
+  const body = await api<{ jobs?: WireJobSummary[] } | WireJobSummary[]>('/jobs');
+  return Array.isArray(body) ? body : (body.jobs ?? []);
+}
+
+/** `GET /jobs/:job`. */
+export function getJob(jobId: string): Promise<WireJob> {
+  return api<WireJob>(`/jobs/${encodeURIComponent(jobId)}`);
+}
+
+/** `GET /jobs/:job/events?since=N` as JSON. */
+export async function getEvents(jobId: string, since: number): Promise<WireEvent[]> {
+  const body = await api<{ events?: WireEvent[] } | WireEvent[]>(
+    `/jobs/${encodeURIComponent(jobId)}/events?since=${since}`,
+  );
+  return Array.isArray(body) ? body : (body.events ?? []);
+}
+
+/** The body of an operator action. */
+export interface ActionInput {
+  reason?: string;
+  state?: string;
+  message?: string;
+  parallelism?: number;
+}
+
+/** `POST /jobs/:job/tasks/:task/<op>`: one operator action. */
+export function act(jobId: string, taskId: string, op: OperatorOp, input: ActionInput): Promise<unknown> {
+  const body: Record<string, unknown> = {};
+  if (input.reason) body.reason = input.reason;
+  if (op === 'state') {
+    body.state = input.state;
+    if (input.message) body.message = input.message;
+  }
+  if (op === 'parallelism') body.parallelism = input.parallelism;
+  return api(`${taskPath(jobId, taskId)}/${op}`, { method: 'POST', body: JSON.stringify(body) });
+}
+
+/**
+ * Learns whether the token may act, without side effects: an action on a job that does not exist
+ * answers 404 to an operator and 403 to a viewer (auth is checked before the job is looked up).
+ */
+export async function probeWriteAccess(): Promise<void> {
+  try {
+    await act('rnr-ui-write-probe', 'probe', 'resume', {});
+    updateAuth({ canWrite: true });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 403) updateAuth({ canWrite: false });
+    else if (err instanceof ApiError && err.status !== 401) updateAuth({ canWrite: true });
+  }
+}

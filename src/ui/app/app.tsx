@@ -1,0 +1,116 @@
+import { useEffect } from 'preact/hooks';
+import { updateAuth } from './api/auth.js';
+import { probeWriteAccess } from './api/http.js';
+import { InboxPage } from './components/inbox-page.js';
+import { JobPage } from './components/job-page.js';
+import { JobsPage } from './components/jobs-page.js';
+import { TokenPrompt } from './components/token-prompt.js';
+import { useAuth, useJobs } from './hooks.js';
+import { formatCount } from './model/format.js';
+import { onLinkClick, type Route, useRoute } from './router.js';
+
+/** The web view: a header (jobs, inbox with its count, access), the current page, the token prompt. */
+export function App() {
+  const route = useRoute();
+  const access = useAuth();
+  const { list } = useJobs();
+  const waiting = (list ?? []).reduce(
+    (n, j) => n + (j.counts?.ACTION_PENDING ?? 0) + (j.counts?.FAILED ?? 0),
+    0,
+  );
+  const loaded = list !== undefined;
+
+  useEffect(() => {
+    const page = route.page === 'job' ? route.jobId : route.page === 'inbox' ? 'Inbox' : 'Jobs';
+    document.title = `${waiting > 0 ? `(${waiting}) ` : ''}${page} · rnr`;
+  }, [waiting, route]);
+
+  useEffect(() => {
+    if (loaded && access.canWrite === undefined) void probeWriteAccess();
+  }, [loaded, access.canWrite, access.token]);
+
+  return (
+    <>
+      <a class="skip-link" href="#content">
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="/" onClick={onLinkClick}>
+          rnr
+        </a>
+        <nav aria-label="Main">
+          <a href="/" onClick={onLinkClick} aria-current={route.page === 'jobs' ? 'page' : undefined}>
+            Jobs
+          </a>
+          <a href="/inbox" onClick={onLinkClick} aria-current={route.page === 'inbox' ? 'page' : undefined}>
+            Inbox{' '}
+            <span class={`inbox-count${waiting > 0 ? ' hot' : ''}`}>
+              {formatCount(waiting)}
+              <span class="sr-only"> waiting</span>
+            </span>
+          </a>
+        </nav>
+        <span class="spacer" />
+        <AccessBadge canWrite={access.canWrite} actor={access.actor} />
+        {access.token ? (
+          <button
+            type="button"
+            class="link-button"
+            onClick={() => {
+              updateAuth({ token: '', canWrite: undefined });
+              location.reload();
+            }}
+          >
+            Sign out
+          </button>
+        ) : null}
+      </header>
+      <div id="content">
+        <Page route={route} />
+      </div>
+      {access.needToken ? <TokenPrompt onSubmit={() => location.reload()} /> : null}
+    </>
+  );
+}
+
+function Page({ route }: { route: Route }) {
+  switch (route.page) {
+    case 'jobs':
+      return <JobsPage />;
+    case 'inbox':
+      return <InboxPage />;
+    case 'job':
+      return <JobPage key={route.jobId} jobId={route.jobId} taskId={route.taskId} tab={route.tab} />;
+    default:
+      return (
+        <main class="page">
+          <h1>Not found</h1>
+          <p>
+            Nothing at <code>{route.path}</code>.{' '}
+            <a href="/" onClick={onLinkClick}>
+              All jobs
+            </a>
+          </p>
+        </main>
+      );
+  }
+}
+
+function AccessBadge({ canWrite, actor }: { canWrite: boolean | undefined; actor: string }) {
+  if (canWrite === false) {
+    return (
+      <span class="access read-only" data-access="viewer" title="This token may view but not act">
+        👁 read-only
+      </span>
+    );
+  }
+  return (
+    <span
+      class="access"
+      data-access={canWrite ? 'operator' : 'unknown'}
+      title="Operator actions are recorded under this name"
+    >
+      acting as <strong>{actor}</strong>
+    </span>
+  );
+}

@@ -1,0 +1,190 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useNow, useSession } from '../hooks.js';
+import { elapsed } from '../model/format.js';
+import type { TaskTree } from '../model/task-tree.js';
+import { isEmptyFilter, type TreeFilter, visibleRows } from '../model/visible-rows.js';
+import { jobHref, navigate, onLinkClick } from '../router.js';
+import { AuditLog } from './audit-log.js';
+import { ProgressBar, StateBadge, StateCounts } from './badges.js';
+import { ConnectionBadge } from './connection-badge.js';
+import { FilterBar } from './filter-bar.js';
+import { TaskDetail } from './task-detail.js';
+import { TaskTreeView } from './task-tree-view.js';
+
+/** While a filter is on, how often matches are recomputed as events change states and messages. */
+const FILTER_REFRESH_MS = 300;
+
+/** One job: header figures, the live task tree with filters, the selected task, the audit log. */
+export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string; tab?: string }) {
+  const session = useSession(jobId);
+  const tree = session.tree;
+  const now = useNow();
+  if (!tree) {
+    return (
+      <main class="page">
+        <p class="note">
+          {session.error ? `Could not load job ${jobId}: ${session.error}` : `Loading ${jobId}…`}
+        </p>
+      </main>
+    );
+  }
+  const root = 0;
+  const started = tree.startedAt[root] || undefined;
+  const finished = tree.finishedAt[root] || undefined;
+  const audit = tab === 'audit';
+  const go = (nextTab?: string, task = taskId) => navigate(jobHref(jobId, task, nextTab), true);
+  return (
+    <main class="page job-page">
+      <header class="job-head">
+        <nav class="crumbs" aria-label="Breadcrumb">
+          <a href="/" onClick={onLinkClick}>
+            Jobs
+          </a>{' '}
+          /
+        </nav>
+        <h1>{tree.jobName}</h1>
+        <StateBadge state={tree.state[root]!} paused={tree.paused[root] === 1} />
+        <ProgressBar
+          label={`Progress of ${tree.jobName}`}
+          done={tree.doneTotal()}
+          total={tree.n}
+          failed={tree.counts[4]}
+          skipped={tree.counts[5]}
+        />
+        <StateCounts counts={tree.counts} />
+        <span class="elapsed" title="Elapsed">
+          ⏱ {elapsed(started, finished, now) || '–'}
+        </span>
+        <ConnectionBadge status={session.status} />
+      </header>
+      <div class="tabs" role="tablist" aria-label="Job views">
+        <button type="button" role="tab" aria-selected={!audit} onClick={() => go(undefined)}>
+          Tasks
+        </button>
+        <button type="button" role="tab" aria-selected={audit} onClick={() => go('audit')}>
+          Audit log
+        </button>
+      </div>
+      {audit ? (
+        <AuditLog session={session} onTask={(id) => go(undefined, id)} />
+      ) : (
+        <TasksView
+          key={tree.jobId}
+          tree={tree}
+          version={session.version}
+          taskId={taskId}
+          now={now}
+          onSelect={(id) => go(undefined, id)}
+        >
+          {(index) => (
+            <TaskDetail
+              session={session}
+              tree={tree}
+              index={index}
+              now={now}
+              onClose={() => go(undefined, '')}
+            />
+          )}
+        </TasksView>
+      )}
+    </main>
+  );
+}
+
+interface TasksViewProps {
+  tree: TaskTree;
+  version: number;
+  taskId?: string;
+  now: number;
+  onSelect(taskId: string): void;
+  children(index: number): ComponentChildren;
+}
+
+/** The filter bar, the virtualized tree and (when a task is selected) its detail panel. */
+function TasksView({ tree, version, taskId, now, onSelect, children }: TasksViewProps) {
+  const [collapsedIds, setCollapsedIds] = useState<ReadonlySet<string>>(new Set());
+  const [filter, setFilter] = useState<TreeFilter>({ states: new Set(), text: '' });
+  const filtering = !isEmptyFilter(filter);
+  const stamp = useThrottled(version, FILTER_REFRESH_MS, filtering);
+  const selected = taskId ? (tree.index.get(taskId) ?? -1) : -1;
+
+  const collapsed = useMemo(() => {
+    const set = new Set<number>();
+    for (const id of collapsedIds) {
+      const i = tree.index.get(id);
+      if (i !== undefined) set.add(i);
+    }
+    return set;
+  }, [tree, collapsedIds]);
+  const rows = useMemo(
+    () => visibleRows(tree, collapsed, filter),
+    [tree, collapsed, filter, filtering ? stamp : 0],
+  );
+  const activePos = useMemo(() => (selected >= 0 ? rows.indexOf(selected) : -1), [rows, selected]);
+
+  // A task selected from elsewhere (audit log, inbox, a link) must be visible: open its ancestors.
+  useEffect(() => {
+    if (selected < 0 || activePos >= 0 || filtering) return;
+    const ancestors = tree.ancestors(selected).map((i) => tree.ids[i]!);
+    if (ancestors.some((id) => collapsedIds.has(id))) {
+      setCollapsedIds(new Set([...collapsedIds].filter((id) => !ancestors.includes(id))));
+    }
+  }, [selected, activePos]);
+
+  const toggle = (i: number, expand?: boolean) => {
+    const id = tree.ids[i]!;
+    const next = new Set(collapsedIds);
+    const open = expand ?? collapsedIds.has(id);
+    if (open) next.delete(id);
+    else next.add(id);
+    setCollapsedIds(next);
+  };
+  const collapseAll = () => {
+    const next = new Set<string>();
+    for (let i = 1; i < tree.n; i++) if (tree.kind[i] === 1) next.add(tree.ids[i]!);
+    setCollapsedIds(next);
+  };
+
+  return (
+    <div class={`split${selected >= 0 ? ' with-detail' : ''}`}>
+      <section class="tree-pane" aria-label="Task tree">
+        <FilterBar
+          filter={filter}
+          counts={tree.counts}
+          shown={rows.length}
+          onChange={setFilter}
+          onExpandAll={() => setCollapsedIds(new Set())}
+          onCollapseAll={collapseAll}
+        />
+        <TaskTreeView
+          tree={tree}
+          rows={rows}
+          collapsed={collapsed}
+          activePos={activePos}
+          now={now}
+          onSelect={(pos) => onSelect(tree.ids[rows[pos]!]!)}
+          onToggle={toggle}
+        />
+      </section>
+      {selected >= 0 ? children(selected) : null}
+    </div>
+  );
+}
+
+/** `value`, but refreshed at most every `ms` while `enabled` (so filters don't recompute per frame). */
+function useThrottled(value: number, ms: number, enabled: boolean): number {
+  const [stamp, setStamp] = useState(value);
+  const latest = useRef(value);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  latest.current = value;
+  useEffect(() => {
+    if (!enabled || timer.current !== undefined || stamp === value) return;
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      setStamp(latest.current);
+    }, ms);
+  }, [value, enabled]);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  return stamp;
+}

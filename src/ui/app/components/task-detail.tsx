@@ -1,0 +1,95 @@
+import { useEffect } from 'preact/hooks';
+import { elapsed, formatTime } from '../model/format.js';
+import type { JobSession } from '../model/job-session.js';
+import { nameOf } from '../model/states.js';
+import type { TaskTree } from '../model/task-tree.js';
+import { StateBadge } from './badges.js';
+import { StatechartView } from './statechart-view.js';
+import { TaskControls } from './task-controls.js';
+import { TaskHistory } from './task-history.js';
+
+const kindNames = ['callback', 'nested', 'machine'];
+
+/** Props of {@link TaskDetail}. */
+export interface TaskDetailProps {
+  session: JobSession;
+  tree: TaskTree;
+  index: number;
+  now: number;
+  onClose(): void;
+}
+
+/** The selected task: its facts, controls, own history and statechart. */
+export function TaskDetail({ session, tree, index, now, onClose }: TaskDetailProps) {
+  const id = tree.ids[index]!;
+  const state = tree.state[index]!;
+  const approval = tree.approvals.get(index);
+  const machine = tree.machines.get(index);
+  const labels = tree.labels.get(index);
+  const started = tree.startedAt[index] || undefined;
+  const finished = tree.finishedAt[index] || undefined;
+  useEffect(() => void session.loadHistory(), [session]);
+
+  return (
+    <aside class="detail" aria-label={`Task ${tree.names[index]}`}>
+      <header class="detail-head">
+        <h2>{tree.names[index]}</h2>
+        <button type="button" class="close" aria-label="Close task details" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      <p class="task-id">{id}</p>
+      <div class="detail-state">
+        <StateBadge state={state} paused={tree.paused[index] === 1} />
+        {tree.paused[index] === 1 ? <span class="note"> paused</span> : null}
+      </div>
+      {tree.messages[index] ? <p class="detail-msg">{tree.messages[index]}</p> : null}
+      <dl class="facts">
+        <dt>Kind</dt>
+        <dd>{kindNames[tree.kind[index]!]}</dd>
+        <dt>Attempt</dt>
+        <dd>{tree.attempt[index]}</dd>
+        {tree.kind[index] === 1 ? (
+          <>
+            <dt>Children</dt>
+            <dd>
+              {tree.childDone(index)}/{tree.childTotal(index)} done, {tree.childRunning(index)} running,
+              parallelism {tree.parallelism[index]}
+            </dd>
+          </>
+        ) : null}
+        <dt>Started</dt>
+        <dd>{formatTime(started)}</dd>
+        <dt>Finished</dt>
+        <dd>{formatTime(finished)}</dd>
+        <dt>Elapsed</dt>
+        <dd>{elapsed(started, finished, now) || '–'}</dd>
+        {approval ? (
+          <>
+            <dt>Approved</dt>
+            <dd>
+              by {approval.by} at {formatTime(approval.at)}
+            </dd>
+          </>
+        ) : null}
+        {labels
+          ? Object.entries(labels).map(([k, v]) => (
+              <>
+                <dt key={`k${k}`}>{k}</dt>
+                <dd key={`v${k}`}>{v}</dd>
+              </>
+            ))
+          : null}
+      </dl>
+      <TaskControls key={id} tree={tree} index={index} />
+      <details open>
+        <summary>History</summary>
+        <TaskHistory session={session} taskId={id} />
+      </details>
+      <details open>
+        <summary>Statechart</summary>
+        <StatechartView stateName={nameOf(state)} machine={machine} />
+      </details>
+    </aside>
+  );
+}

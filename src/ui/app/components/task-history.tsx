@@ -1,0 +1,51 @@
+import type { WireEvent } from '../api/wire.js';
+import { causeName } from '../api/wire.js';
+import { formatTime } from '../model/format.js';
+import type { JobSession } from '../model/job-session.js';
+import { parseState } from '../model/states.js';
+import { StateBadge } from './badges.js';
+
+/** Most of a task's events listed in its detail panel (newest first). */
+const MAX_SHOWN = 200;
+
+/** What an event did, in words: `skip`, `RUNNING → SUCCESS`, `paused`… */
+export function describeEvent(ev: WireEvent): string {
+  const from = parseState(ev.from);
+  const to = parseState(ev.to);
+  const parts: string[] = [];
+  if (ev.action) parts.push(ev.action);
+  if (from !== to) parts.push(`${String(ev.from ?? 'UNKNOWN')} → ${String(ev.to ?? 'UNKNOWN')}`);
+  if (ev.action === 'parallelism') parts.push(`∥${ev.parallelism ?? ''}`);
+  if (!ev.action && from === to) parts.push(ev.paused ? 'paused' : 'update');
+  return parts.join(' · ');
+}
+
+/** A task's own events, newest first: when, what, who and why. */
+export function TaskHistory({ session, taskId }: { session: JobSession; taskId: string }) {
+  const history = session.history;
+  if (!history) return <p class="note">Loading history…</p>;
+  const mine: WireEvent[] = [];
+  for (let k = history.length - 1; k >= 0 && mine.length < MAX_SHOWN; k--) {
+    const ev = history[k]!;
+    if (ev.taskId === taskId) mine.push(ev);
+  }
+  if (mine.length === 0) return <p class="note">No events yet.</p>;
+  return (
+    <ol class="history" aria-label="Task history, newest first">
+      {mine.map((ev) => (
+        <li key={ev.seq} class={causeName(ev.cause) === 'OPERATOR' ? 'operator' : ''}>
+          <span class="when">{formatTime(ev.time)}</span>
+          <StateBadge state={parseState(ev.to)} paused={ev.paused} compact />
+          <span class="what">{describeEvent(ev)}</span>
+          {ev.actor ? (
+            <span class="who">by {ev.actor}</span>
+          ) : (
+            <span class="who">{causeName(ev.cause).toLowerCase()}</span>
+          )}
+          {ev.reason ? <span class="why">“{ev.reason}”</span> : null}
+          {ev.message ? <span class="msg">{ev.message}</span> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,113 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { auth, onAuthChange } from './api/auth.js';
+import { listJobs } from './api/http.js';
+import type { WireJobSummary } from './api/wire.js';
+import { acquireSession, type JobSession, releaseSession } from './model/job-session.js';
+
+/** How often the job list is refreshed. */
+const JOBS_POLL_MS = 2000;
+
+/** The shared job list: one poller however many views read it. */
+const jobs = {
+  list: undefined as WireJobSummary[] | undefined,
+  error: undefined as string | undefined,
+  listeners: new Set<() => void>(),
+  timer: undefined as ReturnType<typeof setTimeout> | undefined,
+};
+
+/** Fetches the job list now (after an action, say) and tells every reader. */
+export async function refreshJobs(): Promise<void> {
+  clearTimeout(jobs.timer);
+  try {
+    jobs.list = await listJobs();
+    jobs.error = undefined;
+  } catch (err) {
+    jobs.error = (err as Error).message;
+  }
+  for (const listener of jobs.listeners) listener();
+  if (jobs.listeners.size > 0) jobs.timer = setTimeout(() => void refreshJobs(), JOBS_POLL_MS);
+}
+
+/** The job summaries, polled every 2 s while some view shows them. */
+export function useJobs(): { list: WireJobSummary[] | undefined; error: string | undefined } {
+  const bump = useRedraw();
+  useEffect(() => {
+    jobs.listeners.add(bump);
+    if (jobs.listeners.size === 1) void refreshJobs();
+    return () => {
+      jobs.listeners.delete(bump);
+      if (jobs.listeners.size === 0) clearTimeout(jobs.timer);
+    };
+  }, []);
+  return { list: jobs.list, error: jobs.error };
+}
+
+/** The live session of a job (callers are keyed by job id), re-rendering on every batch of changes. */
+export function useSession(jobId: string): JobSession {
+  const [session] = useState(() => acquireSession(jobId));
+  const bump = useRedraw();
+  useEffect(() => {
+    const unsubscribe = session.subscribe(bump);
+    return () => {
+      unsubscribe();
+      releaseSession(session);
+    };
+  }, [session]);
+  return session;
+}
+
+/** Live sessions of several jobs (the inbox), acquired and released as the list changes. */
+export function useSessions(jobIds: readonly string[]): JobSession[] {
+  const [held] = useState(() => new Map<string, { session: JobSession; off: () => void }>());
+  const bump = useRedraw();
+  const key = jobIds.join('\n');
+  useEffect(() => {
+    const wanted = new Set(jobIds);
+    for (const [id, h] of held) {
+      if (wanted.has(id)) continue;
+      h.off();
+      releaseSession(h.session);
+      held.delete(id);
+    }
+    for (const id of wanted) {
+      if (held.has(id)) continue;
+      const session = acquireSession(id);
+      held.set(id, { session, off: session.subscribe(bump) });
+    }
+    bump();
+  }, [key]);
+  useEffect(
+    () => () => {
+      for (const h of held.values()) {
+        h.off();
+        releaseSession(h.session);
+      }
+      held.clear();
+    },
+    [],
+  );
+  return [...held.values()].map((h) => h.session);
+}
+
+/** The current time, refreshed every `ms` (for elapsed times). */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+/** The access state, re-rendering on change. */
+export function useAuth() {
+  const bump = useRedraw();
+  useEffect(() => onAuthChange(bump), []);
+  return auth();
+}
+
+/** A function that re-renders the calling component. */
+function useRedraw(): () => void {
+  const [, setCount] = useState(0);
+  return useCallback(() => setCount((n) => n + 1), []);
+}
