@@ -1,0 +1,119 @@
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Job } from '../index.js';
+import { RnrError } from '../index.js';
+import { uiPlugin } from '../ui/plugin.js';
+import { registerAuth } from './auth.js';
+import { registerDocs } from './docs.js';
+import { registerErrorHandler } from './error-handler.js';
+import { createJobRegistry, isJobRegistry, type JobRegistry } from './job-registry.js';
+import { guardListen } from './listen-guard.js';
+import { registerMetrics } from './metrics.js';
+import { registerOperatorRoutes } from './operator-routes.js';
+import { registerProtobufParser } from './protobuf-parser.js';
+import { registerReadRoutes } from './read-routes.js';
+import { registerSchemas } from './schemas.js';
+import { createServerContext, type StreamLimits } from './server-context.js';
+
+/** Options of {@link createServer}. */
+export interface ServerOptions extends Partial<StreamLimits> {
+  /** The jobs to serve: a list, or a registry to add jobs to while the server runs. */
+  jobs: readonly Job[] | JobRegistry;
+  /** The operator token; when set, every API call and socket needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** A read-only token (needs `token` too). */
+  viewerToken?: string;
+  /** `true`, fastify logger options, or a pino-compatible logger. Default: no logging. */
+  logger?: boolean | FastifyServerOptions['logger'] | FastifyBaseLogger;
+  /** Largest request body in bytes (default 256 KiB); larger ones get 413. */
+  bodyLimit?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** rnr's state on the server: `app.rnr.jobs.add(job)` serves one more job. */
+    rnr: { jobs: JobRegistry };
+  }
+}
+
+function checkSecret(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+    throw new RnrError(
+      'RNR_ERR_INVALID_OPTION',
+      `createServer: ${name} must be a non-empty string, got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+function checkOptions(options: ServerOptions): JobRegistry {
+  const { jobs, token, viewerToken } = options;
+  checkSecret('token', token);
+  checkSecret('viewerToken', viewerToken);
+  if (viewerToken !== undefined && token === undefined) {
+    throw new RnrError(
+      'RNR_ERR_INVALID_OPTION',
+      'createServer: viewerToken needs a token too (the operator token)',
+    );
+  }
+  if (viewerToken !== undefined && viewerToken === token) {
+    throw new RnrError('RNR_ERR_INVALID_OPTION', 'createServer: viewerToken must differ from token');
+  }
+  if (isJobRegistry(jobs)) return jobs;
+  if (!Array.isArray(jobs)) {
+    throw new RnrError(
+      'RNR_ERR_INVALID_OPTION',
+      'createServer: jobs must be an array of Jobs or a JobRegistry (createJobRegistry())',
+    );
+  }
+  return createJobRegistry(jobs);
+}
+
+function loggerOptions(logger: ServerOptions['logger']): Partial<FastifyServerOptions> {
+  if (logger && typeof logger === 'object' && typeof (logger as FastifyBaseLogger).info === 'function') {
+    return { loggerInstance: logger as FastifyBaseLogger };
+  }
+  return { logger: (logger ?? false) as FastifyServerOptions['logger'] };
+}
+
+/**
+ * Makes the Control API server (not listening yet): the API of DESIGN §5 under `/api/v1`, the
+ * event WebSocket, `/healthz`, `/metrics`, OpenAPI at `/docs`, and the web view at `/`.
+ *
+ * @example
+ * const app = createServer({ jobs: [job], token: process.env.RNR_TOKEN });
+ * await app.listen({ host: '127.0.0.1', port: 7300 });
+ */
+export function createServer(options: ServerOptions): FastifyInstance {
+  const jobs = checkOptions(options);
+  const auth = { token: options.token, viewerToken: options.viewerToken };
+  const app = Fastify({
+    ...loggerOptions(options.logger),
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    routerOptions: { maxParamLength: 2048 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }) as unknown as FastifyInstance;
+  const context = createServerContext(jobs, auth, {
+    maxSocketBuffer: options.maxSocketBuffer ?? 4 * 1024 * 1024,
+    maxPendingEvents: options.maxPendingEvents ?? 50_000,
+  });
+  app.decorate('rnr', { jobs });
+  guardListen(app, options.token !== undefined);
+  registerErrorHandler(app);
+  registerAuth(app, auth);
+  registerProtobufParser(app);
+  registerSchemas(app);
+  registerMetrics(app, jobs);
+  registerDocs(app);
+  app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  app.register(async (api) => {
+    registerReadRoutes(api, context);
+    registerOperatorRoutes(api, context);
+    api.get('/healthz', { schema: { summary: 'Liveness', tags: ['ops'] } }, async () => ({
+      status: 'ok',
+      jobs: jobs.list().length,
+    }));
+  });
+  app.register(uiPlugin);
+  app.addHook('onClose', async () => context.closeFeeds());
+  return app;
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import type { TaskState, TaskStateName } from '../index.js';
+import { requireJob } from './job-registry.js';
+import { taskToJson } from './json-codec.js';
+import { sendMessage } from './negotiate.js';
+import { actorName, applyCommand, type OperatorOp, operatorOps } from './operator-actions.js';
+import type { MessageName } from './proto-codec.js';
+import { responses, taskParams } from './schemas.js';
+import type { ServerContext } from './server-context.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The `rnr.v1` message a binary protobuf body of this route decodes as. */
+    protoRequest?: MessageName;
+  }
+}
+
+interface OperatorBody {
+  state?: TaskState | TaskStateName;
+  parallelism?: number;
+  message?: string;
+  reason?: string;
+}
+
+const bodyOf: Record<OperatorOp, { schema: string; proto: MessageName; summary: string }> = {
+  state: { schema: 'SetStateRequest', proto: 'SetStateRequest', summary: "Set a task's state" },
+  parallelism: {
+    schema: 'SetParallelismRequest',
+    proto: 'SetParallelismRequest',
+    summary: "Set a nested task's parallelism",
+  },
+  retry: { schema: 'ActionRequest', proto: 'ActionRequest', summary: 'Retry a task (PENDING, attempt + 1)' },
+  skip: { schema: 'ActionRequest', proto: 'ActionRequest', summary: 'Skip a task' },
+  approve: { schema: 'ActionRequest', proto: 'ActionRequest', summary: 'Approve an ACTION_PENDING task' },
+  pause: {
+    schema: 'ActionRequest',
+    proto: 'ActionRequest',
+    summary: 'Pause a task (and what it would start)',
+  },
+  resume: { schema: 'ActionRequest', proto: 'ActionRequest', summary: 'Resume a paused task' },
+};
+
+/**
+ * Registers `POST /api/v1/jobs/:job/tasks/:task/{state|retry|skip|approve|pause|resume|parallelism}`.
+ * The actor is the `X-Rnr-Actor` header (else "anonymous"); the answer is the updated Task.
+ */
+export function registerOperatorRoutes(app: FastifyInstance, context: ServerContext): void {
+  for (const op of operatorOps) {
+    const { schema, proto, summary } = bodyOf[op];
+    app.post<{ Params: { job: string; task: string }; Body: OperatorBody }>(
+      `/api/v1/jobs/:job/tasks/:task/${op}`,
+      {
+        config: { protoRequest: proto },
+        schema: {
+          summary,
+          tags: ['operator'],
+          params: taskParams,
+          headers: { type: 'object', properties: { 'x-rnr-actor': { type: 'string', maxLength: 256 } } },
+          body: { $ref: `${schema}#` },
+          response: responses({ $ref: 'Task#' }),
+        },
+        // An action without a body (curl -X POST …/retry) is an action without a reason.
+        preValidation: async (request) => {
+          if (request.body === undefined || request.body === null) request.body = {};
+        },
+        handler: (request, reply) => {
+          const job = requireJob(context.jobs, request.params.job);
+          const task = applyCommand(
+            job,
+            {
+              ...request.body,
+              op,
+              task: request.params.task,
+              actor: actorName(request.headers['x-rnr-actor']),
+            },
+            request.log,
+          );
+          return sendMessage(request, reply, 'Task', task, taskToJson);
+        },
+      },
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Job } from '../index.js';
+import { serveEventSocket } from './event-socket.js';
+import { requireJob } from './job-registry.js';
+import { eventToJson, jobToJson, summaryToJson, taskToJson } from './json-codec.js';
+import { sendMessage } from './negotiate.js';
+import { eventsQuery, jobParams, responses, taskParams, taskQuery } from './schemas.js';
+import type { ServerContext } from './server-context.js';
+
+/** Most events one `GET …/events` answers. */
+export const MAX_EVENTS_PER_PAGE = 10_000;
+
+type JobRequest = FastifyRequest<{ Params: { job: string } }>;
+
+/**
+ * Registers the read routes: the job list, one job, one task, and the event log (JSON or
+ * protobuf; a WebSocket upgrade on the events route streams them live).
+ */
+export function registerReadRoutes(app: FastifyInstance, context: ServerContext): void {
+  const jobOf = (request: JobRequest): Job => requireJob(context.jobs, request.params.job);
+
+  app.get('/api/v1/jobs', {
+    schema: {
+      summary: 'List the jobs',
+      tags: ['jobs'],
+      response: responses({
+        type: 'object',
+        properties: { jobs: { type: 'array', items: { $ref: 'JobSummary#' } } },
+      }),
+    },
+    handler: (request, reply) => {
+      const jobs = context.jobs.list().map((job) => job.summary());
+      return sendMessage(request, reply, 'JobList', { jobs }, (list) => ({
+        jobs: list.jobs.map(summaryToJson),
+      }));
+    },
+  });
+
+  app.get<{ Params: { job: string } }>('/api/v1/jobs/:job', {
+    schema: {
+      summary: 'Get a job with its whole task tree',
+      tags: ['jobs'],
+      params: jobParams,
+      response: responses({ $ref: 'Job#' }),
+    },
+    handler: (request, reply) => sendMessage(request, reply, 'Job', jobOf(request).snapshot(), jobToJson),
+  });
+
+  app.get<{ Params: { job: string; task: string }; Querystring: { depth?: string } }>(
+    '/api/v1/jobs/:job/tasks/:task',
+    {
+      schema: {
+        summary: 'Get one task',
+        tags: ['tasks'],
+        params: taskParams,
+        querystring: taskQuery,
+        response: responses({ $ref: 'Task#' }),
+      },
+      handler: (request, reply) => {
+        const { depth } = request.query;
+        const task = jobOf(request).getTask(
+          request.params.task,
+          depth === undefined ? {} : { depth: Number(depth) },
+        );
+        return sendMessage(request, reply, 'Task', task, taskToJson);
+      },
+    },
+  );
+
+  app.route<{ Params: { job: string }; Querystring: { since?: string; limit?: string } }>({
+    method: 'GET',
+    url: '/api/v1/jobs/:job/events',
+    schema: {
+      summary: 'The event log after `since`; with a WebSocket upgrade, a live stream',
+      description:
+        'As WebSocket: every event after `since`, then each new one (JSON text frames, or binary with `format=proto`). ' +
+        'Send operator commands as JSON text frames `{ id, op, task, state?, parallelism?, message?, reason? }`.',
+      tags: ['events'],
+      params: jobParams,
+      querystring: eventsQuery,
+      response: responses({
+        type: 'object',
+        properties: { events: { type: 'array', items: { $ref: 'TaskEvent#' } } },
+      }),
+    },
+    // Resolving the job before the upgrade lets an unknown job answer a plain 404.
+    preHandler: async (request) => {
+      jobOf(request);
+    },
+    handler: (request, reply) => {
+      const since = Number(request.query.since ?? 0);
+      const limit = Math.min(Number(request.query.limit ?? MAX_EVENTS_PER_PAGE), MAX_EVENTS_PER_PAGE);
+      const events = jobOf(request).events(since, limit);
+      return sendMessage(request, reply, 'EventList', { events }, (list) => ({
+        events: list.events.map(eventToJson),
+      }));
+    },
+    wsHandler: (socket, request) => serveEventSocket(socket, request, jobOf(request as JobRequest), context),
+  });
+}

@@ -1,0 +1,167 @@
+import type { FastifyInstance } from 'fastify';
+import { taskStateNames } from '../index.js';
+
+/** Longest accepted free-text field (message, reason), in characters. */
+export const MAX_TEXT = 4096;
+
+const text = { type: 'string', maxLength: MAX_TEXT } as const;
+const stateSchema = {
+  description: 'A TaskState name (or its number)',
+  anyOf: [
+    { type: 'string', enum: taskStateNames },
+    { type: 'integer', minimum: 0, maximum: taskStateNames.length - 1 },
+  ],
+} as const;
+const time = { type: 'number', description: 'ms since the Unix epoch' } as const;
+
+/** `POST …/state` body (`SetStateRequest`). */
+export const setStateBody = {
+  $id: 'SetStateRequest',
+  type: 'object',
+  required: ['state'],
+  additionalProperties: false,
+  properties: { state: stateSchema, message: text, reason: text },
+} as const;
+
+/** `POST …/{retry|skip|approve|pause|resume}` body (`ActionRequest`); may be empty. */
+export const actionBody = {
+  $id: 'ActionRequest',
+  type: 'object',
+  additionalProperties: false,
+  properties: { reason: text },
+} as const;
+
+/** `POST …/parallelism` body (`SetParallelismRequest`). */
+export const setParallelismBody = {
+  $id: 'SetParallelismRequest',
+  type: 'object',
+  required: ['parallelism'],
+  additionalProperties: false,
+  properties: { parallelism: { type: 'integer', minimum: 1, maximum: 1_000_000 }, reason: text },
+} as const;
+
+const id = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+
+/** Route params of job routes. */
+export const jobParams = { type: 'object', required: ['job'], properties: { job: id } } as const;
+
+/** Route params of task routes (the task id URL-encoded, `/` as `%2F`). */
+export const taskParams = {
+  type: 'object',
+  required: ['job', 'task'],
+  properties: { job: id, task: { ...id, description: 'The task id, URL-encoded' } },
+} as const;
+
+const count = { type: 'string', pattern: '^[0-9]{1,15}$' } as const;
+
+/** Query of `GET …/events`. */
+export const eventsQuery = {
+  type: 'object',
+  properties: {
+    since: { ...count, description: 'Only events with seq > since (default 0)' },
+    limit: { ...count, description: 'At most this many events (default and maximum 10000)' },
+    format: { type: 'string', enum: ['json', 'proto'], description: 'WebSocket frames: JSON text or binary' },
+    actor: { type: 'string', maxLength: 256, description: 'WebSocket: who sends commands' },
+    access_token: { type: 'string', description: 'WebSocket: the bearer token, for browsers' },
+  },
+} as const;
+
+/** Query of `GET …/tasks/:task`. */
+export const taskQuery = {
+  type: 'object',
+  properties: { depth: { ...count, description: 'Levels of children to include (default all)' } },
+} as const;
+
+/** Shared response schemas, for the OpenAPI document. */
+const components = [
+  {
+    $id: 'Task',
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      kind: { type: 'string', enum: ['CALLBACK', 'NESTED', 'MACHINE'] },
+      state: { type: 'string', enum: taskStateNames },
+      message: { type: 'string' },
+      paused: { type: 'boolean' },
+      parallelism: { type: 'integer' },
+      failFast: { type: 'boolean' },
+      children: { type: 'array', items: { $ref: 'Task#' } },
+      attempt: { type: 'integer' },
+      approval: {
+        type: 'object',
+        properties: { by: { type: 'string' }, at: time, reason: { type: 'string' } },
+      },
+      labels: { type: 'object', additionalProperties: { type: 'string' } },
+      parentId: { type: 'string' },
+      createdAt: time,
+      startedAt: time,
+      finishedAt: time,
+      updatedAt: time,
+    },
+  },
+  {
+    $id: 'Job',
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      root: { $ref: 'Task#' },
+      createdAt: time,
+      seq: { type: 'integer' },
+    },
+  },
+  {
+    $id: 'JobSummary',
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      state: { type: 'string', enum: taskStateNames },
+      counts: { type: 'object', additionalProperties: { type: 'integer' } },
+      total: { type: 'integer' },
+      seq: { type: 'integer' },
+      createdAt: time,
+      startedAt: time,
+      finishedAt: time,
+    },
+  },
+  {
+    $id: 'TaskEvent',
+    type: 'object',
+    properties: {
+      seq: { type: 'integer' },
+      jobId: { type: 'string' },
+      taskId: { type: 'string' },
+      from: { type: 'string', enum: taskStateNames },
+      to: { type: 'string', enum: taskStateNames },
+      paused: { type: 'boolean' },
+      message: { type: 'string' },
+      cause: { type: 'string', enum: ['POLL', 'SCHEDULER', 'OPERATOR', 'SYSTEM'] },
+      actor: { type: 'string' },
+      reason: { type: 'string' },
+      action: { type: 'string' },
+      attempt: { type: 'integer' },
+      parallelism: { type: 'integer' },
+      time,
+    },
+  },
+  {
+    $id: 'ErrorResponse',
+    type: 'object',
+    properties: {
+      error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+];
+
+/** Registers the request and response schemas so routes (and the OpenAPI document) can refer to them. */
+export function registerSchemas(app: FastifyInstance): void {
+  for (const schema of [setStateBody, actionBody, setParallelismBody, ...components]) app.addSchema(schema);
+}
+
+/** The response schemas of a route: `ok` on 200, the error body otherwise. */
+export function responses(ok: object): Record<string, object> {
+  const error = { $ref: 'ErrorResponse#' };
+  return { 200: ok, '4xx': error, '5xx': error };
+}

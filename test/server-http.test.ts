@@ -1,0 +1,198 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventCause, type Job, TaskState } from '../src/index.js';
+import { createJobRegistry, createServer, jobToJson, taskToJson } from '../src/server/index.js';
+import { deployJob, listening, server } from './server-fixtures.js';
+
+const enc = encodeURIComponent;
+let closers: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await Promise.all(closers.map((close) => close()));
+  closers = [];
+});
+
+async function started(): Promise<Job> {
+  const job = deployJob();
+  closers.push(() => job.close());
+  await job.tick();
+  return job;
+}
+
+describe('Control API over HTTP (inject)', () => {
+  it('lists jobs with the root state and counts by state name', async () => {
+    const job = await started();
+    const res = await server([job]).inject('/api/v1/jobs');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const [summary] = res.json().jobs;
+    expect(summary).toMatchObject({ id: 'deploy', name: 'deploy', state: 'RUNNING', seq: job.seq });
+    expect(summary.counts).toMatchObject({ RUNNING: expect.any(Number), PENDING: expect.any(Number) });
+    expect(Object.keys(summary.counts)).toContain('ACTION_PENDING');
+  });
+
+  it('answers a job as the proto3 JSON mapping of its snapshot, states by name', async () => {
+    const job = await started();
+    const res = await server([job]).inject('/api/v1/jobs/deploy');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toEqual(JSON.parse(JSON.stringify(jobToJson(job.snapshot()))));
+    expect(body.root).toMatchObject({ id: 'deploy', kind: 'NESTED', state: 'RUNNING', parallelism: 2 });
+    expect(body.root.children.map((t: { state: string }) => t.state)).toEqual([
+      'RUNNING',
+      'ACTION_PENDING',
+      'PENDING',
+      'PENDING',
+    ]);
+  });
+
+  it('answers one task by its URL-encoded id, with children to ?depth', async () => {
+    const job = await started();
+    const app = server([job]);
+    const leaf = await app.inject(`/api/v1/jobs/deploy/tasks/${enc('deploy/gate')}`);
+    expect(leaf.statusCode).toBe(200);
+    expect(leaf.json()).toMatchObject({
+      id: 'deploy/gate',
+      state: 'ACTION_PENDING',
+      message: 'waiting',
+      kind: 'CALLBACK',
+    });
+    const zone = await app.inject(`/api/v1/jobs/deploy/tasks/${enc('deploy/zone')}?depth=0`);
+    expect(zone.json()).toMatchObject({ id: 'deploy/zone', kind: 'NESTED', children: [] });
+    const full = await app.inject(`/api/v1/jobs/deploy/tasks/${enc('deploy/zone')}`);
+    expect(full.json().children.map((t: { id: string }) => t.id)).toEqual([
+      'deploy/zone/vm-1',
+      'deploy/zone/vm-2',
+    ]);
+  });
+
+  it('sets a state, answers the updated task and records actor and reason', async () => {
+    const job = await started();
+    const res = await server([job]).inject({
+      method: 'POST',
+      url: `/api/v1/jobs/deploy/tasks/${enc('deploy/soak')}/state`,
+      headers: { 'x-rnr-actor': 'alice' },
+      payload: { state: 'SKIPPED', message: 'not needed', reason: 'INC-42' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: 'deploy/soak', state: 'SKIPPED' });
+    expect(job.getTask('deploy/soak').state).toBe(TaskState.SKIPPED);
+    const event = job.events(0).find((e) => e.taskId === 'deploy/soak' && e.cause === EventCause.OPERATOR);
+    expect(event).toMatchObject({ actor: 'alice', reason: 'INC-42', to: TaskState.SKIPPED, action: 'state' });
+  });
+
+  it('runs every operator action, falling back to the anonymous actor', async () => {
+    const job = await started();
+    const app = server([job]);
+    const post = (task: string, op: string, payload?: object) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/jobs/deploy/tasks/${enc(task)}/${op}`,
+        ...(payload && { payload }),
+      });
+
+    expect((await post('deploy/gate', 'approve', { reason: 'looks good' })).json()).toMatchObject({
+      state: 'RUNNING',
+      approval: { by: 'anonymous' },
+    });
+    expect((await post('deploy/zone', 'pause')).json()).toMatchObject({ paused: true });
+    expect((await post('deploy/zone', 'resume', {})).json()).toMatchObject({ paused: false });
+    expect((await post('deploy', 'parallelism', { parallelism: 3 })).json()).toMatchObject({
+      parallelism: 3,
+    });
+    expect((await post('deploy/soak', 'skip')).json()).toMatchObject({ state: 'SKIPPED' });
+    expect((await post('deploy/soak', 'retry', { reason: 'again' })).json()).toMatchObject({
+      state: 'PENDING',
+      attempt: 1,
+    });
+
+    const operator = job.events(0).filter((e) => e.cause === EventCause.OPERATOR);
+    expect(operator.map((e) => e.action)).toEqual([
+      'approve',
+      'pause',
+      'resume',
+      'parallelism',
+      'skip',
+      'retry',
+    ]);
+    expect(operator.every((e) => e.actor === 'anonymous')).toBe(true);
+    expect(operator.at(-1)?.reason).toBe('again');
+  });
+
+  it('answers the event log after ?since as JSON', async () => {
+    const job = await started();
+    const app = server([job]);
+    const all = (await app.inject('/api/v1/jobs/deploy/events')).json().events;
+    expect(all.map((e: { seq: number }) => e.seq)).toEqual(job.events(0).map((e) => e.seq));
+    expect(all[0]).toMatchObject({
+      seq: 1,
+      jobId: 'deploy',
+      from: expect.any(String),
+      cause: expect.any(String),
+    });
+    const later = (await app.inject('/api/v1/jobs/deploy/events?since=2&limit=1')).json().events;
+    expect(later.map((e: { seq: number }) => e.seq)).toEqual([3]);
+  });
+
+  it('serves jobs added to the registry while it runs', async () => {
+    const jobs = createJobRegistry();
+    const app = createServer({ jobs });
+    expect((await app.inject('/api/v1/jobs')).json()).toEqual({ jobs: [] });
+    const job = await started();
+    app.rnr.jobs.add(job);
+    expect((await app.inject('/api/v1/jobs/deploy')).statusCode).toBe(200);
+    expect(() => jobs.add(job)).toThrow(expect.objectContaining({ code: 'RNR_ERR_JOB_EXISTS' }));
+    jobs.remove('deploy');
+    expect((await app.inject('/api/v1/jobs/deploy')).json().error.code).toBe('RNR_ERR_JOB_NOT_FOUND');
+  });
+
+  it('serves /healthz, the OpenAPI document at /docs and the web view at /', async () => {
+    const app = server([await started()]);
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok', jobs: 1 });
+    const openapi = (await app.inject('/docs/json')).json();
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/jobs',
+        '/api/v1/jobs/{job}/tasks/{task}/state',
+        '/api/v1/jobs/{job}/events',
+      ]),
+    );
+    expect((await app.inject('/docs')).statusCode).toBeLessThan(400);
+    const ui = await app.inject('/');
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toMatch(/text\/html/);
+  });
+});
+
+describe('Control API over a real socket', () => {
+  it('reads and acts over HTTP on 127.0.0.1', async () => {
+    const job = await started();
+    const { app, http } = await listening({ jobs: [job] });
+    closers.push(() => app.close());
+    const list = await fetch(`${http}/api/v1/jobs`);
+    expect((await list.json()).jobs[0].id).toBe('deploy');
+    const res = await fetch(`${http}/api/v1/jobs/deploy/tasks/${enc('deploy/zone/vm-1')}/skip`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-rnr-actor': 'bob' },
+      body: JSON.stringify({ reason: 'bad host' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(JSON.parse(JSON.stringify(taskToJson(job.getTask('deploy/zone/vm-1')))));
+    expect(job.events(0).at(-1)).toMatchObject({
+      actor: 'bob',
+      reason: 'bad host',
+      taskId: 'deploy/zone/vm-1',
+    });
+  });
+
+  it('refuses to listen beyond loopback without a token, and says how to set one', async () => {
+    const app = createServer({ jobs: [] });
+    closers.push(() => app.close());
+    await expect(app.listen({ host: '0.0.0.0', port: 0 })).rejects.toMatchObject({
+      code: 'RNR_ERR_INSECURE_LISTEN',
+      message: expect.stringMatching(/token/),
+    });
+    const secured = createServer({ jobs: [], token: 's3cret' });
+    closers.push(() => secured.close());
+    await secured.listen({ host: '0.0.0.0', port: 0 });
+    expect(secured.server.listening).toBe(true);
+  });
+});
