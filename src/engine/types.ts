@@ -128,9 +128,9 @@ export interface PollContext {
  * What a poll may return: `undefined`/`false` (no change), `true` (SUCCESS), a TaskState or its
  * name, or `{ state?, message? }`.
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: a poll that returns nothing (void) means "no change".
 export type PollResult =
   | undefined
+  // biome-ignore lint/suspicious/noConfusingVoidType: a poll that returns nothing (void) means "no change".
   | void
   | boolean
   | TaskState
