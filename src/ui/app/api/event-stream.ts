@@ -62,10 +62,13 @@ export class EventStream {
     if (this.closed) return;
     this.handlers.onStatus('connecting');
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const url = `${scheme}://${location.host}${apiBase}/jobs/${encodeURIComponent(this.jobId)}/events?since=${this.since}`;
     const token = auth().token;
-    // Browsers cannot set headers on a WebSocket: the token travels as a subprotocol.
-    const socket = token ? new WebSocket(url, ['rnr.v1', `bearer.${token}`]) : new WebSocket(url);
+    // Browsers cannot set headers on a WebSocket: the server takes the token from the upgrade's
+    // query (never the page's URL, which stays shareable).
+    const query = `since=${this.since}${token ? `&access_token=${encodeURIComponent(token)}` : ''}`;
+    const socket = new WebSocket(
+      `${scheme}://${location.host}${apiBase}/jobs/${encodeURIComponent(this.jobId)}/events?${query}`,
+    );
     this.socket = socket;
     socket.onopen = () => {
       if (this.everOpen || this.failures > 0) this.handlers.onReconnect?.();

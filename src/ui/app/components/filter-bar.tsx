@@ -47,7 +47,7 @@ export function FilterBar({ filter, counts, shown, onChange, onExpandAll, onColl
         <span class="sr-only">Filter tasks by name, id or message</span>
         <input
           type="search"
-          placeholder="Filter by name, id, message…"
+          placeholder="Filter: name, id, message"
           value={filter.text}
           onInput={(e) => onChange({ ...filter, text: (e.currentTarget as HTMLInputElement).value })}
         />

@@ -53,9 +53,7 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
           skipped={tree.counts[5]}
         />
         <StateCounts counts={tree.counts} />
-        <span class="elapsed" title="Elapsed">
-          ⏱ {elapsed(started, finished, now) || '–'}
-        </span>
+        <span class="elapsed">elapsed {elapsed(started, finished, now) || '–'}</span>
         <ConnectionBadge status={session.status} />
       </header>
       <div class="tabs" role="tablist" aria-label="Job views">

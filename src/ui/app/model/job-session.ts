@@ -51,7 +51,14 @@ export class JobSession {
     if (this.history || this.historyLoading) return;
     this.historyLoading = true;
     try {
-      const events = await getEvents(this.jobId, 0);
+      // The server answers in pages (10,000 events): read until a page comes back short or empty.
+      const events: WireEvent[] = [];
+      for (;;) {
+        const page = await getEvents(this.jobId, events.at(-1)?.seq ?? 0);
+        events.push(...page);
+        if (page.length === 0 || page.length < 1000 || events.length >= HISTORY_CAP) break;
+      }
+      if (events.length > HISTORY_CAP) events.splice(0, events.length - HISTORY_CAP);
       const last = events.at(-1)?.seq ?? 0;
       this.history = events.concat(this.pendingHistory.filter((e) => e.seq > last));
     } catch (err) {
