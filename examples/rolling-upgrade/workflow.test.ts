@@ -71,7 +71,9 @@ describe('rolling upgrade', () => {
 
     expect(waiting.state).toBe(TaskState.RUNNING);
     expect(job.getTask(gate).state).toBe(TaskState.ACTION_PENDING);
-    expect(job.getTask(gate).message).toContain(`rnr approve rolling-upgrade ${gate}`);
+    expect(job.getTask(gate).message).toBe(
+      "Upgrade production to 1.5.0? Waiting for an operator's approval.",
+    );
     expect(await versions(fleet, 'staging')).toEqual(Array(4).fill('1.5.0'));
     expect(await versions(fleet, 'production')).toEqual(Array(12).fill('1.4.2'));
     expect(fleet.history.filter((h) => h.vm.startsWith('production/'))).toEqual([]);

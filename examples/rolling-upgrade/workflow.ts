@@ -89,15 +89,15 @@ export function upgradeVm(
  * `job.approve(id)`), then SUCCESS.
  *
  * @example
- * approvalGate('approve production', 'production is next');
+ * approvalGate('approve production', 'Upgrade production to 1.5.0?');
  */
 export function approvalGate(name: string, question: string): TaskSpec {
   return callbackTask({
     name,
-    poll: ({ approval, job, task }) =>
+    poll: ({ approval }) =>
       approval
         ? { state: 'SUCCESS', message: `approved by ${approval.by}` }
-        : { state: 'ACTION_PENDING', message: `${question}: rnr approve ${job.id} ${task.id}` },
+        : { state: 'ACTION_PENDING', message: `${question} Waiting for an operator's approval.` },
   });
 }
 
@@ -120,7 +120,7 @@ export interface RollingUpgradePlan {
 export function rollingUpgrade({ fleet, version, zones: plan = zones }: RollingUpgradePlan): TaskSpec {
   const steps: TaskSpec[] = [];
   for (const { zone, parallelism, approval } of plan) {
-    if (approval) steps.push(approvalGate(`approve ${zone}`, `upgrade ${zone} to ${version}?`));
+    if (approval) steps.push(approvalGate(`approve ${zone}`, `Upgrade ${zone} to ${version}?`));
     const vms = fleet.inventory().filter((vm) => vm.zone === zone);
     steps.push(
       nestedTask({
