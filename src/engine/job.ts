@@ -1,14 +1,15 @@
 import { type Actor, createActor, transition } from 'xstate';
 import { jobMachine } from '../../machines/job.machine.js';
-import { canStartChild, type NestedSchedulingContext, settledState } from '../../machines/nested.machine.js';
 import { type TaskMachineEvent, type TaskStateKey, taskMachine } from '../../machines/task.machine.js';
 import { describeError, RnrError } from '../errors.js';
 import { memoryStore } from '../store/memory-store.js';
 import { type Clock, systemClock } from './clock.js';
+import { EventLog } from './event-log.js';
 import { JobOptionsChecker } from './job-options.js';
 import { createMachineRunner } from './machine-task.js';
 import { PollRunner } from './poll-runner.js';
-import { checkChildren, checkParallelism } from './specs.js';
+import { type EventMeta, G_DONE, G_PENDING, G_RUNNING, group, NestedScheduler } from './scheduler.js';
+import { checkParallelism } from './specs.js';
 import type { Store, TaskRecord } from './store.js';
 import type { InflightPoll, TaskNode } from './task-node.js';
 import { isDone, parseTaskState, stateName, TaskState, taskStateNames } from './task-state.js';
@@ -27,25 +28,10 @@ import {
   type Task,
   type TaskEvent,
   TaskKind,
-  type TaskSpec,
 } from './types.js';
-
-/** Scheduling groups as small integers, for the hot path. */
-const G_PENDING = 0;
-const G_RUNNING = 1;
-const G_DONE = 2;
-const GROUP = [G_PENDING, G_PENDING, G_RUNNING, G_DONE, G_DONE, G_DONE, G_RUNNING] as const;
-const group = (s: TaskState): number => GROUP[s] ?? G_PENDING;
 
 const unknownSnapshot = (node: TaskNode) =>
   taskMachine.resolveState({ value: 'UNKNOWN', context: { attempt: node.attempt, paused: node.paused } });
-
-/** Who and why, carried onto the event a change records. */
-interface EventMeta {
-  actor?: string;
-  reason?: string;
-  action?: string;
-}
 
 /**
  * Creates a job: a tree of tasks with its scheduler, event log and store. Throws an `RnrError`
@@ -72,26 +58,20 @@ class JobEngine implements Job {
   readonly clock: Clock;
   readonly resumed: { fromSeq: number; orphans: string[] } | undefined;
   private readonly store: Store;
-  private readonly index = new TaskIndex();
-  private readonly root: TaskNode;
+  readonly index = new TaskIndex();
+  readonly root: TaskNode;
   private readonly createdAt: number;
   /** Leaves (callback and machine tasks) in scheduling RUNNING: the tasks a tick polls. */
   private readonly active = new Set<TaskNode>();
-  /** Nested tasks whose children changed: to schedule and settle. */
-  private readonly dirty = new Set<TaskNode>();
-  private readonly resolving = new Map<TaskNode, Promise<void>>();
-  private readonly needsResolve = new Set<TaskNode>();
   private readonly counts = [0, 0, 0, 0, 0, 0, 0];
-  private readonly changed = new Set<TaskNode>();
-  private outbox: TaskEvent[] = [];
-  private readonly listeners = new Set<(event: TaskEvent) => void>();
+  private readonly log: EventLog;
   private readonly pollObservers = new Set<(poll: PollObservation) => void>();
   private readonly restoreLater = new Map<string, TaskRecord>();
   private readonly ticker: Actor<typeof jobMachine>;
   private readonly polls: PollRunner;
+  private readonly scheduler: NestedScheduler;
   private doneWaiters: Array<(state: TaskState) => void> = [];
   private flushQueued = false;
-  private lastSeq = 0;
   private isStarted = false;
   private closed = false;
 
@@ -103,11 +83,12 @@ class JobEngine implements Job {
     this.clock = opts.clock ?? systemClock;
     this.store = opts.store ?? memoryStore();
     this.createdAt = this.clock.now();
+    this.log = new EventLog(this.id, this.clock, 0, (err) => this.internalError('event listener', err));
     this.root = this.index.build(options.root, undefined, this.createdAt);
     const stored = this.store.openJob({ id: this.id, name: this.name, createdAt: this.createdAt, seq: 0 });
     if (stored) {
       this.createdAt = stored.job.createdAt;
-      this.lastSeq = stored.job.seq;
+      this.log.seq = stored.job.seq;
       for (const record of stored.tasks) {
         const node = this.index.byId.get(record.id);
         if (node) node.restore(record);
@@ -115,6 +96,7 @@ class JobEngine implements Job {
       }
       this.resumed = { fromSeq: stored.job.seq, orphans: this.orphans() };
     }
+    this.scheduler = new NestedScheduler(this);
     this.initCounters(this.root);
     this.polls = new PollRunner(this);
     this.ticker = createActor(
@@ -137,7 +119,7 @@ class JobEngine implements Job {
   }
 
   get seq(): number {
-    return this.lastSeq;
+    return this.log.seq;
   }
 
   get started(): boolean {
@@ -149,7 +131,7 @@ class JobEngine implements Job {
   tick(): Promise<void> {
     if (this.closed)
       return Promise.reject(new RnrError('RNR_ERR_JOB_CLOSED', `job ${JSON.stringify(this.id)} is closed`));
-    const scheduled = this.schedulePhase();
+    const scheduled = this.scheduler.schedulePhase();
     return scheduled ? scheduled.then(() => this.pollPhase()) : this.pollPhase();
   }
 
@@ -201,7 +183,7 @@ class JobEngine implements Job {
       name: this.name,
       root: toTask(this.root, Number.POSITIVE_INFINITY),
       createdAt: this.createdAt,
-      seq: this.lastSeq,
+      seq: this.log.seq,
     };
   }
 
@@ -217,7 +199,7 @@ class JobEngine implements Job {
       counts,
       createdAt: this.createdAt,
       total: this.index.byId.size,
-      seq: this.lastSeq,
+      seq: this.log.seq,
     };
     if (this.root.startedAt !== undefined) summary.startedAt = this.root.startedAt;
     if (this.root.finishedAt !== undefined) summary.finishedAt = this.root.finishedAt;
@@ -237,8 +219,7 @@ class JobEngine implements Job {
   }
 
   subscribe(listener: (event: TaskEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.log.subscribe(listener);
   }
 
   observePolls(listener: (poll: PollObservation) => void): () => void {
@@ -271,7 +252,7 @@ class JobEngine implements Job {
       node.approval = undefined;
       node.machineSnapshot = undefined;
       if (node.spec.kind === TaskKind.NESTED && typeof node.spec.children === 'function')
-        this.needsResolve.add(node);
+        this.scheduler.needsResolve.add(node);
       return this.apply(node, { type: 'retry' }, EventCause.OPERATOR, meta, true);
     });
   }
@@ -324,7 +305,7 @@ class JobEngine implements Job {
     return this.operate(id, 'parallelism', options, (t) => {
       t.parallelism = n;
       t.parallelismSet = true;
-      this.dirty.add(t);
+      this.scheduler.dirty.add(t);
       return false;
     });
   }
@@ -391,7 +372,7 @@ class JobEngine implements Job {
     this.flushQueued = true;
     queueMicrotask(() => {
       this.flushQueued = false;
-      this.settlePhase();
+      this.scheduler.settlePhase();
       this.safeFlush();
     });
   }
@@ -401,26 +382,6 @@ class JobEngine implements Job {
     console.error(`rnr: job ${JSON.stringify(this.id)}: ${where}: ${describeError(err)}`);
   }
 
-  // ---- scheduling ------------------------------------------------------------------------------
-
-  private schedulePhase(): undefined | Promise<void> {
-    const root = this.root;
-    if (group(root.state) === G_PENDING && !root.paused) {
-      const started = this.startNode(root);
-      if (started) return started.then(() => this.drainDirty());
-    }
-    return this.drainDirty();
-  }
-
-  private drainDirty(): undefined | Promise<void> {
-    for (const node of this.dirty) {
-      this.dirty.delete(node);
-      const pending = this.scheduleNested(node, true);
-      if (pending) return pending.then(() => this.drainDirty());
-    }
-    return undefined;
-  }
-
   private pollPhase(): Promise<void> {
     const waits: Promise<void>[] = [];
     for (const node of this.active) {
@@ -428,149 +389,13 @@ class JobEngine implements Job {
       const wait = this.polls.poll(node);
       if (wait) waits.push(wait);
     }
-    this.settlePhase();
+    this.scheduler.settlePhase();
     this.flush();
     if (waits.length === 0) return Promise.resolve();
     return Promise.all(waits).then(() => {
-      this.settlePhase();
+      this.scheduler.settlePhase();
       this.safeFlush();
     });
-  }
-
-  /** Settles nested tasks whose children are all done; starts nothing (DESIGN §4 rule 2). */
-  private settlePhase(): void {
-    for (const node of this.dirty) this.settle(node);
-  }
-
-  private startNode(node: TaskNode): undefined | Promise<void> {
-    this.apply(node, { type: 'start' }, EventCause.SCHEDULER);
-    if (node.isNested) return this.scheduleNested(node, true);
-    if (node.spec.kind === TaskKind.MACHINE) this.ensureMachine(node, true);
-    return undefined;
-  }
-
-  private scheduleNested(node: TaskNode, allowStart: boolean): undefined | Promise<void> {
-    if (!node.isNested || group(node.state) !== G_RUNNING) return undefined;
-    if (!node.children || this.needsResolve.has(node)) return this.resolveChildren(node);
-    if (this.resolving.has(node)) return undefined;
-    if (allowStart) {
-      const started = this.startChildren(node);
-      if (started) return started;
-    }
-    this.settle(node);
-    return undefined;
-  }
-
-  private startChildren(node: TaskNode): undefined | Promise<void> {
-    const kids = node.children as TaskNode[];
-    while (canStartChild(this.nestedContext(node))) {
-      let i = node.cursor;
-      while (i < kids.length && group((kids[i] as TaskNode).state) !== G_PENDING) i++;
-      node.cursor = i;
-      while (
-        i < kids.length &&
-        (group((kids[i] as TaskNode).state) !== G_PENDING || (kids[i] as TaskNode).paused)
-      )
-        i++;
-      const child = kids[i];
-      if (!child) break;
-      const started = this.startNode(child);
-      if (started) return started.then(() => this.scheduleNested(node, true));
-    }
-    return undefined;
-  }
-
-  private settle(node: TaskNode): void {
-    if (!node.isNested || group(node.state) !== G_RUNNING || !node.children || this.resolving.has(node))
-      return;
-    if (this.needsResolve.has(node)) return;
-    const settled = settledState(this.nestedContext(node));
-    if (settled) this.apply(node, { type: 'result', state: settled }, EventCause.SCHEDULER);
-  }
-
-  private nestedContext(node: TaskNode): NestedSchedulingContext {
-    return {
-      parallelism: node.parallelism,
-      failFast: node.spec.kind === TaskKind.NESTED && node.spec.failFast,
-      paused: node.paused,
-      pending: node.pendingCount,
-      running: node.runningCount,
-      failed: node.failedCount,
-    };
-  }
-
-  /** Resolves a children function (first start, or after a retry); existing children keep their state. */
-  private resolveChildren(node: TaskNode): undefined | Promise<void> {
-    const existing = this.resolving.get(node);
-    if (existing) return existing;
-    const spec = node.spec;
-    if (spec.kind !== TaskKind.NESTED || typeof spec.children !== 'function') return undefined;
-    this.needsResolve.delete(node);
-    let out: unknown;
-    try {
-      out = spec.children({
-        task: { id: node.id, name: node.name, attempt: node.attempt },
-        job: { id: this.id, name: this.name },
-      });
-    } catch (err) {
-      this.failChildren(node, err);
-      return undefined;
-    }
-    if (out && typeof (out as Promise<unknown>).then === 'function') {
-      const wait = (out as Promise<unknown>)
-        .then(
-          (list) => this.attachChildren(node, list),
-          (err) => this.failChildren(node, err),
-        )
-        .finally(() => this.resolving.delete(node))
-        .then(() => this.scheduleNested(node, true));
-      this.resolving.set(node, wait);
-      return wait;
-    }
-    this.attachChildren(node, out);
-    return this.scheduleNested(node, true);
-  }
-
-  private attachChildren(node: TaskNode, list: unknown): void {
-    if (group(node.state) !== G_RUNNING) return;
-    let specs: readonly TaskSpec[];
-    let ids: string[];
-    try {
-      specs = checkChildren(node.name, list);
-      ids = TaskIndex.childIds(node, specs);
-    } catch (err) {
-      this.failChildren(node, err);
-      return;
-    }
-    const kids = node.children ?? [];
-    const known = new Set(kids.map((k) => k.id));
-    const added: TaskNode[] = [];
-    const now = this.clock.now();
-    try {
-      specs.forEach((childSpec, i) => {
-        const id = ids[i] as string;
-        if (known.has(id)) return;
-        added.push(this.index.build(childSpec, node, now, id));
-      });
-    } catch (err) {
-      for (const n of added) this.index.remove(n);
-      this.failChildren(node, err);
-      return;
-    }
-    node.children = kids;
-    for (const child of added) {
-      child.index = kids.length;
-      kids.push(child);
-      this.restoreSubtree(child);
-      this.initCounters(child);
-      this.record(child, TaskState.UNKNOWN, EventCause.SCHEDULER, { reason: 'discovered' });
-    }
-  }
-
-  private failChildren(node: TaskNode, err: unknown): void {
-    node.children ??= [];
-    node.message = `children: ${describeError(err)}`;
-    this.apply(node, { type: 'result', state: 'FAILED' }, EventCause.SYSTEM);
   }
 
   // ---- state changes and events ----------------------------------------------------------------
@@ -594,11 +419,11 @@ class JobEngine implements Job {
     if (parent) {
       this.count(parent, node, from, -1);
       this.count(parent, node, to, 1);
-      this.dirty.add(parent);
+      this.scheduler.dirty.add(parent);
     }
     if (gTo === G_RUNNING) {
       this.ensureActor(node);
-      if (node.isNested) this.dirty.add(node);
+      if (node.isNested) this.scheduler.dirty.add(node);
       else {
         this.active.add(node);
         if (node.spec.kind === TaskKind.MACHINE && cause !== EventCause.SCHEDULER)
@@ -630,54 +455,19 @@ class JobEngine implements Job {
     else if (state === TaskState.FAILED) parent.failedCount += delta;
   }
 
-  private record(node: TaskNode, from: TaskState, cause: EventCause, meta?: EventMeta): void {
-    this.outbox.push({
-      seq: ++this.lastSeq,
-      jobId: this.id,
-      taskId: node.id,
-      from,
-      to: node.state,
-      paused: node.paused,
-      message: node.message,
-      cause,
-      actor: meta?.actor ?? '',
-      reason: meta?.reason ?? '',
-      time: this.clock.now(),
-      action: meta?.action ?? '',
-      attempt: node.attempt,
-      parallelism: node.parallelism,
-    });
-    this.changed.add(node);
+  record(node: TaskNode, from: TaskState, cause: EventCause, meta?: EventMeta): void {
+    this.log.record(node, from, cause, meta);
   }
 
   /** Commits the pending batch to the store, then publishes its events (commit before publish). */
   private flush(): void {
-    if (this.outbox.length === 0 && this.changed.size === 0) return;
-    const events = this.outbox;
-    const nodes = [...this.changed];
-    this.outbox = [];
-    this.changed.clear();
-    try {
+    this.log.flush((tasks, events) =>
       this.store.commit({
-        job: { id: this.id, name: this.name, createdAt: this.createdAt, seq: this.lastSeq },
-        tasks: nodes.map((n) => n.toRecord()),
+        job: { id: this.id, name: this.name, createdAt: this.createdAt, seq: this.log.seq },
+        tasks,
         events,
-      });
-    } catch (err) {
-      // Keep the batch for the next flush: nothing is published (or acknowledged) before it is durable.
-      this.outbox = events.concat(this.outbox);
-      for (const n of nodes) this.changed.add(n);
-      throw err;
-    }
-    for (const event of events) {
-      for (const listener of this.listeners) {
-        try {
-          listener(event);
-        } catch (err) {
-          this.internalError('event listener', err);
-        }
-      }
-    }
+      }),
+    );
     if (this.doneWaiters.length > 0 && isDone(this.root.state)) {
       const waiters = this.doneWaiters;
       this.doneWaiters = [];
@@ -716,8 +506,8 @@ class JobEngine implements Job {
     }
     const meta: EventMeta = { actor: actor || 'anonymous', reason: reason ?? '', action };
     if (!change(node, meta)) this.record(node, node.state, EventCause.OPERATOR, meta);
-    this.reopenAncestors(node);
-    this.settlePhase();
+    this.scheduler.reopenAncestors(node);
+    this.scheduler.settlePhase();
     this.flush();
     return toTask(node, 0);
   }
@@ -727,25 +517,9 @@ class JobEngine implements Job {
     node.paused = paused;
     node.updatedAt = this.clock.now();
     node.actor?.send({ type: paused ? 'pause' : 'resume' });
-    if (node.parent) this.dirty.add(node.parent);
-    if (node.isNested) this.dirty.add(node);
+    if (node.parent) this.scheduler.dirty.add(node.parent);
+    if (node.isNested) this.scheduler.dirty.add(node);
     return false;
-  }
-
-  /** After an operator change, DONE ancestors that the scheduler settled reopen when they no longer fit. */
-  private reopenAncestors(node: TaskNode): void {
-    for (let a = node.parent; a; a = a.parent) {
-      if (group(a.state) !== G_DONE) {
-        this.dirty.add(a);
-        return;
-      }
-      if (a.stateSetByOperator) return;
-      const settled = settledState(this.nestedContext(a));
-      if (settled !== undefined && TaskState[settled] === a.state) return;
-      this.apply(a, { type: 'set', state: 'RUNNING' }, EventCause.SCHEDULER, {
-        reason: `reopened: ${node.id} changed`,
-      });
-    }
   }
 
   private ensureActor(node: TaskNode): void {
@@ -757,7 +531,7 @@ class JobEngine implements Job {
     node.actor = createActor(taskMachine, { snapshot, input: undefined }).start();
   }
 
-  private ensureMachine(node: TaskNode, fresh: boolean): void {
+  ensureMachine(node: TaskNode, fresh: boolean): void {
     if (node.machine || node.spec.kind !== TaskKind.MACHINE) return;
     node.machine = createMachineRunner(node, fresh ? undefined : node.machineSnapshot, {
       jobId: this.id,
@@ -771,19 +545,19 @@ class JobEngine implements Job {
       },
       persist: (n, snapshot) => {
         n.machineSnapshot = snapshot;
-        this.changed.add(n);
+        this.log.touch(n);
       },
       error: (where, err) => this.internalError(where, err),
     });
   }
 
-  private initCounters(top: TaskNode): void {
+  initCounters(top: TaskNode): void {
     const stack = [top];
     for (let node = stack.pop(); node; node = stack.pop()) {
       (this.counts[node.state] as number)++;
       if (node.parent && node !== this.root) this.count(node.parent, node, node.state, 1);
       if (group(node.state) === G_RUNNING) {
-        if (node.isNested) this.dirty.add(node);
+        if (node.isNested) this.scheduler.dirty.add(node);
         else {
           this.active.add(node);
           if (node.spec.kind === TaskKind.MACHINE) this.ensureMachine(node, false);
@@ -793,7 +567,7 @@ class JobEngine implements Job {
     }
   }
 
-  private restoreSubtree(top: TaskNode): void {
+  restoreSubtree(top: TaskNode): void {
     const stack = [top];
     for (let node = stack.pop(); node; node = stack.pop()) {
       const record = this.restoreLater.get(node.id);

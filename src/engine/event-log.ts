@@ -1,0 +1,86 @@
+import type { Clock } from './clock.js';
+import type { EventMeta } from './scheduler.js';
+import type { TaskRecord } from './store.js';
+import type { TaskNode } from './task-node.js';
+import type { TaskState } from './task-state.js';
+import type { EventCause, TaskEvent } from './types.js';
+
+/**
+ * A job's event log in the making: events recorded since the last commit, the tasks they touched,
+ * and the subscribers. `flush` commits the batch through the store first and publishes it only
+ * once that returned (commit before publish); a failed commit keeps the batch for the next flush.
+ */
+export class EventLog {
+  private outbox: TaskEvent[] = [];
+  private readonly changed = new Set<TaskNode>();
+  private readonly listeners = new Set<(event: TaskEvent) => void>();
+
+  constructor(
+    private readonly jobId: string,
+    private readonly clock: Clock,
+    /** The seq of the last recorded event. */
+    public seq: number,
+    private readonly onListenerError: (err: unknown) => void,
+  ) {}
+
+  /** Records a change of `node` (its state was `from`) as the next event. */
+  record(node: TaskNode, from: TaskState, cause: EventCause, meta?: EventMeta): void {
+    this.outbox.push({
+      seq: ++this.seq,
+      jobId: this.jobId,
+      taskId: node.id,
+      from,
+      to: node.state,
+      paused: node.paused,
+      message: node.message,
+      cause,
+      actor: meta?.actor ?? '',
+      reason: meta?.reason ?? '',
+      time: this.clock.now(),
+      action: meta?.action ?? '',
+      attempt: node.attempt,
+      parallelism: node.parallelism,
+    });
+    this.changed.add(node);
+  }
+
+  /** Marks a task's record for the next commit without an event (e.g. a machine snapshot). */
+  touch(node: TaskNode): void {
+    this.changed.add(node);
+  }
+
+  /** Calls `listener` with every event after it is committed. Returns unsubscribe. */
+  subscribe(listener: (event: TaskEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Commits what is pending with `commit`, then publishes its events; throws if `commit` does. */
+  flush(commit: (tasks: TaskRecord[], events: TaskEvent[]) => void): void {
+    if (this.outbox.length === 0 && this.changed.size === 0) return;
+    const events = this.outbox;
+    const nodes = [...this.changed];
+    this.outbox = [];
+    this.changed.clear();
+    try {
+      commit(
+        nodes.map((n) => n.toRecord()),
+        events,
+      );
+    } catch (err) {
+      // Keep the batch: nothing is published (or acknowledged) before it is durable.
+      this.outbox = events.concat(this.outbox);
+      for (const n of nodes) this.changed.add(n);
+      throw err;
+    }
+    for (const event of events) {
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (err) {
+          this.onListenerError(err);
+        }
+      }
+    }
+  }
+}
