@@ -55,7 +55,11 @@ export function withOutput(cmd: Command, choices: string[]): Command {
 
 /** The API client for a client verb's flags. */
 export function clientFor(flags: ClientFlags): ApiClient {
-  return createApiClient({ server: flags.server, token: flags.token, actor: flags.as ?? currentUser() });
+  return createApiClient({
+    server: flags.server || defaultServer,
+    token: flags.token || undefined,
+    actor: flags.as || currentUser(),
+  });
 }
 
 function currentUser(): string | undefined {

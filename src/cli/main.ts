@@ -84,8 +84,9 @@ export function buildProgram(done: (code: number) => void): Command {
         await runCommand(file, {
           port: flags.port,
           host: flags.host,
-          token: flags.token,
-          viewerToken: flags.viewerToken,
+          // An empty RNR_TOKEN= means no token, as it does for every other tool.
+          token: flags.token || undefined,
+          viewerToken: flags.viewerToken || undefined,
           stateDir: flags.stateDir,
           pollInterval: flags.pollInterval,
           hold: flags.hold,

@@ -6,7 +6,7 @@ import { ExitCode } from './exit-codes.js';
 import { JobModel } from './job-model.js';
 import { listen } from './listen.js';
 import { liveView } from './live-view.js';
-import { onStopSignal, signalExitCodes, within } from './signals.js';
+import { onStopSignal, type StopSignal, signalExitCodes, within } from './signals.js';
 import { eventToWire, isDoneName, jobToWire, taskToWire, type WireEvent } from './wire.js';
 import { loadWorkflow } from './workflow-loader.js';
 
@@ -45,6 +45,14 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     };
   });
   const { job } = workflow;
+  // Signals are caught from before the server listens: the first line a supervisor reads may
+  // be followed by a signal at once, and the default action would skip the clean shutdown.
+  let early: StopSignal | undefined;
+  let onSignal = (signal: StopSignal) => {
+    early = signal;
+  };
+  onStopSignal((signal) => onSignal(signal));
+
   const app = createServer({ jobs: [job], token: options.token, viewerToken: options.viewerToken });
   let url: string;
   try {
@@ -65,29 +73,27 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     const finish = async (code: number, why: string) => {
       if (finishing) return;
       finishing = true;
-      offSignals();
       unsubscribe();
       sink.info(why);
       sink.close();
       const stopped = await within(job.stop(), options.stopTimeoutMs);
-      if (stopped === 'timeout')
+      if (stopped === 'timeout') {
         process.stderr.write(`rnr: polls still in flight after ${options.stopTimeoutMs}ms; leaving them\n`);
+      }
       await within(job.close(), options.stopTimeoutMs);
       await within(app.close(), 2000);
       store?.close();
       settle(code);
     };
+    const outcome = (state: string) => (state === 'SUCCESS' ? ExitCode.SUCCESS : ExitCode.FAILED);
     const rootDone = () => {
       const state = model.state;
       if (!isDoneName(state)) return;
-      if (options.hold)
-        return sink.info(
-          `rnr: job ${job.id} ended ${state}; still serving at ${url} (--hold), Ctrl-C to exit`,
-        );
-      void finish(
-        state === 'SUCCESS' ? ExitCode.SUCCESS : ExitCode.FAILED,
-        `rnr: job ${job.id} ended ${state}`,
-      );
+      if (options.hold) {
+        sink.info(`rnr: job ${job.id} ended ${state}; still serving at ${url} (--hold), Ctrl-C to exit`);
+        return;
+      }
+      void finish(outcome(state), `rnr: job ${job.id} ended ${state}`);
     };
     const unsubscribe = job.subscribe((event) => {
       const wire: WireEvent = eventToWire(event);
@@ -98,17 +104,18 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       sink.event(wire);
       if (wire.taskId === model.rootId && isDoneName(wire.to)) rootDone();
     });
-    const offSignals = onStopSignal((signal) => {
-      const state = model.state;
-      const code =
-        options.hold && isDoneName(state) ? (state === 'SUCCESS' ? 0 : 1) : signalExitCodes[signal];
+    onSignal = (signal) => {
+      // With --hold, Ctrl-C after the end is the normal way out: exit with the job's outcome.
+      const code = options.hold && isDoneName(model.state) ? outcome(model.state) : signalExitCodes[signal];
+      const again = signal === 'SIGINT' ? 'Ctrl-C again' : `${signal} again`;
       void finish(
         code,
-        `rnr: ${signal}: stopping (polls in flight may take up to ${options.stopTimeoutMs}ms; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'signal again'} to exit now)`,
+        `rnr: ${signal}: stopping (polls in flight get up to ${options.stopTimeoutMs}ms; ${again} to exit now)`,
       );
-    });
+    };
+    if (early) return onSignal(early);
     if (isDoneName(model.state) && !options.hold) {
-      void finish(model.state === 'SUCCESS' ? 0 : 1, `rnr: job ${job.id} had already ended ${model.state}`);
+      void finish(outcome(model.state), `rnr: job ${job.id} had already ended ${model.state}`);
       return;
     }
     job.start();

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Clock } from '../engine/clock.js';
@@ -69,9 +69,10 @@ export async function loadWorkflow(
   try {
     mod = await import(pathToFileURL(path).href);
   } catch (err) {
-    throw new RnrError('RNR_ERR_WORKFLOW_LOAD', `cannot load workflow ${file}: ${loadProblem(err)}`, {
-      cause: err,
-    });
+    // A syntax error surfaces through tsx and Node's loaders in odd shapes (for a file outside an
+    // ESM package, as a require() cycle); compiling the file once more names it plainly.
+    const problem = (await syntaxProblem(path)) ?? loadProblem(err);
+    throw new RnrError('RNR_ERR_WORKFLOW_LOAD', `cannot load workflow ${file}: ${problem}`, { cause: err });
   }
 
   const exported = mod.default;
@@ -108,15 +109,33 @@ export async function loadWorkflow(
   return { job, prebuilt: false, path };
 }
 
-/** The first line of an import failure, with the location esbuild reports for syntax errors. */
-function loadProblem(err: unknown): string {
-  const errors = (err as { errors?: { text?: string; location?: { line?: number; column?: number } }[] })
-    ?.errors;
-  const first = errors?.[0];
-  if (first?.text) {
-    const at = first.location ? ` (line ${first.location.line}, column ${first.location.column})` : '';
+/** `syntax error: <what> (line L, column C)` when esbuild cannot parse the file, else undefined. */
+async function syntaxProblem(path: string): Promise<string | undefined> {
+  const loader = /\.[cm]?tsx?$/.test(path)
+    ? path.endsWith('x')
+      ? 'tsx'
+      : 'ts'
+    : path.endsWith('x')
+      ? 'jsx'
+      : 'js';
+  try {
+    const { transform } = await import('esbuild');
+    await transform(readFileSync(path, 'utf8'), { loader, format: 'esm', sourcefile: path });
+    return undefined;
+  } catch (err) {
+    const first = (
+      err as { errors?: { text?: string; location?: { line?: number; column?: number } | null }[] }
+    ).errors?.[0];
+    if (!first?.text) return undefined;
+    const at = first.location
+      ? ` (line ${first.location.line}, column ${(first.location.column ?? 0) + 1})`
+      : '';
     return `syntax error: ${first.text}${at}`;
   }
+}
+
+/** The first line of an import failure. */
+function loadProblem(err: unknown): string {
   const message = describeError(err).trim();
   const line = message.split('\n').find((l) => l.trim() !== '') ?? message;
   return err instanceof SyntaxError ? `syntax error: ${line}` : line;

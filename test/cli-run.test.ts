@@ -1,0 +1,95 @@
+// `rnr run` end to end: exit codes for SUCCESS and FAILED, plain and JSON output, resume from
+// the state directory, --hold, and the SIGINT/SIGTERM paths.
+import { describe, expect, it } from 'vitest';
+import { rnr, spawnRnr, startRun, stateDir } from './cli-harness.js';
+
+describe('rnr run', () => {
+  it('exits 0 when the root ends SUCCESS, one plain line per event, and resumes from .rnr', async () => {
+    const dir = stateDir();
+    const args = ['run', 'test/fixtures/cli-quick.ts', '--port', '0', '--state-dir', dir, '--poll-interval', '20'];
+    const first = await rnr(args);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/serving job quick \(quick\) at http:\/\/127\.0\.0\.1:\d+/);
+    expect(first.stdout).toMatch(/started job quick \(new\); state in .*rnr\.db/);
+    expect(first.stdout).toMatch(/#\d+ +✓ quick\/verify +RUNNING → SUCCESS +verify done/);
+    expect(first.stdout).toMatch(/job quick ended SUCCESS/);
+
+    const again = await rnr(args);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/resumed job quick from seq \d+/);
+    expect(again.stdout).toMatch(/had already ended SUCCESS/);
+  });
+
+  it('exits 1 when the root ends FAILED', async () => {
+    const exit = await rnr(['run', 'test/fixtures/cli-fail.ts', '--port', '0', '--state-dir', stateDir()]);
+    expect(exit.code).toBe(1);
+    expect(exit.stdout).toMatch(/✗ doomed +RUNNING → FAILED +the disk is on fire/);
+    expect(exit.stdout).toMatch(/job doomed ended FAILED/);
+  });
+
+  it('--json prints every event as a JSON line on stdout, in seq order', async () => {
+    const exit = await rnr(['run', 'test/fixtures/cli-quick.ts', '--json', '--port', '0', '--state-dir', stateDir()]);
+    expect(exit.code).toBe(0);
+    const events = exit.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-1)).toMatchObject({ jobId: 'quick', taskId: 'quick', to: 'SUCCESS' });
+    expect(exit.stderr).toMatch(/serving job quick/);
+  });
+
+  it('--quiet prints no events', async () => {
+    const exit = await rnr(['run', 'test/fixtures/cli-quick.ts', '--quiet', '--port', '0', '--state-dir', stateDir()]);
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toBe('');
+    expect(exit.stderr).not.toMatch(/→/);
+  });
+
+  it('accepts a prebuilt Job and says its store is its own', async () => {
+    const exit = await rnr(['run', 'test/fixtures/cli-prebuilt.ts', '--port', '0', '--state-dir', stateDir()]);
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toMatch(/prebuilt Job ignores --state-dir and --poll-interval/);
+  });
+
+  it('SIGINT aborts the poll in flight, closes the server and exits 130', async () => {
+    const { run, url } = await startRun('cli-forever.ts');
+    await run.waitFor(/forever +PENDING → RUNNING/);
+    run.proc.kill('SIGINT');
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    expect(exit.stdout).toMatch(/SIGINT: stopping/);
+    const after = await rnr(['ls', '--server', url]);
+    expect(after.stderr).toMatch(/cannot reach/);
+  });
+
+  it('SIGTERM exits 143', async () => {
+    const { run } = await startRun('cli-forever.ts', ['--quiet']);
+    run.proc.kill('SIGTERM');
+    expect((await run.exited).code).toBe(143);
+  });
+
+  it('a second SIGINT exits at once, even while polls refuse to settle', async () => {
+    const { run } = await startRun('cli-forever.ts', ['--stop-timeout', '60000'], { RNR_TEST_STUCK_POLL: '1' });
+    await run.waitFor(/PENDING → RUNNING/);
+    run.proc.kill('SIGINT');
+    await run.waitFor(/SIGINT: stopping/);
+    run.proc.kill('SIGINT');
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    expect(exit.stderr).toMatch(/SIGINT again, exiting now/);
+  });
+
+  it('--hold keeps serving after the end; Ctrl-C then exits with the outcome', async () => {
+    const { run, url } = await startRun('cli-quick.ts', ['--hold']);
+    await run.waitFor(/ended SUCCESS; still serving/);
+    const ls = await rnr(['ls', '--server', url]);
+    expect(ls.stdout).toMatch(/quick +✓ SUCCESS +4\/4/);
+    run.proc.kill('SIGINT');
+    expect((await run.exited).code).toBe(0);
+  });
+
+  it('refuses a non-loopback host without a token', async () => {
+    const exit = await spawnRnr(['run', 'test/fixtures/cli-quick.ts', '--host', '0.0.0.0', '--port', '0', '--state-dir', stateDir()]).exited;
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toMatch(/^rnr: .*without a token.*--token/);
+  });
+});
