@@ -6,7 +6,7 @@ import { memoryStore } from '../store/memory-store.js';
 import { type Clock, systemClock } from './clock.js';
 import { EventLog } from './event-log.js';
 import { JobOptionsChecker } from './job-options.js';
-import { createMachineRunner } from './machine-task.js';
+import { createMachineRunner, type MachineHost } from './machine-task.js';
 import { PollRunner } from './poll-runner.js';
 import { type EventMeta, G_DONE, G_PENDING, G_RUNNING, group, NestedScheduler } from './scheduler.js';
 import { checkParallelism } from './specs.js';
@@ -67,6 +67,7 @@ class JobEngine implements Job {
   private readonly log: EventLog;
   private readonly pollObservers = new Set<(poll: PollObservation) => void>();
   private readonly restoreLater = new Map<string, TaskRecord>();
+  private machines: MachineHost | undefined;
   private readonly ticker: Actor<typeof jobMachine>;
   private readonly polls: PollRunner;
   private readonly scheduler: NestedScheduler;
@@ -249,6 +250,8 @@ class JobEngine implements Job {
       this.polls.abort(node, 'retried by an operator');
       node.attempt += 1;
       node.pollErrors = 0;
+      // A fresh attempt starts with a fresh status line; the old one stays in the event log.
+      node.message = '';
       node.approval = undefined;
       node.machineSnapshot = undefined;
       if (node.spec.kind === TaskKind.NESTED && typeof node.spec.children === 'function')
@@ -421,13 +424,13 @@ class JobEngine implements Job {
       this.count(parent, node, to, 1);
       this.scheduler.dirty.add(parent);
     }
+    let startMachine = false;
     if (gTo === G_RUNNING) {
       this.ensureActor(node);
       if (node.isNested) this.scheduler.dirty.add(node);
       else {
         this.active.add(node);
-        if (node.spec.kind === TaskKind.MACHINE && cause !== EventCause.SCHEDULER)
-          this.ensureMachine(node, false);
+        startMachine = node.spec.kind === TaskKind.MACHINE && cause !== EventCause.SCHEDULER;
       }
     } else {
       if (node.actor) {
@@ -444,6 +447,8 @@ class JobEngine implements Job {
       }
     }
     this.record(node, from, cause, meta);
+    // After the record: what a machine reports as it starts comes after the change that started it.
+    if (startMachine) this.ensureMachine(node, false);
   }
 
   private count(parent: TaskNode, child: TaskNode, state: TaskState, delta: number): void {
@@ -533,11 +538,20 @@ class JobEngine implements Job {
 
   ensureMachine(node: TaskNode, fresh: boolean): void {
     if (node.machine || node.spec.kind !== TaskKind.MACHINE) return;
-    node.machine = createMachineRunner(node, fresh ? undefined : node.machineSnapshot, {
+    const runner = createMachineRunner(node, fresh ? undefined : node.machineSnapshot, this.machineHost());
+    // A machine that finished or failed as it started has left RUNNING already.
+    if (group(node.state) === G_RUNNING) node.machine = runner;
+    else runner.stop();
+  }
+
+  /** One host for every machine task of the job (its callbacks get the task). */
+  private machineHost(): MachineHost {
+    this.machines ??= {
       jobId: this.id,
+      clock: this.clock,
       now: () => this.clock.now(),
       apply: (n, state, message) => {
-        if (message !== undefined && message !== n.message) n.message = message;
+        n.message = message;
         const changed =
           state !== n.state && this.apply(n, { type: 'result', state: stateName(state) }, EventCause.POLL);
         if (!changed) this.record(n, n.state, EventCause.POLL);
@@ -548,7 +562,8 @@ class JobEngine implements Job {
         this.log.touch(n);
       },
       error: (where, err) => this.internalError(where, err),
-    });
+    };
+    return this.machines;
   }
 
   initCounters(top: TaskNode): void {
