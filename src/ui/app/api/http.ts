@@ -19,7 +19,13 @@ export class ApiError extends Error {
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(apiBase + path, { ...init, headers: { ...headers, ...(init.headers as object) } });
+  return answer<T>(
+    await fetch(apiBase + path, { ...init, headers: { ...headers, ...(init.headers as object) } }),
+  );
+}
+
+/** The body of a 2xx answer, or an {@link ApiError} (with the side effects on the access state). */
+async function answer<T>(res: Response): Promise<T> {
   if (res.ok) return (await res.json()) as T;
   let body: WireError = {};
   try {
@@ -31,6 +37,12 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   if (res.status === 403) updateAuth({ canWrite: false });
   const code = body.error?.code ?? `HTTP_${res.status}`;
   throw new ApiError(res.status, code, body.error?.message ?? `${res.status} ${res.statusText}`);
+}
+
+/** The snapshot download index.html starts before the app loads (used once, by {@link getJob}). */
+interface Preload {
+  path: string;
+  response: Promise<Response>;
 }
 
 /** `/jobs/:job/tasks/:task` with both ids URL-encoded (task ids contain '/'). */
@@ -45,8 +57,20 @@ export async function listJobs(): Promise<WireJobSummary[]> {
 }
 
 /** `GET /jobs/:job`. */
-export function getJob(jobId: string): Promise<WireJob> {
-  return api<WireJob>(`/jobs/${encodeURIComponent(jobId)}`);
+export async function getJob(jobId: string): Promise<WireJob> {
+  const path = `/jobs/${encodeURIComponent(jobId)}`;
+  const w = window as { rnrPreload?: Preload };
+  const preload = w.rnrPreload;
+  w.rnrPreload = undefined;
+  if (preload && preload.path === path) {
+    try {
+      return await answer<WireJob>(await preload.response);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      // A network error on the early download: ask again the ordinary way.
+    }
+  }
+  return api<WireJob>(path);
 }
 
 /** `GET /jobs/:job/events?since=N` as JSON. */
