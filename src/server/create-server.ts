@@ -8,7 +8,7 @@ import { registerDocs } from './docs.js';
 import { registerErrorHandler } from './error-handler.js';
 import { createJobRegistry, isJobRegistry, type JobRegistry } from './job-registry.js';
 import { guardListen } from './listen-guard.js';
-import { registerMetrics } from './metrics.js';
+import { registerMetrics, registerMetricsRoute } from './metrics.js';
 import { registerOperatorRoutes } from './operator-routes.js';
 import { registerProtobufParser } from './protobuf-parser.js';
 import { registerReadRoutes } from './read-routes.js';
@@ -99,13 +99,16 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.decorate('rnr', { jobs });
   guardListen(app, options.token !== undefined);
   registerErrorHandler(app);
-  registerAuth(app, auth);
   registerProtobufParser(app);
   registerSchemas(app);
-  registerMetrics(app, jobs);
+  const metrics = registerMetrics(app, jobs);
   registerDocs(app);
   app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // In a plugin registered after the websocket one, so that its hooks see an upgrade as one
+  // (and close the socket when auth refuses it).
   app.register(async (api) => {
+    registerAuth(api, auth);
+    registerMetricsRoute(api, metrics);
     registerReadRoutes(api, context);
     registerOperatorRoutes(api, context);
     api.get('/healthz', { schema: { summary: 'Liveness', tags: ['ops'] } }, async () => ({

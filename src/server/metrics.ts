@@ -5,10 +5,10 @@ import { EventCause } from '../index.js';
 import type { JobRegistry } from './job-registry.js';
 
 /**
- * Serves `GET /metrics` in the Prometheus text format from a registry of this server's own:
- * tasks per state per job, polls, poll errors, poll durations, events, API requests.
+ * Collects the server's metrics in a Prometheus registry of its own (tasks per state per job,
+ * polls, poll errors, poll durations, events, API requests); returns it for `GET /metrics`.
  */
-export function registerMetrics(app: FastifyInstance, jobs: JobRegistry): void {
+export function registerMetrics(app: FastifyInstance, jobs: JobRegistry): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'rnr_process_' });
   new Gauge({
@@ -96,6 +96,11 @@ export function registerMetrics(app: FastifyInstance, jobs: JobRegistry): void {
     requestSeconds.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
+  return register;
+}
+
+/** Serves `GET /metrics` in the Prometheus text format. */
+export function registerMetricsRoute(app: FastifyInstance, register: Registry): void {
   app.get(
     '/metrics',
     { schema: { summary: 'Prometheus metrics', tags: ['ops'] } },

@@ -25,7 +25,7 @@ export const socketCommandSchema = {
   required: ['op'],
   additionalProperties: false,
   properties: {
-    id: { type: ['string', 'number', 'null'] },
+    id: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'null' }] },
     op: { type: 'string', enum: [...operatorOps, 'hello'] },
     task: { type: 'string', minLength: 1, maxLength: 1024 },
     state: {
