@@ -14,9 +14,7 @@ export const sql = {
   upsertTask: `INSERT INTO tasks (job_id, task_id, parent_id, name, kind, state, message, paused, parallelism,
       parallelism_set, attempt, approval, labels, created_at, started_at, finished_at, updated_at, poll_errors,
       state_set_by_operator, machine_snapshot)
-    VALUES (@jobId, @id, @parentId, @name, @kind, @state, @message, @paused, @parallelism, @parallelismSet,
-      @attempt, @approval, @labels, @createdAt, @startedAt, @finishedAt, @updatedAt, @pollErrors,
-      @stateSetByOperator, @machineSnapshot)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (job_id, task_id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,
       kind = excluded.kind, state = excluded.state, message = excluded.message, paused = excluded.paused,
       parallelism = excluded.parallelism, parallelism_set = excluded.parallelism_set, attempt = excluded.attempt,
@@ -26,8 +24,7 @@ export const sql = {
       machine_snapshot = excluded.machine_snapshot`,
   insertEvent: `INSERT INTO events (job_id, seq, task_id, from_state, to_state, paused, message, cause, actor, reason,
       time, action, attempt, parallelism)
-    VALUES (@jobId, @seq, @taskId, @from, @to, @paused, @message, @cause, @actor, @reason, @time, @action,
-      @attempt, @parallelism)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectEvents: 'SELECT * FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?',
   lastSeq: 'SELECT max(seq) FROM events WHERE job_id = ?',
   selectOwner: 'SELECT * FROM owners WHERE job_id = ?',
@@ -59,30 +56,33 @@ export function jobParams(job: JobRecord, updatedAt: number): Row {
   return { id: job.id, name: job.name, createdAt: job.createdAt, seq: job.seq, updatedAt };
 }
 
-/** The named parameters of a task row; booleans as 0/1, objects as JSON. */
-export function taskParams(jobId: string, task: TaskRecord): Row {
-  return {
+/**
+ * The parameters of a task row, in column order (positional binding: the hot path of a commit);
+ * booleans as 0/1, objects as JSON.
+ */
+export function taskParams(jobId: string, task: TaskRecord): unknown[] {
+  return [
     jobId,
-    id: task.id,
-    parentId: task.parentId,
-    name: task.name,
-    kind: task.kind,
-    state: task.state,
-    message: task.message,
-    paused: task.paused ? 1 : 0,
-    parallelism: task.parallelism,
-    parallelismSet: task.parallelismSet ? 1 : 0,
-    attempt: task.attempt,
-    approval: json(task.approval),
-    labels: JSON.stringify(task.labels),
-    createdAt: task.createdAt,
-    startedAt: task.startedAt ?? null,
-    finishedAt: task.finishedAt ?? null,
-    updatedAt: task.updatedAt,
-    pollErrors: task.pollErrors,
-    stateSetByOperator: task.stateSetByOperator ? 1 : 0,
-    machineSnapshot: json(task.machineSnapshot),
-  };
+    task.id,
+    task.parentId,
+    task.name,
+    task.kind,
+    task.state,
+    task.message,
+    task.paused ? 1 : 0,
+    task.parallelism,
+    task.parallelismSet ? 1 : 0,
+    task.attempt,
+    json(task.approval),
+    JSON.stringify(task.labels),
+    task.createdAt,
+    task.startedAt ?? null,
+    task.finishedAt ?? null,
+    task.updatedAt,
+    task.pollErrors,
+    task.stateSetByOperator ? 1 : 0,
+    json(task.machineSnapshot),
+  ];
 }
 
 /** A task row as a {@link TaskRecord}; optional fields absent rather than undefined-valued. */
@@ -115,24 +115,24 @@ export function taskFromRow(row: Row): TaskRecord {
   return task;
 }
 
-/** The named parameters of an event row. */
-export function eventParams(jobId: string, event: TaskEvent): Row {
-  return {
+/** The parameters of an event row, in column order. */
+export function eventParams(jobId: string, event: TaskEvent): unknown[] {
+  return [
     jobId,
-    seq: event.seq,
-    taskId: event.taskId,
-    from: event.from,
-    to: event.to,
-    paused: event.paused ? 1 : 0,
-    message: event.message ?? '',
-    cause: event.cause,
-    actor: event.actor ?? '',
-    reason: event.reason ?? '',
-    time: event.time,
-    action: event.action ?? '',
-    attempt: event.attempt ?? 0,
-    parallelism: event.parallelism ?? 0,
-  };
+    event.seq,
+    event.taskId,
+    event.from,
+    event.to,
+    event.paused ? 1 : 0,
+    event.message ?? '',
+    event.cause,
+    event.actor ?? '',
+    event.reason ?? '',
+    event.time,
+    event.action ?? '',
+    event.attempt ?? 0,
+    event.parallelism ?? 0,
+  ];
 }
 
 /** An event row as a {@link TaskEvent}. */
