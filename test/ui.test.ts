@@ -3,6 +3,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Job, TaskState } from '../src/index.js';
+import { createServer } from '../src/server/index.js';
 import {
   bigJob,
   buildUi,
@@ -145,6 +146,33 @@ describe.skipIf(!hasChromium)('web view', () => {
     expect(await page.locator('.controls :is(button, select, input):enabled').count()).toBe(0);
     await page.waitForSelector('.conn[data-status="live"]');
     expect(await page.evaluate(() => sessionStorage.getItem('rnr.token'))).toBe('viewer-secret');
+  });
+
+  test('reconnects by itself after a server restart and resumes from the last seq', async () => {
+    const world: World = new Map();
+    const job = rolloutJob(world, 'restart');
+    await job.tick();
+    const { page, served } = await open(job, '/jobs/restart');
+    await page.waitForSelector('.conn[data-status="live"]');
+    await page.waitForSelector(row('restart/canary/vm-1', TaskState.RUNNING));
+    const port = Number(new URL(served.url).port);
+    await served.close();
+    await page.waitForSelector('.conn[data-status="offline"]');
+
+    // Events while the server is down must arrive after the restart, once each.
+    world.set('restart/canary/vm-1', true);
+    await tickUntil(job, () => job.getTask('restart/staging/vm-1').state === TaskState.RUNNING);
+    const again = createServer({ jobs: [job] });
+    await again.listen({ host: '127.0.0.1', port });
+    opened.push({ served: { app: again, url: served.url, close: () => again.close() } });
+    await page.waitForSelector(row('restart/canary/vm-1', TaskState.SUCCESS), { timeout: 15_000 });
+    await page.waitForSelector(row('restart/staging/vm-1', TaskState.RUNNING));
+    await page.waitForSelector('.conn[data-status="live"]');
+    await page.click('[role=tab]:text-is("Audit log")');
+    await page.click('.audit input[type=checkbox]');
+    await page.waitForFunction(
+      `document.querySelector('.audit .shown')?.textContent === '${job.seq} events'`,
+    );
   });
 
   test('a 100,000-task job opens and scrolls', { timeout: 120_000 }, async () => {
