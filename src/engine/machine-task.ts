@@ -1,9 +1,7 @@
-import { type AnyActor, type AnyMachineSnapshot, type AnyStateMachine, createActor } from 'xstate';
+import { type AnyMachineSnapshot, type AnyStateMachine, createActor } from 'xstate';
 import { describeError, RnrError } from '../errors.js';
 import { brand, checkBase } from './specs.js';
-import type { MachineRunner, TaskNode } from './task-node.js';
-import { isTaskState, parseTaskState, TaskState } from './task-state.js';
-import { type MachineStatus, type MachineTaskSpec, TaskKind } from './types.js';
+import { type MachineTaskSpec, TaskKind } from './types.js';
 
 /** Options of {@link machineTask}. */
 export interface MachineTaskOptions {
@@ -82,105 +80,5 @@ export function machineTask(options: MachineTaskOptions): MachineTaskSpec {
   return brand(spec);
 }
 
-/** What a machine runner reports to its job. */
-export interface MachineHost {
-  jobId: string;
-  now(): number;
-  apply(node: TaskNode, state: TaskState, message: string | undefined): void;
-  persist(node: TaskNode, snapshot: unknown): void;
-  error(where: string, err: unknown): void;
-}
-
-/** The active state node paths of a state value, outermost first: `{ a: 'b' }` → `['a', 'a.b']`. */
-export function activePaths(value: unknown, prefix = ''): string[] {
-  if (typeof value === 'string') return [prefix + value];
-  if (typeof value !== 'object' || value === null) return [];
-  const out: string[] = [];
-  for (const [key, sub] of Object.entries(value)) {
-    out.push(prefix + key);
-    out.push(...activePaths(sub, `${prefix}${key}.`));
-  }
-  return out;
-}
-
-/** The TaskState and message a machine snapshot stands for (DESIGN §3 machineTask). */
-export function deriveState(
-  machine: AnyStateMachine,
-  snapshot: AnyMachineSnapshot,
-): { state: TaskState; message: string | undefined } {
-  let message: string | undefined;
-  let depth = -1;
-  const meta = snapshot.getMeta() as Record<string, { message?: unknown } | undefined>;
-  for (const [id, m] of Object.entries(meta)) {
-    if (typeof m?.message !== 'string') continue;
-    const d = machine.getStateNodeById(id).path.length;
-    if (d > depth) {
-      depth = d;
-      message = m.message;
-    }
-  }
-  if (snapshot.status === 'done') {
-    const output = snapshot.output as { state?: unknown } | undefined;
-    const named =
-      output && typeof output === 'object' && isTaskState(output.state)
-        ? parseTaskState(output.state)
-        : TaskState.SUCCESS;
-    return { state: named, message };
-  }
-  if (snapshot.status === 'error') return { state: TaskState.FAILED, message: describeError(snapshot.error) };
-  if (snapshot.hasTag('action-pending')) return { state: TaskState.ACTION_PENDING, message };
-  return { state: TaskState.RUNNING, message };
-}
-
-/** Starts (or restores) the user's actor for a machine task and follows its snapshots. */
-export function createMachineRunner(node: TaskNode, persisted: unknown, host: MachineHost): MachineRunner {
-  const spec = node.spec as MachineTaskSpec;
-  const machine = spec.machine;
-  let last: MachineStatus = { machineId: machine.id, value: '""', active: [], status: 'active' };
-  let actor: AnyActor;
-  const options: Parameters<typeof createActor>[1] = { input: spec.input, id: node.id };
-  if (persisted && (persisted as { status?: string }).status === 'active')
-    options.snapshot = persisted as never;
-  try {
-    actor = createActor(machine, options);
-  } catch (err) {
-    host.error(`machine task ${node.id}`, err);
-    actor = createActor(machine, { input: spec.input, id: node.id });
-  }
-  const onSnapshot = (snapshot: AnyMachineSnapshot) => {
-    last = {
-      machineId: machine.id,
-      value: JSON.stringify(snapshot.value),
-      active: activePaths(snapshot.value),
-      status: snapshot.status,
-    };
-    try {
-      host.persist(node, actor.getPersistedSnapshot());
-    } catch (err) {
-      host.error(`persisting machine task ${node.id}`, err);
-    }
-    const { state, message } = deriveState(machine, snapshot);
-    host.apply(node, state, message);
-  };
-  // An error listener is required: without one XState rethrows the actor's error globally.
-  actor.subscribe({ next: onSnapshot, error: () => onSnapshot(actor.getSnapshot()) });
-  actor.start();
-  const initial = actor.getSnapshot() as AnyMachineSnapshot;
-  if (last.status === 'active' && last.value === '""') onSnapshot(initial);
-  const send = (event: { type: string; [k: string]: unknown }) => {
-    const status = (actor.getSnapshot() as AnyMachineSnapshot).status;
-    if (status !== 'active') return;
-    try {
-      actor.send(event);
-    } catch (err) {
-      host.error(`machine task ${node.id}`, err);
-    }
-  };
-  return {
-    poll: () => send({ type: 'rnr.poll' }),
-    approve: (by, reason) => send({ type: 'rnr.approve', by, reason }),
-    stop: () => actor.stop(),
-    persisted: () => actor.getPersistedSnapshot(),
-    status: () => last,
-  };
-}
+export type { MachineHost } from './machine-runner.js';
+export { createMachineRunner } from './machine-runner.js';

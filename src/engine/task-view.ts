@@ -1,5 +1,6 @@
+import { restingStatus } from './machine-state.js';
 import type { TaskNode } from './task-node.js';
-import type { Task } from './types.js';
+import { type Task, TaskKind } from './types.js';
 
 /** The public `Task` message of a node, with children down to `depth` levels. */
 export function toTask(node: TaskNode, depth: number): Task {
@@ -23,6 +24,8 @@ export function toTask(node: TaskNode, depth: number): Task {
   if (node.startedAt !== undefined) task.startedAt = node.startedAt;
   if (node.finishedAt !== undefined) task.finishedAt = node.finishedAt;
   if (node.machine) task.machine = node.machine.status();
+  else if (node.spec.kind === TaskKind.MACHINE)
+    task.machine = restingStatus(node.spec.machine, node.machineSnapshot);
   if (depth > 0 && node.children) {
     for (const child of node.children) task.children.push(toTask(child, depth - 1));
   }

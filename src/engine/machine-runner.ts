@@ -1,0 +1,189 @@
+import {
+  type AnyActor,
+  type AnyEventObject,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  createActor,
+} from 'xstate';
+import { describeError } from '../errors.js';
+import type { Clock } from './clock.js';
+import { deriveState, restingStatus, statusOf } from './machine-state.js';
+import type { MachineRunner, TaskNode } from './task-node.js';
+import { TaskState } from './task-state.js';
+import type { MachineStatus, MachineTaskSpec } from './types.js';
+
+/** What a machine runner reports to its job. One host serves every machine task of a job. */
+export interface MachineHost {
+  jobId: string;
+  /** The job's clock: the user's actor schedules its delayed transitions on it. */
+  clock: Clock;
+  now(): number;
+  /** The actor's snapshot changed: the task's state and status line it stands for. */
+  apply(node: TaskNode, state: TaskState, message: string): void;
+  /** The actor's persisted snapshot, to keep with the task's record. */
+  persist(node: TaskNode, snapshot: unknown): void;
+  error(where: string, err: unknown): void;
+}
+
+/** Shared, frozen: a poll per task per tick should not allocate. */
+const pollEvent = Object.freeze({ type: 'rnr.poll' as const });
+
+const isActiveSnapshot = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && (value as { status?: unknown }).status === 'active';
+
+/**
+ * Why a persisted snapshot cannot come back, or undefined. A child whose logic was given inline to
+ * `spawnChild`/`spawn` is persisted as the logic object itself: after a JSON store it is `{}`, and
+ * XState would restore a child that never runs again.
+ */
+function unrestorable(persisted: unknown, where = ''): string | undefined {
+  const children = (persisted as { children?: Record<string, { src?: unknown; snapshot?: unknown }> })
+    .children;
+  if (typeof children !== 'object' || children === null) return undefined;
+  for (const [id, child] of Object.entries(children)) {
+    const src = child?.src;
+    const isLogic = typeof (src as { transition?: unknown } | null)?.transition === 'function';
+    if (typeof src !== 'string' && !isLogic) {
+      return `child actor ${JSON.stringify(where + id)} was persisted without its logic: reference it by name in setup({ actors })`;
+    }
+    const inner = unrestorable(child?.snapshot, `${where}${id}/`);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+/**
+ * The engine-side driver of one machine task: owns the user's actor, feeds it `rnr.poll` and
+ * `rnr.approve`, and reports each new snapshot (state, status line, persisted snapshot) to the job.
+ * It is the actor's observer; nothing it does throws into XState, whose unhandled errors would
+ * crash the process.
+ */
+class MachineRun implements MachineRunner {
+  private readonly machine: AnyStateMachine;
+  private actor: AnyActor | undefined;
+  private seen: AnyMachineSnapshot | undefined;
+  private seenValue: unknown;
+  private seenValueJson: string | undefined;
+  private live: MachineStatus | undefined;
+  private failedStatus: MachineStatus | undefined;
+
+  constructor(
+    private readonly node: TaskNode,
+    private readonly host: MachineHost,
+  ) {
+    this.machine = (node.spec as MachineTaskSpec).machine;
+    // What the record already says: a restored actor in the same state is no news.
+    const kept = node.machineSnapshot as { value?: unknown } | undefined;
+    if (kept && typeof kept === 'object') this.valueChanged(kept.value);
+  }
+
+  start(persisted: unknown): void {
+    const restoring = isActiveSnapshot(persisted);
+    const problem = restoring ? unrestorable(persisted) : undefined;
+    if (problem) {
+      this.fail(persisted, `cannot restore the machine: ${problem}; retry starts it afresh`);
+      return;
+    }
+    const spec = this.node.spec as MachineTaskSpec;
+    try {
+      this.actor = createActor(this.machine, {
+        input: spec.input,
+        id: this.node.id,
+        clock: this.host.clock,
+        ...(restoring ? { snapshot: persisted as AnyMachineSnapshot } : {}),
+      });
+    } catch (err) {
+      const what = restoring ? 'cannot restore the machine' : 'cannot create the machine actor';
+      this.fail(persisted, `${what}: ${describeError(err)}; retry starts it afresh`);
+      return;
+    }
+    this.actor.subscribe(this);
+    this.actor.start();
+  }
+
+  /** Observer: a new snapshot (also the done one). */
+  next(snapshot: AnyMachineSnapshot): void {
+    this.report(snapshot, false);
+  }
+
+  /** Observer: the actor failed (an action threw, an invoked actor rejected unhandled, …). */
+  error(): void {
+    if (this.actor) this.report(this.actor.getSnapshot() as AnyMachineSnapshot, false);
+  }
+
+  poll(): void {
+    if (this.actor?.getSnapshot().status === 'active') this.actor.send(pollEvent);
+  }
+
+  approve(by: string, reason: string): void {
+    const actor = this.actor;
+    if (actor?.getSnapshot().status !== 'active') return;
+    const event: AnyEventObject = { type: 'rnr.approve', by, reason };
+    actor.send(event);
+    // The machine decides: one that did not take the approval stays (or again is) ACTION_PENDING.
+    const after = actor.getSnapshot() as AnyMachineSnapshot;
+    if (after.status === 'active') this.report(after, true);
+  }
+
+  stop(): void {
+    this.actor?.stop();
+    this.live = undefined;
+  }
+
+  persisted(): unknown {
+    return this.actor ? this.actor.getPersistedSnapshot() : this.node.machineSnapshot;
+  }
+
+  status(): MachineStatus {
+    if (this.failedStatus) return this.failedStatus;
+    if (!this.actor) return restingStatus(this.machine, undefined);
+    this.live ??= statusOf(this.machine, this.actor.getSnapshot() as AnyMachineSnapshot);
+    return this.live;
+  }
+
+  private report(snapshot: AnyMachineSnapshot, force: boolean): void {
+    if (snapshot === this.seen && !force) return;
+    this.seen = snapshot;
+    this.live = undefined;
+    const node = this.node;
+    try {
+      this.host.persist(node, (this.actor as AnyActor).getPersistedSnapshot());
+      const { state, message } = deriveState(this.machine, snapshot);
+      const moved = this.valueChanged(snapshot.value);
+      if (moved || state !== node.state || message !== node.message) this.host.apply(node, state, message);
+    } catch (err) {
+      this.host.error(`machine task ${JSON.stringify(node.id)}`, err);
+    }
+  }
+
+  /** Whether the active state value differs from the last one reported (strings compare cheaply). */
+  private valueChanged(value: unknown): boolean {
+    if (value === this.seenValue) return false;
+    const json = typeof value === 'string' ? undefined : JSON.stringify(value);
+    const changed = json === undefined || json !== this.seenValueJson;
+    this.seenValue = value;
+    this.seenValueJson = json;
+    return changed;
+  }
+
+  private fail(persisted: unknown, message: string): void {
+    const resting = restingStatus(this.machine, persisted);
+    this.failedStatus = { ...resting, status: 'error' };
+    try {
+      this.host.apply(this.node, TaskState.FAILED, message);
+    } catch (err) {
+      this.host.error(`machine task ${JSON.stringify(this.node.id)}`, err);
+    }
+  }
+}
+
+/**
+ * Starts the user's actor for a machine task: fresh, or restored from `persisted` (the snapshot
+ * kept with the task's record) when that snapshot is still active. A snapshot that cannot come back
+ * makes the task FAILED with the reason; an operator's retry starts a fresh actor.
+ */
+export function createMachineRunner(node: TaskNode, persisted: unknown, host: MachineHost): MachineRunner {
+  const run = new MachineRun(node, host);
+  run.start(persisted);
+  return run;
+}

@@ -1,0 +1,295 @@
+import { createJob, EventCause, machineTask, nestedTask, TaskKind, TaskState } from 'rnr';
+import { createTestEnvironment, minutes, settle } from 'rnr/testing';
+import { describe, expect, it } from 'vitest';
+import { type AnyStateMachine, fromPromise, setup } from 'xstate';
+
+/** cordon → drain (tagged action-pending, waits for approval) → done, one poll per step. */
+const drain = setup({
+  types: { input: {} as { node: string }, context: {} as { node: string } },
+  actions: { record: () => {} },
+}).createMachine({
+  id: 'drain',
+  initial: 'cordon',
+  context: ({ input }) => ({ node: input.node }),
+  on: { '*': { actions: 'record' } },
+  states: {
+    cordon: { meta: { message: 'cordoning' }, on: { 'rnr.poll': 'drain' } },
+    drain: {
+      tags: ['action-pending'],
+      meta: { message: 'pods stuck: approve to force-evict' },
+      on: { 'rnr.approve': { target: 'done', actions: 'record' } },
+    },
+    done: { type: 'final', meta: { message: 'drained' } },
+  },
+});
+
+const one = (machine: AnyStateMachine = drain, input: unknown = { node: 'n1' }) =>
+  createJob({ name: 'j', root: machineTask({ id: 'm', name: 'm', machine, input }) });
+
+describe('machineTask: the task state follows the actor snapshot', () => {
+  it('runs cordon → ACTION_PENDING → approve → SUCCESS, with messages and the machine status', async () => {
+    const job = one();
+    expect(job.getTask('m')).toMatchObject({
+      kind: TaskKind.MACHINE,
+      state: TaskState.PENDING,
+      machine: { machineId: 'drain', status: 'pending', active: [] },
+    });
+
+    await job.tick(); // starts the actor (cordon) and polls it in the same tick (→ drain)
+    expect(job.getTask('m')).toMatchObject({
+      state: TaskState.ACTION_PENDING,
+      message: 'pods stuck: approve to force-evict',
+      machine: { machineId: 'drain', value: '"drain"', active: ['drain'], status: 'active' },
+    });
+
+    await job.tick(); // polls do not get past the approval
+    expect(job.getTask('m').state).toBe(TaskState.ACTION_PENDING);
+
+    job.approve('m', { actor: 'alice', reason: 'PDB blocks' });
+    const task = job.getTask('m');
+    expect(task).toMatchObject({ state: TaskState.SUCCESS, message: 'drained', approval: { by: 'alice' } });
+    expect(task.machine).toMatchObject({ value: '"done"', status: 'done' });
+    const events = job.events();
+    expect(events.map((e) => [TaskState[e.from], TaskState[e.to], e.cause])).toEqual([
+      ['PENDING', 'RUNNING', EventCause.SCHEDULER],
+      ['RUNNING', 'RUNNING', EventCause.POLL],
+      ['RUNNING', 'ACTION_PENDING', EventCause.POLL],
+      ['ACTION_PENDING', 'RUNNING', EventCause.OPERATOR],
+      ['RUNNING', 'SUCCESS', EventCause.POLL],
+    ]);
+    expect(events[1]?.message).toBe('cordoning');
+  });
+
+  it('sends rnr.approve with who and why, and rnr.poll once per tick', async () => {
+    const received: unknown[] = [];
+    const recording = drain.provide({ actions: { record: ({ event }) => void received.push(event) } });
+    const job = one(recording);
+    await job.tick();
+    await job.tick();
+    await job.tick();
+    job.approve('m', { actor: 'bob', reason: 'change 7' });
+    expect(received).toEqual([
+      { type: 'rnr.poll' },
+      { type: 'rnr.poll' },
+      { type: 'rnr.approve', by: 'bob', reason: 'change 7' },
+    ]);
+  });
+
+  it('ends in the DONE state an output { state, message } names', async () => {
+    const skipper = setup({}).createMachine({
+      initial: 'check',
+      states: {
+        check: { on: { 'rnr.poll': 'nothing' } },
+        nothing: { type: 'final' },
+      },
+      output: { state: 'SKIPPED', message: 'already drained' },
+    });
+    const job = one(skipper);
+    await job.tick();
+    expect(job.getTask('m')).toMatchObject({ state: TaskState.SKIPPED, message: 'already drained' });
+  });
+
+  it('fails a machine that finishes with a state that is not DONE', async () => {
+    const odd = setup({}).createMachine({
+      initial: 'x',
+      states: { x: { type: 'final' } },
+      output: { state: 'RUNNING' },
+    });
+    const job = one(odd);
+    await job.tick();
+    expect(job.getTask('m').state).toBe(TaskState.FAILED);
+    expect(job.getTask('m').message).toContain('output state RUNNING');
+  });
+
+  it('takes the deepest meta.message, else names the active state', async () => {
+    const nested = setup({}).createMachine({
+      id: 'reboot',
+      initial: 'reboot',
+      states: {
+        reboot: {
+          meta: { message: 'rebooting' },
+          initial: 'issued',
+          states: {
+            issued: { on: { 'rnr.poll': 'waitReady' } },
+            waitReady: { meta: { message: 'waiting for Ready' }, on: { 'rnr.poll': '#reboot.plain' } },
+          },
+        },
+        plain: { on: { 'rnr.poll': 'end' } },
+        end: { type: 'final' },
+      },
+    });
+    const job = one(nested);
+    await job.tick(); // reboot.issued (only the parent has a message), then polled → reboot.waitReady
+    expect(job.getTask('m')).toMatchObject({
+      message: 'waiting for Ready',
+      machine: { value: '{"reboot":"waitReady"}', active: ['reboot', 'reboot.waitReady'] },
+    });
+    await job.tick();
+    expect(job.getTask('m').message).toBe('plain');
+    await job.tick();
+    expect(job.getTask('m').state).toBe(TaskState.SUCCESS);
+    expect(job.events().map((e) => e.message)).toEqual([
+      '',
+      'rebooting',
+      'waiting for Ready',
+      'plain',
+      'end',
+    ]);
+  });
+
+  it('follows snapshots between ticks: invoked work and delayed transitions on the job clock', async () => {
+    let finish: (v: string) => void = () => {};
+    const waits = setup({
+      actors: { work: fromPromise(() => new Promise<string>((resolve) => (finish = resolve))) },
+    }).createMachine({
+      initial: 'working',
+      states: {
+        working: { invoke: { src: 'work', onDone: 'cooling' } },
+        cooling: { meta: { message: 'cooling down' }, after: { [minutes(10)]: 'done' } },
+        done: { type: 'final' },
+      },
+    });
+    const env = createTestEnvironment();
+    const job = env.createJob({
+      name: 'j',
+      pollIntervalMs: minutes(60),
+      root: machineTask({ id: 'm', name: 'm', machine: waits }),
+    });
+    await job.tick();
+    const seen: string[] = [];
+    job.subscribe((e) => seen.push(`${TaskState[e.to]} ${e.message}`));
+    finish('ok');
+    await settle();
+    expect(seen).toEqual(['RUNNING cooling down']); // published without a tick
+    await env.advance(minutes(9));
+    expect(job.getTask('m').state).toBe(TaskState.RUNNING);
+    await env.advance(minutes(1));
+    expect(job.getTask('m').state).toBe(TaskState.SUCCESS);
+  });
+});
+
+describe('machineTask under the scheduler', () => {
+  /** Stays in `work` until `finish` is set for its node; counts starts and stops (aborted invokes). */
+  function tracked() {
+    const started: string[] = [];
+    const stopped: string[] = [];
+    const finish = new Set<string>();
+    const machine = setup({
+      types: { input: {} as { node: string }, context: {} as { node: string } },
+      actors: {
+        hold: fromPromise<void, { node: string }>(
+          ({ input, signal }) =>
+            new Promise(() => signal.addEventListener('abort', () => stopped.push(input.node))),
+        ),
+      },
+      guards: { finished: ({ context }) => finish.has(context.node) },
+    }).createMachine({
+      id: 'tracked',
+      initial: 'work',
+      context: ({ input }) => ({ node: input.node }),
+      entry: ({ context }) => void started.push(context.node),
+      states: {
+        work: {
+          invoke: { src: 'hold', input: ({ context }) => ({ node: context.node }) },
+          on: { 'rnr.poll': { guard: 'finished', target: 'done' } },
+        },
+        done: { type: 'final' },
+      },
+    });
+    const task = (node: string) => machineTask({ id: node, name: node, machine, input: { node } });
+    return { started, stopped, finish, task };
+  }
+
+  it('counts against parallelism and starts the next machine when one finishes', async () => {
+    const { started, finish, task } = tracked();
+    const job = createJob({
+      name: 'j',
+      root: nestedTask({ id: 'all', name: 'all', parallelism: 2, children: ['a', 'b', 'c'].map(task) }),
+    });
+    await job.tick();
+    expect(started).toEqual(['a', 'b']);
+    finish.add('a');
+    await job.tick(); // a finishes on its poll; c starts at the next tick
+    expect(job.getTask('a').state).toBe(TaskState.SUCCESS);
+    await job.tick();
+    expect(started).toEqual(['a', 'b', 'c']);
+    finish.add('b');
+    finish.add('c');
+    await job.tick();
+    expect(job.getTask('all').state).toBe(TaskState.SUCCESS);
+  });
+
+  it('does not poll a paused machine task', async () => {
+    const { finish, task } = tracked();
+    const job = createJob({ name: 'j', root: task('a') });
+    await job.tick();
+    job.pause('a');
+    finish.add('a');
+    await job.tick();
+    expect(job.getTask('a').state).toBe(TaskState.RUNNING);
+    job.resume('a');
+    await job.tick();
+    expect(job.getTask('a').state).toBe(TaskState.SUCCESS);
+  });
+
+  it('stops the actor on an operator skip; a retry starts a fresh actor (attempt + 1)', async () => {
+    const { started, stopped, task } = tracked();
+    const job = createJob({ name: 'j', root: task('a') });
+    await job.tick();
+    job.skip('a', { actor: 'alice' });
+    expect(stopped).toEqual(['a']);
+    expect(job.getTask('a').machine).toMatchObject({ value: '"work"', status: 'stopped' });
+    job.retry('a');
+    expect(job.getTask('a')).toMatchObject({
+      state: TaskState.PENDING,
+      attempt: 1,
+      machine: { status: 'pending' },
+    });
+    await job.tick();
+    expect(started).toEqual(['a', 'a']);
+    expect(job.getTask('a').state).toBe(TaskState.RUNNING);
+  });
+
+  it('an operator setting a stopped machine task RUNNING again resumes it where it was', async () => {
+    const { started, stopped, finish, task } = tracked();
+    const job = createJob({ name: 'j', root: task('a') });
+    await job.tick();
+    job.setTaskState('a', 'FAILED', { message: 'holding it' });
+    expect(stopped).toEqual(['a']);
+    job.setTaskState('a', 'RUNNING');
+    expect(job.getTask('a').machine).toMatchObject({ value: '"work"', status: 'active' });
+    expect(started).toEqual(['a']); // restored, not re-entered
+    finish.add('a');
+    await job.tick();
+    expect(job.getTask('a').state).toBe(TaskState.SUCCESS);
+  });
+
+  it('an approval the machine does not take leaves the task ACTION_PENDING', async () => {
+    const stubborn = setup({}).createMachine({
+      initial: 'ask',
+      states: { ask: { tags: ['action-pending'], meta: { message: 'need a human' } } },
+    });
+    const job = one(stubborn);
+    await job.tick();
+    job.approve('m', { actor: 'alice' });
+    expect(job.getTask('m')).toMatchObject({ state: TaskState.ACTION_PENDING, message: 'need a human' });
+  });
+
+  it('runs under the test harness with automatic approvals', async () => {
+    const env = createTestEnvironment();
+    const job = env.createJob({
+      name: 'j',
+      pollIntervalMs: minutes(1),
+      root: nestedTask({
+        name: 'nodes',
+        parallelism: 2,
+        children: ['n1', 'n2', 'n3'].map((node) =>
+          machineTask({ name: node, machine: drain, input: { node } }),
+        ),
+      }),
+    });
+    const report = await env.run(job, { approve: true, actor: 'carol' });
+    expect(report.state).toBe(TaskState.SUCCESS);
+    expect(job.getTask('nodes/n3').approval?.by).toBe('carol');
+  });
+});
