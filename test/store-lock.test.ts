@@ -67,6 +67,9 @@ describe('sqliteStore job ownership', () => {
       expect(JSON.parse(line)).toMatchObject({ ok: true, resumed: true });
       const store = sqliteStore(file);
       expect(() => store.openJob(jobRecord('j'))).toThrow(locked(`pid ${child.pid}@${hostname()}`));
+      // Other jobs in the same file are free.
+      expect(store.openJob(jobRecord('other'))).toBeUndefined();
+      store.commit({ job: jobRecord('other', 1), tasks: [], events: [taskEvent('other', 1)] });
       await killHard(child);
       expect(store.openJob(jobRecord('j'))?.job.seq).toBe(1);
       store.close();
