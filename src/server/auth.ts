@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RnrError } from '../index.js';
+import { acceptedFormat } from './negotiate.js';
 
 /** What a caller may do: `operator` reads and acts, `viewer` only reads. */
 export type Role = 'operator' | 'viewer';
@@ -72,7 +73,7 @@ export function requireOperator(role: Role): void {
 
 /**
  * Checks the bearer token of every API and metrics request (and WebSocket upgrade); viewers may
- * only read.
+ * only read. Also refuses, up front, an `Accept` the API cannot answer.
  */
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('rnrRole', 'viewer');
@@ -88,5 +89,9 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
       throw err;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') requireOperator(request.rnrRole);
+  });
+  // Refuse an Accept the API cannot answer before any action is taken, not after.
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/api/') && !request.ws) acceptedFormat(request.headers.accept);
   });
 }

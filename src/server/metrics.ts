@@ -10,7 +10,7 @@ import type { JobRegistry } from './job-registry.js';
  */
 export function registerMetrics(app: FastifyInstance, jobs: JobRegistry): Registry {
   const register = new Registry();
-  collectDefaultMetrics({ register, prefix: 'rnr_process_' });
+  collectDefaultMetrics({ register, prefix: 'rnr_' });
   new Gauge({
     name: 'rnr_tasks',
     help: 'Tasks per state per job',
