@@ -86,7 +86,7 @@ describe('random requests (fast-check)', () => {
         if (res.statusCode >= 400) {
           expect(job.seq).toBe(seq);
           expect(JSON.stringify(job.snapshot())).toBe(before);
-          if (res.headers['content-type']?.startsWith('application/json')) {
+          if (String(res.headers['content-type']).startsWith('application/json')) {
             expect(res.json()).toEqual({
               error: { code: expect.stringMatching(/^RNR_ERR_/), message: expect.any(String) },
             });
