@@ -22,7 +22,14 @@ describe('rnr run with a bad workflow file exits 2 naming the file', () => {
   });
 
   it('has no default export', async () => {
-    const exit = await rnr(['run', 'test/fixtures/cli-no-default.ts', '--port', '0', '--state-dir', stateDir()]);
+    const exit = await rnr([
+      'run',
+      'test/fixtures/cli-no-default.ts',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+    ]);
     expect(exit.code).toBe(2);
     expectOneLine(exit, /cli-no-default\.ts has no default export/);
   });
@@ -48,7 +55,15 @@ describe('rnr run with a bad workflow file exits 2 naming the file', () => {
   });
 
   it('shows the stack with --debug', async () => {
-    const exit = await rnr(['run', 'test/fixtures/cli-throws.ts', '--debug', '--port', '0', '--state-dir', stateDir()]);
+    const exit = await rnr([
+      'run',
+      'test/fixtures/cli-throws.ts',
+      '--debug',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+    ]);
     expect(exit.code).toBe(2);
     expect(exit.stderr).toMatch(/RNR_ERR_WORKFLOW_LOAD/);
     expect(exit.stderr).toMatch(/\n\s+at /);

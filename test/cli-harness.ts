@@ -63,10 +63,20 @@ export function spawnRnr(args: string[], env: Record<string, string> = {}): RnrP
         const check = () => {
           const m = out[stream].match(re);
           if (m) return finish(() => done(m));
-          if (closed) finish(() => fail(new Error(`rnr exited before ${re} appeared.\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`)));
+          if (closed)
+            finish(() =>
+              fail(
+                new Error(
+                  `rnr exited before ${re} appeared.\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`,
+                ),
+              ),
+            );
         };
         const timer = setTimeout(
-          () => finish(() => fail(new Error(`timed out waiting for ${re}.\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`))),
+          () =>
+            finish(() =>
+              fail(new Error(`timed out waiting for ${re}.\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`)),
+            ),
           timeoutMs,
         );
         const finish = (then: () => void) => {
@@ -83,7 +93,9 @@ export function spawnRnr(args: string[], env: Record<string, string> = {}): RnrP
 
 /** The test's environment without the variables rnr reads (RNR_SERVER, RNR_TOKEN, …). */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RNR_') && k !== 'FORCE_COLOR'));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('RNR_') && k !== 'FORCE_COLOR'),
+  );
 }
 
 /** Runs `rnr …args` to completion. */

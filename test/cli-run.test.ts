@@ -6,7 +6,16 @@ import { rnr, spawnRnr, startRun, stateDir } from './cli-harness.js';
 describe('rnr run', () => {
   it('exits 0 when the root ends SUCCESS, one plain line per event, and resumes from .rnr', async () => {
     const dir = stateDir();
-    const args = ['run', 'test/fixtures/cli-quick.ts', '--port', '0', '--state-dir', dir, '--poll-interval', '20'];
+    const args = [
+      'run',
+      'test/fixtures/cli-quick.ts',
+      '--port',
+      '0',
+      '--state-dir',
+      dir,
+      '--poll-interval',
+      '20',
+    ];
     const first = await rnr(args);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -29,23 +38,49 @@ describe('rnr run', () => {
   });
 
   it('--json prints every event as a JSON line on stdout, in seq order', async () => {
-    const exit = await rnr(['run', 'test/fixtures/cli-quick.ts', '--json', '--port', '0', '--state-dir', stateDir()]);
+    const exit = await rnr([
+      'run',
+      'test/fixtures/cli-quick.ts',
+      '--json',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+    ]);
     expect(exit.code).toBe(0);
-    const events = exit.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = exit.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)).toMatchObject({ jobId: 'quick', taskId: 'quick', to: 'SUCCESS' });
     expect(exit.stderr).toMatch(/serving job quick/);
   });
 
   it('--quiet prints no events', async () => {
-    const exit = await rnr(['run', 'test/fixtures/cli-quick.ts', '--quiet', '--port', '0', '--state-dir', stateDir()]);
+    const exit = await rnr([
+      'run',
+      'test/fixtures/cli-quick.ts',
+      '--quiet',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+    ]);
     expect(exit.code).toBe(0);
     expect(exit.stdout).toBe('');
     expect(exit.stderr).not.toMatch(/→/);
   });
 
   it('accepts a prebuilt Job and says its store is its own', async () => {
-    const exit = await rnr(['run', 'test/fixtures/cli-prebuilt.ts', '--port', '0', '--state-dir', stateDir()]);
+    const exit = await rnr([
+      'run',
+      'test/fixtures/cli-prebuilt.ts',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+    ]);
     expect(exit.code).toBe(0);
     expect(exit.stdout).toMatch(/prebuilt Job ignores --state-dir and --poll-interval/);
   });
@@ -68,14 +103,19 @@ describe('rnr run', () => {
   });
 
   it('a second SIGINT exits at once, even while polls refuse to settle', async () => {
-    const { run } = await startRun('cli-forever.ts', ['--stop-timeout', '60000'], { RNR_TEST_STUCK_POLL: '1' });
+    // The poll ignores its abort signal; --stop-timeout would let it hold the first shutdown for a
+    // minute. The second Ctrl-C must not wait for it.
+    const { run } = await startRun('cli-forever.ts', ['--stop-timeout', '60000'], {
+      RNR_TEST_STUCK_POLL: '1',
+    });
     await run.waitFor(/PENDING → RUNNING/);
+    const started = Date.now();
     run.proc.kill('SIGINT');
     await run.waitFor(/SIGINT: stopping/);
     run.proc.kill('SIGINT');
     const exit = await run.exited;
     expect(exit.code).toBe(130);
-    expect(exit.stderr).toMatch(/SIGINT again, exiting now/);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('--hold keeps serving after the end; Ctrl-C then exits with the outcome', async () => {
@@ -88,7 +128,16 @@ describe('rnr run', () => {
   });
 
   it('refuses a non-loopback host without a token', async () => {
-    const exit = await spawnRnr(['run', 'test/fixtures/cli-quick.ts', '--host', '0.0.0.0', '--port', '0', '--state-dir', stateDir()]).exited;
+    const exit = await spawnRnr([
+      'run',
+      'test/fixtures/cli-quick.ts',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+    ]).exited;
     expect(exit.code).toBe(2);
     expect(exit.stderr).toMatch(/^rnr: .*without a token.*--token/);
   });

@@ -92,7 +92,8 @@ export async function actOnTask(
 ): Promise<void> {
   const result = await api.act(jobId, taskId, request.action, request.body);
   if (output === 'json') return write(JSON.stringify(result, null, 2));
-  const task = result?.task;
+  // The proto's ActionResult carries the task; a server may also answer with the Task itself.
+  const task = result?.task ?? ((result as WireTask | undefined)?.id ? (result as WireTask) : undefined);
   const state = task?.state ?? 'UNKNOWN';
   const after = task
     ? `: now ${paintState(state, `${stateSymbol(state)} ${state}`)}${task.paused ? pc.yellow(' (paused)') : ''}${task.attempt ? `, attempt ${task.attempt}` : ''}`

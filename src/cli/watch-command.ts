@@ -39,6 +39,7 @@ export async function watchCommand(api: ApiClient, jobId: string, options: Watch
     let socket: WebSocket | undefined;
     let stopped = false;
     let retryMs = 200;
+    let lost = false;
     const stop = (code: number, err?: unknown) => {
       if (stopped) return;
       stopped = true;
@@ -69,6 +70,8 @@ export async function watchCommand(api: ApiClient, jobId: string, options: Watch
       const ws = new WebSocket(api.eventStreamUrl(jobId, model.seq), { headers: api.headers() });
       socket = ws;
       ws.on('open', () => {
+        if (lost) sink.info(`rnr: reconnected to ${api.server}; resuming from seq ${model.seq}`);
+        lost = false;
         retryMs = 200;
       });
       ws.on('message', (data) => {
@@ -96,7 +99,8 @@ export async function watchCommand(api: ApiClient, jobId: string, options: Watch
       ws.on('error', () => {});
       ws.on('close', () => {
         if (stopped) return;
-        sink.info(`rnr: event stream closed; reconnecting in ${retryMs}ms from seq ${model.seq}`);
+        if (!lost) sink.info(`rnr: event stream closed; reconnecting from seq ${model.seq} (Ctrl-C to stop)`);
+        lost = true;
         setTimeout(connect, retryMs);
         retryMs = Math.min(retryMs * 2, 5000);
       });
