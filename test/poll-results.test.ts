@@ -60,6 +60,26 @@ describe.each(modes)('poll result shortcuts (%s)', (_mode, returning) => {
     expect(task().message).toBe(message);
   });
 
+  it('from ACTION_PENDING: undefined and {} keep it waiting, RUNNING resumes it', async () => {
+    const script: unknown[] = [
+      'ACTION_PENDING',
+      undefined,
+      {},
+      { message: 'still waiting' },
+      TaskState.RUNNING,
+    ];
+    const seen: TaskState[] = [];
+    const poll = oneLeaf((ctx) => {
+      seen.push(ctx.task.state);
+      return returning(script.shift())(ctx);
+    });
+    for (let i = 0; i < 4; i++) await poll.job.tick();
+    expect(poll.task()).toMatchObject({ state: TaskState.ACTION_PENDING, message: 'still waiting' });
+    await poll.job.tick();
+    expect(poll.task().state).toBe(TaskState.RUNNING);
+    expect(seen).toEqual([TaskState.RUNNING, ...Array<TaskState>(4).fill(TaskState.ACTION_PENDING)]);
+  });
+
   it('a poll that returns nothing (void) keeps the task running, and it is polled again', async () => {
     let polls = 0;
     const { job, task } = oneLeaf(() => {
@@ -75,14 +95,14 @@ describe.each(modes)('poll result shortcuts (%s)', (_mode, returning) => {
 const failModes = [
   [
     'throw',
-    (err: Error): Poll =>
+    (err: unknown): Poll =>
       () => {
         throw err;
       },
   ],
   [
     'reject',
-    (err: Error): Poll =>
+    (err: unknown): Poll =>
       () =>
         Promise.reject(err),
   ],
@@ -94,6 +114,16 @@ describe.each(failModes)('poll errors (%s) and retries', (_mode, fail) => {
     await job.tick();
     expect(task().state).toBe(TaskState.FAILED);
     expect(task().message).toContain('disk full');
+  });
+
+  it.each([
+    ['a string', 'oops, a string'],
+    ['a plain object', { reason: 'quota exceeded' }],
+  ])('what is thrown need not be an Error (%s): its text is the message', async (_what, thrown) => {
+    const { job, task } = oneLeaf(fail(thrown));
+    await job.tick();
+    expect(task().state).toBe(TaskState.FAILED);
+    expect(task().message).toMatch(/oops, a string|quota exceeded/);
   });
 
   it('retries: n tolerates n consecutive errors (shown in the message), then FAILED', async () => {
@@ -162,6 +192,32 @@ describe('pollTimeoutMs (simulated time)', () => {
     await env.advance(20_000);
     expect(polls()).toBe(2);
     expect(task().state).toBe(TaskState.SUCCESS);
+    await job.stop();
+  });
+
+  it('a result that arrives after the timeout is ignored', async () => {
+    const env = createTestEnvironment();
+    let polls = 0;
+    const leaf = callbackTask({
+      name: 'late',
+      retries: 1,
+      pollTimeoutMs: 10_000,
+      poll: () => {
+        polls++;
+        return new Promise<PollResult>((resolve) => env.clock.setTimeout(() => resolve(true), 15_000));
+      },
+    });
+    const job = env.createJob({
+      name: 'job',
+      root: nestedTask({ name: 'job', children: [leaf] }),
+      pollIntervalMs: 60_000,
+    });
+    job.start();
+    await env.advance(0);
+    await env.advance(20_000);
+    expect(polls).toBe(1);
+    expect(job.getTask('job/late').state).toBe(TaskState.RUNNING);
+    expect(job.getTask('job/late').message).toMatch(/time/i);
     await job.stop();
   });
 
