@@ -61,6 +61,8 @@ async function drive(job: Job, clock: TestClock): Promise<void> {
   await job.tick();
 }
 
+const proto = protobuf.loadSync(fileURLToPath(new URL('../proto3/rnr.proto', import.meta.url)));
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -77,6 +79,19 @@ describe('events', () => {
     expect(job.seq).toBe(got.length);
     expect(job.snapshot().seq).toBe(got.length);
     for (const e of got) expect(e.jobId).toBe('ev');
+  });
+
+  it('an event is readable from events() by the time a listener hears of it, with the proto fields', async () => {
+    const { job, clock } = workflow();
+    const fields = new Set(Object.keys(proto.lookupType('rnr.v1.TaskEvent').fields));
+    let heard = 0;
+    job.subscribe((e) => {
+      heard++;
+      expect(job.events(e.seq - 1)[0]).toEqual(e);
+      for (const key of Object.keys(e)) expect(fields, `TaskEvent.${key}`).toContain(key);
+    });
+    await drive(job, clock);
+    expect(heard).toBe(job.seq);
   });
 
   it('events(since) returns exactly the events after since', async () => {
@@ -159,15 +174,14 @@ describe('events', () => {
 });
 
 describe('snapshot() and getTask()', () => {
-  const protoTask = protobuf
-    .loadSync(fileURLToPath(new URL('../proto3/rnr.proto', import.meta.url)))
-    .lookupType('rnr.v1.Task');
+  const protoTask = proto.lookupType('rnr.v1.Task');
 
   it('are Task messages with the fields of DESIGN §2, and times from the job clock', async () => {
     const clock = new TestClock();
     const t0 = clock.now();
     const { job } = workflow(clock);
     const fresh = job.snapshot();
+    expect(Object.keys(fresh).sort()).toEqual(Object.keys(proto.lookupType('rnr.v1.Job').fields).sort());
     expect(fresh).toMatchObject({ id: 'ev', name: 'events', createdAt: t0, seq: 0 });
     expect(fresh.root).toMatchObject({
       id: 'root',
@@ -249,6 +263,22 @@ describe('run()', () => {
     await clock.advance(60_000);
     expect(settled).toBe(expected);
     expect(polls).toBe(3);
+    expect(job.started).toBe(false);
+  });
+
+  it('resolves at once when the root is already DONE, and with an operator-set root state', async () => {
+    const clock = new TestClock();
+    const never = () =>
+      createJob({ name: 'run', clock, root: callbackTask({ name: 'leaf', poll: () => undefined }) });
+    const done = never();
+    done.setTaskState(done.snapshot().root.id, 'SUCCESS');
+    await expect(done.run()).resolves.toBe(TaskState.SUCCESS);
+
+    const job = never();
+    const result = job.run();
+    await clock.advance(60_000);
+    job.skip(job.snapshot().root.id, { reason: 'not needed today' });
+    await expect(result).resolves.toBe(TaskState.SKIPPED);
     expect(job.started).toBe(false);
   });
 });
