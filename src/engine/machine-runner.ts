@@ -31,12 +31,40 @@ const pollEvent = Object.freeze({ type: 'rnr.poll' as const });
 const isActiveSnapshot = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && (value as { status?: unknown }).status === 'active';
 
+/** Marks a snapshot XState could not persist (kept with the reason, so that restoring says why). */
+const unpersistable = 'rnrUnpersistable';
+
+const inlineChild = (id: string) =>
+  `child actor ${JSON.stringify(id)} was spawned from inline logic, which cannot be persisted: reference it by name in setup({ actors })`;
+
+/**
+ * What to keep of a snapshot: XState's persisted snapshot, or, when XState refuses (its
+ * development build throws on children spawned from inline logic; the production build keeps the
+ * logic object, which a JSON store turns into `{}`), a marker that a restore turns into FAILED.
+ */
+function persistedOf(actor: AnyActor, snapshot: AnyMachineSnapshot): unknown {
+  try {
+    return actor.getPersistedSnapshot();
+  } catch (err) {
+    const inline = Object.entries(snapshot.children as Record<string, { src?: unknown }>).find(
+      ([, child]) => typeof child?.src !== 'string',
+    );
+    return {
+      status: snapshot.status,
+      value: snapshot.value,
+      [unpersistable]: inline ? inlineChild(inline[0]) : describeError(err),
+    };
+  }
+}
+
 /**
  * Why a persisted snapshot cannot come back, or undefined. A child whose logic was given inline to
  * `spawnChild`/`spawn` is persisted as the logic object itself: after a JSON store it is `{}`, and
  * XState would restore a child that never runs again.
  */
 function unrestorable(persisted: unknown, where = ''): string | undefined {
+  const marked = (persisted as { [unpersistable]?: unknown })[unpersistable];
+  if (typeof marked === 'string') return marked;
   const children = (persisted as { children?: Record<string, { src?: unknown; snapshot?: unknown }> })
     .children;
   if (typeof children !== 'object' || children === null) return undefined;
@@ -44,7 +72,7 @@ function unrestorable(persisted: unknown, where = ''): string | undefined {
     const src = child?.src;
     const isLogic = typeof (src as { transition?: unknown } | null)?.transition === 'function';
     if (typeof src !== 'string' && !isLogic) {
-      return `child actor ${JSON.stringify(where + id)} was persisted without its logic: reference it by name in setup({ actors })`;
+      return inlineChild(where + id);
     }
     const inner = unrestorable(child?.snapshot, `${where}${id}/`);
     if (inner) return inner;
@@ -66,6 +94,8 @@ class MachineRun implements MachineRunner {
   private seenValueJson: string | undefined;
   private live: MachineStatus | undefined;
   private failedStatus: MachineStatus | undefined;
+  /** True while a restored actor starts: an error then means the snapshot did not fit. */
+  private restoring = false;
 
   constructor(
     private readonly node: TaskNode,
@@ -98,7 +128,9 @@ class MachineRun implements MachineRunner {
       return;
     }
     this.actor.subscribe(this);
+    this.restoring = restoring;
     this.actor.start();
+    this.restoring = false;
   }
 
   /** Observer: a new snapshot (also the done one). */
@@ -131,7 +163,8 @@ class MachineRun implements MachineRunner {
   }
 
   persisted(): unknown {
-    return this.actor ? this.actor.getPersistedSnapshot() : this.node.machineSnapshot;
+    const actor = this.actor;
+    return actor ? persistedOf(actor, actor.getSnapshot() as AnyMachineSnapshot) : this.node.machineSnapshot;
   }
 
   status(): MachineStatus {
@@ -147,8 +180,13 @@ class MachineRun implements MachineRunner {
     this.live = undefined;
     const node = this.node;
     try {
-      this.host.persist(node, (this.actor as AnyActor).getPersistedSnapshot());
-      const { state, message } = deriveState(this.machine, snapshot);
+      this.host.persist(node, persistedOf(this.actor as AnyActor, snapshot));
+      const derived = deriveState(this.machine, snapshot);
+      const { state } = derived;
+      const message =
+        this.restoring && snapshot.status === 'error'
+          ? `cannot restore the machine: ${derived.message}; retry starts it afresh`
+          : derived.message;
       const moved = this.valueChanged(snapshot.value);
       if (moved || state !== node.state || message !== node.message) this.host.apply(node, state, message);
     } catch (err) {
