@@ -6,7 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium } from 'playwright-core';
-import { callbackTask, createJob, type Job, nestedTask, type PollResult, TaskState } from '../src/index.js';
+import {
+  type Clock,
+  callbackTask,
+  createJob,
+  type Job,
+  nestedTask,
+  type PollResult,
+  TaskState,
+} from '../src/index.js';
 import { createServer, type ServerOptions } from '../src/server/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -67,7 +75,7 @@ export type World = Map<string, PollResult>;
  * `production` (`prodVms` VMs, parallelism 4). Each VM reports what `world` holds for its id
  * (default: keeps RUNNING with a progress message); the gate waits for an operator's approval.
  */
-export function rolloutJob(world: World, id = 'rollout', prodVms = 8): Job {
+export function rolloutJob(world: World, id = 'rollout', prodVms = 8, clock?: Clock): Job {
   const vm = (zone: string, n: number) => {
     const taskId = `${id}/${zone}/vm-${n}`;
     let polls = 0;
@@ -88,6 +96,7 @@ export function rolloutJob(world: World, id = 'rollout', prodVms = 8): Job {
   return createJob({
     id,
     name: id,
+    ...(clock ? { clock } : {}),
     root: nestedTask({
       id,
       name: id,

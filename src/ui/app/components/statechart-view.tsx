@@ -62,19 +62,33 @@ export function StatechartView({ stateName, machine }: StatechartViewProps) {
           >
             <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
           </marker>
+          <marker
+            id="arrow-hot"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="7"
+            markerHeight="7"
+            orient="auto-start-reverse"
+          >
+            <path d="M0,0 L10,5 L0,10 z" class="arrowhead hot" />
+          </marker>
         </defs>
         {layout.edges.map((e) => {
           const a = byId.get(e.from);
           const b = byId.get(e.to);
           if (!a || !b) return null;
           const { d, lx, ly } = edgePath(a, b);
+          // What can happen next stands out: edges out of the current state, with their events.
           const hot = sameStateName(a.key, stateName);
           return (
             <g key={`${e.from}>${e.to}`} class={`edge${hot ? ' hot' : ''}`}>
-              <path d={d} marker-end="url(#arrow)" />
-              <text x={lx} y={ly}>
-                {e.events.join(', ')}
-              </text>
+              <path d={d} marker-end={hot ? 'url(#arrow-hot)' : 'url(#arrow)'} />
+              {hot ? (
+                <text x={lx} y={ly}>
+                  {e.events.join(', ')}
+                </text>
+              ) : null}
             </g>
           );
         })}
@@ -129,7 +143,7 @@ function edgePath(a: ChartNode, b: ChartNode): { d: string; lx: number; ly: numb
       ly: y + 4,
     };
   }
-  if (b.layer > a.layer) {
+  if (b.row > a.row) {
     const x1 = a.x + NODE_W / 2;
     const y1 = a.y + NODE_H;
     const x2 = b.x + NODE_W / 2;

@@ -16,7 +16,7 @@ export function describeEvent(ev: WireEvent): string {
   if (ev.action) parts.push(ev.action);
   if (from !== to) parts.push(`${String(ev.from ?? 'UNKNOWN')} → ${String(ev.to ?? 'UNKNOWN')}`);
   if (ev.action === 'parallelism') parts.push(`∥${ev.parallelism ?? ''}`);
-  if (!ev.action && from === to) parts.push(ev.paused ? 'paused' : 'update');
+  if (!ev.action && from === to) parts.push(ev.message ? 'status' : ev.paused ? 'paused' : 'resumed');
   return parts.join(' · ');
 }
 

@@ -13,6 +13,8 @@ export interface ChartNode {
   id: string;
   key: string;
   layer: number;
+  /** The drawing row (a wide layer takes several). */
+  row: number;
   x: number;
   y: number;
   initial: boolean;
@@ -41,7 +43,9 @@ export interface ChartLayout {
 export const NODE_W = 112;
 export const NODE_H = 34;
 const GAP_X = 24;
-const GAP_Y = 64;
+const GAP_Y = 56;
+/** Most states side by side before a layer wraps. */
+const MAX_PER_ROW = 3;
 
 /**
  * Lays out the top-level states of a machine in layers (top to bottom) by their distance from the
@@ -102,25 +106,32 @@ export function layoutChart(root: ChartStateJson): ChartLayout {
     }
   }
   const maxLayer = Math.max(0, ...layer.values());
-  const rows: ChartStateJson[][] = [];
+  const layers: ChartStateJson[][] = [];
   for (const s of top) {
     const l = layer.get(s.id) ?? maxLayer + 1;
-    const row = rows[l] ?? [];
+    const row = layers[l] ?? [];
     row.push(s);
-    rows[l] = row;
+    layers[l] = row;
+  }
+  // A wide layer wraps onto several rows, so the drawing stays readable in a narrow panel.
+  const rows: ChartStateJson[][] = [];
+  for (const row of layers) {
+    for (let k = 0; k < (row?.length ?? 0); k += MAX_PER_ROW) rows.push(row!.slice(k, k + MAX_PER_ROW));
   }
   const widest = Math.max(1, ...rows.map((r) => r?.length ?? 0));
   const width = widest * (NODE_W + GAP_X) + GAP_X;
   const nodes: ChartNode[] = [];
-  rows.forEach((row, l) => {
+  rows.forEach((row, r) => {
+    const l = layer.get(row[0]!.id) ?? maxLayer + 1;
     const rowWidth = row.length * (NODE_W + GAP_X) - GAP_X;
     row.forEach((s, k) => {
       nodes.push({
         id: s.id,
         key: s.key,
         layer: l,
+        row: rows.indexOf(row),
         x: (width - rowWidth) / 2 + k * (NODE_W + GAP_X),
-        y: GAP_X + l * (NODE_H + GAP_Y),
+        y: GAP_X + r * (NODE_H + GAP_Y),
         initial: s.id === initial,
         substates: Object.keys(s.states ?? {}).length,
       });
