@@ -86,6 +86,25 @@ describe('task builders and createJob reject bad input before anything runs', ()
   });
 
   it.each([
+    ['retries -1', badLeaf({ name: 'vm', poll, retries: -1 }), /retries/],
+    ['retries 1.5', badLeaf({ name: 'vm', poll, retries: 1.5 }), /retries/],
+    ["retries '2'", badLeaf({ name: 'vm', poll, retries: '2' }), /retries/],
+    ['pollTimeoutMs 0', badLeaf({ name: 'vm', poll, pollTimeoutMs: 0 }), /pollTimeoutMs/],
+    ['pollTimeoutMs -1', badLeaf({ name: 'vm', poll, pollTimeoutMs: -1 }), /pollTimeoutMs/],
+    ['pollTimeoutMs NaN', badLeaf({ name: 'vm', poll, pollTimeoutMs: Number.NaN }), /pollTimeoutMs/],
+    ["pollTimeoutMs '100'", badLeaf({ name: 'vm', poll, pollTimeoutMs: '100' }), /pollTimeoutMs/],
+    ['a label that is not a string', badLeaf({ name: 'vm', poll, labels: { zone: 1 } }), /zone/],
+    ["failFast 'yes'", badNested({ name: 'zone', children: [], failFast: 'yes' }), /failFast/],
+  ])('%s: RNR_ERR_INVALID_OPTION naming the option', (_what, build, named) => {
+    expectRnrError(build, 'RNR_ERR_INVALID_OPTION', named);
+  });
+
+  it('the root and a child with the same explicit id: RNR_ERR_DUPLICATE_TASK_ID', () => {
+    const root = nestedTask({ id: 'x', name: 'outer', children: [leaf('inner', { id: 'x' })] });
+    expectRnrError(() => createJob({ name: 'job', root }), 'RNR_ERR_DUPLICATE_TASK_ID', /outer/, /inner/);
+  });
+
+  it.each([
     ['a plain object', [{ name: 'vm', poll }]],
     ['null', [null]],
     ['a nested array', [[leaf('vm')]]],
@@ -240,6 +259,12 @@ describe('operator calls with bad arguments throw and change nothing', () => {
     ['setParallelism on a leaf', (j) => j.setParallelism('root/vm-1', 2), 'RNR_ERR_NOT_NESTED', /root\/vm-1/],
     ['setParallelism 0', (j) => j.setParallelism('root', 0), 'RNR_ERR_INVALID_PARALLELISM', /0/],
     ['setParallelism 1.5', (j) => j.setParallelism('root', 1.5), 'RNR_ERR_INVALID_PARALLELISM', /1\.5/],
+    [
+      'an actor that is not a string',
+      (j) => j.skip('root/vm-1', { actor: 42 as unknown as string }),
+      'RNR_ERR_INVALID_OPTION',
+      /actor/,
+    ],
     ['approve a RUNNING task', (j) => j.approve('root/vm-1'), 'RNR_ERR_NOT_ACTION_PENDING', /RUNNING/],
     ['approve a PENDING task', (j) => j.approve('root/vm-3'), 'RNR_ERR_NOT_ACTION_PENDING', /PENDING/],
     ['approve a SUCCESS task', (j) => j.approve('root/done'), 'RNR_ERR_NOT_ACTION_PENDING', /SUCCESS/],
