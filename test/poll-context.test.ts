@@ -28,7 +28,11 @@ function oneLeaf(poll: Poll) {
 describe('ctx', () => {
   it('carries the task (id, name, state, message, attempt) and the job (id, name)', async () => {
     const seen: Array<PollContext['task'] & { job: PollContext['job'] }> = [];
-    const script: PollResult[] = [{ message: 'first' }, TaskState.FAILED, undefined];
+    const script: PollResult[] = [
+      { message: 'first' },
+      { state: TaskState.FAILED, message: 'broke' },
+      undefined,
+    ];
     const job = createJob({
       id: 'j-1',
       name: 'Job One',
@@ -50,12 +54,21 @@ describe('ctx', () => {
     await job.tick();
     await job.tick();
     job.retry('leaf-x');
+    // whether a retry keeps the old status line is the engine's choice: ctx shows what the task shows
+    const messageAfterRetry = job.getTask('leaf-x').message;
     await job.tick();
     const job1 = { id: 'j-1', name: 'Job One' };
     expect(seen).toEqual([
       { id: 'leaf-x', name: 'Leaf X', state: TaskState.RUNNING, message: '', attempt: 0, job: job1 },
       { id: 'leaf-x', name: 'Leaf X', state: TaskState.RUNNING, message: 'first', attempt: 0, job: job1 },
-      { id: 'leaf-x', name: 'Leaf X', state: TaskState.RUNNING, message: 'first', attempt: 1, job: job1 },
+      {
+        id: 'leaf-x',
+        name: 'Leaf X',
+        state: TaskState.RUNNING,
+        message: messageAfterRetry,
+        attempt: 1,
+        job: job1,
+      },
     ]);
   });
 
@@ -109,6 +122,26 @@ describe('ctx', () => {
       expect(task().message).not.toBe('late');
     },
   );
+
+  it('signal is aborted when an operator approves mid-poll; the late result is ignored', async () => {
+    const signals: AbortSignal[] = [];
+    let finish: (r: PollResult) => void = () => {};
+    const { job, id, task } = oneLeaf((ctx) => {
+      signals.push(ctx.signal);
+      if (signals.length === 1) return 'ACTION_PENDING';
+      return new Promise<PollResult>((resolve) => {
+        finish = resolve;
+      });
+    });
+    await job.tick();
+    const ticking = job.tick();
+    expect(task().state).toBe(TaskState.ACTION_PENDING);
+    job.approve(id, { actor: 'alice' });
+    expect(signals[1]?.aborted).toBe(true);
+    finish('FAILED');
+    await ticking;
+    expect(task().state).toBe(TaskState.RUNNING);
+  });
 
   it('signal is aborted when the job stops, and not aborted by a poll that just finishes', async () => {
     const signals: AbortSignal[] = [];
