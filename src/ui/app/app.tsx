@@ -100,17 +100,22 @@ function AccessBadge({ canWrite, actor }: { canWrite: boolean | undefined; actor
   if (canWrite === false) {
     return (
       <span class="access read-only" data-access="viewer" title="This token may view but not act">
-        👁 read-only
+        read-only (viewer token)
       </span>
     );
   }
   return (
-    <span
-      class="access"
+    <button
+      type="button"
+      class="access link-button"
       data-access={canWrite ? 'operator' : 'unknown'}
-      title="Operator actions are recorded under this name"
+      title="Your actions are recorded under this name (X-Rnr-Actor). Click to change it."
+      onClick={() => {
+        const name = prompt('Record my actions as:', actor)?.trim();
+        if (name) updateAuth({ actor: name });
+      }}
     >
       acting as <strong>{actor}</strong>
-    </span>
+    </button>
   );
 }
