@@ -94,6 +94,23 @@ describe('events', () => {
     expect(heard).toBe(job.seq);
   });
 
+  // engine bug: a listener that acts on the job (here: auto-approves) triggers a nested publish
+  // from inside the dispatch loop, so a later listener hears seq 5 before seq 4. DESIGN §3:
+  // "listener gets every TaskEvent in seq order".
+  it.fails('listeners hear events in seq order even when a listener acts on the job', async () => {
+    const { job, clock } = workflow();
+    job.subscribe((e) => {
+      if (e.to === TaskState.ACTION_PENDING && e.from !== TaskState.ACTION_PENDING) job.approve(e.taskId);
+    });
+    const heard: number[] = [];
+    job.subscribe((e) => heard.push(e.seq));
+    await job.tick();
+    await clock.advance(1000);
+    await job.tick();
+    expect(job.getTask('root/gate').approval?.by).toBe('anonymous');
+    expect(heard).toEqual(heard.map((_, i) => i + 1));
+  });
+
   it('events(since) returns exactly the events after since', async () => {
     const { job, clock } = workflow();
     await drive(job, clock);
