@@ -232,48 +232,51 @@ describe('pollTimeoutMs (simulated time)', () => {
   });
 });
 
-describe('garbage poll results are poll errors; the engine carries on', () => {
-  const throwingGetter = {
-    get state(): never {
-      throw new Error('getter blew up');
-    },
-  };
-  it.each([
-    ['an array', [TaskState.SUCCESS]],
-    ['a number out of range', 7],
-    ['a negative number', -1],
-    ['a fraction', 2.5],
-    ['an unknown name', 'NOPE'],
-    ["{ state: 'NOPE' }", { state: 'NOPE' }],
-    ['{ state: 99 }', { state: 99 }],
-    ['{ message: 42 }', { message: 42 }],
-    ['a Symbol', Symbol('odd')],
-    ['a bigint', 10n],
-    ['a function', () => true],
-    ['an object whose state getter throws', throwingGetter],
-  ])('%s', async (_name, garbage) => {
-    let siblingPolls = 0;
-    const job = createJob({
-      name: 'job',
-      clock: new TestClock(),
-      root: nestedTask({
+describe.each(modes)(
+  'garbage poll results (%s) are poll errors; the engine carries on',
+  (_mode, returning) => {
+    const throwingGetter = {
+      get state(): never {
+        throw new Error('getter blew up');
+      },
+    };
+    it.each([
+      ['an array', [TaskState.SUCCESS]],
+      ['a number out of range', 7],
+      ['a negative number', -1],
+      ['a fraction', 2.5],
+      ['an unknown name', 'NOPE'],
+      ["{ state: 'NOPE' }", { state: 'NOPE' }],
+      ['{ state: 99 }', { state: 99 }],
+      ['{ message: 42 }', { message: 42 }],
+      ['a Symbol', Symbol('odd')],
+      ['a bigint', 10n],
+      ['a function', () => true],
+      ['an object whose state getter throws', throwingGetter],
+    ])('%s', async (_name, garbage) => {
+      let siblingPolls = 0;
+      const job = createJob({
         name: 'job',
-        parallelism: 2,
-        children: [
-          callbackTask({ name: 'bad', retries: 5, poll: (() => garbage) as () => PollResult }),
-          callbackTask({ name: 'good', poll: () => ++siblingPolls === 3 }),
-        ],
-      }),
+        clock: new TestClock(),
+        root: nestedTask({
+          name: 'job',
+          parallelism: 2,
+          children: [
+            callbackTask({ name: 'bad', retries: 5, poll: returning(garbage) as () => PollResult }),
+            callbackTask({ name: 'good', poll: () => ++siblingPolls === 3 }),
+          ],
+        }),
+      });
+      for (let i = 0; i < 3; i++) await expect(job.tick()).resolves.toBeUndefined();
+      const bad = job.getTask('job/bad');
+      expect(bad.state).toBe(TaskState.RUNNING);
+      expect(bad.message).not.toBe('');
+      expect(job.getTask('job/good').state).toBe(TaskState.SUCCESS);
+      expect(siblingPolls).toBe(3);
+      // n + 1 errors: FAILED, with the error still in the message.
+      for (let i = 0; i < 3; i++) await job.tick();
+      expect(job.getTask('job/bad').state).toBe(TaskState.FAILED);
+      expect(job.getTask('job/bad').message).not.toBe('');
     });
-    for (let i = 0; i < 3; i++) await expect(job.tick()).resolves.toBeUndefined();
-    const bad = job.getTask('job/bad');
-    expect(bad.state).toBe(TaskState.RUNNING);
-    expect(bad.message).not.toBe('');
-    expect(job.getTask('job/good').state).toBe(TaskState.SUCCESS);
-    expect(siblingPolls).toBe(3);
-    // n + 1 errors: FAILED, with the error still in the message.
-    for (let i = 0; i < 3; i++) await job.tick();
-    expect(job.getTask('job/bad').state).toBe(TaskState.FAILED);
-    expect(job.getTask('job/bad').message).not.toBe('');
-  });
-});
+  },
+);
