@@ -159,7 +159,8 @@ describe('events', () => {
     expect(by('root/ok', 'alice', 'look first')).toHaveLength(1); // pause
     expect(by('root/ok', 'anonymous', '')).toHaveLength(1); // resume
     expect(by('root/gate', 'bob', 'window open')).toHaveLength(1); // approve
-    expect(by('root', 'anonymous', 'slow down')).toHaveLength(1); // setParallelism
+    expect(by('root', 'anonymous', 'slow down')).toMatchObject([{ parallelism: 2 }]); // setParallelism
+    expect(job.getTask('root').parallelism).toBe(2);
     expect(by('root/bad', 'carol', '')).toHaveLength(1); // retry
     expect(by('root/bad', 'carol', 'not needed')).toHaveLength(1); // setTaskState
     expect(ops).toHaveLength(6);

@@ -260,6 +260,12 @@ describe('operator calls with bad arguments throw and change nothing', () => {
     ['setParallelism 0', (j) => j.setParallelism('root', 0), 'RNR_ERR_INVALID_PARALLELISM', /0/],
     ['setParallelism 1.5', (j) => j.setParallelism('root', 1.5), 'RNR_ERR_INVALID_PARALLELISM', /1\.5/],
     [
+      'a message that is not a string',
+      (j) => j.setTaskState('root/vm-1', 'SKIPPED', { message: 42 as unknown as string }),
+      'RNR_ERR_INVALID_OPTION',
+      /message/,
+    ],
+    [
       'an actor that is not a string',
       (j) => j.skip('root/vm-1', { actor: 42 as unknown as string }),
       'RNR_ERR_INVALID_OPTION',
