@@ -166,6 +166,33 @@ describe('test harness: hours of polling in milliseconds', () => {
     await job.stop();
   });
 
+  it('a poll that waits on the simulated clock takes simulated time, not real time', async () => {
+    const env = createTestEnvironment();
+    const sleep = (ms: number) => new Promise<void>((resolve) => env.clock.setTimeout(resolve, ms));
+    const job = env.createJob({
+      name: 'sleepy',
+      pollIntervalMs: minutes(1),
+      root: callbackTask({
+        name: 'sleepy',
+        poll: async () => {
+          await sleep(seconds(5));
+          await sleep(seconds(5));
+          return env.elapsed() >= minutes(30)
+            ? { state: 'SUCCESS', message: `done at ${env.elapsed()}` }
+            : undefined;
+        },
+      }),
+    });
+    const t0 = performance.now();
+    const report = await env.run(job, { for: hours(1) });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(report.state).toBe(TaskState.SUCCESS);
+    const root = job.snapshot().root;
+    // polls start on the minute and each takes 10 s: the first to see 30 min starts at 30 min
+    expect(root.message).toBe(`done at ${minutes(30) + seconds(10)}`);
+    expect(root.finishedAt).toBe(env.startedAt + minutes(30) + seconds(10));
+  });
+
   it('a scripted action that throws fails the test that scripted it', async () => {
     const { env, job } = scenario();
     env.at(minutes(1), () => {
