@@ -26,7 +26,10 @@ export function App() {
   }, [waiting, route]);
 
   useEffect(() => {
-    if (loaded && access.canWrite === undefined) void probeWriteAccess();
+    if (!loaded || access.canWrite !== undefined) return;
+    // Without a token the server has no auth (it answered): everyone may act. With one, ask.
+    if (access.token) void probeWriteAccess();
+    else updateAuth({ canWrite: true });
   }, [loaded, access.canWrite, access.token]);
 
   return (

@@ -22,7 +22,14 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
   const [reason, setReason] = useState('');
   useEffect(() => {
     const dialog = ref.current;
+    // The dialog is unmounted rather than closed: give focus back to what opened it.
+    const opener = document.activeElement as HTMLElement | null;
     if (dialog && !dialog.open) dialog.showModal();
+    return () => {
+      // Elements outside an open modal dialog are inert: close it before moving focus back.
+      if (dialog?.open) dialog.close();
+      opener?.focus();
+    };
   }, []);
   return (
     <dialog
