@@ -39,6 +39,19 @@ describe('event stream over WebSocket', () => {
     client.socket.close();
   });
 
+  it('treats a since beyond the log as "live events only"', async () => {
+    const job = deployJob();
+    await job.tick();
+    const { ws } = await serve(job);
+    const client = await connect(`${ws}/api/v1/jobs/deploy/events?since=999999`);
+    job.pause('deploy/zone');
+    await client.next(1);
+    expect(client.json()).toEqual([
+      expect.objectContaining({ seq: job.seq, taskId: 'deploy/zone', paused: true }),
+    ]);
+    client.socket.close();
+  });
+
   it('sends binary rnr.v1.TaskEvent frames with ?format=proto', async () => {
     const job = deployJob();
     await job.tick();

@@ -39,7 +39,8 @@ export function serveEventSocket(
   const { maxSocketBuffer, maxPendingEvents } = context.limits;
   const feed = context.feedOf(job);
   let actor = actorName(query.actor ?? request.headers['x-rnr-actor']);
-  let lastSent = Number(query.since ?? 0);
+  // A since beyond the log (a client of an earlier run of the job) means: live events only.
+  let lastSent = Math.min(Number(query.since ?? 0), job.seq);
   let live = false;
   let closed = false;
   const pending: TaskEvent[] = [];
