@@ -52,16 +52,20 @@ describe('client verbs against a real server', () => {
   it('retry, set, skip, pause, resume and parallelism change the task and record who and why', async () => {
     const retry = await verb('retry', 'ops', 'ops/flaky', '--reason', 'disk cleaned');
     expect(retry.code).toBe(0);
-    expect(retry.stdout).toMatch(/^ops\/flaky retried: now .*attempt 1/);
+    expect(retry.stdout).toMatch(/^ops\/flaky: retried by alice → · PENDING, attempt 1$/m);
     await server.run.waitFor(/ops\/flaky +RUNNING → SUCCESS/);
 
     expect((await verb('set', 'ops', 'ops/spare', 'success', '-m', 'done by hand')).stdout).toMatch(
-      /set to SUCCESS: now ✓ SUCCESS/,
+      /^ops\/spare: set by alice → ✓ SUCCESS$/m,
     );
     expect(await taskJson('ops/spare')).toMatchObject({ state: 'SUCCESS', message: 'done by hand' });
-    expect((await verb('skip', 'ops', 'ops/extra')).stdout).toMatch(/skipped: now ⊘ SKIPPED/);
+    expect((await verb('skip', 'ops', 'ops/extra')).stdout).toMatch(
+      /^ops\/extra: skipped by alice → ⊘ SKIPPED$/m,
+    );
 
-    expect((await verb('pause', 'ops', 'ops/fleet')).stdout).toMatch(/paused: now .*\(paused\)/);
+    expect((await verb('pause', 'ops', 'ops/fleet')).stdout).toMatch(
+      /^ops\/fleet: paused by alice → .* \(paused\)$/m,
+    );
     expect((await taskJson('ops/fleet')).paused).toBe(true);
     expect((await verb('parallelism', 'ops', 'ops/fleet', '3', '--reason', 'faster')).stdout).toMatch(
       /parallelism set to 3/,
@@ -75,7 +79,7 @@ describe('client verbs against a real server', () => {
   it('approve releases the gate; the job ends, rnr run exits 0 and watch exits 0 having seen every event', async () => {
     const approve = await verb('approve', 'ops', 'ops/gate', '--reason', 'dashboards green');
     expect(approve.code).toBe(0);
-    expect(approve.stdout).toMatch(/^ops\/gate approved: now ▶ RUNNING/);
+    expect(approve.stdout).toMatch(/^ops\/gate: approved by alice → ▶ RUNNING$/m);
     const run = await server.run.exited;
     expect(run.code).toBe(0);
     const watched = await watch.exited;

@@ -66,7 +66,7 @@ export function setStateRequest(state: string, message?: string, reason?: string
   if (!stateNames.includes(name)) {
     throw usageError(`invalid state ${JSON.stringify(state)}: expected one of ${stateNames.join(', ')}`);
   }
-  return { action: 'state', body: compact({ state: name, message, reason }), done: `set to ${name}` };
+  return { action: 'state', body: compact({ state: name, message, reason }), done: `set` };
 }
 
 /** Builds the request of `rnr parallelism <job> <task> <n>`. */
@@ -95,10 +95,11 @@ export async function actOnTask(
   // The proto's ActionResult carries the task; a server may also answer with the Task itself.
   const task = result?.task ?? ((result as WireTask | undefined)?.id ? (result as WireTask) : undefined);
   const state = task?.state ?? 'UNKNOWN';
+  const by = api.actor ? ` by ${api.actor}` : '';
   const after = task
-    ? `: now ${paintState(state, `${stateSymbol(state)} ${state}`)}${task.paused ? pc.yellow(' (paused)') : ''}${task.attempt ? `, attempt ${task.attempt}` : ''}`
+    ? ` → ${paintState(state, `${stateSymbol(state)} ${state}`)}${task.paused ? pc.yellow(' (paused)') : ''}${task.attempt ? `, attempt ${task.attempt}` : ''}`
     : '';
-  write(`${taskId} ${request.done}${after}`);
+  write(`${taskId}: ${request.done}${by}${after}`);
 }
 
 /** `rnr inbox`: tasks waiting for a human (ACTION_PENDING) and FAILED ones, across every job. */

@@ -24,6 +24,8 @@ export interface ActionResult {
 /** A thin client of the control API (`/api/v1`), speaking JSON. */
 export interface ApiClient {
   readonly server: string;
+  /** Who acts (`X-Rnr-Actor`), if set. */
+  readonly actor: string | undefined;
   listJobs(): Promise<WireJobSummary[]>;
   getJob(job: string): Promise<WireJob>;
   getTask(job: string, task: string): Promise<WireTask>;
@@ -85,6 +87,7 @@ export function createApiClient(config: ClientConfig): ApiClient {
 
   return {
     server: base,
+    actor: config.actor,
     listJobs: async () => (await request<{ jobs?: WireJobSummary[] }>('GET', '/jobs')).jobs ?? [],
     getJob: (job) => request<WireJob>('GET', `/jobs/${seg(job)}`),
     getTask: (job, task) => request<WireTask>('GET', `/jobs/${seg(job)}/tasks/${seg(task)}`),

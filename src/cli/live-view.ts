@@ -97,7 +97,7 @@ export function frame(
   const total = Math.max(model.total, 1);
   const paused = model.root?.paused ? pc.yellow(' (paused)') : '';
   const lines = [
-    `${pc.bold(model.name)} ${pc.dim(`job ${model.id}`)}  ${paintState(model.state, `${stateSymbol(model.state)} ${model.state}`)}${paused}  ${pc.dim(formatDuration(Date.now() - started))}`,
+    `${pc.bold(model.name)}${model.name === model.id ? '' : pc.dim(` (job ${model.id})`)}  ${paintState(model.state, `${stateSymbol(model.state)} ${model.state}`)}${paused}  ${pc.dim(formatDuration(Date.now() - started))}`,
     progressBar(done, total, Math.min(40, Math.max(10, columns - 30))),
     countOrder
       .filter(([state]) => (counts[state] ?? 0) > 0 || state === 'SUCCESS')

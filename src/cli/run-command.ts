@@ -65,7 +65,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
 
   const model = new JobModel(jobToWire(job.snapshot()));
   const sink = makeSink(model, options, url);
-  sink.info(`rnr: serving job ${job.id} (${job.name}) at ${url}  (API ${url}/api/v1, web view ${url}/)`);
+  sink.info(`rnr: serving job ${job.id} (${job.name}) at ${url}  (API /api/v1, web view /)`);
   sink.info(startLine(job, store, workflow.prebuilt));
 
   return new Promise<number>((settle) => {
