@@ -1,65 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import {
-  callbackTask,
-  createJob,
-  EventCause,
-  type Job,
-  nestedTask,
-  type PollResult,
-  type Task,
-  type TaskEvent,
-  TaskKind,
-  TaskState,
-} from 'rnr';
-import { TestClock } from 'rnr/testing';
+import { EventCause, type Task, type TaskEvent, TaskState } from 'rnr';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-
-/** A job with a little of everything: a leaf that succeeds, one that asks for approval, one that fails. */
-function workflow(clock = new TestClock()) {
-  let polls = 0;
-  const job = createJob({
-    id: 'ev',
-    name: 'events',
-    clock,
-    root: nestedTask({
-      id: 'root',
-      name: 'root',
-      parallelism: 3,
-      failFast: false,
-      labels: { team: 'ops' },
-      children: [
-        callbackTask({
-          name: 'ok',
-          poll: () => (++polls >= 2 ? { state: 'SUCCESS', message: 'done' } : undefined),
-        }),
-        callbackTask({ name: 'gate', poll: (ctx): PollResult => (ctx.approval ? true : 'ACTION_PENDING') }),
-        callbackTask({ name: 'bad', labels: { vm: 'vm-3' }, poll: () => Promise.reject(new Error('nope')) }),
-      ],
-    }),
-  });
-  return { job, clock };
-}
-
-/** Drives the workflow through polls and every kind of operator action. */
-async function drive(job: Job, clock: TestClock): Promise<void> {
-  await job.tick();
-  await clock.advance(1000);
-  job.pause('root/ok', { actor: 'alice', reason: 'look first' });
-  job.resume('root/ok');
-  await job.tick();
-  job.approve('root/gate', { actor: 'bob', reason: 'window open' });
-  job.setParallelism('root', 2, { reason: 'slow down' });
-  await clock.advance(1000);
-  await job.tick();
-  job.retry('root/bad', { actor: 'carol' });
-  job.setTaskState('root/bad', 'SKIPPED', {
-    actor: 'carol',
-    reason: 'not needed',
-    message: 'skipped by hand',
-  });
-  await job.tick();
-}
+import { drive, workflow } from './event-workflow.js';
 
 const proto = protobuf.loadSync(fileURLToPath(new URL('../proto3/rnr.proto', import.meta.url)));
 
@@ -170,6 +113,32 @@ describe('events', () => {
     for (const e of job.events(0)) if (e.cause !== EventCause.OPERATOR) expect(e.actor).not.toBe('anonymous');
   });
 
+  it('an operator action that changes nothing is still recorded', async () => {
+    const { job } = workflow();
+    await job.tick();
+    const seq = job.seq;
+    job.pause('root/ok');
+    job.pause('root/ok', { actor: 'dave', reason: 'again' });
+    job.resume('root/gate');
+    const gate = job.getTask('root/gate').state;
+    job.setTaskState('root/gate', gate);
+    job.setParallelism('root', 3);
+    const after = job.events(seq);
+    expect(after.map((e) => [e.taskId, e.cause, e.paused])).toEqual([
+      ['root/ok', EventCause.OPERATOR, true],
+      ['root/ok', EventCause.OPERATOR, true],
+      ['root/gate', EventCause.OPERATOR, false],
+      ['root/gate', EventCause.OPERATOR, false],
+      ['root', EventCause.OPERATOR, false],
+    ]);
+    expect(after[1]).toMatchObject({
+      actor: 'dave',
+      reason: 'again',
+      from: TaskState.RUNNING,
+      to: TaskState.RUNNING,
+    });
+  });
+
   it('unsubscribe stops the listener; a throwing listener breaks neither the engine nor other listeners', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     const { job, clock } = workflow();
@@ -188,115 +157,5 @@ describe('events', () => {
     expect(early).toHaveLength(seen);
     expect(steady).toEqual(job.events(0));
     expect(job.getTask('root/bad').state).toBe(TaskState.SKIPPED);
-  });
-});
-
-describe('snapshot() and getTask()', () => {
-  const protoTask = proto.lookupType('rnr.v1.Task');
-
-  it('are Task messages with the fields of DESIGN §2, and times from the job clock', async () => {
-    const clock = new TestClock();
-    const t0 = clock.now();
-    const { job } = workflow(clock);
-    const fresh = job.snapshot();
-    expect(Object.keys(fresh).sort()).toEqual(Object.keys(proto.lookupType('rnr.v1.Job').fields).sort());
-    expect(fresh).toMatchObject({ id: 'ev', name: 'events', createdAt: t0, seq: 0 });
-    expect(fresh.root).toMatchObject({
-      id: 'root',
-      name: 'root',
-      kind: TaskKind.NESTED,
-      state: TaskState.PENDING,
-      message: '',
-      paused: false,
-      parallelism: 3,
-      attempt: 0,
-      labels: { team: 'ops' },
-      createdAt: t0,
-    });
-    expect(fresh.root.startedAt).toBeUndefined();
-    expect(fresh.root.approval).toBeUndefined();
-    expect(fresh.root.children.map((c) => c.id)).toEqual(['root/ok', 'root/gate', 'root/bad']);
-
-    await clock.advance(5000);
-    await job.tick();
-    await clock.advance(5000);
-    await job.tick();
-    await clock.advance(5000);
-    job.approve('root/gate', { actor: 'bob' });
-    const gate = job.getTask('root/gate');
-    expect(gate).toMatchObject({
-      kind: TaskKind.CALLBACK,
-      state: TaskState.RUNNING,
-      approval: { by: 'bob', at: t0 + 15_000 },
-    });
-    expect(gate).toMatchObject({ startedAt: t0 + 5000, updatedAt: t0 + 15_000, children: [] });
-    const ok = job.getTask('root/ok');
-    expect(ok).toMatchObject({
-      state: TaskState.SUCCESS,
-      message: 'done',
-      startedAt: t0 + 5000,
-      finishedAt: t0 + 10_000,
-    });
-    expect(job.getTask('root/bad')).toMatchObject({
-      state: TaskState.FAILED,
-      message: 'nope',
-      labels: { vm: 'vm-3' },
-    });
-
-    const root = job.snapshot().root;
-    expect(job.getTask('root')).toEqual(root);
-    expect(job.getTask('root/gate')).toEqual(root.children[1]);
-    const fields = new Set(Object.keys(protoTask.fields));
-    const walk = (t: Task) => {
-      for (const key of Object.keys(t)) expect(fields, `Task.${key} is not in the proto`).toContain(key);
-      t.children.forEach(walk);
-    };
-    walk(root);
-    // a snapshot is a copy: mutating it does not touch the job
-    root.children[0]!.state = TaskState.FAILED;
-    expect(job.getTask('root/ok').state).toBe(TaskState.SUCCESS);
-  });
-});
-
-describe('run()', () => {
-  it.each([
-    ['SUCCESS', () => true, TaskState.SUCCESS],
-    ['FAILED', () => Promise.reject(new Error('x')), TaskState.FAILED],
-    ['SKIPPED', () => 'SKIPPED' as const, TaskState.SKIPPED],
-  ])('resolves with the root state (%s) once the root is DONE', async (_n, poll, expected) => {
-    const clock = new TestClock();
-    let polls = 0;
-    const job = createJob({
-      name: 'run',
-      clock,
-      pollIntervalMs: 60_000,
-      root: callbackTask({ name: 'leaf', poll: () => (++polls < 3 ? undefined : poll()) }),
-    });
-    let settled: TaskState | undefined;
-    void job.run().then((s) => {
-      settled = s;
-    });
-    await clock.advance(60_000);
-    expect(settled).toBeUndefined();
-    await clock.advance(60_000);
-    expect(settled).toBe(expected);
-    expect(polls).toBe(3);
-    expect(job.started).toBe(false);
-  });
-
-  it('resolves at once when the root is already DONE, and with an operator-set root state', async () => {
-    const clock = new TestClock();
-    const never = () =>
-      createJob({ name: 'run', clock, root: callbackTask({ name: 'leaf', poll: () => undefined }) });
-    const done = never();
-    done.setTaskState(done.snapshot().root.id, 'SUCCESS');
-    await expect(done.run()).resolves.toBe(TaskState.SUCCESS);
-
-    const job = never();
-    const result = job.run();
-    await clock.advance(60_000);
-    job.skip(job.snapshot().root.id, { reason: 'not needed today' });
-    await expect(result).resolves.toBe(TaskState.SKIPPED);
-    expect(job.started).toBe(false);
   });
 });
