@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { TaskState } from 'rnr';
-import { bigJob, buildUi, hasChromium, launchBrowser, serve } from '../test/ui-harness.js';
+import { bigJob, ensureUiBuilt, hasChromium, launchBrowser, serve } from '../test/ui-harness.js';
 import { figure, machineLine, median, percentile, section } from './report.js';
 
 const { values } = parseArgs({
@@ -32,7 +32,7 @@ if (!hasChromium) {
   console.log('  skipped: no /usr/bin/chromium (apt-get install chromium)');
   process.exit(0);
 }
-buildUi();
+ensureUiBuilt();
 const job = bigJob(GROUPS, PER_GROUP, 'big');
 await job.tick();
 const served = await serve({ jobs: [job] });

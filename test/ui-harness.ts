@@ -1,8 +1,9 @@
 // Shared fixtures of the browser tests and the UI bench: build the web view, serve real jobs
 // with createServer, and drive Debian's chromium through playwright-core.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium } from 'playwright-core';
@@ -18,6 +19,30 @@ import {
 import { createServer, type ServerOptions } from '../src/server/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The newest modification time of the files under `dir` (recursively), in ms. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * Builds the web view unless ui-dist/ is newer than its sources (`npm ci` built it already), so
+ * that tests running beside these seldom see ui-dist/ half-written.
+ */
+export function ensureUiBuilt(): void {
+  const index = join(root, 'ui-dist', 'index.html');
+  const sources = Math.max(
+    newest(join(root, 'src', 'ui', 'app')),
+    statSync(join(root, 'src', 'ui', 'vite.config.ts')).mtimeMs,
+  );
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  buildUi();
+}
 
 /** Builds the web view into ui-dist/ (about a second), as `npm run build:ui` does. */
 export function buildUi(): void {

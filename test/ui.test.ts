@@ -6,7 +6,7 @@ import { type Job, TaskState } from '../src/index.js';
 import { createServer } from '../src/server/index.js';
 import {
   bigJob,
-  buildUi,
+  ensureUiBuilt,
   hasChromium,
   launchBrowser,
   rolloutJob,
@@ -19,7 +19,7 @@ let browser: Browser;
 const opened: { page?: Page; served?: Served; job?: Job }[] = [];
 
 beforeAll(async () => {
-  buildUi();
+  ensureUiBuilt();
   browser = await launchBrowser();
 }, 60_000);
 

@@ -71,7 +71,13 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions = 
   });
 
   const indexFile = join(dist, 'index.html');
-  if (!existsSync(indexFile)) {
+  let html: Buffer | undefined;
+  try {
+    html = readFileSync(indexFile);
+  } catch {
+    // Not built (or being rebuilt this instant): say how to build it rather than fail the server.
+  }
+  if (html === undefined) {
     app.log.warn(`rnr web view not built (${indexFile} missing): run npm run build:ui`);
     for (const path of appRoutes) {
       app.get(path, async (_request, reply) => reply.code(503).type('text/html').send(missingBuild(dist)));
@@ -79,9 +85,9 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions = 
     return;
   }
 
-  const html = readFileSync(indexFile);
+  const page = html;
   const sendIndex = async (_request: unknown, reply: FastifyReply) =>
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
   for (const path of appRoutes) app.get(path, sendIndex);
   await app.register(fastifyStatic, {
     root: join(dist, 'assets'),
