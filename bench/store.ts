@@ -1,32 +1,38 @@
 /**
- * Durable state benchmark: the lifecycle benchmark (10,000 callback leaves under one nested task,
- * parallelism 100, polls that succeed at once, driven by `await job.tick()` until the root is DONE)
- * with `sqliteStore` on disk against `memoryStore`, then the time from an operator action to its
- * acknowledgement (the call returning, i.e. the commit being durable).
- *
- * usage: node bin/run-ts.js bench/store.ts [--leaves 10000] [--rounds 5]
+ * Durable state benchmark (issue 6): the lifecycle benchmark of the engine (10,000 callback leaves
+ * under one nested task, parallelism 100, polls that succeed at once, `await job.tick()` until the
+ * root is DONE) with `sqliteStore` on disk against `memoryStore` in the same run, then the time
+ * from an operator action to its acknowledgement (the call returning: the commit is durable).
+ * Run: `npm run bench -- store`, or `node bin/run-ts.js bench/store.ts [--leaves n] [--rounds n]`.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { callbackTask, createJob, isDone, memoryStore, nestedTask, type Store, sqliteStore } from 'rnr';
+import { figure, machineLine, median, percentile, section } from './report.js';
 
 const { values } = parseArgs({ options: { leaves: { type: 'string' }, rounds: { type: 'string' } } });
 const LEAVES = Number(values.leaves ?? 10_000);
 const ROUNDS = Number(values.rounds ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'rnr-bench-store-'));
 
+type Kind = 'memory' | 'FULL' | 'NORMAL';
+const kinds: Kind[] = ['memory', 'FULL', 'NORMAL'];
+const label = (kind: Kind) => (kind === 'memory' ? 'memoryStore' : `sqliteStore, synchronous ${kind}`);
+const open = (kind: Kind, name: string): Store =>
+  kind === 'memory' ? memoryStore() : sqliteStore(join(dir, `${name}-${kind}.db`), { synchronous: kind });
+
 function fleet(poll: () => boolean | undefined) {
   const children = Array.from({ length: LEAVES }, (_, i) => callbackTask({ name: `vm-${i}`, poll }));
   return nestedTask({ id: 'fleet', name: 'fleet', parallelism: 100, children });
 }
 
-/** One lifecycle run: create the job and tick it until the root is DONE. Returns ms. */
+/** One lifecycle run: tick the job until the root is DONE. Returns the ticking time in ms. */
 async function lifecycle(store: Store, id: string): Promise<{ ms: number; seq: number }> {
-  const start = performance.now();
   const job = createJob({ id, name: 'lifecycle', root: fleet(() => true), store });
+  const start = performance.now();
   while (!isDone(job.summary().state)) await job.tick();
   const ms = performance.now() - start;
   const seq = job.seq;
@@ -34,20 +40,7 @@ async function lifecycle(store: Store, id: string): Promise<{ ms: number; seq: n
   return { ms, seq };
 }
 
-type Kind = 'memory' | 'sqlite FULL' | 'sqlite NORMAL';
-const open = (kind: Kind, round: number): Store =>
-  kind === 'memory'
-    ? memoryStore()
-    : sqliteStore(join(dir, `lifecycle-${kind.split(' ')[1]}-${round}.db`), {
-        synchronous: kind === 'sqlite FULL' ? 'FULL' : 'NORMAL',
-      });
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const quantile = (xs: number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
-const fmt = (ms: number) => `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
-
-/** Operator actions on a job that keeps 100 tasks running; returns each action's latency in ms. */
+/** Operator actions on a job that keeps 100 tasks running; each action's latency in ms. */
 async function actionLatency(store: Store, actions: number): Promise<number[]> {
   const job = createJob({ id: 'actions', name: 'actions', root: fleet(() => undefined), store });
   await job.tick();
@@ -56,13 +49,12 @@ async function actionLatency(store: Store, actions: number): Promise<number[]> {
     .children.filter((t) => !isDone(t.state))
     .slice(0, 100);
   const latencies: number[] = [];
-  for (let i = 0; i < actions; i++) {
-    const task = running[i % running.length];
-    if (!task) break;
-    const paused = Math.floor(i / running.length) % 2 === 0;
+  for (let i = 0; i < actions && running.length > 0; i++) {
+    const task = running[i % running.length]?.id ?? 'fleet';
+    const pausing = Math.floor(i / running.length) % 2 === 0;
     const start = performance.now();
-    if (paused) job.pause(task.id, { actor: 'bench', reason: 'latency' });
-    else job.resume(task.id, { actor: 'bench', reason: 'latency' });
+    if (pausing) job.pause(task, { actor: 'bench', reason: 'latency' });
+    else job.resume(task, { actor: 'bench', reason: 'latency' });
     latencies.push(performance.now() - start);
     if (i % 50 === 49) await job.tick();
   }
@@ -70,70 +62,69 @@ async function actionLatency(store: Store, actions: number): Promise<number[]> {
   return latencies;
 }
 
-const sqliteVersion = (() => {
+function sqliteVersion(): string {
   const db = new Database(':memory:');
-  const v = db.prepare('SELECT sqlite_version()').pluck().get();
+  const version = String(db.prepare('SELECT sqlite_version()').pluck().get());
   db.close();
-  return String(v);
-})();
-console.log('rnr store benchmark');
-console.log(
-  `machine: ${cpus().length}× ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, SQLite ${sqliteVersion}, files in ${dir}`,
-);
-console.log(
-  `lifecycle: ${LEAVES} callback leaves, parallelism 100, ${ROUNDS} rounds each (after a warm-up)\n`,
-);
+  return version;
+}
 
-await lifecycle(memoryStore(), 'warm-up');
-const kinds: Kind[] = ['memory', 'sqlite FULL', 'sqlite NORMAL'];
-const times = new Map<Kind, number[]>(kinds.map((k) => [k, []]));
-let events = 0;
-for (let round = 0; round < ROUNDS; round++) {
+async function main(): Promise<void> {
+  section(`store — ${await machineLine()}, SQLite ${sqliteVersion()}, files in ${tmpdir()}`);
+  await lifecycle(memoryStore(), 'warm-up');
+  // Interleaved rounds, so a busy neighbour on a shared machine slows every store alike.
+  const times = new Map<Kind, number[]>(kinds.map((k) => [k, []]));
+  let events = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of kinds) {
+      const store = open(kind, `lifecycle-${round}`);
+      const { ms, seq } = await lifecycle(store, 'lifecycle');
+      store.close();
+      events = seq;
+      times.get(kind)?.push(ms);
+    }
+  }
+  const memory = median(times.get('memory') ?? []);
   for (const kind of kinds) {
-    const store = open(kind, round);
-    const { ms, seq } = await lifecycle(store, `lifecycle-${round}`);
+    const runs = times.get(kind) ?? [];
+    const rate = (LEAVES / median(runs)) * 1000;
+    const best = (LEAVES / Math.min(...runs)) * 1000;
+    const text = `${Math.round(rate).toLocaleString()} tasks/s (best ${Math.round(best).toLocaleString()})`;
+    figure(`lifecycle, ${label(kind)} (median of ${ROUNDS})`, text);
+  }
+  for (const kind of ['FULL', 'NORMAL'] as const) {
+    const ratio = memory / median(times.get(kind) ?? []);
+    figure(`ratio ${label(kind)} / memoryStore`, `${ratio.toFixed(2)}×`, {
+      text: '≥ 0.5×',
+      met: ratio >= 0.5,
+    });
+  }
+  const file = join(dir, 'lifecycle-0-FULL.db');
+  figure(
+    'events per run; store file after one run',
+    `${events}; ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`,
+  );
+
+  const t0 = performance.now();
+  const reopened = sqliteStore(file);
+  const resumed = createJob({ id: 'lifecycle', name: 'lifecycle', root: fleet(() => true), store: reopened });
+  const resumeMs = performance.now() - t0;
+  figure(`resume the finished ${LEAVES}-task job (open + restore)`, `${resumeMs.toFixed(0)} ms`);
+  await resumed.close();
+  reopened.close();
+
+  for (const kind of kinds) {
+    const store = open(kind, 'actions');
+    const latencies = await actionLatency(store, 2000);
     store.close();
-    events = seq;
-    times.get(kind)?.push(ms);
+    const p50 = percentile(latencies, 50).toFixed(2);
+    const p99 = percentile(latencies, 99).toFixed(2);
+    figure(`action → ack, ${label(kind)} (2,000 actions)`, `p50 ${p50} ms, p99 ${p99} ms`);
   }
 }
-// The machine may be shared: report the median and the best round, and the ratio of each.
-const memory = median(times.get('memory') ?? []);
-const memoryBest = Math.min(...(times.get('memory') ?? []));
-for (const kind of kinds) {
-  const runs = times.get(kind) ?? [];
-  const ms = median(runs);
-  const best = Math.min(...runs);
-  const rate = (LEAVES / ms) * 1000;
-  const ratio =
-    kind === 'memory'
-      ? ''
-      : `  ratio ${(memory / ms).toFixed(2)} (best ${(memoryBest / best).toFixed(2)}) of memory, target ≥ 0.50`;
-  console.log(
-    `${kind.padEnd(14)} median ${fmt(ms).padStart(9)} (best ${fmt(best)})  ${rate.toFixed(0).padStart(6)} tasks/s${ratio}`,
-  );
-}
-const file = join(dir, 'lifecycle-FULL-0.db');
-console.log(
-  `events per run: ${events}; store file after one run: ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`,
-);
 
-// Resume: re-create the finished 10k-task job from its file (open + quick_check + restore).
-const reopenStart = performance.now();
-const reopened = sqliteStore(file);
-const resumed = createJob({ id: 'lifecycle-0', name: 'lifecycle', root: fleet(() => true), store: reopened });
-console.log(
-  `resume of a ${LEAVES}-task job from disk: ${fmt(performance.now() - reopenStart)} (from seq ${resumed.resumed?.fromSeq})`,
-);
-await resumed.close();
-reopened.close();
-
-console.log('\noperator action → acknowledgement (pause/resume on running tasks, a tick every 50 actions)');
-for (const kind of kinds) {
-  const store = open(kind, 99);
-  const latencies = await actionLatency(store, 2000);
-  store.close();
-  const line = `p50 ${fmt(quantile(latencies, 0.5))}  p99 ${fmt(quantile(latencies, 0.99))}  max ${fmt(Math.max(...latencies))}`;
-  console.log(`${kind.padEnd(14)} ${line}  (${latencies.length} actions)`);
+try {
+  await main();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
-rmSync(dir, { recursive: true, force: true });

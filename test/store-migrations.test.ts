@@ -19,7 +19,7 @@ const schemaV1 = `
     parallelism INTEGER NOT NULL, parallelism_set INTEGER NOT NULL, attempt INTEGER NOT NULL, approval TEXT,
     labels TEXT NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,
     updated_at INTEGER NOT NULL, poll_errors INTEGER NOT NULL, state_set_by_operator INTEGER NOT NULL,
-    machine_snapshot TEXT, PRIMARY KEY (job_id, task_id));
+    machine_snapshot TEXT, PRIMARY KEY (job_id, task_id)) WITHOUT ROWID;
   CREATE TABLE events (job_id TEXT NOT NULL, seq INTEGER NOT NULL, task_id TEXT NOT NULL,
     from_state INTEGER NOT NULL, to_state INTEGER NOT NULL, paused INTEGER NOT NULL, message TEXT NOT NULL,
     cause INTEGER NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL, time INTEGER NOT NULL,

@@ -69,7 +69,7 @@ describe('sqliteStore', () => {
     second.close();
   });
 
-  it('updates a task in place: the latest commit wins and the restore order stays', () => {
+  it('updates a task in place: the latest commit wins', () => {
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
     store.openJob(jobRecord('j'));
     store.commit({ job: jobRecord('j', 0), tasks: [taskRecord('a'), taskRecord('b')], events: [] });

@@ -10,7 +10,7 @@ export const sql = {
     'INSERT INTO jobs (id, name, created_at, seq, updated_at) VALUES (@id, @name, @createdAt, @seq, @updatedAt)',
   upsertJob: `INSERT INTO jobs (id, name, created_at, seq, updated_at) VALUES (@id, @name, @createdAt, @seq, @updatedAt)
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, seq = excluded.seq, updated_at = excluded.updated_at`,
-  selectTasks: 'SELECT * FROM tasks WHERE job_id = ? ORDER BY rowid',
+  selectTasks: 'SELECT * FROM tasks WHERE job_id = ? ORDER BY task_id',
   upsertTask: `INSERT INTO tasks (job_id, task_id, parent_id, name, kind, state, message, paused, parallelism,
       parallelism_set, attempt, approval, labels, created_at, started_at, finished_at, updated_at, poll_errors,
       state_set_by_operator, machine_snapshot)
