@@ -88,6 +88,30 @@ describe('auth', () => {
     operator.socket.close();
   });
 
+  it('without a token, answers only loopback hosts and same-origin sockets (no DNS rebinding, no cross-site socket)', async () => {
+    const job = await started();
+    const local = server([job]);
+    const rebound = await local.inject({ url: '/api/v1/jobs', headers: { host: 'evil.example:7300' } });
+    expect(rebound.statusCode).toBe(403);
+    expect(rebound.json().error.code).toBe('RNR_ERR_FORBIDDEN');
+    for (const host of ['localhost:7300', '127.0.0.1:7300', '[::1]:7300', 'localhost']) {
+      expect((await local.inject({ url: '/api/v1/jobs', headers: { host } })).statusCode).toBe(200);
+    }
+    const { app, ws, http } = await listening({ jobs: [job] });
+    closers.push(() => app.close());
+    const url = `${ws}/api/v1/jobs/deploy/events?since=${job.seq}`;
+    await expect(connect(url, { origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
+    const same = await connect(url, { origin: http });
+    same.socket.close();
+    // With a token, the token is the guard: any host may call.
+    const secured = server([job], { token });
+    const remote = await secured.inject({
+      url: '/api/v1/jobs',
+      headers: { host: 'rnr.internal', ...bearer(token) },
+    });
+    expect(remote.statusCode).toBe(200);
+  });
+
   it('rejects bad token options at creation', () => {
     expect(() => createServer({ jobs: [], token: '' })).toThrow(
       expect.objectContaining({ code: 'RNR_ERR_INVALID_OPTION' }),

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RnrError } from '../index.js';
+import { checkLocalOrigin } from './local-origin.js';
 import { acceptedFormat } from './negotiate.js';
 
 /** What a caller may do: `operator` reads and acts, `viewer` only reads. */
@@ -73,7 +74,8 @@ export function requireOperator(role: Role): void {
 
 /**
  * Checks the bearer token of every API and metrics request (and WebSocket upgrade); viewers may
- * only read. Also refuses, up front, an `Accept` the API cannot answer.
+ * only read; without a token, only loopback pages may call (see {@link checkLocalOrigin}). Also
+ * refuses, up front, an `Accept` the API cannot answer.
  */
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('rnrRole', 'viewer');
@@ -82,6 +84,7 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
       request.rnrRole = options.token === undefined ? 'operator' : 'viewer';
       return;
     }
+    if (options.token === undefined) checkLocalOrigin(request);
     try {
       request.rnrRole = roleOf(request, options);
     } catch (err) {
