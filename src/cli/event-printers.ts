@@ -43,7 +43,8 @@ export function formatEventLine(event: WireEvent, server?: string): string {
   if (event.message) parts.push(event.message);
   if (event.cause === 'OPERATOR') {
     const who = event.actor || 'anonymous';
-    const what = event.action ? `${event.action} by ${who}` : `by ${who}`;
+    const action = event.action === 'parallelism' ? `parallelism ${event.parallelism}` : event.action;
+    const what = action ? `${action} by ${who}` : `by ${who}`;
     parts.push(pc.magenta(`[${what}${event.reason ? `: ${event.reason}` : ''}]`));
   }
   if (to === 'ACTION_PENDING' && from !== to && event.jobId) {
