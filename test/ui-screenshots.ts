@@ -63,6 +63,7 @@ async function midRollout(): Promise<Job> {
   });
   await tickUntil(job, running('production/vm-7'));
   job.retry(id('production/vm-3'), { actor: 'bob', reason: 'stopped unattended-upgrades, trying again' });
+  job.pause(id('production/vm-12'), { actor: 'bob', reason: 'vm-12 hosts the on-call dashboard: last' });
   await ticks(3);
   return job;
 }

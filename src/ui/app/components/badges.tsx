@@ -1,7 +1,7 @@
 import { formatCount } from '../model/format.js';
 import { displayOrder, nameOf, stateLook } from '../model/states.js';
 
-/** A state shown by symbol, colour and (unless `compact`) name: never colour alone. */
+/** A state shown by symbol, colour and (unless `compact`) name: never colour alone. Compact badges leave the paused mark to the caller. */
 export function StateBadge({
   state,
   paused,
@@ -19,10 +19,9 @@ export function StateBadge({
         {look.symbol}
       </span>
       {compact ? <span class="sr-only">{look.label}</span> : <span class="label">{look.label}</span>}
-      {paused ? (
+      {paused && !compact ? (
         <span class="paused" title="paused">
-          <span aria-hidden="true">⏸</span>
-          <span class="sr-only">, paused</span>
+          <span class="sr-only">, </span>paused
         </span>
       ) : null}
     </span>

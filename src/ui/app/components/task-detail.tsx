@@ -41,7 +41,6 @@ export function TaskDetail({ session, tree, index, now, onClose }: TaskDetailPro
       <p class="task-id">{id}</p>
       <div class="detail-state">
         <StateBadge state={state} paused={tree.paused[index] === 1} />
-        {tree.paused[index] === 1 ? <span class="note"> paused</span> : null}
       </div>
       {tree.messages[index] ? <p class="detail-msg">{tree.messages[index]}</p> : null}
       <dl class="facts">

@@ -65,6 +65,7 @@ export function TaskRow(p: TaskRowProps) {
         {tree.names[i]}
         {tree.attempt[i]! > 0 ? <span class="attempt"> ↻{tree.attempt[i]}</span> : null}
       </span>
+      {tree.paused[i] === 1 ? <span class="paused">paused</span> : null}
       {nested ? <NestedProgress tree={tree} index={i} /> : <span class="nest" />}
       <span class="msg" title={tree.messages[i]}>
         {tree.messages[i]}
