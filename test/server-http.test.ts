@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventCause, type Job, TaskState } from '../src/index.js';
-import { createJobRegistry, createServer, jobToJson, taskToJson } from '../src/server/index.js';
+import { createJobRegistry, createServer, isLoopback, jobToJson, taskToJson } from '../src/server/index.js';
 import { deployJob, listening, server } from './server-fixtures.js';
 
 const enc = encodeURIComponent;
@@ -130,6 +130,44 @@ describe('Control API over HTTP (inject)', () => {
     });
     const later = (await app.inject('/api/v1/jobs/deploy/events?since=2&limit=1')).json().events;
     expect(later.map((e: { seq: number }) => e.seq)).toEqual([3]);
+  });
+
+  it('writes an audit line for every operator action, accepted or refused', async () => {
+    const job = await started();
+    const lines: Array<{ audit?: Record<string, unknown> }> = [];
+    const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const app = server([job], { logger: { level: 'info', stream } });
+    const headers = { 'x-rnr-actor': 'frank' };
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/deploy/tasks/${enc('deploy/soak')}/skip`,
+      headers,
+      payload: { reason: 'why' },
+    });
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/deploy/tasks/${enc('deploy/soak')}/approve`,
+      headers,
+    });
+    const audit = lines.flatMap((line) => (line.audit ? [line.audit] : []));
+    expect(audit).toEqual([
+      expect.objectContaining({
+        job: 'deploy',
+        task: 'deploy/soak',
+        op: 'skip',
+        actor: 'frank',
+        reason: 'why',
+        ok: true,
+      }),
+      expect.objectContaining({ op: 'approve', actor: 'frank', ok: false, error: expect.any(String) }),
+    ]);
+  });
+
+  it('knows loopback hosts', () => {
+    for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '::1', '[::1]', '::ffff:127.0.0.1'])
+      expect(isLoopback(host)).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '128.0.0.1', '::ffff:10.0.0.1'])
+      expect(isLoopback(host)).toBe(false);
   });
 
   it('serves jobs added to the registry while it runs', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Job, TaskState } from '../src/index.js';
-import { decodeEvent, eventToJson, SLOW_CONSUMER_CLOSE } from '../src/server/index.js';
+import { decodeEvent, eventToJson, JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE } from '../src/server/index.js';
 import { busyJob, connect, deployJob, listening, server } from './server-fixtures.js';
 
 let closers: Array<() => Promise<unknown>> = [];
@@ -150,6 +150,14 @@ describe('event stream over WebSocket', () => {
     // The engine and the other client were never held up.
     expect(seqs(fast.json())).toEqual(Array.from({ length: job.seq }, (_, i) => i + 1));
     fast.socket.close();
+  });
+
+  it('closes the sockets of a job that leaves the server with 4004', async () => {
+    const job = deployJob();
+    const { app, ws } = await serve(job);
+    const client = await connect(`${ws}/api/v1/jobs/deploy/events`);
+    app.rnr.jobs.remove('deploy');
+    expect((await client.closed).code).toBe(JOB_GONE_CLOSE);
   });
 
   it('rejects the upgrade of an unknown job with 404', async () => {
