@@ -161,7 +161,7 @@ describe('the event log under random operator actions and polls', () => {
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 });
