@@ -80,6 +80,43 @@ describe.each(Object.keys(stores))('a machine task on %s resumes where it was', 
   });
 });
 
+describe('a step between ticks', () => {
+  it('is committed at once, without an event when neither state nor message changed', async () => {
+    let finish: () => void = () => {};
+    const stepping = setup({
+      actors: { call: fromPromise(() => new Promise<void>((resolve) => (finish = resolve))) },
+    }).createMachine({
+      initial: 'work',
+      states: {
+        work: {
+          meta: { message: 'working' },
+          initial: 'calling',
+          states: { calling: { invoke: { src: 'call', onDone: 'waiting' } }, waiting: {} },
+        },
+      },
+    });
+    const inner = memoryStore();
+    const committed: { value?: unknown }[] = [];
+    const store: Store = {
+      ...inner,
+      commit(batch) {
+        inner.commit(batch);
+        for (const t of batch.tasks)
+          if (t.id === 'm') committed.push(t.machineSnapshot as { value?: unknown });
+      },
+    };
+    const job = open(stepping, store);
+    await job.tick();
+    const seq = job.seq;
+    finish();
+    await settle();
+    expect(committed.at(-1)?.value).toEqual({ work: 'waiting' });
+    expect(job.seq).toBe(seq);
+    expect(job.getTask('m')).toMatchObject({ message: 'working', machine: { value: '{"work":"waiting"}' } });
+    await job.close();
+  });
+});
+
 describe('durability limits (docs/machine-tasks.md)', () => {
   it('a promise in flight runs again when the job resumes', async () => {
     ran.work = 0;

@@ -560,6 +560,8 @@ class JobEngine implements Job {
       persist: (n, snapshot) => {
         n.machineSnapshot = snapshot;
         this.log.touch(n);
+        // A step between polls (an invoked promise settled) is committed without waiting for a tick.
+        this.queueFlush();
       },
       error: (where, err) => this.internalError(where, err),
     };

@@ -90,8 +90,6 @@ class MachineRun implements MachineRunner {
   private readonly machine: AnyStateMachine;
   private actor: AnyActor | undefined;
   private seen: AnyMachineSnapshot | undefined;
-  private seenValue: unknown;
-  private seenValueJson: string | undefined;
   private live: MachineStatus | undefined;
   private failedStatus: MachineStatus | undefined;
   /** True while a restored actor starts: an error then means the snapshot did not fit. */
@@ -102,9 +100,6 @@ class MachineRun implements MachineRunner {
     private readonly host: MachineHost,
   ) {
     this.machine = (node.spec as MachineTaskSpec).machine;
-    // What the record already says: a restored actor in the same state is no news.
-    const kept = node.machineSnapshot as { value?: unknown } | undefined;
-    if (kept && typeof kept === 'object') this.valueChanged(kept.value);
   }
 
   start(persisted: unknown): void {
@@ -187,21 +182,12 @@ class MachineRun implements MachineRunner {
         this.restoring && snapshot.status === 'error'
           ? `cannot restore the machine: ${derived.message}; retry starts it afresh`
           : derived.message;
-      const moved = this.valueChanged(snapshot.value);
-      if (moved || state !== node.state || message !== node.message) this.host.apply(node, state, message);
+      // A step that changes neither (drain.evicting → drain.waiting under one message) is persisted
+      // and shows in Task.machine, but is no event: the log stays a record of what operators see.
+      if (state !== node.state || message !== node.message) this.host.apply(node, state, message);
     } catch (err) {
       this.host.error(`machine task ${JSON.stringify(node.id)}`, err);
     }
-  }
-
-  /** Whether the active state value differs from the last one reported (strings compare cheaply). */
-  private valueChanged(value: unknown): boolean {
-    if (value === this.seenValue) return false;
-    const json = typeof value === 'string' ? undefined : JSON.stringify(value);
-    const changed = json === undefined || json !== this.seenValueJson;
-    this.seenValue = value;
-    this.seenValueJson = json;
-    return changed;
   }
 
   private fail(persisted: unknown, message: string): void {
