@@ -126,6 +126,49 @@ describe('a job on sqliteStore, stopped and created again with the same id', () 
     reopened.close();
   });
 
+  it('carries poll-error counts and attempts across a restart', async () => {
+    const file = join(tempDir(), 'rnr.db');
+    const flaky = () =>
+      nestedTask({
+        id: 'fleet',
+        name: 'fleet',
+        children: [
+          callbackTask({
+            id: 'flaky',
+            name: 'flaky',
+            retries: 2,
+            poll: () => {
+              throw new Error('connection refused');
+            },
+          }),
+        ],
+      });
+    const reopen = async (work: (job: ReturnType<typeof createJob>) => Promise<void>) => {
+      const store = sqliteStore(file);
+      const job = createJob({ id: 'flaky', name: 'Flaky', root: flaky(), store });
+      await work(job);
+      await job.close();
+      store.close();
+    };
+    await reopen(async (job) => {
+      await job.tick();
+      await job.tick();
+      expect(job.getTask('flaky')).toMatchObject({
+        state: TaskState.RUNNING,
+        message: expect.stringContaining('2/2'),
+      });
+    });
+    await reopen(async (job) => {
+      await job.tick(); // the third consecutive error, not the first
+      expect(job.getTask('flaky')).toMatchObject({ state: TaskState.FAILED, attempt: 0 });
+      job.retry('flaky', { actor: 'alice' });
+    });
+    await reopen(async (job) => {
+      expect(job.getTask('flaky').attempt).toBe(1);
+      expect(job.getTask('flaky').state).not.toBe(TaskState.FAILED);
+    });
+  });
+
   it('a second process cannot run the same job while the first holds it', async () => {
     const file = join(tempDir(), 'rnr.db');
     const store = sqliteStore(file);

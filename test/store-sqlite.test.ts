@@ -146,6 +146,15 @@ describe('sqliteStore', () => {
     expect(() => store.listJobs()).toThrow(closed);
   });
 
+  it("works in memory with ':memory:' (no file, no WAL)", () => {
+    const store = sqliteStore(':memory:');
+    expect(store.description).toBe('sqlite::memory:');
+    store.openJob(jobRecord('j'));
+    store.commit({ job: jobRecord('j', 1), tasks: [taskRecord('a')], events: [taskEvent('j', 1)] });
+    expect(store.events('j', 0)).toEqual([taskEvent('j', 1)]);
+    store.close();
+  });
+
   it('rejects bad options at once, naming the value', () => {
     const dir = tempDir();
     const invalid = (fn: () => unknown, text: string) =>
