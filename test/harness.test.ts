@@ -193,6 +193,24 @@ describe('test harness: hours of polling in milliseconds', () => {
     expect(root.finishedAt).toBe(env.startedAt + minutes(30) + seconds(10));
   });
 
+  // engine bug (harness): env.run() only approves tasks whose ACTION_PENDING event comes after
+  // run() began, so a task already waiting (ticked by hand, or resumed from a store) is never
+  // approved and the run times out. Issue #2: "approve Y when it asks, expect SUCCESS".
+  it.fails('approves a task that was already waiting when run() began', async () => {
+    const env = createTestEnvironment();
+    const job = env.createJob({
+      name: 'gate',
+      root: callbackTask({
+        name: 'gate',
+        poll: (ctx): PollResult => (ctx.approval ? true : 'ACTION_PENDING'),
+      }),
+    });
+    await job.tick();
+    expect(job.snapshot().root.state).toBe(TaskState.ACTION_PENDING);
+    const report = await env.run(job, { for: hours(1), approve: true });
+    expect(report.state).toBe(TaskState.SUCCESS);
+  });
+
   it('a scripted action that throws fails the test that scripted it', async () => {
     const { env, job } = scenario();
     env.at(minutes(1), () => {
