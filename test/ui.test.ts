@@ -2,7 +2,7 @@
 // createServer and real jobs driven by job.tick(). One browser for the whole file.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Job, TaskState } from '../src/index.js';
+import { callbackTask, createJob, type Job, nestedTask, TaskState } from '../src/index.js';
 import { createServer } from '../src/server/index.js';
 import {
   bigJob,
@@ -173,6 +173,23 @@ describe.skipIf(!hasChromium)('web view', () => {
     await page.waitForFunction(
       `document.querySelector('.audit .shown')?.textContent === '${job.seq} events'`,
     );
+  });
+
+  test('children resolved when their parent starts appear live', async () => {
+    const shard = (n: number) =>
+      callbackTask({ id: `dyn/shard-${n}`, name: `shard-${n}`, poll: () => undefined });
+    const job = createJob({
+      id: 'dyn',
+      name: 'dyn',
+      root: nestedTask({ id: 'dyn', name: 'dyn', children: async () => [shard(1), shard(2), shard(3)] }),
+    });
+    const { page } = await open(job, '/jobs/dyn');
+    await page.waitForSelector(row('dyn', TaskState.PENDING));
+    expect(await page.locator('[role=treeitem]').count()).toBe(1);
+    await job.tick();
+    // The events name tasks the page's snapshot lacks: it reloads the snapshot and replays them.
+    await page.waitForSelector(row('dyn/shard-1', TaskState.RUNNING));
+    await page.waitForSelector(row('dyn/shard-3', TaskState.PENDING));
   });
 
   test('a 100,000-task job opens and scrolls', { timeout: 120_000 }, async () => {
