@@ -8,7 +8,6 @@ import {
   type NestedTaskOptions,
   nestedTask,
   type RnrErrorCode,
-  type Task,
   TaskState,
 } from 'rnr';
 import { TestClock } from 'rnr/testing';
@@ -172,38 +171,6 @@ describe('task builders and createJob reject bad input before anything runs', ()
     expect(job.snapshot().root.state).not.toBe(TaskState.RUNNING);
     expect(called).toBe(false);
     expect(polls).toBe(before);
-  });
-});
-
-describe('ids', () => {
-  const ids = (task: Task): string[] => [task.id, ...task.children.flatMap(ids)];
-  const workflow = () =>
-    nestedTask({
-      id: 'root',
-      name: 'root',
-      children: [
-        nestedTask({ name: 'Zone A', children: [leaf('vm-1'), leaf('vm-2')] }),
-        leaf('check'),
-        leaf('check'),
-        leaf('check'),
-        nestedTask({ id: 'custom', name: 'Custom Zone', children: [leaf('vm-1')] }),
-      ],
-    });
-
-  it('default id = parent id + "/" + slug of the name, deduplicated; explicit ids as given', () => {
-    const all = ids(createJob({ name: 'job', root: workflow() }).snapshot().root);
-    expect(all.slice(0, 4)).toEqual(['root', 'root/zone-a', 'root/zone-a/vm-1', 'root/zone-a/vm-2']);
-    const checks = all.slice(4, 7);
-    expect(checks[0]).toBe('root/check');
-    for (const id of checks) expect(id).toMatch(/^root\/check.+|^root\/check$/);
-    expect(new Set(all).size).toBe(all.length);
-    expect(all.slice(7)).toEqual(['custom', 'custom/vm-1']);
-  });
-
-  it('are stable: the same workflow built again gives the same ids', () => {
-    const a = ids(createJob({ name: 'job', root: workflow() }).snapshot().root);
-    const b = ids(createJob({ name: 'job', root: workflow() }).snapshot().root);
-    expect(b).toEqual(a);
   });
 });
 
