@@ -105,26 +105,69 @@ describe('event stream over WebSocket', () => {
   });
 
   it('loses and doubles nothing when a client drops mid-stream and reconnects with since', async () => {
-    const job = busyJob(50);
+    const job = busyJob(200);
     const { ws } = await serve(job);
     const url = (since: number) => `${ws}/api/v1/jobs/busy/events?since=${since}`;
-    const seen: number[] = [];
-    let client = await connect(url(0));
-    for (let round = 0; round < 12; round++) {
-      await job.tick();
-      if (round % 3 === 1) {
-        // Drop the socket at once, mid-stream, and come back from the last event seen.
-        await client.next(Math.min(client.messages.length + 10, job.seq));
-        client.socket.terminate();
-        seen.push(...seqs(client.json()));
-        client = await connect(url(seen.at(-1) ?? 0));
+    // The job keeps ticking (200 events a tick) while the client drops and replays its backlog.
+    let ticking = true;
+    const ticker = (async () => {
+      for (let i = 0; i < 60; i++) {
+        await job.tick();
+        await new Promise((resolve) => setImmediate(resolve));
       }
+      ticking = false;
+    })();
+    const seen: number[] = [];
+    let drops = 0;
+    let client = await connect(url(0));
+    while (ticking) {
+      // Handle 150 events, then drop: the reconnect replays a long backlog (many pages) while
+      // live events keep arriving, which is where a gap or a double would show.
+      await client.next(150);
+      client.socket.terminate();
+      drops++;
+      seen.push(...seqs(client.json().slice(0, 150)));
+      client = await connect(url(seen.at(-1) ?? 0));
     }
+    await ticker;
     await client.next(job.seq - (seen.at(-1) ?? 0));
     seen.push(...seqs(client.json()));
     client.socket.close();
-    expect(job.seq).toBeGreaterThan(500);
+    expect(drops).toBeGreaterThan(3);
+    expect(job.seq).toBeGreaterThan(10_000);
     expect(seen).toEqual(Array.from({ length: job.seq }, (_, i) => i + 1));
+  });
+
+  it('hands over from backlog to live without a gap or a double when events land mid-replay', async () => {
+    const job = busyJob(200);
+    for (let i = 0; i < 6; i++) await job.tick();
+    // Each backlog read is followed at once by a new event: it is in no page already read, so the
+    // socket must take it from the live feed (and not twice).
+    let paused = false;
+    const racy = new Proxy(job, {
+      get(target, key) {
+        if (key === 'events') {
+          return (since?: number, limit?: number) => {
+            const page = target.events(since, limit);
+            paused = !paused;
+            if (paused) target.pause('busy');
+            else target.resume('busy');
+            return page;
+          };
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { ws } = await serve(racy);
+    const backlog = job.seq;
+    expect(backlog).toBeGreaterThan(1000);
+    const client = await connect(`${ws}/api/v1/jobs/busy/events?since=0`);
+    await client.next(backlog + 3);
+    job.skip('busy/t0');
+    await client.next(job.seq);
+    expect(seqs(client.json())).toEqual(Array.from({ length: job.seq }, (_, i) => i + 1));
+    client.socket.close();
   });
 
   it('closes a consumer that falls too far behind, telling it to reconnect with since', async () => {
