@@ -153,12 +153,7 @@ describe('test harness: hours of polling in milliseconds', () => {
     await job.stop();
   });
 
-  // engine bug: job.start() defers its first tick to a microtask (src/engine/job.ts), and
-  // TestClock.advanceTo() moves time before letting pending promise jobs run, so
-  // `start(); await env.advance(ms)` polls first at the first interval, not at 0: polls come at
-  // [30 s, 60 s] instead of [0, 30 s, 60 s]. DESIGN §3: start() ticks every pollIntervalMs; the job
-  // chart ticks "first at once". env.run() hides it (it settles after start()).
-  it.fails('start() then advance(): the first poll happens at the start, not after the advance', async () => {
+  it('start() then advance(): the first poll happens at the start, not after the advance', async () => {
     const { env, job, polls } = scenario();
     job.start();
     await env.advance(minutes(1));
@@ -193,10 +188,7 @@ describe('test harness: hours of polling in milliseconds', () => {
     expect(root.finishedAt).toBe(env.startedAt + minutes(30) + seconds(10));
   });
 
-  // engine bug (harness): env.run() only approves tasks whose ACTION_PENDING event comes after
-  // run() began, so a task already waiting (ticked by hand, or resumed from a store) is never
-  // approved and the run times out. Issue #2: "approve Y when it asks, expect SUCCESS".
-  it.fails('approves a task that was already waiting when run() began', async () => {
+  it('approves a task that was already waiting when run() began', async () => {
     const env = createTestEnvironment();
     const job = env.createJob({
       name: 'gate',

@@ -31,10 +31,7 @@ describe('ids', () => {
     expect(all.slice(7)).toEqual(['custom', 'custom/vm-1']);
   });
 
-  // engine bug: a dynamic child's default id is not deduplicated against the job's other ids (as
-  // static ones are: 'root/dyn/a-2'); it collides and the nested task FAILS with a duplicate-id
-  // message. DESIGN §3: "Default id = parent's id + / + a slug of the name (deduplicated by suffix)".
-  it.fails('a default id that an explicit id elsewhere already took is deduplicated, also for dynamic children', async () => {
+  it('a default id that an explicit id elsewhere already took is deduplicated, also for dynamic children', async () => {
     const make = (dynamic: boolean) => {
       const kids = () => [leaf('a')];
       return createJob({

@@ -14,6 +14,9 @@ export class EventLog {
   private outbox: TaskEvent[] = [];
   private readonly changed = new Set<TaskNode>();
   private readonly listeners = new Set<(event: TaskEvent) => void>();
+  /** Committed events not yet delivered; a listener that acts on the job appends to it. */
+  private delivery: TaskEvent[] = [];
+  private delivering = false;
 
   constructor(
     private readonly jobId: string,
@@ -73,14 +76,31 @@ export class EventLog {
       for (const n of nodes) this.changed.add(n);
       throw err;
     }
-    for (const event of events) {
-      for (const listener of this.listeners) {
-        try {
-          listener(event);
-        } catch (err) {
-          this.onListenerError(err);
+    this.publish(events);
+  }
+
+  /**
+   * Delivers events to listeners in seq order. Not re-entrant: when a listener acts on the job, the
+   * events that action commits wait until the current ones have reached every listener.
+   */
+  private publish(events: TaskEvent[]): void {
+    for (const event of events) this.delivery.push(event);
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let i = 0; i < this.delivery.length; i++) {
+        const event = this.delivery[i] as TaskEvent;
+        for (const listener of this.listeners) {
+          try {
+            listener(event);
+          } catch (err) {
+            this.onListenerError(err);
+          }
         }
       }
+    } finally {
+      this.delivery = [];
+      this.delivering = false;
     }
   }
 }

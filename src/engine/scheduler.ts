@@ -5,7 +5,7 @@ import type { Clock } from './clock.js';
 import { checkChildren } from './specs.js';
 import type { TaskNode } from './task-node.js';
 import { TaskState } from './task-state.js';
-import { TaskIndex } from './tree.js';
+import type { TaskIndex } from './tree.js';
 import { EventCause, TaskKind, type TaskSpec } from './types.js';
 
 /** Scheduling groups as small integers, for the hot path. */
@@ -170,7 +170,7 @@ export class NestedScheduler {
     let ids: string[];
     try {
       specs = checkChildren(node.name, list);
-      ids = TaskIndex.childIds(node, specs);
+      ids = this.host.index.childIds(node, specs);
     } catch (err) {
       this.failChildren(node, err);
       return;

@@ -60,17 +60,28 @@ export class TaskIndex {
     return root;
   }
 
-  /** The ids a resolved children list gets under `parent`: explicit ids as given, else slugs deduplicated among siblings. */
-  static childIds(parent: TaskNode, specs: readonly TaskSpec[]): string[] {
-    const seen = new Set<string>();
+  /**
+   * The ids a resolved children list gets under `parent`: explicit ids as given; default ids the
+   * parent's id + '/' + a slug of the name, deduplicated by suffix against siblings in the list and
+   * against every other task of the job. A default id that names an existing child of `parent` is
+   * that child (a re-resolution keeps it).
+   */
+  childIds(parent: TaskNode, specs: readonly TaskSpec[]): string[] {
+    const claimed = new Set<string>();
+    for (const spec of specs) if (spec.id !== undefined) claimed.add(spec.id);
     return specs.map((spec) => {
       if (spec.id !== undefined) return spec.id;
       const base = `${parent.id}/${slug(spec.name)}`;
       let id = base;
-      for (let n = 2; seen.has(id); n++) id = `${base}-${n}`;
-      seen.add(id);
+      for (let n = 2; claimed.has(id) || this.takenElsewhere(id, parent); n++) id = `${base}-${n}`;
+      claimed.add(id);
       return id;
     });
+  }
+
+  private takenElsewhere(id: string, parent: TaskNode): boolean {
+    const owner = this.byId.get(id);
+    return owner !== undefined && owner.parent !== parent;
   }
 
   /** Removes a node and its descendants from the index (a failed dynamic resolution). */

@@ -122,6 +122,14 @@ export function createTestEnvironment(options: { start?: number } = {}): TestEnv
           if (yes) job.approve(task.id, { actor, reason: 'approved by the test environment' });
         }
       };
+      // Tasks already waiting when the run begins (ticked by hand, resumed from a store) count too.
+      if (job.summary().counts.ACTION_PENDING > 0) {
+        const visit = (task: Task): void => {
+          if (task.state === TaskState.ACTION_PENDING) waiting.add(task.id);
+          task.children.forEach(visit);
+        };
+        visit(job.snapshot().root);
+      }
       job.start();
       try {
         await settle();

@@ -63,6 +63,8 @@ export class TestClock implements Clock {
 
   /** Moves time forward to `target` ms since the epoch (see {@link TestClock.advance}). */
   async advanceTo(target: number): Promise<void> {
+    // Let work queued before the call run first (a job's start() ticks at once, in a microtask).
+    await settle();
     for (;;) {
       let next: Timer | undefined;
       for (const t of this.timers.values())
