@@ -97,11 +97,42 @@ describe.skipIf(!hasChromium)('web view', () => {
       .poll(() => job.getTask('skip/canary/vm-1').state, { timeout: 10_000 })
       .toBe(TaskState.SKIPPED);
     await page.waitForSelector(row('skip/canary/vm-1', TaskState.SKIPPED));
-    expect(await page.locator('.controls .outcome').textContent()).toContain('done');
+    await page.waitForSelector('.controls .outcome.ok:has-text("Skip vm-1 — done.")');
     const event = job.events(0).find((e) => e.action === 'skip');
     expect(event).toMatchObject({ taskId: 'skip/canary/vm-1', actor: 'web', reason: 'host retired' });
     // The task's own history shows who did it and why.
     await page.waitForSelector('.history li.operator:has-text("host retired")');
+  });
+
+  test('pause, resume, set state and parallelism reach the engine, each after a confirmation', async () => {
+    const job = rolloutJob(new Map(), 'ops');
+    await job.tick();
+    const { page } = await open(job, '/jobs/ops?task=ops%2Fproduction');
+    const confirm = async (button: string, outcome: string) => {
+      await page.click(`.controls button:text-is("${button}")`);
+      await page.click('dialog[open] button[type=submit]');
+      await page.waitForSelector(`.controls .outcome.ok:has-text("${outcome} — done.")`);
+      await page.waitForSelector('dialog[open]', { state: 'detached' });
+    };
+    await confirm('Pause', 'Pause production');
+    expect(job.getTask('ops/production').paused).toBe(true);
+    await page.waitForSelector(`${row('ops/production')} .paused`);
+    await confirm('Resume', 'Resume production');
+    expect(job.getTask('ops/production').paused).toBe(false);
+    await page.fill('.controls input[type=number]', '6');
+    await confirm('Apply', 'Set parallelism of production to 6');
+    expect(job.getTask('ops/production').parallelism).toBe(6);
+    await page.waitForSelector(`${row('ops/production')} .par:has-text("∥6")`);
+    await page.selectOption('.controls select', 'FAILED');
+    await confirm('Set', 'Set production to FAILED');
+    expect(job.getTask('ops/production').state).toBe(TaskState.FAILED);
+    await page.waitForSelector(row('ops/production', TaskState.FAILED));
+    expect(
+      job
+        .events(0)
+        .filter((e) => e.actor === 'web')
+        .map((e) => e.action),
+    ).toEqual(['pause', 'resume', 'parallelism', 'state']);
   });
 
   test('approve from the inbox completes a gate', async () => {
@@ -146,6 +177,11 @@ describe.skipIf(!hasChromium)('web view', () => {
     expect(await page.locator('.controls :is(button, select, input):enabled').count()).toBe(0);
     await page.waitForSelector('.conn[data-status="live"]');
     expect(await page.evaluate(() => sessionStorage.getItem('rnr.token'))).toBe('viewer-secret');
+    // The inbox too: items are listed, their buttons disabled.
+    job.setTaskState('viewer/canary/vm-1', TaskState.FAILED, { actor: 'test' });
+    await page.click('nav a:has-text("Inbox")');
+    await page.waitForSelector('.inbox-item[data-task-id="viewer/canary/vm-1"]');
+    expect(await page.locator('.inbox button:enabled').count()).toBe(0);
   });
 
   test('reconnects by itself after a server restart and resumes from the last seq', async () => {

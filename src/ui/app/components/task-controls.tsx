@@ -43,6 +43,7 @@ export function TaskControls({ tree, index }: { tree: TaskTree; index: number })
 
   const run = async (p: Pending, reason: string) => {
     setPending(undefined);
+    setOutcome(undefined);
     setBusy(true);
     try {
       await act(tree.jobId, id, p.op, { reason, state: p.state, parallelism: p.parallelism });
