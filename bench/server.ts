@@ -12,6 +12,7 @@
  * Run it with `node bin/run-ts.js bench/server.ts` (or `npm run bench -- server`).
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { figure, machineLine, median, percentile, section } from './report.js';
@@ -26,6 +27,11 @@ if (process.argv.includes('--child')) {
 
 async function main(): Promise<void> {
   section(`Control API (${await machineLine()})`);
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+  console.log(`  load average at start: ${load()} (other work on the machine colours every figure)`);
   const root = fileURLToPath(new URL('..', import.meta.url));
   const child = spawn(process.execPath, ['bin/run-ts.js', 'bench/server.ts', '--child'], {
     cwd: root,
@@ -51,6 +57,7 @@ async function main(): Promise<void> {
     await bigJob(base);
   } finally {
     child.kill();
+    console.log(`  load average at end: ${load()}`);
   }
 }
 
