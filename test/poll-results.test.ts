@@ -182,7 +182,6 @@ describe('pollTimeoutMs (simulated time)', () => {
   it('a poll that never settles is a poll error after the timeout, and the task is polled again', async () => {
     const { env, job, task, polls } = hanging(1, 1);
     job.start();
-    await env.advance(0); // the first tick of start() runs at once (see harness.test.ts)
     await env.advance(9_999);
     expect(task().state).toBe(TaskState.RUNNING);
     expect(task().message).toBe('');
@@ -213,7 +212,6 @@ describe('pollTimeoutMs (simulated time)', () => {
       pollIntervalMs: 60_000,
     });
     job.start();
-    await env.advance(0);
     await env.advance(20_000);
     expect(polls).toBe(1);
     expect(job.getTask('job/late').state).toBe(TaskState.RUNNING);
@@ -224,7 +222,6 @@ describe('pollTimeoutMs (simulated time)', () => {
   it('without retries the timeout is FAILED, with a message that says so', async () => {
     const { env, job, task } = hanging(1, 0);
     job.start();
-    await env.advance(0);
     await env.advance(10_000);
     expect(task().state).toBe(TaskState.FAILED);
     expect(task().message).toMatch(/time/i);
