@@ -1,4 +1,12 @@
-import { callbackTask, createJob, nestedTask, type PollContext, TaskState } from 'rnr';
+import {
+  callbackTask,
+  createJob,
+  memoryStore,
+  nestedTask,
+  type PollContext,
+  type Store,
+  TaskState,
+} from 'rnr';
 import { createTestEnvironment, seconds } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -344,3 +352,31 @@ async function runTicks(job: ReturnType<typeof createJob>, max: number): Promise
   }
   return job.summary().state;
 }
+
+describe('a store that fails to commit', () => {
+  it('rejects the tick instead of throwing, and keeps the batch for the next commit', async () => {
+    const inner = memoryStore();
+    let failing = true;
+    const store: Store = {
+      ...inner,
+      description: 'flaky',
+      openJob: (job) => inner.openJob(job),
+      commit: (batch) => {
+        if (failing) throw new Error('disk full');
+        inner.commit(batch);
+      },
+      events: (jobId, since, limit) => inner.events(jobId, since, limit),
+    };
+    const job = createJob({ name: 'j', store, root: callbackTask({ name: 'leaf', poll: () => true }) });
+    const tick = job.tick();
+    expect(tick).toBeInstanceOf(Promise);
+    await expect(tick).rejects.toThrow('disk full');
+    expect(job.events()).toEqual([]); // nothing published or readable before it is durable
+    failing = false;
+    await job.tick();
+    expect(job.events().map((e) => [e.seq, TaskState[e.to]])).toEqual([
+      [1, 'RUNNING'],
+      [2, 'SUCCESS'],
+    ]);
+  });
+});

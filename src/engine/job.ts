@@ -132,8 +132,13 @@ class JobEngine implements Job {
   tick(): Promise<void> {
     if (this.closed)
       return Promise.reject(new RnrError('RNR_ERR_JOB_CLOSED', `job ${JSON.stringify(this.id)} is closed`));
-    const scheduled = this.scheduler.schedulePhase();
-    return scheduled ? scheduled.then(() => this.pollPhase()) : this.pollPhase();
+    try {
+      const scheduled = this.scheduler.schedulePhase();
+      return scheduled ? scheduled.then(() => this.pollPhase()) : this.pollPhase();
+    } catch (err) {
+      // A failed commit (full disk) must reject the tick, never throw out of the ticker's callback.
+      return Promise.reject(err);
+    }
   }
 
   start(): void {
@@ -253,10 +258,12 @@ class JobEngine implements Job {
       // A fresh attempt starts with a fresh status line; the old one stays in the event log.
       node.message = '';
       node.approval = undefined;
-      node.machineSnapshot = undefined;
       if (node.spec.kind === TaskKind.NESTED && typeof node.spec.children === 'function')
         this.scheduler.needsResolve.add(node);
-      return this.apply(node, { type: 'retry' }, EventCause.OPERATOR, meta, true);
+      const changed = this.apply(node, { type: 'retry' }, EventCause.OPERATOR, meta, true);
+      // After the apply: stopping a live machine leaves its last snapshot on the node.
+      node.machineSnapshot = undefined;
+      return changed;
     });
   }
 
@@ -557,8 +564,7 @@ class JobEngine implements Job {
         if (!changed) this.record(n, n.state, EventCause.POLL);
         this.queueFlush();
       },
-      persist: (n, snapshot) => {
-        n.machineSnapshot = snapshot;
+      persist: (n) => {
         this.log.touch(n);
         // A step between polls (an invoked promise settled) is committed without waiting for a tick.
         this.queueFlush();
