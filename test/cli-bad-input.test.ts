@@ -70,7 +70,8 @@ describe('rnr run with a bad workflow file exits 2 naming the file', () => {
   });
 });
 
-describe('bad flags and arguments exit 2 with one line', () => {
+// Concurrent: each case is a separate short-lived process.
+describe.concurrent('bad flags and arguments exit 2 with one line', () => {
   it.each([
     [['run'], /missing required argument 'file'/],
     [['get'], /missing required argument 'job'/],

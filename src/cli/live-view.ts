@@ -128,7 +128,7 @@ function progressBar(done: number, total: number, width: number): string {
 }
 
 function taskLines(task: ViewTask, jobId: string, columns: number, now: number, server?: string): string[] {
-  const elapsed = task.startedAt ? formatDuration(now - task.startedAt) : '';
+  const elapsed = task.startedAt && task.state !== 'FAILED' ? formatDuration(now - task.startedAt) : '';
   const head = `${stateSymbol(task.state)} ${task.id}`;
   const tail = [
     elapsed.padStart(6),
