@@ -27,9 +27,11 @@ export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** Paths that need a token when one is set: the API and the metrics. */
-function isProtected(url: string): boolean {
-  return url.startsWith('/api/') || url === '/metrics' || url.startsWith('/metrics?');
+/** Routes that need a token when one is set: the API and the metrics. */
+function isProtected(request: FastifyRequest): boolean {
+  // The matched route, not the raw URL: no spelling of a path can slip past the check.
+  const route = request.routeOptions.url ?? '';
+  return route.startsWith('/api/') || route === '/metrics';
 }
 
 function givenToken(request: FastifyRequest): string | undefined {
@@ -80,7 +82,7 @@ export function requireOperator(role: Role): void {
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('rnrRole', 'viewer');
   app.addHook('onRequest', async (request, reply) => {
-    if (!isProtected(request.url)) {
+    if (!isProtected(request)) {
       request.rnrRole = options.token === undefined ? 'operator' : 'viewer';
       return;
     }

@@ -15,6 +15,7 @@ export const SLOW_CONSUMER_CLOSE = 4008;
 export const JOB_GONE_CLOSE = 4004;
 
 const PAGE = 500;
+const HEARTBEAT_MS = 30_000;
 const OPEN = 1;
 
 interface EventsQuery {
@@ -44,6 +45,7 @@ export function serveEventSocket(
   let live = false;
   let closed = false;
   const pending: TaskEvent[] = [];
+  const answers: string[] = [];
 
   const close = (code: number, reason: string): void => {
     if (closed) return;
@@ -69,14 +71,28 @@ export function serveEventSocket(
     end: () => close(JOB_GONE_CLOSE, 'the job left the server; reconnect later'),
   };
 
+  // Pings find dead peers (a laptop that slept) and keep proxies from closing idle sockets.
+  let alive = true;
+  const heartbeat = setInterval(() => {
+    if (!alive) return socket.terminate();
+    alive = false;
+    socket.ping();
+  }, HEARTBEAT_MS).unref();
+  socket.on('pong', () => {
+    alive = true;
+  });
   socket.on('close', () => {
     closed = true;
+    clearInterval(heartbeat);
     feed.remove(sink);
   });
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const command = parseSocketCommand(request, data, isBinary);
+    // An answer follows the events its command caused, even while those wait behind the backlog.
     const reply = (body: object): void => {
-      if (!closed) socket.send(JSON.stringify(body));
+      if (closed) return;
+      if (live) socket.send(JSON.stringify(body));
+      else answers.push(JSON.stringify(body));
     };
     if ('error' in command) {
       reply({ id: command.id, error: command.error.toJSON() });
@@ -110,6 +126,7 @@ export function serveEventSocket(
       if (closed) return;
       live = true;
       for (const event of pending.splice(0)) send(eventFrames(event));
+      for (const answer of answers.splice(0)) if (!closed) socket.send(answer);
     } catch (err) {
       request.log.error({ err }, 'event replay failed');
       close(1011, new RnrError('RNR_ERR_INTERNAL', 'event replay failed').message);
