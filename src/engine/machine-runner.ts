@@ -20,8 +20,8 @@ export interface MachineHost {
   now(): number;
   /** The actor's snapshot changed: the task's state and status line it stands for. */
   apply(node: TaskNode, state: TaskState, message: string): void;
-  /** The actor's persisted snapshot, to keep with the task's record. */
-  persist(node: TaskNode, snapshot: unknown): void;
+  /** The actor's snapshot changed: commit the task's record (it asks the runner for `persisted()`) soon. */
+  persist(node: TaskNode): void;
   error(where: string, err: unknown): void;
 }
 
@@ -38,11 +38,13 @@ const inlineChild = (id: string) =>
   `child actor ${JSON.stringify(id)} was spawned from inline logic, which cannot be persisted: reference it by name in setup({ actors })`;
 
 /**
- * What to keep of a snapshot: XState's persisted snapshot, or, when XState refuses (its
+ * What to keep of a snapshot: XState's persisted snapshot while it is active, or, when XState refuses (its
  * development build throws on children spawned from inline logic; the production build keeps the
  * logic object, which a JSON store turns into `{}`), a marker that a restore turns into FAILED.
  */
 function persistedOf(actor: AnyActor, snapshot: AnyMachineSnapshot): unknown {
+  // Only an active snapshot is ever restored; of a finished one, the view needs where it ended.
+  if (snapshot.status !== 'active') return { status: snapshot.status, value: snapshot.value };
   try {
     return actor.getPersistedSnapshot();
   } catch (err) {
@@ -91,6 +93,9 @@ class MachineRun implements MachineRunner {
   private actor: AnyActor | undefined;
   private seen: AnyMachineSnapshot | undefined;
   private live: MachineStatus | undefined;
+  /** `persisted()` of the snapshot `persistedFor`: computed when a commit asks, once per snapshot. */
+  private persistedSnapshot: unknown;
+  private persistedFor: unknown;
   private failedStatus: MachineStatus | undefined;
   /** True while a restored actor starts: an error then means the snapshot did not fit. */
   private restoring = false;
@@ -153,13 +158,22 @@ class MachineRun implements MachineRunner {
   }
 
   stop(): void {
+    // The record keeps the last snapshot: the task view shows where it stopped, and an operator
+    // setting the task RUNNING again resumes from there.
+    if (this.actor) this.node.machineSnapshot = this.persisted();
     this.actor?.stop();
     this.live = undefined;
   }
 
   persisted(): unknown {
     const actor = this.actor;
-    return actor ? persistedOf(actor, actor.getSnapshot() as AnyMachineSnapshot) : this.node.machineSnapshot;
+    if (!actor) return this.node.machineSnapshot;
+    const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
+    if (this.persistedFor !== snapshot) {
+      this.persistedSnapshot = persistedOf(actor, snapshot);
+      this.persistedFor = snapshot;
+    }
+    return this.persistedSnapshot;
   }
 
   status(): MachineStatus {
@@ -175,7 +189,7 @@ class MachineRun implements MachineRunner {
     this.live = undefined;
     const node = this.node;
     try {
-      this.host.persist(node, persistedOf(this.actor as AnyActor, snapshot));
+      this.host.persist(node);
       const derived = deriveState(this.machine, snapshot);
       const { state } = derived;
       const message =

@@ -99,7 +99,9 @@ export class TaskNode {
     if (this.approval) record.approval = { ...this.approval };
     if (this.startedAt !== undefined) record.startedAt = this.startedAt;
     if (this.finishedAt !== undefined) record.finishedAt = this.finishedAt;
-    if (this.machineSnapshot !== undefined) record.machineSnapshot = this.machineSnapshot;
+    // A live machine persists its snapshot when a commit asks (once per commit, not per step).
+    const machineSnapshot = this.machine ? this.machine.persisted() : this.machineSnapshot;
+    if (machineSnapshot !== undefined) record.machineSnapshot = machineSnapshot;
     return record;
   }
 
