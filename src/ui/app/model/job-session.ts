@@ -1,10 +1,12 @@
 import { EventStream, type StreamStatus } from '../api/event-stream.js';
-import { getEvents, getJob, listJobs } from '../api/http.js';
+import { ApiError, getEvents, getJob, listJobs } from '../api/http.js';
 import type { WireEvent } from '../api/wire.js';
 import { TaskTree } from './task-tree.js';
 
 /** Most events the audit log keeps in memory; older ones are dropped first. */
 const HISTORY_CAP = 200_000;
+/** How long to wait before asking again for a snapshot that could not be loaded. */
+const RELOAD_RETRY_MS = 2000;
 
 /**
  * One job as the browser sees it: a {@link TaskTree} loaded from the snapshot and kept current by
@@ -24,6 +26,9 @@ export class JobSession {
   private reloading = false;
   private reloadsInARow = 0;
   private historyLoading = false;
+  private pendingHistory: WireEvent[] = [];
+  private closed = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<() => void>();
   refs = 0;
 
@@ -36,6 +41,8 @@ export class JobSession {
 
   /** Closes the stream. */
   close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     this.stream?.close();
     this.stream = undefined;
   }
@@ -70,8 +77,6 @@ export class JobSession {
     }
   }
 
-  private pendingHistory: WireEvent[] = [];
-
   private changed(): void {
     this.version++;
     for (const listener of this.listeners) listener();
@@ -102,6 +107,10 @@ export class JobSession {
     } catch (err) {
       this.reloading = false;
       this.error = (err as Error).message;
+      // A server restarting, a job not registered yet: try again. A 401 waits for the token prompt.
+      const needsToken = err instanceof ApiError && err.status === 401;
+      if (!needsToken && !this.closed)
+        this.retryTimer = setTimeout(() => void this.reload(), RELOAD_RETRY_MS);
     }
     this.changed();
   }
@@ -145,7 +154,8 @@ export class JobSession {
     try {
       const summary = (await listJobs()).find((j) => j.id === this.jobId);
       if (summary && (summary.seq ?? 0) < (this.tree?.seq ?? 0)) {
-        this.close();
+        this.stream?.close();
+        this.stream = undefined;
         this.history = undefined;
         await this.reload();
       }

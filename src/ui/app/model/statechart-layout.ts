@@ -39,8 +39,9 @@ export interface ChartLayout {
   height: number;
 }
 
-/** Box size and gaps of the drawing, in SVG units. */
+/** Width of a state's box, in SVG units. */
 export const NODE_W = 112;
+/** Height of a state's box, in SVG units. */
 export const NODE_H = 34;
 const GAP_X = 24;
 const GAP_Y = 56;
