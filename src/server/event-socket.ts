@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Job, TaskEvent } from '../index.js';
-import { isRnrError, RnrError } from '../index.js';
+import { isRnrError } from '../index.js';
 import { requireOperator } from './auth.js';
 import { toRnrError } from './error-handler.js';
 import { type EventFrames, type EventSink, eventFrames } from './event-feed.js';
@@ -129,7 +129,7 @@ export function serveEventSocket(
       for (const answer of answers.splice(0)) if (!closed) socket.send(answer);
     } catch (err) {
       request.log.error({ err }, 'event replay failed');
-      close(1011, new RnrError('RNR_ERR_INTERNAL', 'event replay failed').message);
+      close(1011, 'RNR_ERR_INTERNAL: event replay failed; reconnect with since');
     }
   }
 
