@@ -172,6 +172,26 @@ describe('durability limits (docs/machine-tasks.md)', () => {
     store.close();
   });
 
+  it('inline invoked logic comes back (under the id XState derives from its position)', async () => {
+    let calls = 0;
+    const inlineInvoke = createMachine({
+      initial: 'calling',
+      states: {
+        calling: { invoke: { src: fromPromise(() => new Promise(() => void calls++)), onDone: 'done' } },
+        done: { type: 'final' },
+      },
+    });
+    const store = sqliteStore(join(tempDir(), 'rnr.db'));
+    const first = open(inlineInvoke, store);
+    await first.tick();
+    await first.close();
+    const again = open(inlineInvoke, store);
+    expect(again.getTask('m')).toMatchObject({ state: TaskState.RUNNING, machine: { value: '"calling"' } });
+    expect(calls).toBe(2); // in flight at the restart: run again
+    await again.close();
+    store.close();
+  });
+
   it('the same child spawned by name comes back', async () => {
     const named = setup({ actors: { watch: fromPromise(() => new Promise(() => {})) } }).createMachine({
       initial: 'watch',

@@ -232,6 +232,31 @@ describe('machineTask under the scheduler', () => {
     expect(job.getTask('a').state).toBe(TaskState.SUCCESS);
   });
 
+  it('a paused machine task is not polled, but work its machine started carries on', async () => {
+    let finish: () => void = () => {};
+    const working = setup({
+      actors: { call: fromPromise(() => new Promise<void>((resolve) => (finish = resolve))) },
+    }).createMachine({
+      initial: 'calling',
+      states: {
+        calling: { invoke: { src: 'call', onDone: 'waiting' } },
+        waiting: { on: { 'rnr.poll': 'done' } },
+        done: { type: 'final' },
+      },
+    });
+    const job = one(working);
+    await job.tick();
+    job.pause('m');
+    finish();
+    await settle();
+    expect(job.getTask('m').machine?.value).toBe('"waiting"');
+    await job.tick();
+    expect(job.getTask('m').state).toBe(TaskState.RUNNING);
+    job.resume('m');
+    await job.tick();
+    expect(job.getTask('m').state).toBe(TaskState.SUCCESS);
+  });
+
   it('stops the actor on an operator skip; a retry starts a fresh actor (attempt + 1)', async () => {
     const { started, stopped, task } = tracked();
     const job = createJob({ name: 'j', root: task('a') });
