@@ -9,7 +9,7 @@ export const ExitCode = {
   SUCCESS: 0,
   /** `rnr run`/`rnr watch`: the root ended FAILED. Client verbs: the server refused or failed. */
   FAILED: 1,
-  /** A bad workflow file, a bad flag or argument, a port in use. */
+  /** A bad workflow file, a bad flag or argument, a port or state directory in use. */
   USAGE: 2,
   /** Interrupted by SIGINT (Ctrl-C). */
   SIGINT: 130,
@@ -32,6 +32,7 @@ const usageCodes = new Set<RnrErrorCode>([
   'RNR_ERR_INVALID_PARALLELISM',
   'RNR_ERR_INVALID_OPTION',
   'RNR_ERR_DUPLICATE_TASK_ID',
+  'RNR_ERR_JOB_LOCKED',
 ]);
 
 /**

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isRnrError, RnrError } from '../errors.js';
 import type { Job, Store } from '../index.js';
 import { type EventSink, jsonPrinter, plainPrinter, quietPrinter } from './event-printers.js';
 import { ExitCode } from './exit-codes.js';
@@ -43,6 +44,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       clock: systemClock,
       ...(options.pollInterval === undefined ? {} : { pollIntervalMs: options.pollInterval }),
     };
+  }).catch((err: unknown) => {
+    store?.close();
+    if (!isRnrError(err, 'RNR_ERR_JOB_LOCKED')) throw err;
+    const hint = `another rnr run is using --state-dir ${options.stateDir} for this job: stop it, or pass another --state-dir`;
+    throw new RnrError('RNR_ERR_JOB_LOCKED', `${err.message.split('; ')[0]}: ${hint}`, { cause: err });
   });
   const { job } = workflow;
   // Signals are caught from before the server listens: the first line a supervisor reads may
