@@ -380,3 +380,31 @@ describe('a store that fails to commit', () => {
     ]);
   });
 });
+
+describe('an operator setting RUNNING after poll errors', () => {
+  it('gives the task its retries again', async () => {
+    let calls = 0;
+    const job = createJob({
+      name: 'j',
+      root: callbackTask({
+        name: 'leaf',
+        retries: 2,
+        poll: () => {
+          calls++;
+          throw new Error(`boom ${calls}`);
+        },
+      }),
+    });
+    for (let i = 0; i < 3; i++) await job.tick();
+    expect(job.getTask('leaf')).toMatchObject({
+      state: TaskState.FAILED,
+      message: 'boom 3 (after 3 consecutive poll errors)',
+    });
+    job.setTaskState('leaf', 'RUNNING');
+    await job.tick();
+    expect(job.getTask('leaf')).toMatchObject({
+      state: TaskState.RUNNING,
+      message: 'poll error 1/2: boom 4',
+    });
+  });
+});

@@ -245,6 +245,8 @@ class JobEngine implements Job {
     }
     return this.operate(id, 'state', options, (node, meta) => {
       if (options?.message !== undefined) node.message = options.message;
+      // An operator's state is a fresh start: the next poll error counts from zero again.
+      node.pollErrors = 0;
       this.polls.abort(node, 'state changed by an operator');
       return this.apply(node, { type: 'set', state: stateName(to) }, EventCause.OPERATOR, meta);
     });
