@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { auth, onAuthChange } from './api/auth.js';
 import { listJobs } from './api/http.js';
 import type { WireJobSummary } from './api/wire.js';
@@ -110,4 +110,21 @@ export function useAuth() {
 function useRedraw(): () => void {
   const [, setCount] = useState(0);
   return useCallback(() => setCount((n) => n + 1), []);
+}
+
+/** `value`, but refreshed at most every `ms` while `enabled` (so filters don't recompute per frame). */
+export function useThrottled(value: number, ms: number, enabled: boolean): number {
+  const [stamp, setStamp] = useState(value);
+  const latest = useRef(value);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  latest.current = value;
+  useEffect(() => {
+    if (!enabled || timer.current !== undefined || stamp === value) return;
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      setStamp(latest.current);
+    }, ms);
+  }, [value, enabled]);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  return stamp;
 }

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { WireEvent } from '../api/wire.js';
 import { causeName } from '../api/wire.js';
+import { useThrottled } from '../hooks.js';
 import { formatCount, formatTime } from '../model/format.js';
 import type { JobSession } from '../model/job-session.js';
 import { parseState } from '../model/states.js';
@@ -17,7 +18,8 @@ export function AuditLog({ session, onTask }: { session: JobSession; onTask(task
   const [operatorOnly, setOperatorOnly] = useState(true);
   useEffect(() => void session.loadHistory(), [session]);
   const history = session.history;
-  const length = history?.length ?? 0;
+  // At 1,000 events/s the filters would run every frame: refresh them at most every 500 ms.
+  const length = useThrottled(history?.length ?? 0, 500, true);
 
   const actors = useMemo(() => {
     const set = new Set<string>();

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { useNow, useSession } from '../hooks.js';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useNow, useSession, useThrottled } from '../hooks.js';
 import { elapsed } from '../model/format.js';
 import type { TaskTree } from '../model/task-tree.js';
 import { isEmptyFilter, type TreeFilter, visibleRows } from '../model/visible-rows.js';
@@ -168,21 +168,4 @@ function TasksView({ tree, version, taskId, now, onSelect, children }: TasksView
       {selected >= 0 ? children(selected) : null}
     </div>
   );
-}
-
-/** `value`, but refreshed at most every `ms` while `enabled` (so filters don't recompute per frame). */
-function useThrottled(value: number, ms: number, enabled: boolean): number {
-  const [stamp, setStamp] = useState(value);
-  const latest = useRef(value);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  latest.current = value;
-  useEffect(() => {
-    if (!enabled || timer.current !== undefined || stamp === value) return;
-    timer.current = setTimeout(() => {
-      timer.current = undefined;
-      setStamp(latest.current);
-    }, ms);
-  }, [value, enabled]);
-  useEffect(() => () => clearTimeout(timer.current), []);
-  return stamp;
 }
