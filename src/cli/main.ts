@@ -142,6 +142,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 
 /** The `rnr` bin's entry point: runs the command line and exits with its code. */
 export async function main(argv: readonly string[]): Promise<void> {
+  // `rnr run --json | head -1`: a reader that went away is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   process.exit(await runCli(argv));
 }
 

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRnrError, RnrError } from '../errors.js';
+import { describeError, isRnrError, RnrError } from '../errors.js';
 import type { Job, Store } from '../index.js';
 import { type EventSink, jsonPrinter, plainPrinter, quietPrinter } from './event-printers.js';
 import { ExitCode } from './exit-codes.js';
@@ -107,7 +107,12 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       if (model.isPlaceholder(wire.taskId) && job.hasTask(wire.taskId)) {
         model.add(taskToWire(job.getTask(wire.taskId, { depth: 0 })));
       }
-      sink.event(wire);
+      try {
+        sink.event(wire);
+      } catch (err) {
+        // A display problem must never reach the engine's publish loop.
+        process.stderr.write(`rnr: cannot show event #${wire.seq}: ${describeError(err)}\n`);
+      }
       if (wire.taskId === model.rootId && isDoneName(wire.to)) rootDone();
     });
     onSignal = (signal) => {
