@@ -193,6 +193,9 @@ describe('Control API over HTTP (inject)', () => {
         '/api/v1/jobs/{job}/events',
       ]),
     );
+    expect(Object.keys(openapi.components.schemas)).toEqual(
+      expect.arrayContaining(['Task', 'Job', 'TaskEvent', 'SetStateRequest', 'ErrorResponse']),
+    );
     expect((await app.inject('/docs')).statusCode).toBeLessThan(400);
     // The web view's plugin answers `/` (503 with a how-to-build page when ui-dist is missing).
     const ui = await app.inject('/');

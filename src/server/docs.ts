@@ -16,6 +16,11 @@ export function registerDocs(app: FastifyInstance): void {
       security: [{ bearer: [] }],
       tags: [{ name: 'jobs' }, { name: 'tasks' }, { name: 'operator' }, { name: 'events' }, { name: 'ops' }],
     },
+    // Components by their own names (Task, Job…) rather than def-0, def-1…
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   app.register(swaggerUi, { routePrefix: '/docs' });
 }

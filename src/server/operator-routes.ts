@@ -5,7 +5,7 @@ import { taskToJson } from './json-codec.js';
 import { sendMessage } from './negotiate.js';
 import { actorName, applyCommand, type OperatorOp, operatorOps } from './operator-actions.js';
 import type { MessageName } from './proto-codec.js';
-import { responses, taskParams } from './schemas.js';
+import { produces, responses, taskParams } from './schemas.js';
 import type { ServerContext } from './server-context.js';
 
 declare module 'fastify' {
@@ -54,6 +54,8 @@ export function registerOperatorRoutes(app: FastifyInstance, context: ServerCont
         schema: {
           summary,
           tags: ['operator'],
+          consumes: produces,
+          produces,
           params: taskParams,
           headers: { type: 'object', properties: { 'x-rnr-actor': { type: 'string', maxLength: 256 } } },
           body: { $ref: `${schema}#` },

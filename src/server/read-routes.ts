@@ -4,7 +4,7 @@ import { serveEventSocket } from './event-socket.js';
 import { requireJob } from './job-registry.js';
 import { eventToJson, jobToJson, summaryToJson, taskToJson } from './json-codec.js';
 import { sendMessage } from './negotiate.js';
-import { eventsQuery, jobParams, responses, taskParams, taskQuery } from './schemas.js';
+import { eventsQuery, jobParams, produces, responses, taskParams, taskQuery } from './schemas.js';
 import type { ServerContext } from './server-context.js';
 
 /** Most events one `GET …/events` answers. */
@@ -23,6 +23,7 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
     schema: {
       summary: 'List the jobs',
       tags: ['jobs'],
+      produces,
       response: responses({
         type: 'object',
         properties: { jobs: { type: 'array', items: { $ref: 'JobSummary#' } } },
@@ -40,6 +41,7 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
     schema: {
       summary: 'Get a job with its whole task tree',
       tags: ['jobs'],
+      produces,
       params: jobParams,
       response: responses({ $ref: 'Job#' }),
     },
@@ -52,6 +54,7 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
       schema: {
         summary: 'Get one task',
         tags: ['tasks'],
+        produces,
         params: taskParams,
         querystring: taskQuery,
         response: responses({ $ref: 'Task#' }),
@@ -76,6 +79,7 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
         'As WebSocket: every event after `since`, then each new one (JSON text frames, or binary with `format=proto`). ' +
         'Send operator commands as JSON text frames `{ id, op, task, state?, parallelism?, message?, reason? }`.',
       tags: ['events'],
+      produces,
       params: jobParams,
       querystring: eventsQuery,
       response: responses({

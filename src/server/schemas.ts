@@ -160,6 +160,9 @@ export function registerSchemas(app: FastifyInstance): void {
   for (const schema of [setStateBody, actionBody, setParallelismBody, ...components]) app.addSchema(schema);
 }
 
+/** The media types every API route answers in (for the OpenAPI document). */
+export const produces = ['application/json', 'application/x-protobuf'];
+
 /** The response schemas of a route: `ok` on 200, the error body otherwise. */
 export function responses(ok: object): Record<string, object> {
   const error = { $ref: 'ErrorResponse#' };
