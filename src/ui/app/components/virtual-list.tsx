@@ -46,8 +46,10 @@ export function VirtualList(props: VirtualListProps) {
       el.scrollTop = top + rowHeight - el.clientHeight;
   }, [props.activeIndex, rowHeight]);
 
-  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
-  const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan);
+  // After a filter shrinks the list the browser clamps scrollTop; draw from the clamped place at once.
+  const top = Math.min(scrollTop, Math.max(0, count * rowHeight - height));
+  const first = Math.max(0, Math.floor(top / rowHeight) - overscan);
+  const last = Math.min(count, Math.ceil((top + height) / rowHeight) + overscan);
   const rows: ComponentChildren[] = [];
   for (let i = first; i < last; i++) rows.push(props.renderRow(i, i * rowHeight));
 
