@@ -126,3 +126,21 @@ export function restingStatus(machine: AnyStateMachine, persisted: unknown): Mac
     return { machineId: machine.id, value: '', active: [], status: 'pending' };
   return statusOf(machine, { value: p.value, status: p.status === 'active' ? 'stopped' : p.status });
 }
+
+const charts = new WeakMap<AnyStateMachine, unknown>();
+
+/**
+ * The chart of a machine for a view to draw: `machine.toJSON()` (state nodes, transitions, tags,
+ * meta), made once per machine: every task of one machine shares it.
+ *
+ * @example
+ * machineChart(nodeMachine); // { id: 'node-maintenance', states: { cordon: {…}, … } }
+ */
+export function machineChart(machine: AnyStateMachine): unknown {
+  let chart = charts.get(machine);
+  if (chart === undefined) {
+    chart = JSON.parse(JSON.stringify(machine.toJSON()));
+    charts.set(machine, chart);
+  }
+  return chart;
+}
