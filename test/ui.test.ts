@@ -77,8 +77,12 @@ describe.skipIf(!hasChromium)('web view', () => {
     await page.waitForSelector(`${row('render/canary')}[aria-expanded="false"]`);
     expect(await page.locator(row('render/canary/vm-1')).count()).toBe(0);
 
-    // Filter by state: only failed… none yet; by text: the staging VMs and their ancestors.
-    await page.fill('input[type=search]', 'staging');
+    // Escape closes the task panel; '/' jumps to the text filter.
+    await page.waitForSelector('.detail');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('.detail', { state: 'detached' });
+    await page.keyboard.press('/');
+    await page.keyboard.type('staging');
     await page.waitForFunction(() => document.querySelectorAll('[role=treeitem]').length === 6);
   });
 

@@ -107,6 +107,23 @@ function TasksView({ tree, version, taskId, now, onSelect, children }: TasksView
   const stamp = useThrottled(version, FILTER_REFRESH_MS, filtering);
   const selected = taskId ? (tree.index.get(taskId) ?? -1) : -1;
 
+  // Shortcuts: '/' jumps to the text filter, Escape closes the task panel (unless a dialog is open).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (target?.closest('input, textarea, select, dialog')) return;
+      if (e.key === '/') {
+        e.preventDefault();
+        document.querySelector<HTMLInputElement>('.filter-bar input[type=search]')?.focus();
+      } else if (e.key === 'Escape' && taskId) {
+        onSelect('');
+        document.querySelector<HTMLElement>('[role=tree]')?.focus();
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [taskId]);
+
   const collapsed = useMemo(() => {
     const set = new Set<number>();
     for (const id of collapsedIds) {
