@@ -5,8 +5,8 @@ import type { Job, Store } from '../index.js';
 import { type EventSink, jsonPrinter, plainPrinter, quietPrinter } from './event-printers.js';
 import { ExitCode } from './exit-codes.js';
 import { JobModel } from './job-model.js';
-import { listen } from './listen.js';
 import { liveView } from './live-view.js';
+import { type ServedJob, serveJob } from './serve.js';
 import { onStopSignal, type StopSignal, signalExitCodes, within } from './signals.js';
 import { eventToWire, isDoneName, jobToWire, taskToWire, type WireEvent } from './wire.js';
 import { loadWorkflow } from './workflow-loader.js';
@@ -34,7 +34,6 @@ export interface RunCommandOptions {
  */
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
   const { memoryStore, sqliteStore, systemClock } = await import('../index.js');
-  const { createServer } = await import('../server/index.js');
 
   let store: Store | undefined;
   const workflow = await loadWorkflow(file, () => {
@@ -59,15 +58,15 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   };
   onStopSignal((signal) => onSignal(signal));
 
-  const app = createServer({ jobs: [job], token: options.token, viewerToken: options.viewerToken });
-  let url: string;
+  let served: ServedJob;
   try {
-    url = await listen(app, options.host, options.port);
+    served = await serveJob(job, options);
   } catch (err) {
     await job.close();
     store?.close();
     throw err;
   }
+  const { app, url } = served;
 
   const model = new JobModel(jobToWire(job.snapshot()));
   const sink = makeSink(model, options, url);

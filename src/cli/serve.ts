@@ -1,6 +1,37 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { RnrError } from '../errors.js';
+import type { Job } from '../index.js';
+
+/** Where and how `rnr run` serves its job. */
+export interface ServeOptions {
+  host: string;
+  port: number;
+  token?: string;
+  viewerToken?: string;
+}
+
+/** A listening control API (and web view) for one job. */
+export interface ServedJob {
+  app: FastifyInstance;
+  /** The base URL, with the real port when `--port 0` picked one. */
+  url: string;
+}
+
+/**
+ * Serves the control API and web view of `job` (rnr/server's `createServer`) and makes it listen.
+ * Failures to listen become one-line `RnrError`s that name the flag to change.
+ */
+export async function serveJob(job: Job, options: ServeOptions): Promise<ServedJob> {
+  const { createServer } = await import('../server/index.js');
+  const app = createServer({ jobs: [job], token: options.token, viewerToken: options.viewerToken });
+  try {
+    return { app, url: await listen(app, options.host, options.port) };
+  } catch (err) {
+    await app.close().catch(() => {});
+    throw err;
+  }
+}
 
 /**
  * Makes the server listen and returns its base URL (with the real port when `port` is 0). A port
