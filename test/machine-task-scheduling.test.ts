@@ -148,6 +148,24 @@ describe('machineTask under the scheduler', () => {
     expect(job.getTask('a').state).toBe(TaskState.SUCCESS);
   });
 
+  it('an operator setting a machine task that finished RUNNING again starts it afresh', async () => {
+    const { started, finish, task } = tracked();
+    const job = createJob({ name: 'j', root: task('a') });
+    finish.add('a');
+    await job.tick();
+    expect(job.getTask('a')).toMatchObject({
+      state: TaskState.SUCCESS,
+      machine: { value: '"done"', status: 'done' },
+    });
+    finish.delete('a');
+    job.setTaskState('a', 'RUNNING', { actor: 'alice' });
+    expect(job.getTask('a')).toMatchObject({
+      state: TaskState.RUNNING,
+      machine: { value: '"work"', status: 'active' },
+    });
+    expect(started).toEqual(['a', 'a']);
+  });
+
   it('an approval the machine does not take leaves the task ACTION_PENDING', async () => {
     const stubborn = setup({}).createMachine({
       initial: 'ask',
