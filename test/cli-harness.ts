@@ -98,6 +98,22 @@ function cleanEnv(): NodeJS.ProcessEnv {
   );
 }
 
+/**
+ * Runs a shell command under util-linux `script`, which gives it a pseudo-terminal (so rnr draws
+ * its live view), and resolves when it ends.
+ */
+export function runInTerminal(command: string): Promise<Exit> {
+  const proc = spawn('script', ['-qec', command, '/dev/null'], {
+    cwd: root,
+    env: { ...cleanEnv(), NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  proc.stdout.on('data', (d) => (out.stdout += d));
+  proc.stderr.on('data', (d) => (out.stderr += d));
+  return new Promise((done) => proc.on('close', (code, signal) => done({ code, signal, ...out })));
+}
+
 /** Runs `rnr …args` to completion. */
 export function rnr(args: string[], env?: Record<string, string>): Promise<Exit> {
   return spawnRnr(args, env).exited;

@@ -1,7 +1,8 @@
 // `rnr run` end to end: exit codes for SUCCESS and FAILED, plain and JSON output, resume from
 // the state directory, --hold, and the SIGINT/SIGTERM paths.
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { rnr, spawnRnr, startRun, stateDir } from './cli-harness.js';
+import { rnr, runInTerminal, spawnRnr, startRun, stateDir } from './cli-harness.js';
 
 describe('rnr run', () => {
   it('exits 0 when the root ends SUCCESS, one plain line per event, and resumes from .rnr', async () => {
@@ -141,4 +142,35 @@ describe('rnr run', () => {
     expect(exit.code).toBe(2);
     expect(exit.stderr).toMatch(/^rnr: .*without a token.*--token/);
   });
+
+  it("npm start's example loads and serves (rolling-upgrade)", async () => {
+    const { run, url } = await startRun('../../examples/rolling-upgrade/workflow.ts', ['--quiet']);
+    const ls = await rnr(['ls', '--server', url]);
+    expect(ls.stdout).toMatch(/^rolling-upgrade +▶ RUNNING /m);
+    run.proc.kill('SIGINT');
+    expect((await run.exited).code).toBe(130);
+  });
+
+  it.skipIf(!hasScript())(
+    'on a terminal, draws the live view: progress bar, counts, final frame',
+    async () => {
+      // util-linux `script` gives the process a pseudo-terminal, so stdout.isTTY is true.
+      const cmd = `stty cols 100 rows 30; node bin/rnr.js run test/fixtures/cli-quick.ts --port 0 --state-dir ${stateDir()} --poll-interval 20`;
+      const exit = await runInTerminal(cmd);
+      expect(exit.code).toBe(0);
+      expect(exit.stdout).toMatch(/quick +✓ SUCCESS/);
+      expect(exit.stdout).toMatch(/█{40} {2}4\/4 {2}100%/);
+      expect(exit.stdout).toMatch(/✓ 4 success/);
+      expect(exit.stdout).toMatch(/rnr: job quick ended SUCCESS/);
+    },
+  );
 });
+
+function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
