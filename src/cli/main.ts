@@ -4,6 +4,17 @@ import { type ClientFlags, parseMillis, parsePort } from './args.js';
 import { registerClientVerbs } from './client-commands.js';
 import { ExitCode, exitCodeFor, reportError } from './exit-codes.js';
 
+/** Examples shown under `rnr --help`. */
+const topExamples = `
+Examples:
+  $ rnr run upgrade.ts                              # run a workflow, serve its API on :7300
+  $ rnr inbox                                       # what waits for a human, across jobs
+  $ rnr approve upgrade upgrade/approve-prod --reason "staging green"
+  $ rnr get upgrade                                 # the task tree with states
+  $ rnr watch upgrade --server http://ops-box:7300  # follow a remote job live
+
+Run \`rnr <command> --help\` for the flags and examples of a command. Docs: docs/cli.md`;
+
 /** Examples shown under `rnr run --help`. */
 const runExamples = `
 Examples:
@@ -35,10 +46,7 @@ export function buildProgram(done: (code: number) => void): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(oneLine(text)) })
-    .addHelpText(
-      'after',
-      '\nRun `rnr <command> --help` for the flags and examples of a command. Docs: docs/cli.md',
-    );
+    .addHelpText('after', topExamples);
 
   program
     .command('run')
