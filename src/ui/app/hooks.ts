@@ -25,6 +25,8 @@ export async function refreshJobs(): Promise<void> {
     jobs.error = (err as Error).message;
   }
   for (const listener of jobs.listeners) listener();
+  // Two refreshes may overlap (an action's and the poll's): keep one timer, not one each.
+  clearTimeout(jobs.timer);
   if (jobs.listeners.size > 0) jobs.timer = setTimeout(() => void refreshJobs(), JOBS_POLL_MS);
 }
 
