@@ -79,3 +79,19 @@ describe('JobModel', () => {
     expect(model.done).toBe(true);
   });
 });
+
+describe('docs/cli.md', () => {
+  it('documents every verb and every flag', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { buildProgram } = await import('../src/cli/main.js');
+    const docs = readFileSync(new URL('../docs/cli.md', import.meta.url), 'utf8');
+    const missing: string[] = [];
+    for (const command of buildProgram(() => {}).commands) {
+      if (!docs.includes(`rnr ${command.name()}`) && !docs.includes(`|${command.name()}`))
+        missing.push(command.name());
+      for (const option of command.options)
+        if (option.long && !docs.includes(option.long)) missing.push(`${command.name()} ${option.long}`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
