@@ -126,6 +126,20 @@ describe('a machine that fails makes its task FAILED, and nothing else', () => {
     });
   });
 
+  it('an output function that throws as the machine finishes', async () => {
+    const bad = createMachine({
+      initial: 'a',
+      states: { a: { on: { 'rnr.poll': 'b' } }, b: { type: 'final' } },
+      output: () => {
+        throw new Error('summary: node list unavailable');
+      },
+    });
+    expect(await alongside(bad)).toMatchObject({
+      state: TaskState.FAILED,
+      message: 'summary: node list unavailable',
+    });
+  });
+
   it('a guard that throws', async () => {
     const bad = createMachine({
       initial: 'a',
