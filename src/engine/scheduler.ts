@@ -118,7 +118,9 @@ export class NestedScheduler {
       return;
     if (this.needsResolve.has(node)) return;
     const settled = settledState(this.nestedContext(node));
-    if (settled) this.host.apply(node, { type: 'result', state: settled }, EventCause.SCHEDULER);
+    if (!settled) return;
+    node.message = summarize(node.children, settled);
+    this.host.apply(node, { type: 'result', state: settled }, EventCause.SCHEDULER);
   }
 
   private nestedContext(node: TaskNode): NestedSchedulingContext {
@@ -221,4 +223,15 @@ export class NestedScheduler {
       });
     }
   }
+}
+
+/** The status line of a nested task that settled: which children failed, or how many are done. */
+function summarize(children: readonly TaskNode[], settled: 'SUCCESS' | 'FAILED'): string {
+  if (settled === 'FAILED') {
+    const failed = children.filter((c) => c.state === TaskState.FAILED).map((c) => c.name);
+    const shown = failed.slice(0, 3).join(', ') + (failed.length > 3 ? `, +${failed.length - 3} more` : '');
+    return `${failed.length} ${failed.length === 1 ? 'child' : 'children'} failed: ${shown}`;
+  }
+  const skipped = children.filter((c) => c.state === TaskState.SKIPPED).length;
+  return `${children.length - skipped} done${skipped > 0 ? `, ${skipped} skipped` : ''}`;
 }
