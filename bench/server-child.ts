@@ -1,5 +1,6 @@
 /** The server side of bench/server.ts: an rnr server with a ticking 10,000-task job, and a bare fastify. */
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import { callbackTask, createJob, type Job, nestedTask, type TaskSpec } from 'rnr';
 import { createJobRegistry, createServer } from 'rnr/server';
@@ -25,6 +26,8 @@ export async function serveForBench(): Promise<void> {
   // Server-side share of the latency: request received → its event handed to the socket.
   const received = new Map<string, number>();
   const serverSide: number[] = [];
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   app.addHook('preHandler', async (request) => {
     const reason = (request.body as { reason?: string } | undefined)?.reason;
     if (reason?.startsWith('r'))
@@ -57,7 +60,14 @@ export async function serveForBench(): Promise<void> {
       const sorted = serverSide.sort((a, b) => a - b);
       const at = (p: number) =>
         sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-      process.send?.({ count: sorted.length, p50: at(50), p99: at(99), max: at(100) });
+      process.send?.({
+        count: sorted.length,
+        p50: at(50),
+        p99: at(99),
+        max: at(100),
+        loopP99: loopDelay.percentile(99) / 1e6,
+        loopMax: loopDelay.max / 1e6,
+      });
     } else if (message.type === 'big') {
       // 100 groups of 1,000: a realistic tree rather than one flat list.
       const groups = Array.from({ length: 100 }, (_, g) =>

@@ -13,11 +13,14 @@
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { figure, machineLine, median, percentile, section } from './report.js';
 import { serveForBench } from './server-child.js';
 import { closedLoop, openLoop, request } from './server-load.js';
+
+const clientLoop = monitorEventLoopDelay({ resolution: 5 });
 
 if (process.argv.includes('--child')) {
   await serveForBench();
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     });
   try {
     const { port, barePort, tasks } = await ask({ type: 'start' });
+    clientLoop.enable();
     const base = `http://127.0.0.1:${port}`;
     console.log(`  job: ${tasks} callback tasks, all RUNNING, ticking every 200 ms`);
     await latency(base, port ?? 0, tasks ?? 0);
@@ -51,6 +55,10 @@ async function main(): Promise<void> {
     figure(
       '  server side: request in → event handed to socket (ms)',
       `p50 ${inside.p50?.toFixed(2)} / p99 ${inside.p99?.toFixed(2)} / max ${inside.max?.toFixed(1)} (${inside.count})`,
+    );
+    figure(
+      '  event-loop delay, server / load generator: p99, max (ms)',
+      `${inside.loopP99?.toFixed(1)}, ${inside.loopMax?.toFixed(1)} / ${clientLoop.percentile(99) / 1e6}, ${(clientLoop.max / 1e6).toFixed(1)}`,
     );
     await throughput(base, `http://127.0.0.1:${barePort}`, tasks ?? 0);
     await ask({ type: 'big' });
