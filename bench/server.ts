@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     );
     figure(
       '  event-loop delay, server / load generator: p99, max (ms)',
-      `${inside.loopP99?.toFixed(1)}, ${inside.loopMax?.toFixed(1)} / ${clientLoop.percentile(99) / 1e6}, ${(clientLoop.max / 1e6).toFixed(1)}`,
+      `${inside.loopP99?.toFixed(1)}, ${inside.loopMax?.toFixed(1)} / ${(clientLoop.percentile(99) / 1e6).toFixed(1)}, ${(clientLoop.max / 1e6).toFixed(1)}`,
     );
     await throughput(base, `http://127.0.0.1:${barePort}`, tasks ?? 0);
     await ask({ type: 'big' });
