@@ -224,6 +224,44 @@ describe('Control API over a real socket', () => {
     });
   });
 
+  it('answers every route over a real socket', async () => {
+    const job = await started();
+    const { app, http } = await listening({ jobs: [job] });
+    closers.push(() => app.close());
+    const get = async (path: string) => {
+      const res = await fetch(`${http}${path}`);
+      expect(res.status, path).toBe(200);
+      return res;
+    };
+    await get('/api/v1/jobs');
+    expect((await (await get('/api/v1/jobs/deploy')).json()).root.id).toBe('deploy');
+    expect((await (await get(`/api/v1/jobs/deploy/tasks/${enc('deploy/gate')}`)).json()).state).toBe(
+      'ACTION_PENDING',
+    );
+    expect((await (await get('/api/v1/jobs/deploy/events?since=1')).json()).events[0].seq).toBe(2);
+    await get('/healthz');
+    await get('/metrics');
+    await get('/docs/json');
+    const post = async (task: string, op: string, body: object) => {
+      const res = await fetch(`${http}/api/v1/jobs/deploy/tasks/${enc(task)}/${op}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, `${op} ${task}`).toBe(200);
+      return res.json();
+    };
+    expect(await post('deploy/gate', 'approve', {})).toMatchObject({ state: 'RUNNING' });
+    expect(await post('deploy/zone', 'pause', {})).toMatchObject({ paused: true });
+    expect(await post('deploy/zone', 'resume', {})).toMatchObject({ paused: false });
+    expect(await post('deploy', 'parallelism', { parallelism: 4 })).toMatchObject({ parallelism: 4 });
+    expect(await post('deploy/soak', 'state', { state: 'FAILED', message: 'm' })).toMatchObject({
+      state: 'FAILED',
+    });
+    expect(await post('deploy/soak', 'retry', {})).toMatchObject({ state: 'PENDING', attempt: 1 });
+    expect(await post('deploy/soak', 'skip', {})).toMatchObject({ state: 'SKIPPED' });
+  });
+
   it('refuses to listen beyond loopback without a token, and says how to set one', async () => {
     const app = createServer({ jobs: [] });
     closers.push(() => app.close());

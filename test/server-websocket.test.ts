@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Job, TaskState } from '../src/index.js';
-import { decodeEvent, eventToJson, JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE } from '../src/server/index.js';
+import {
+  decodeEvent,
+  encodeMessage,
+  eventToJson,
+  JOB_GONE_CLOSE,
+  SLOW_CONSUMER_CLOSE,
+} from '../src/server/index.js';
 import { busyJob, connect, deployJob, listening, server } from './server-fixtures.js';
 
 let closers: Array<() => Promise<unknown>> = [];
@@ -102,6 +108,27 @@ describe('event stream over WebSocket', () => {
     ]);
     expect(job.getTask('deploy/soak').state).toBe(TaskState.FAILED);
     client.socket.close();
+  });
+
+  it('takes binary SocketCommand frames, and closes on a frame over 64 KiB', async () => {
+    const job = deployJob();
+    await job.tick();
+    const { ws } = await serve(job);
+    const client = await connect(`${ws}/api/v1/jobs/deploy/events?since=${job.seq}&format=proto`);
+    client.socket.send(
+      encodeMessage('SocketCommand', { id: 'b1', op: 'skip', task: 'deploy/soak', reason: 'binary' }),
+    );
+    await client.next(2);
+    const [event, ack] = client.messages;
+    expect(event?.binary).toBe(true);
+    expect(decodeEvent(event?.data ?? Buffer.alloc(0))).toMatchObject({
+      taskId: 'deploy/soak',
+      reason: 'binary',
+    });
+    expect(JSON.parse(ack?.data.toString() ?? '')).toEqual({ id: 'b1', ok: true });
+    client.socket.send(JSON.stringify({ id: 'big', op: 'skip', task: 'deploy', reason: 'x'.repeat(70_000) }));
+    expect((await client.closed).code).toBe(1009);
+    expect(job.getTask('deploy').state).not.toBe(TaskState.SKIPPED);
   });
 
   it('loses and doubles nothing when a client drops mid-stream and reconnects with since', async () => {
