@@ -58,6 +58,15 @@ function checkOptions(options: ServerOptions): JobRegistry {
   if (viewerToken !== undefined && viewerToken === token) {
     throw new RnrError('RNR_ERR_INVALID_OPTION', 'createServer: viewerToken must differ from token');
   }
+  for (const name of ['bodyLimit', 'maxSocketBuffer', 'maxPendingEvents'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+      throw new RnrError(
+        'RNR_ERR_INVALID_OPTION',
+        `createServer: ${name} must be a positive integer, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
   if (isJobRegistry(jobs)) return jobs;
   if (!Array.isArray(jobs)) {
     throw new RnrError(
