@@ -121,5 +121,7 @@ describe('auth', () => {
     expect(() => createServer({ jobs: {} as never })).toThrow(
       expect.objectContaining({ code: 'RNR_ERR_INVALID_OPTION' }),
     );
+    expect(() => createServer({ jobs: [], bodyLimit: -1 })).toThrow(/bodyLimit must be a positive integer/);
+    expect(() => createServer({ jobs: [], maxSocketBuffer: 1.5 })).toThrow(/maxSocketBuffer/);
   });
 });
