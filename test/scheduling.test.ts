@@ -408,3 +408,36 @@ describe('an operator setting RUNNING after poll errors', () => {
     });
   });
 });
+
+describe('stop() and drain()', () => {
+  it('stop aborts polls in flight at once; drain resolves when the user code is done', async () => {
+    const gate = deferred();
+    let aborted = false;
+    const job = createJob({
+      name: 'j',
+      root: callbackTask({
+        name: 'leaf',
+        poll: ({ signal }) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+          });
+          return gate.promise.then(() => true);
+        },
+      }),
+    });
+    const tick = job.tick();
+    await Promise.resolve();
+    await job.stop();
+    await tick; // the tick's wait ends with the abort
+    expect(aborted).toBe(true);
+    let drained = false;
+    const drain = job.drain().then(() => {
+      drained = true;
+    });
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    gate.resolve(undefined);
+    await drain;
+    expect(job.getTask('leaf').state).toBe(TaskState.RUNNING); // the late result was discarded
+  });
+});

@@ -81,7 +81,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       unsubscribe();
       sink.info(why);
       sink.close();
-      const stopped = await within(job.stop(), options.stopTimeoutMs);
+      const stopped = await within(
+        job.stop().then(() => job.drain()),
+        options.stopTimeoutMs,
+      );
       if (stopped === 'timeout') {
         process.stderr.write(`rnr: polls still in flight after ${options.stopTimeoutMs}ms; leaving them\n`);
       }

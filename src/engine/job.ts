@@ -158,19 +158,23 @@ class JobEngine implements Job {
     return Promise.resolve();
   }
 
+  drain(): Promise<void> {
+    return this.polls.settled();
+  }
+
   run(): Promise<TaskState> {
     if (isDone(this.root.state)) return Promise.resolve(this.root.state);
     const done = new Promise<TaskState>((resolve) => this.doneWaiters.push(resolve));
     this.start();
-    return done.then(async (state) => {
-      await this.stop();
+    return done.then((state) => {
+      void this.stop();
       return state;
     });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.stop();
+    void this.stop();
     this.closed = true;
     this.ticker.stop();
     for (const node of this.index.byId.values()) {

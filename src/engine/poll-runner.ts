@@ -60,7 +60,15 @@ class PollCtx implements PollContext {
  * nothing a poll does can crash the engine.
  */
 export class PollRunner {
+  /** The user's poll promises still running (aborted or not), for `stop()` to wait on. */
+  private readonly running = new Set<Promise<void>>();
+
   constructor(private readonly host: PollHost) {}
+
+  /** Resolves once every poll promise started so far has settled. */
+  settled(): Promise<void> {
+    return Promise.all(this.running).then(noop);
+  }
 
   /** Polls `node`; returns a promise when the poll is async (settles on result, timeout or abort). */
   poll(node: TaskNode): Promise<void> | undefined {
@@ -85,6 +93,9 @@ export class PollRunner {
       return undefined;
     }
     node.inflight = token;
+    const finished = (result as Promise<unknown>).then(noop, noop);
+    this.running.add(finished);
+    void finished.then(() => this.running.delete(finished));
     return new Promise<void>((resolve) => {
       token.settle = () => {
         token.settle = noop;

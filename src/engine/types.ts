@@ -240,8 +240,18 @@ export interface Job {
   tick(): Promise<void>;
   /** Ticks every `pollIntervalMs` on the job's clock. */
   start(): void;
-  /** Stops ticking, aborts polls in flight and resolves once they settled. */
+  /**
+   * Stops ticking and aborts polls in flight: their signals abort, their results are discarded, and
+   * those tasks stay RUNNING, polled again after the next start. Does not wait for the user's code;
+   * see {@link Job.drain}.
+   */
   stop(): Promise<void>;
+  /**
+   * Resolves once every poll promise started so far has settled (results of aborted polls are
+   * ignored). After `stop()`, this is "the user's code is done" for a clean exit; a poll that
+   * ignores its signal holds it, so bound the wait (`rnr run --stop-timeout`).
+   */
+  drain(): Promise<void>;
   /** Starts the job and resolves with the root's state once the root is DONE. */
   run(): Promise<TaskState>;
   /** The whole job as a `Job` message. */
@@ -267,6 +277,6 @@ export interface Job {
   events(since?: number, limit?: number): TaskEvent[];
   /** Observes every finished poll (metrics). Returns unsubscribe. */
   observePolls(listener: (poll: PollObservation) => void): () => void;
-  /** Stops the job and releases it; the store stays open (its owner closes it). */
+  /** Stops the job (without waiting for polls) and releases it in its store; the store stays open. */
   close(): Promise<void>;
 }
