@@ -195,7 +195,7 @@ export default function demo(options: DemoOptions = {}): Job {
     version: '1.5.0',
     store: options.store,
     clock,
-    pollIntervalMs: 3_000,
+    pollIntervalMs: options.pollIntervalMs ?? 3_000,
   });
 }
 
