@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 
+// The shape of a workflow module's default export, for `rnr run` (type only: no runtime import of the CLI).
+export type { WorkflowExport, WorkflowOptions } from './cli/workflow-loader.js';
 export type { Clock } from './engine/clock.js';
 export { systemClock } from './engine/clock.js';
 export { createJob } from './engine/job.js';
