@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   try {
     const { port, barePort, tasks } = await ask({ type: 'start' });
     clientLoop.enable();
+    clientLoop.reset();
     const base = `http://127.0.0.1:${port}`;
     console.log(`  job: ${tasks} callback tasks, all RUNNING, ticking every 200 ms`);
     await latency(base, port ?? 0, tasks ?? 0);
