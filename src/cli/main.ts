@@ -12,6 +12,7 @@ Examples:
   $ rnr approve upgrade upgrade/approve-prod --reason "staging green"
   $ rnr get upgrade                                 # the task tree with states
   $ rnr watch upgrade --server http://ops-box:7300  # follow a remote job live
+  $ rnr machines export                             # rnr's statecharts as JSON for Stately's tools
 
 Run \`rnr <command> --help\` for the flags and examples of a command. Docs: docs/cli.md`;
 
@@ -29,6 +30,12 @@ The workflow's default export is a Job, or a function (async allowed) that recei
   export default (options) => createJob({ name: 'upgrade', root, ...options });
 
 Exit codes: 0 SUCCESS, 1 FAILED, 2 bad workflow/flags/port in use, 130 SIGINT, 143 SIGTERM.`;
+
+/** Examples shown under `rnr machines export --help`. */
+const machinesExamples = `
+Examples:
+  $ rnr machines export                 # ./machines-json/{task,nested,job}.json
+  $ rnr machines export docs/charts     # then import a file in Stately's editor or visualizer`;
 
 /**
  * Builds the `rnr` command line. `done` receives the exit code a command resolved with.
@@ -103,6 +110,24 @@ export function buildProgram(done: (code: number) => void): Command {
           stopTimeoutMs: flags.stopTimeout,
         }),
       );
+    });
+
+  const machines = program
+    .command('machines')
+    .description("rnr's own statecharts (task, nested scheduling, job ticker) for XState tooling");
+  machines
+    .command('export')
+    .description("write each of rnr's statecharts as JSON (machine.toJSON()) for Stately's tools")
+    .argument(
+      '[dir]',
+      'directory to write task.json, nested.json and job.json into (created)',
+      './machines-json',
+    )
+    .addHelpText('after', machinesExamples)
+    .action(async (dir: string) => {
+      const { exportMachines } = await import('./machines-command.js');
+      await exportMachines(dir);
+      done(ExitCode.SUCCESS);
     });
 
   registerClientVerbs(program, done);
