@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { formatDuration, paintState, stateSymbol } from './format.js';
-import type { WireTask } from './wire.js';
+import type { WireMachineStatus, WireTask } from './wire.js';
 
 /**
  * Renders a task and its children as an indented tree with state glyphs, one task per line:
@@ -34,10 +34,26 @@ function taskLine(task: WireTask, now: number): string {
   if (task.kind === 'NESTED' && task.parallelism) extras.push(`parallelism ${task.parallelism}`);
   if (task.startedAt) extras.push(formatDuration((task.finishedAt ?? now) - task.startedAt));
   if (task.approval?.by) extras.push(`approved by ${task.approval.by}`);
+  if (task.machine) extras.push(machineLine(task.machine));
   const parts = [paintState(state, `${stateSymbol(state)} ${task.id}`), paintState(state, state)];
   if (extras.length) parts.push(pc.dim(extras.join(', ')));
   if (task.message) parts.push(task.message);
   return parts.join('  ');
+}
+
+/**
+ * A machine task's statechart status: `machine node-maintenance: reboot.wait-ready (active)`. The
+ * value is shown as its active leaf paths; a parallel state lists each region's.
+ */
+export function machineLine(machine: WireMachineStatus): string {
+  const id = machine.machineId || '?';
+  const where = leafPaths(machine.active ?? []).join(', ');
+  return `machine ${id}${where ? `: ${where}` : ''} (${machine.status || 'unknown'})`;
+}
+
+/** The paths in `active` that no other path extends: `['a', 'a.b', 'c']` → `['a.b', 'c']`. */
+function leafPaths(active: string[]): string[] {
+  return active.filter((path) => !active.some((other) => other.startsWith(`${path}.`)));
 }
 
 /** Every task of a tree, depth first (the root first). */

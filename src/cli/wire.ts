@@ -24,6 +24,19 @@ export interface WireTask {
   startedAt?: number;
   finishedAt?: number;
   updatedAt?: number;
+  /** Machine tasks only: the live state of the user's statechart. */
+  machine?: WireMachineStatus;
+}
+
+/** A machine task's `MachineStatus` as it travels on the wire. */
+export interface WireMachineStatus {
+  machineId?: string;
+  /** The active state value, JSON-encoded (`"drain"`, `{"reboot":"wait-ready"}`). */
+  value?: string;
+  /** Dotted paths of the active state nodes. */
+  active?: string[];
+  /** XState snapshot status: active, done, error, stopped (pending before it starts). */
+  status?: string;
 }
 
 /** A `Job` as it travels on the wire. */
@@ -90,9 +103,10 @@ export function isDoneName(state: string | undefined): boolean {
 
 /** An engine `Task` in the wire's JSON shape (states by name). */
 export function taskToWire(task: Task): WireTask {
-  const { children, state, kind, machine: _machine, ...rest } = task;
+  const { children, state, kind, machine, ...rest } = task;
   return {
     ...rest,
+    ...(machine ? { machine: { ...machine, active: [...machine.active] } } : {}),
     kind: nameOf(kindNames, kind),
     state: nameOf(stateNames, state),
     children: children.map(taskToWire),
