@@ -55,6 +55,8 @@ describe('bad input', () => {
       'RNR_ERR_TASK_NOT_FOUND',
     );
     await expectError(post(task('deploy/nope', 'retry'), {}), 404, 'RNR_ERR_TASK_NOT_FOUND');
+    // Deep trees have long ids: a 600-character id still reaches the route.
+    await expectError(task(`deploy/${'x'.repeat(600)}`), 404, 'RNR_ERR_TASK_NOT_FOUND');
   });
 
   it('unknown route → 404 RNR_ERR_ROUTE_NOT_FOUND', async () => {
