@@ -18,6 +18,7 @@ export class JobOptionsChecker {
   readonly pollIntervalMs: number;
   readonly store: Store | undefined;
   readonly clock: Clock | undefined;
+  readonly inspect: JobOptions['inspect'];
 
   constructor(options: JobOptions) {
     if (typeof options !== 'object' || options === null) invalid('options', options, 'an object');
@@ -61,5 +62,8 @@ export class JobOptionsChecker {
       invalid('clock', clock, 'an object with now(), setTimeout() and clearTimeout()');
     }
     this.clock = clock;
+    if (options.inspect !== undefined && typeof options.inspect !== 'function')
+      invalid('inspect', options.inspect, "a function of XState's InspectionEvent");
+    this.inspect = options.inspect;
   }
 }

@@ -56,6 +56,8 @@ class JobEngine implements Job {
   readonly name: string;
   readonly pollIntervalMs: number;
   readonly clock: Clock;
+  /** `JobOptions.inspect`, passed to every actor the job creates (undefined: not inspected). */
+  private readonly inspect: JobOptions['inspect'];
   readonly resumed: { fromSeq: number; orphans: string[] } | undefined;
   private readonly store: Store;
   readonly index = new TaskIndex();
@@ -82,6 +84,7 @@ class JobEngine implements Job {
     this.id = opts.id;
     this.pollIntervalMs = opts.pollIntervalMs;
     this.clock = opts.clock ?? systemClock;
+    this.inspect = opts.inspect;
     this.store = opts.store ?? memoryStore();
     this.createdAt = this.clock.now();
     this.log = new EventLog(this.id, this.clock, 0, (err) => this.internalError('event listener', err));
@@ -108,7 +111,7 @@ class JobEngine implements Job {
           tick: () => queueMicrotask(() => void this.tick().catch((err) => this.internalError('tick', err))),
         },
       }),
-      { input: { intervalMs: this.pollIntervalMs }, clock: this.clock },
+      { input: { intervalMs: this.pollIntervalMs }, clock: this.clock, inspect: this.inspect },
     ).start();
     if (this.resumed) {
       this.record(this.root, this.root.state, EventCause.SYSTEM, {
@@ -343,6 +346,7 @@ class JobEngine implements Job {
       node.actor = createActor(taskMachine, {
         input: { attempt: node.attempt, paused: node.paused },
         snapshot: from === TaskState.UNKNOWN ? unknownSnapshot(node) : undefined,
+        inspect: this.inspect,
       }).start();
     }
     if (node.actor) {
@@ -546,7 +550,7 @@ class JobEngine implements Job {
       value: stateName(node.state),
       context: { attempt: node.attempt, paused: node.paused },
     });
-    node.actor = createActor(taskMachine, { snapshot, input: undefined }).start();
+    node.actor = createActor(taskMachine, { snapshot, input: undefined, inspect: this.inspect }).start();
   }
 
   ensureMachine(node: TaskNode, fresh: boolean): void {
@@ -562,6 +566,7 @@ class JobEngine implements Job {
     this.machines ??= {
       jobId: this.id,
       clock: this.clock,
+      inspect: this.inspect,
       now: () => this.clock.now(),
       apply: (n, state, message) => {
         n.message = message;

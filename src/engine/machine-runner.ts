@@ -10,13 +10,15 @@ import type { Clock } from './clock.js';
 import { deriveState, restingStatus, statusOf } from './machine-state.js';
 import type { MachineRunner, TaskNode } from './task-node.js';
 import { TaskState } from './task-state.js';
-import type { MachineStatus, MachineTaskSpec } from './types.js';
+import type { JobOptions, MachineStatus, MachineTaskSpec } from './types.js';
 
 /** What a machine runner reports to its job. One host serves every machine task of a job. */
 export interface MachineHost {
   jobId: string;
   /** The job's clock: the user's actor schedules its delayed transitions on it. */
   clock: Clock;
+  /** The job's `inspect` option, for the user's actor too. */
+  inspect: JobOptions['inspect'];
   now(): number;
   /** The actor's snapshot changed: the task's state and status line it stands for. */
   apply(node: TaskNode, state: TaskState, message: string): void;
@@ -120,6 +122,7 @@ class MachineRun implements MachineRunner {
         input: spec.input,
         id: this.node.id,
         clock: this.host.clock,
+        inspect: this.host.inspect,
         ...(restoring ? { snapshot: persisted as AnyMachineSnapshot } : {}),
       });
     } catch (err) {

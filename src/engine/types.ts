@@ -1,4 +1,4 @@
-import type { AnyStateMachine } from 'xstate';
+import type { AnyStateMachine, InspectionEvent } from 'xstate';
 import type { Clock } from './clock.js';
 import type { Store } from './store.js';
 import type { TaskState, TaskStateName } from './task-state.js';
@@ -207,6 +207,12 @@ export interface JobOptions {
   store?: Store;
   /** Default the system clock. */
   clock?: Clock;
+  /**
+   * XState's inspection observer, given to every actor the job creates (task actors, the ticker,
+   * machine tasks' own machines): e.g. `createWebSocketInspector().inspect.next` from
+   * `@statelyai/inspect`, which `rnr run --inspect` passes. Default none.
+   */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 /** Reported for every finished poll (for metrics). */
