@@ -3,6 +3,11 @@ import { callbackTask, createJob, machineTask, nestedTask, RnrError, TaskState }
 import { describe, expect, it } from 'vitest';
 import { type InspectionEvent, setup } from 'xstate';
 
+/** The inspected actor: its id, and the id of the machine it runs. */
+const actorOf = (event: InspectionEvent) =>
+  event.actorRef as unknown as { id: string; logic: { id?: string } };
+const logicId = (event: InspectionEvent) => actorOf(event).logic.id;
+
 const twoStep = setup({}).createMachine({
   id: 'two-step',
   initial: 'first',
@@ -28,17 +33,17 @@ describe('createJob({ inspect })', () => {
     await job.tick();
     expect(job.getTask('root').state).toBe(TaskState.SUCCESS);
 
-    const actorsOf = (type: string) =>
-      new Set(
-        events.filter((e) => e.type === type).map((e) => (e.actorRef as { logic: { id?: string } }).logic.id),
-      );
+    const actorsOf = (type: string) => new Set(events.filter((e) => e.type === type).map((e) => logicId(e)));
     // The ticker (job), a task-chart actor per task (task) and the user's own machine (two-step).
     expect(actorsOf('@xstate.actor')).toEqual(new Set(['job', 'task', 'two-step']));
+    const taskActors = events.filter((e) => e.type === '@xstate.actor' && logicId(e) === 'task');
+    // Named by task id, so an inspector shows which task each actor is.
+    expect(new Set(taskActors.map((e) => actorOf(e).id))).toEqual(new Set(['root', 'root/cb', 'root/m']));
     const userSnapshots = events.filter(
       (e): e is Extract<InspectionEvent, { type: '@xstate.snapshot' }> =>
-        e.type === '@xstate.snapshot' && e.actorRef.id === 'root/m',
+        e.type === '@xstate.snapshot' && logicId(e) === 'two-step',
     );
-    expect(userSnapshots.map((e) => (e.snapshot as { value: unknown }).value)).toContain('done');
+    expect(userSnapshots.map((e) => (e.snapshot as unknown as { value: unknown }).value)).toContain('done');
     await job.close();
   });
 

@@ -5,6 +5,7 @@ import { describeError, RnrError } from '../errors.js';
 import { memoryStore } from '../store/memory-store.js';
 import { type Clock, systemClock } from './clock.js';
 import { EventLog } from './event-log.js';
+import { machineChart } from './machine-state.js';
 import { JobOptionsChecker } from './job-options.js';
 import { createMachineRunner, type MachineHost } from './machine-task.js';
 import { PollRunner } from './poll-runner.js';
@@ -223,6 +224,14 @@ class JobEngine implements Job {
     return toTask(this.node(id), options?.depth ?? Number.POSITIVE_INFINITY);
   }
 
+  machineChart(id: string): unknown {
+    const node = this.node(id);
+    if (node.spec.kind !== TaskKind.MACHINE) {
+      throw new RnrError('RNR_ERR_NOT_MACHINE', `task ${JSON.stringify(id)} is not a machine task: it has no statechart of its own`);
+    }
+    return machineChart(node.spec.machine);
+  }
+
   hasTask(id: string): boolean {
     return this.index.byId.has(id);
   }
@@ -346,6 +355,8 @@ class JobEngine implements Job {
       node.actor = createActor(taskMachine, {
         input: { attempt: node.attempt, paused: node.paused },
         snapshot: from === TaskState.UNKNOWN ? unknownSnapshot(node) : undefined,
+        // The task id names the actor in an inspector (JobOptions.inspect).
+        id: node.id,
         inspect: this.inspect,
       }).start();
     }
@@ -550,7 +561,12 @@ class JobEngine implements Job {
       value: stateName(node.state),
       context: { attempt: node.attempt, paused: node.paused },
     });
-    node.actor = createActor(taskMachine, { snapshot, input: undefined, inspect: this.inspect }).start();
+    node.actor = createActor(taskMachine, {
+      snapshot,
+      input: undefined,
+      id: node.id,
+      inspect: this.inspect,
+    }).start();
   }
 
   ensureMachine(node: TaskNode, fresh: boolean): void {
