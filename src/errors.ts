@@ -27,6 +27,10 @@ export const errorCodes = {
     status: 409,
     description: 'The action needs a nested task (for example setParallelism on a leaf).',
   },
+  RNR_ERR_NOT_MACHINE: {
+    status: 409,
+    description: 'The action needs a machine task (for example the statechart of a callback task).',
+  },
   RNR_ERR_NOT_ACTION_PENDING: {
     status: 409,
     description: 'Approve was called on a task that is not ACTION_PENDING.',

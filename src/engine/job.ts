@@ -5,8 +5,8 @@ import { describeError, RnrError } from '../errors.js';
 import { memoryStore } from '../store/memory-store.js';
 import { type Clock, systemClock } from './clock.js';
 import { EventLog } from './event-log.js';
-import { machineChart } from './machine-state.js';
 import { JobOptionsChecker } from './job-options.js';
+import { machineChart } from './machine-state.js';
 import { createMachineRunner, type MachineHost } from './machine-task.js';
 import { PollRunner } from './poll-runner.js';
 import { type EventMeta, G_DONE, G_PENDING, G_RUNNING, group, NestedScheduler } from './scheduler.js';
@@ -227,7 +227,10 @@ class JobEngine implements Job {
   machineChart(id: string): unknown {
     const node = this.node(id);
     if (node.spec.kind !== TaskKind.MACHINE) {
-      throw new RnrError('RNR_ERR_NOT_MACHINE', `task ${JSON.stringify(id)} is not a machine task: it has no statechart of its own`);
+      throw new RnrError(
+        'RNR_ERR_NOT_MACHINE',
+        `task ${JSON.stringify(id)} is not a machine task: it has no statechart of its own`,
+      );
     }
     return machineChart(node.spec.machine);
   }

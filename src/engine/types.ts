@@ -268,6 +268,11 @@ export interface Job {
   getTask(id: string, options?: GetTaskOptions): Task;
   /** True when the job has a task with that id. */
   hasTask(id: string): boolean;
+  /**
+   * A machine task's own statechart as `machine.toJSON()` (for drawing; plain JSON). Throws
+   * `RNR_ERR_TASK_NOT_FOUND`, or `RNR_ERR_NOT_MACHINE` for other kinds of task.
+   */
+  machineChart(id: string): unknown;
 
   setTaskState(id: string, state: TaskState | TaskStateName, options?: SetStateOptions): Task;
   retry(id: string, options?: OperatorOptions): Task;

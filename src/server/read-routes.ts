@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Job } from '../index.js';
+import { type Job, RnrError } from '../index.js';
 import { serveEventSocket } from './event-socket.js';
 import { requireJob } from './job-registry.js';
 import { eventToJson, jobToJson, summaryToJson, taskToJson } from './json-codec.js';
-import { sendMessage } from './negotiate.js';
+import { acceptedFormat, sendMessage } from './negotiate.js';
 import { eventsQuery, jobParams, produces, responses, taskParams, taskQuery } from './schemas.js';
 import type { ServerContext } from './server-context.js';
 
@@ -69,6 +69,32 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
       },
     },
   );
+
+  app.get<{ Params: { job: string; task: string } }>('/api/v1/jobs/:job/tasks/:task/machine', {
+    schema: {
+      summary: "A machine task's own statechart (machine.toJSON(), JSON only)",
+      description:
+        'The definition of the XState machine behind a machine task, for drawing it. Highlight the nodes ' +
+        "named by the task's `machine.active` paths. 409 RNR_ERR_NOT_MACHINE for other kinds of task.",
+      tags: ['tasks'],
+      params: taskParams,
+    },
+    handler: async (request, reply) => {
+      const chart = jobOf(request).machineChart(request.params.task);
+      // The chart is JSON by nature (functions dropped by toJSON); there is no proto message for it.
+      if (
+        acceptedFormat(request.headers.accept) === 'proto' &&
+        !/json|\*\/\*/.test(request.headers.accept ?? '')
+      ) {
+        throw new RnrError(
+          'RNR_ERR_NOT_ACCEPTABLE',
+          'a machine chart is JSON only: ask with Accept: application/json',
+        );
+      }
+      reply.header('cache-control', 'no-cache').type('application/json');
+      return chart;
+    },
+  });
 
   app.route<{ Params: { job: string }; Querystring: { since?: string; limit?: string } }>({
     method: 'GET',
