@@ -10,35 +10,59 @@ import {
   sameStateName,
 } from '../model/statechart-layout.js';
 
-let chart: Promise<ChartLayout> | undefined;
+const charts = new Map<string, Promise<ChartLayout>>();
 
-/** The task statechart, fetched once from the UI plugin (`machine.toJSON()` of machines/task.machine.ts). */
-function loadTaskChart(): Promise<ChartLayout> {
-  chart ??= fetch('/ui/machines/task.json').then(async (res) => {
-    if (!res.ok) throw new Error(`statechart unavailable (${res.status})`);
-    return layoutChart((await res.json()) as ChartStateJson);
-  });
-  chart.catch(() => {
-    chart = undefined;
-  });
+/** A chart to draw: rnr's task chart by default, or a machine task's own machine. */
+export interface ChartSource {
+  /** Caches the drawing: one per key. */
+  key: string;
+  load(): Promise<ChartStateJson>;
+}
+
+/** The task statechart, served by the UI plugin (`machine.toJSON()` of machines/task.machine.ts). */
+const taskChart: ChartSource = {
+  key: 'rnr:task',
+  load: () =>
+    fetch('/ui/machines/task.json').then(async (res) => {
+      if (!res.ok) throw new Error(`statechart unavailable (${res.status})`);
+      return (await res.json()) as ChartStateJson;
+    }),
+};
+
+function loadChart(source: ChartSource): Promise<ChartLayout> {
+  let chart = charts.get(source.key);
+  if (!chart) {
+    chart = source.load().then(layoutChart);
+    charts.set(source.key, chart);
+    chart.catch(() => charts.delete(source.key));
+  }
   return chart;
 }
 
 /** Props of {@link StatechartView}. */
 export interface StatechartViewProps {
-  /** The task's state name, highlighted in the chart. */
+  /** The task's state name, highlighted in rnr's task chart. */
   stateName: string;
   /** A machine task's own statechart status (its active state nodes). */
   machine?: WireMachineStatus;
+  /** Draw this chart instead of the task chart; its active nodes come from `machine.active`. */
+  source?: ChartSource;
 }
 
-/** The task statechart as a layered SVG with the task's current state highlighted. */
-export function StatechartView({ stateName, machine }: StatechartViewProps) {
+/**
+ * A statechart as a layered SVG with the current state highlighted: rnr's task chart (current =
+ * the task's state), or a machine task's own machine (current = its active top-level states).
+ */
+export function StatechartView({ stateName, machine, source }: StatechartViewProps) {
   const [layout, setLayout] = useState<ChartLayout | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const chartSource = source ?? taskChart;
   useEffect(() => {
-    loadTaskChart().then(setLayout, (err: Error) => setError(err.message));
-  }, []);
+    loadChart(chartSource).then(setLayout, (err: Error) => setError(err.message));
+  }, [chartSource.key]);
+  const active = new Set(machine?.active ?? []);
+  const isCurrent = (key: string) => (source ? active.has(key) : sameStateName(key, stateName));
+  const currentLabel = source ? (machine?.active ?? []).join(', ') || '(not started)' : stateName;
   if (error) return <p class="note">{error}</p>;
   if (!layout) return <p class="note">Loading statechart…</p>;
   const byId = new Map(layout.nodes.map((n) => [n.id, n]));
@@ -47,7 +71,7 @@ export function StatechartView({ stateName, machine }: StatechartViewProps) {
       <svg
         viewBox={`0 0 ${layout.width} ${layout.height}`}
         role="img"
-        aria-label={`Task statechart, current state ${stateName}`}
+        aria-label={`${source ? 'Machine' : 'Task'} statechart, current state ${currentLabel}`}
         style={{ maxHeight: `${layout.height}px` }}
       >
         <defs>
@@ -80,7 +104,7 @@ export function StatechartView({ stateName, machine }: StatechartViewProps) {
           if (!a || !b) return null;
           const { d, lx, ly } = edgePath(a, b);
           // What can happen next stands out: edges out of the current state, with their events.
-          const hot = sameStateName(a.key, stateName);
+          const hot = isCurrent(a.key);
           return (
             <g key={`${e.from}>${e.to}`} class={`edge${hot ? ' hot' : ''}`}>
               <path d={d} marker-end={hot ? 'url(#arrow-hot)' : 'url(#arrow)'} />
@@ -93,7 +117,7 @@ export function StatechartView({ stateName, machine }: StatechartViewProps) {
           );
         })}
         {layout.nodes.map((n) => {
-          const current = sameStateName(n.key, stateName);
+          const current = isCurrent(n.key);
           return (
             <g
               key={n.id}
@@ -111,10 +135,10 @@ export function StatechartView({ stateName, machine }: StatechartViewProps) {
         })}
       </svg>
       <figcaption>
-        Current: <strong>{stateName}</strong>
+        Current: <strong>{currentLabel}</strong>
         {layout.global.length > 0 ? <> · from any state: {layout.global.join(' · ')}</> : null}
       </figcaption>
-      {machine ? (
+      {machine && !source ? (
         <div class="machine-status">
           <p>
             Own machine <code>{machine.machineId}</code>: {machine.status ?? 'active'}

@@ -1,6 +1,9 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { api, taskPath } from '../api/http.js';
+import type { WireTask } from '../api/wire.js';
 import { elapsed, formatTime } from '../model/format.js';
 import type { JobSession } from '../model/job-session.js';
+import type { ChartStateJson } from '../model/statechart-layout.js';
 import { nameOf } from '../model/states.js';
 import type { TaskTree } from '../model/task-tree.js';
 import { StateBadge } from './badges.js';
@@ -24,7 +27,31 @@ export function TaskDetail({ session, tree, index, now, onClose }: TaskDetailPro
   const id = tree.ids[index]!;
   const state = tree.state[index]!;
   const approval = tree.approvals.get(index);
-  const machine = tree.machines.get(index);
+  const [machine, setMachine] = useState(tree.machines.get(index));
+  const message = tree.messages[index];
+  const attempt = tree.attempt[index];
+  // A machine task's active states change without an event when neither state nor message does:
+  // refresh it on its own events and every 2 s while the panel is open.
+  useEffect(() => {
+    setMachine(tree.machines.get(index));
+    if (tree.kind[index] !== 2) return;
+    let open = true;
+    const refresh = () =>
+      api<WireTask>(`${taskPath(session.jobId, id)}?depth=0`).then(
+        (task) => {
+          if (!open || !task.machine) return;
+          tree.machines.set(index, task.machine);
+          setMachine(task.machine);
+        },
+        () => {},
+      );
+    void refresh();
+    const timer = setInterval(refresh, 2000);
+    return () => {
+      open = false;
+      clearInterval(timer);
+    };
+  }, [session, tree, index, id, state, message, attempt]);
   const labels = tree.labels.get(index);
   const started = tree.startedAt[index] || undefined;
   const finished = tree.finishedAt[index] || undefined;
@@ -85,8 +112,21 @@ export function TaskDetail({ session, tree, index, now, onClose }: TaskDetailPro
         <summary>History</summary>
         <TaskHistory session={session} taskId={id} />
       </details>
-      <details open>
-        <summary>Statechart</summary>
+      {machine ? (
+        <details open>
+          <summary>Own statechart ({machine.machineId})</summary>
+          <StatechartView
+            stateName={nameOf(state)}
+            machine={machine}
+            source={{
+              key: `${session.jobId}\u0000${id}`,
+              load: () => api<ChartStateJson>(`${taskPath(session.jobId, id)}/machine`),
+            }}
+          />
+        </details>
+      ) : null}
+      <details open={!machine}>
+        <summary>Task statechart</summary>
         <StatechartView stateName={nameOf(state)} machine={machine} />
       </details>
     </aside>
