@@ -24,9 +24,10 @@ Examples:
   $ RNR_TOKEN=s3cret rnr run upgrade.ts --host 0.0.0.0
   $ rnr run upgrade.ts --json > events.jsonl   # one TaskEvent per line
   $ rnr run upgrade.ts --hold                  # keep serving after the job ends
+  $ rnr run upgrade.ts --inspect               # open the printed inspector URL in a browser
 
 The workflow's default export is a Job, or a function (async allowed) that receives
-{ store, clock, pollIntervalMs? } and returns one:
+{ store, clock, pollIntervalMs?, inspect? } and returns one:
   export default (options) => createJob({ name: 'upgrade', root, ...options });
 
 Exit codes: 0 SUCCESS, 1 FAILED, 2 bad workflow/flags/port in use, 130 SIGINT, 143 SIGTERM.`;
@@ -92,6 +93,13 @@ export function buildProgram(done: (code: number) => void): Command {
         .argParser(parseMillis)
         .default(10_000),
     )
+    .option('--inspect', "attach Stately's inspector (@statelyai/inspect) to the job's actors", false)
+    .addOption(
+      new Option('--inspect-port <n>', 'port of the inspector relay, on 127.0.0.1 (0: any free port)')
+        .argParser(parsePort)
+        .default(7301)
+        .implies({ inspect: true }),
+    )
     .addHelpText('after', runExamples)
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./run-command.js');
@@ -108,6 +116,7 @@ export function buildProgram(done: (code: number) => void): Command {
           quiet: flags.quiet,
           json: flags.json,
           stopTimeoutMs: flags.stopTimeout,
+          ...(flags.inspect ? { inspectPort: flags.inspectPort } : {}),
         }),
       );
     });
@@ -144,6 +153,8 @@ interface RunFlags extends Omit<ClientFlags, 'server' | 'as'> {
   quiet: boolean;
   json: boolean;
   stopTimeout: number;
+  inspect: boolean;
+  inspectPort: number;
 }
 
 /**

@@ -4,6 +4,7 @@ import { describeError, isRnrError, RnrError } from '../errors.js';
 import type { Job, Store } from '../index.js';
 import { type EventSink, jsonPrinter, plainPrinter, quietPrinter } from './event-printers.js';
 import { ExitCode } from './exit-codes.js';
+import type { RunInspector } from './inspector.js';
 import { JobModel } from './job-model.js';
 import { liveView } from './live-view.js';
 import { type ServedJob, serveJob } from './serve.js';
@@ -24,6 +25,8 @@ export interface RunCommandOptions {
   json: boolean;
   /** How long polls in flight may take to settle on SIGINT/SIGTERM, in ms. */
   stopTimeoutMs: number;
+  /** With `--inspect`: the port of the inspector relay (0: any free port). */
+  inspectPort?: number;
 }
 
 /**
@@ -35,6 +38,11 @@ export interface RunCommandOptions {
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
   const { memoryStore, sqliteStore, systemClock } = await import('../index.js');
 
+  // The inspector listens before the job exists: its actors (the ticker first) start in createJob.
+  const inspector =
+    options.inspectPort === undefined
+      ? undefined
+      : await (await import('./inspector.js')).startInspector(options.inspectPort);
   let store: Store | undefined;
   const workflow = await loadWorkflow(file, () => {
     store = openStore(options.stateDir, sqliteStore, memoryStore);
@@ -42,9 +50,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       store,
       clock: systemClock,
       ...(options.pollInterval === undefined ? {} : { pollIntervalMs: options.pollInterval }),
+      ...(inspector ? { inspect: inspector.inspect } : {}),
     };
-  }).catch((err: unknown) => {
+  }).catch(async (err: unknown) => {
     store?.close();
+    await inspector?.close();
     if (!isRnrError(err, 'RNR_ERR_JOB_LOCKED')) throw err;
     const hint = `another rnr run is using --state-dir ${options.stateDir} for this job: stop it, or pass another --state-dir`;
     throw new RnrError('RNR_ERR_JOB_LOCKED', `${err.message.split('; ')[0]}: ${hint}`, { cause: err });
@@ -64,6 +74,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   } catch (err) {
     await job.close();
     store?.close();
+    await inspector?.close();
     throw err;
   }
   const { app, url } = served;
@@ -72,6 +83,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const sink = makeSink(model, options, url);
   sink.info(`rnr: serving job ${job.id} (${job.name}) at ${url}  (API /api/v1, web view /)`);
   sink.info(startLine(job, store, workflow.prebuilt));
+  if (inspector) sink.info(inspectorLine(inspector, workflow.prebuilt));
 
   return new Promise<number>((settle) => {
     let finishing = false;
@@ -90,6 +102,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       }
       await within(job.close(), options.stopTimeoutMs);
       await within(app.close(), 2000);
+      if (inspector) await within(inspector.close(), 2000);
       store?.close();
       settle(code);
     };
@@ -151,6 +164,13 @@ function makeSink(model: JobModel, options: RunCommandOptions, url: string): Eve
   if (options.quiet) return quietPrinter();
   if (process.stdout.isTTY) return liveView(model, { server: url });
   return plainPrinter(process.stdout, url);
+}
+
+function inspectorLine(inspector: RunInspector, prebuilt: boolean): string {
+  const where = `rnr: inspector at ${inspector.url} (open it in a browser for Stately's inspector; events on ${inspector.wsUrl})`;
+  return prebuilt
+    ? `${where}; note: a prebuilt Job was created without it, so nothing is inspected: export a function`
+    : where;
 }
 
 function startLine(job: Job, store: Store | undefined, prebuilt: boolean): string {
