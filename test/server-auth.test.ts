@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Job } from '../src/index.js';
+import { callbackTask, createJob, type Job } from '../src/index.js';
 import { createServer } from '../src/server/index.js';
 import { connect, deployJob, listening, server } from './server-fixtures.js';
 
@@ -123,5 +123,29 @@ describe('auth', () => {
     );
     expect(() => createServer({ jobs: [], bodyLimit: -1 })).toThrow(/bodyLimit must be a positive integer/);
     expect(() => createServer({ jobs: [], maxSocketBuffer: 1.5 })).toThrow(/maxSocketBuffer/);
+  });
+});
+
+describe('logs never carry the socket token', () => {
+  it('masks access_token in logged request URLs', async () => {
+    const { Writable } = await import('node:stream');
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const job = createJob({
+      id: 'quiet',
+      name: 'quiet',
+      root: callbackTask({ name: 'x', poll: () => undefined }),
+    });
+    const app = createServer({ jobs: [job], token: 's3cret-token', logger: { level: 'info', stream } });
+    await app.inject({ url: '/api/v1/jobs/quiet/events?since=0&access_token=s3cret-token' });
+    await app.close();
+    const logged = lines.join('');
+    expect(logged).toContain('access_token=[redacted]');
+    expect(logged).not.toContain('s3cret-token');
   });
 });

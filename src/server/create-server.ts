@@ -77,11 +77,29 @@ function checkOptions(options: ServerOptions): JobRegistry {
   return createJobRegistry(jobs);
 }
 
+/** A request URL with the socket's `access_token` query parameter masked, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]');
+}
+
+/** Fastify's request serializer, minus the token a browser puts in the socket URL. */
+const redactedRequest = (request: { method: string; url: string; hostname?: string; ip?: string }) => ({
+  method: request.method,
+  url: redactUrl(request.url),
+  hostname: request.hostname,
+  remoteAddress: request.ip,
+});
+
 function loggerOptions(logger: ServerOptions['logger']): Partial<FastifyServerOptions> {
   if (logger && typeof logger === 'object' && typeof (logger as FastifyBaseLogger).info === 'function') {
+    // A logger instance serializes requests its own way: pass one that redacts, or use `true`.
     return { loggerInstance: logger as FastifyBaseLogger };
   }
-  return { logger: (logger ?? false) as FastifyServerOptions['logger'] };
+  if (!logger) return { logger: false };
+  const base =
+    logger === true ? {} : (logger as Exclude<FastifyServerOptions['logger'], boolean | undefined>);
+  const serializers = { req: redactedRequest, ...((base as { serializers?: object }).serializers ?? {}) };
+  return { logger: { ...base, serializers } as FastifyServerOptions['logger'] };
 }
 
 /**
