@@ -2,7 +2,7 @@
 // Stately's inspector (or this test) reads them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type RnrProcess, rnr, startRun } from './cli-harness.js';
+import { type RnrProcess, rnr, startRun, stateDir } from './cli-harness.js';
 
 interface Message {
   type: string;
@@ -63,6 +63,23 @@ describe('rnr run --inspect', () => {
 });
 
 describe('rnr run --inspect-port', () => {
+  it('implies --inspect, and a job that ends still exits with its outcome', async () => {
+    const exit = await rnr([
+      'run',
+      'test/fixtures/cli-quick.ts',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+      '--inspect-port',
+      '0',
+      '--json',
+    ]);
+    expect(exit.code).toBe(0);
+    expect(exit.stderr).toMatch(/^rnr: inspector at http:\/\/127\.0\.0\.1:\d+ /m);
+    expect(exit.stderr).toMatch(/job quick ended SUCCESS/);
+  });
+
   it('fails with one line and exit 2 when the port is taken', async () => {
     const { createServer } = await import('node:net');
     const taken = createServer();
