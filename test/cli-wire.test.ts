@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 // In-process checks of the CLI's pure parts: the wire enum names match the engine's, and the
 // tree, duration and job-model helpers behave.
 import { describe, expect, it } from 'vitest';
@@ -48,7 +49,9 @@ describe('cli formatting', () => {
         },
       ],
     });
-    expect(tree.split('\n')).toEqual([
+    // Colours depend on the terminal (and on CI=true, which turns them on): compare the text.
+    const plain = stripVTControlCharacters(tree);
+    expect(plain.split('\n')).toEqual([
       '▶ up  RUNNING  parallelism 2',
       '├─ ✓ up/a  SUCCESS  done',
       '└─ · up/b  PENDING',
