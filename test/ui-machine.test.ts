@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 // The web view draws a machine task's own statechart (from GET …/tasks/:task/machine) with its
 // active states highlighted, and follows it as the machine moves. Debian's chromium, real server.
 import type { Browser } from 'playwright-core';
@@ -71,7 +73,8 @@ describe.skipIf(!hasChromium)('web view: machine tasks', () => {
       expect(job.getTask('maint/node-1').state).toBe(TaskState.RUNNING);
       await own.locator('g.node.current[data-state="reboot"]').waitFor();
       await own.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: 'docs/screenshots/machine-task.png' });
+      // RNR_SCREENSHOTS=docs/screenshots refreshes the committed picture; otherwise a temp file.
+      await page.screenshot({ path: join(process.env.RNR_SCREENSHOTS ?? tmpdir(), 'machine-task.png') });
     } finally {
       await page.close();
       await served.close();
