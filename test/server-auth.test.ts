@@ -149,3 +149,26 @@ describe('logs never carry the socket token', () => {
     expect(logged).not.toContain('s3cret-token');
   });
 });
+
+describe('GET /api/v1/whoami', () => {
+  it('tells the caller its role: operator, viewer, or 401 without a token', async () => {
+    const job = createJob({
+      id: 'who',
+      name: 'who',
+      root: callbackTask({ name: 'x', poll: () => undefined }),
+    });
+    const app = createServer({ jobs: [job], token: 'op-token', viewerToken: 'view-token' });
+    const as = (token?: string) =>
+      app.inject({ url: '/api/v1/whoami', headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await as('op-token')).json()).toEqual({ role: 'operator', tokenRequired: true });
+    expect((await as('view-token')).json()).toEqual({ role: 'viewer', tokenRequired: true });
+    expect((await as()).statusCode).toBe(401);
+    await app.close();
+    const open = createServer({ jobs: [job] });
+    expect((await open.inject({ url: '/api/v1/whoami' })).json()).toEqual({
+      role: 'operator',
+      tokenRequired: false,
+    });
+    await open.close();
+  });
+});

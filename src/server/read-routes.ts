@@ -37,6 +37,25 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
     },
   });
 
+  app.get('/api/v1/whoami', {
+    schema: {
+      summary: "What the caller's token allows: operator (read and act) or viewer (read only)",
+      description: 'For clients that show or hide controls (the web view). JSON only.',
+      tags: ['auth'],
+      response: {
+        200: {
+          type: 'object',
+          required: ['role', 'tokenRequired'],
+          properties: {
+            role: { type: 'string', enum: ['operator', 'viewer'] },
+            tokenRequired: { type: 'boolean' },
+          },
+        },
+      },
+    },
+    handler: async (request) => ({ role: request.rnrRole, tokenRequired: context.auth.token !== undefined }),
+  });
+
   app.get<{ Params: { job: string } }>('/api/v1/jobs/:job', {
     schema: {
       summary: 'Get a job with its whole task tree',

@@ -101,16 +101,13 @@ export function act(jobId: string, taskId: string, op: OperatorOp, input: Action
   return api(`${taskPath(jobId, taskId)}/${op}`, { method: 'POST', body: JSON.stringify(body) });
 }
 
-/**
- * Learns whether the token may act, without side effects: an action on a job that does not exist
- * answers 404 to an operator and 403 to a viewer (auth is checked before the job is looked up).
- */
+/** Learns whether the token may act (`GET /whoami`: operator or viewer). */
 export async function probeWriteAccess(): Promise<void> {
   try {
-    await act('rnr-ui-write-probe', 'probe', 'resume', {});
-    updateAuth({ canWrite: true });
+    const me = await api<{ role?: string }>('/whoami');
+    updateAuth({ canWrite: me.role === 'operator' });
   } catch (err) {
-    if (err instanceof ApiError && err.status === 403) updateAuth({ canWrite: false });
-    else if (err instanceof ApiError && err.status !== 401) updateAuth({ canWrite: true });
+    // An older server without /whoami: assume the token acts; the server still enforces it.
+    if (err instanceof ApiError && err.status !== 401) updateAuth({ canWrite: true });
   }
 }
