@@ -1,83 +1,15 @@
 import type { JobSnapshot, JobSummary, Task, TaskEvent } from '../engine/types.js';
 
-/**
- * The shapes the CLI reads, in the proto3 JSON mapping the control API speaks: states, kinds and
- * causes by name. proto3 JSON may omit default values (`''`, `0`, `false`), so every field but the
- * ids is optional and readers fill in the defaults.
- */
+// The wire shapes are shared with the web view.
+export type {
+  WireEvent,
+  WireJob,
+  WireJobSummary,
+  WireMachineStatus,
+  WireTask,
+} from '../wire/json.js';
 
-/** A `Task` as it travels on the wire. */
-export interface WireTask {
-  id: string;
-  name?: string;
-  kind?: string;
-  state?: string;
-  message?: string;
-  paused?: boolean;
-  parallelism?: number;
-  children?: WireTask[];
-  attempt?: number;
-  approval?: { by?: string; at?: number; reason?: string };
-  labels?: Record<string, string>;
-  parentId?: string;
-  createdAt?: number;
-  startedAt?: number;
-  finishedAt?: number;
-  updatedAt?: number;
-  /** Machine tasks only: the live state of the user's statechart. */
-  machine?: WireMachineStatus;
-}
-
-/** A machine task's `MachineStatus` as it travels on the wire. */
-export interface WireMachineStatus {
-  machineId?: string;
-  /** The active state value, JSON-encoded (`"drain"`, `{"reboot":"wait-ready"}`). */
-  value?: string;
-  /** Dotted paths of the active state nodes. */
-  active?: string[];
-  /** XState snapshot status: active, done, error, stopped (pending before it starts). */
-  status?: string;
-}
-
-/** A `Job` as it travels on the wire. */
-export interface WireJob {
-  id: string;
-  name?: string;
-  root: WireTask;
-  createdAt?: number;
-  seq?: number;
-}
-
-/** A `JobSummary` as it travels on the wire. */
-export interface WireJobSummary {
-  id: string;
-  name?: string;
-  state?: string;
-  counts?: Record<string, number>;
-  total?: number;
-  seq?: number;
-  createdAt?: number;
-  startedAt?: number;
-  finishedAt?: number;
-}
-
-/** A `TaskEvent` as it travels on the wire. */
-export interface WireEvent {
-  seq: number;
-  jobId?: string;
-  taskId: string;
-  from?: string;
-  to?: string;
-  paused?: boolean;
-  message?: string;
-  cause?: string;
-  actor?: string;
-  reason?: string;
-  time?: number;
-  action?: string;
-  attempt?: number;
-  parallelism?: number;
-}
+import type { WireEvent, WireJob, WireJobSummary, WireTask } from '../wire/json.js';
 
 /**
  * The proto's enum names, indexed by number. Kept here rather than imported so that client verbs
