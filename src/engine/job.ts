@@ -9,9 +9,10 @@ import { JobOptionsChecker } from './job-options.js';
 import { machineChart } from './machine-state.js';
 import { createMachineRunner, type MachineHost } from './machine-task.js';
 import { PollRunner } from './poll-runner.js';
+import { StoredTasks } from './restore.js';
 import { type EventMeta, G_DONE, G_PENDING, G_RUNNING, group, NestedScheduler } from './scheduler.js';
 import { checkParallelism } from './specs.js';
-import type { Store, TaskRecord } from './store.js';
+import type { Store } from './store.js';
 import type { InflightPoll, TaskNode } from './task-node.js';
 import { isDone, parseTaskState, stateName, TaskState, taskStateNames } from './task-state.js';
 import { toTask } from './task-view.js';
@@ -69,7 +70,7 @@ class JobEngine implements Job {
   private readonly counts = [0, 0, 0, 0, 0, 0, 0];
   private readonly log: EventLog;
   private readonly pollObservers = new Set<(poll: PollObservation) => void>();
-  private readonly restoreLater = new Map<string, TaskRecord>();
+  private readonly stored: StoredTasks;
   private machines: MachineHost | undefined;
   private readonly ticker: Actor<typeof jobMachine>;
   private readonly polls: PollRunner;
@@ -90,16 +91,13 @@ class JobEngine implements Job {
     this.createdAt = this.clock.now();
     this.log = new EventLog(this.id, this.clock, 0, (err) => this.internalError('event listener', err));
     this.root = this.index.build(options.root, undefined, this.createdAt);
-    const stored = this.store.openJob({ id: this.id, name: this.name, createdAt: this.createdAt, seq: 0 });
-    if (stored) {
-      this.createdAt = stored.job.createdAt;
-      this.log.seq = stored.job.seq;
-      for (const record of stored.tasks) {
-        const node = this.index.byId.get(record.id);
-        if (node) node.restore(record);
-        else this.restoreLater.set(record.id, record);
-      }
-      this.resumed = { fromSeq: stored.job.seq, orphans: this.orphans() };
+    this.stored = new StoredTasks(this.index);
+    const saved = this.store.openJob({ id: this.id, name: this.name, createdAt: this.createdAt, seq: 0 });
+    if (saved) {
+      this.createdAt = saved.job.createdAt;
+      this.log.seq = saved.job.seq;
+      this.stored.apply(saved.tasks);
+      this.resumed = { fromSeq: saved.job.seq, orphans: this.stored.orphans() };
     }
     this.scheduler = new NestedScheduler(this);
     this.initCounters(this.root);
@@ -621,26 +619,7 @@ class JobEngine implements Job {
   }
 
   restoreSubtree(top: TaskNode): void {
-    const stack = [top];
-    for (let node = stack.pop(); node; node = stack.pop()) {
-      const record = this.restoreLater.get(node.id);
-      if (record) {
-        node.restore(record);
-        this.restoreLater.delete(node.id);
-      }
-      if (node.children) for (const child of node.children) stack.push(child);
-    }
-  }
-
-  /** Stored tasks the workflow no longer defines (children of unresolved children functions excepted). */
-  private orphans(): string[] {
-    const out: string[] = [];
-    for (const [id, record] of this.restoreLater) {
-      const parent = this.index.byId.get(record.parentId);
-      const dynamic = parent?.spec.kind === TaskKind.NESTED && typeof parent.spec.children === 'function';
-      if (!dynamic && !this.restoreLater.has(record.parentId)) out.push(id);
-    }
-    return out;
+    this.stored.applySubtree(top);
   }
 
   private node(id: string): TaskNode {
