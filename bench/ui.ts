@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { TaskState } from 'rnr';
-import { bigJob, ensureUiBuilt, hasChromium, launchBrowser, serve } from '../test/ui-harness.js';
+import { bigJob, ensureUiBuilt, hasChromium, launchBrowser, serve } from '../test/ui/harness.js';
 import { figure, machineLine, median, percentile, section } from './report.js';
 
 const { values } = parseArgs({

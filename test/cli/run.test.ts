@@ -1,0 +1,176 @@
+// `rnr run` end to end: exit codes for SUCCESS and FAILED, plain and JSON output, resume from
+// the state directory, --hold, and the SIGINT/SIGTERM paths.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { rnr, runInTerminal, spawnRnr, startRun, stateDir } from './harness.js';
+
+describe('rnr run', () => {
+  it('exits 0 when the root ends SUCCESS, one plain line per event, and resumes from .rnr', async () => {
+    const dir = stateDir();
+    const args = [
+      'run',
+      'test/fixtures/cli-quick.ts',
+      '--port',
+      '0',
+      '--state-dir',
+      dir,
+      '--poll-interval',
+      '20',
+    ];
+    const first = await rnr(args);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/serving job quick \(quick\) at http:\/\/127\.0\.0\.1:\d+/);
+    expect(first.stdout).toMatch(/started job quick \(new\); state in .*rnr\.db/);
+    expect(first.stdout).toMatch(/#\d+ +✓ quick\/verify +RUNNING → SUCCESS +verify done/);
+    expect(first.stdout).toMatch(/job quick ended SUCCESS/);
+
+    const again = await rnr(args);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/resumed job quick from seq \d+/);
+    expect(again.stdout).toMatch(/had already ended SUCCESS/);
+  });
+
+  it('exits 1 when the root ends FAILED', async () => {
+    const exit = await rnr(['run', 'test/fixtures/cli-fail.ts', '--port', '0', '--state-dir', stateDir()]);
+    expect(exit.code).toBe(1);
+    expect(exit.stdout).toMatch(/✗ doomed +RUNNING → FAILED +the disk is on fire/);
+    expect(exit.stdout).toMatch(/job doomed ended FAILED/);
+  });
+
+  it('--json prints every event as a JSON line on stdout, in seq order', async () => {
+    const exit = await rnr([
+      'run',
+      'test/fixtures/cli-quick.ts',
+      '--json',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+    ]);
+    expect(exit.code).toBe(0);
+    const events = exit.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-1)).toMatchObject({ jobId: 'quick', taskId: 'quick', to: 'SUCCESS' });
+    expect(exit.stderr).toMatch(/serving job quick/);
+  });
+
+  it('--quiet prints no events', async () => {
+    const exit = await rnr([
+      'run',
+      'test/fixtures/cli-quick.ts',
+      '--quiet',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+    ]);
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toBe('');
+    expect(exit.stderr).not.toMatch(/→/);
+  });
+
+  it('accepts a prebuilt Job and says its store is its own', async () => {
+    const exit = await rnr([
+      'run',
+      'test/fixtures/cli-prebuilt.ts',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+    ]);
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toMatch(/prebuilt Job ignores --state-dir and --poll-interval/);
+  });
+
+  it('SIGINT aborts the poll in flight, closes the server and exits 130', async () => {
+    const { run, url } = await startRun('cli-forever.ts');
+    await run.waitFor(/forever +PENDING → RUNNING/);
+    run.proc.kill('SIGINT');
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    expect(exit.stdout).toMatch(/SIGINT: stopping/);
+    const after = await rnr(['ls', '--server', url]);
+    expect(after.stderr).toMatch(/cannot reach/);
+  });
+
+  it('SIGTERM exits 143', async () => {
+    const { run } = await startRun('cli-forever.ts', ['--quiet']);
+    run.proc.kill('SIGTERM');
+    expect((await run.exited).code).toBe(143);
+  });
+
+  it('a second SIGINT exits at once, even while polls refuse to settle', async () => {
+    // The poll ignores its abort signal; --stop-timeout would let it hold the first shutdown for a
+    // minute. The second Ctrl-C must not wait for it.
+    const { run } = await startRun('cli-forever.ts', ['--stop-timeout', '60000'], {
+      RNR_TEST_STUCK_POLL: '1',
+    });
+    await run.waitFor(/PENDING → RUNNING/);
+    const started = Date.now();
+    run.proc.kill('SIGINT');
+    await run.waitFor(/SIGINT: stopping/);
+    run.proc.kill('SIGINT');
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('--hold keeps serving after the end; Ctrl-C then exits with the outcome', async () => {
+    const { run, url } = await startRun('cli-quick.ts', ['--hold']);
+    await run.waitFor(/ended SUCCESS; still serving/);
+    const ls = await rnr(['ls', '--server', url]);
+    expect(ls.stdout).toMatch(/quick +✓ SUCCESS +4\/4/);
+    run.proc.kill('SIGINT');
+    expect((await run.exited).code).toBe(0);
+  });
+
+  it('refuses a non-loopback host without a token', async () => {
+    const exit = await spawnRnr([
+      'run',
+      'test/fixtures/cli-quick.ts',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir(),
+    ]).exited;
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toMatch(/^rnr: .*without a token.*--token/);
+  });
+
+  it("npm start's example loads and serves (rolling-upgrade)", async () => {
+    const { run, url } = await startRun('../../examples/rolling-upgrade/workflow.ts', ['--quiet']);
+    const ls = await rnr(['ls', '--server', url]);
+    expect(ls.stdout).toMatch(/^rolling-upgrade +▶ RUNNING /m);
+    run.proc.kill('SIGINT');
+    expect((await run.exited).code).toBe(130);
+  });
+
+  it.skipIf(!hasScript())(
+    'on a terminal, draws the live view: progress bar, counts, final frame',
+    async () => {
+      // util-linux `script` gives the process a pseudo-terminal, so stdout.isTTY is true.
+      const cmd = `stty cols 100 rows 30; node bin/rnr.js run test/fixtures/cli-quick.ts --port 0 --state-dir ${stateDir()} --poll-interval 20`;
+      const exit = await runInTerminal(cmd);
+      expect(exit.code).toBe(0);
+      expect(exit.stdout).toMatch(/quick +✓ SUCCESS/);
+      expect(exit.stdout).toMatch(/█{40} {2}4\/4 {2}100%/);
+      expect(exit.stdout).toMatch(/✓ 4 success/);
+      expect(exit.stdout).toMatch(/rnr: job quick ended SUCCESS/);
+    },
+  );
+});
+
+function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

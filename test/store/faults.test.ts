@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { sqliteStore } from '../../src/store/sqlite-store.js';
+import {
+  cleanTempDirs,
+  jobRecord,
+  runFixture,
+  taskEvent,
+  taskRecord,
+  tempDir,
+} from '../fixtures/store-helpers.js';
+
+cleanTempDirs();
+
+/** Expects opening `file` to fail with `code`, naming the file, and to leave its bytes as they were. */
+function expectRefused(file: string, code: string, text?: string): void {
+  const before = readFileSync(file);
+  expect(() => sqliteStore(file)).toThrow(
+    expect.objectContaining({ code, message: expect.stringContaining(file) }),
+  );
+  if (text) expect(() => sqliteStore(file)).toThrow(text);
+  expect(readFileSync(file).equals(before)).toBe(true);
+}
+
+/** A closed store file holding one job with `events` events (several pages of them). */
+function storeWithEvents(file: string, events: number): void {
+  const store = sqliteStore(file);
+  store.openJob(jobRecord('j'));
+  const log = Array.from({ length: events }, (_, i) => taskEvent('j', i + 1, { message: 'x'.repeat(200) }));
+  store.commit({ job: jobRecord('j', events), tasks: [taskRecord('j')], events: log });
+  store.close();
+}
+
+const isRoot = process.getuid?.() === 0;
+// As root, the checks run in a child as `nobody`, which must be able to read the project.
+const repo = join(import.meta.dirname, '../..');
+const canCheckPermissions = !isRoot || (statSync(repo).mode & 0o005) === 0o005;
+
+/** Opens `file` and claims a job as an unprivileged user (root ignores file modes). */
+async function openUnprivileged(file: string): Promise<{ ok: boolean; code?: string; message?: string }> {
+  if (!isRoot) {
+    try {
+      sqliteStore(file).close();
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, ...(err as { code: string; message: string }) };
+    }
+  }
+  const result = await runFixture('store-probe.ts', [file, 'j', 'commit'], { uid: 65534 });
+  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
+}
+
+describe('sqliteStore refuses what it must not touch', () => {
+  it('a text file', () => {
+    const file = join(tempDir(), 'notes.txt');
+    writeFileSync(file, 'remember the milk\n'.repeat(100));
+    expectRefused(file, 'RNR_ERR_STORE_NOT_RNR', 'not a SQLite database');
+  });
+
+  it("another program's SQLite database", () => {
+    const file = join(tempDir(), 'app.db');
+    const db = new Database(file);
+    db.exec("CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada')");
+    db.close();
+    expectRefused(file, 'RNR_ERR_STORE_NOT_RNR', 'other tables (users)');
+    expect(existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  it('a SQLite database with a foreign application id', () => {
+    const file = join(tempDir(), 'other.db');
+    const db = new Database(file);
+    db.pragma('application_id = 1234');
+    db.close();
+    expectRefused(file, 'RNR_ERR_STORE_NOT_RNR', 'application_id is 0x000004d2');
+  });
+
+  it('a store written by a newer rnr', () => {
+    const file = join(tempDir(), 'rnr.db');
+    storeWithEvents(file, 3);
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    expectRefused(file, 'RNR_ERR_STORE_SCHEMA_NEWER', 'schema version 99');
+  });
+
+  it('garbage behind a SQLite header', () => {
+    const file = join(tempDir(), 'rnr.db');
+    writeFileSync(file, Buffer.concat([Buffer.from('SQLite format 3\0'), randomBytes(16_384)]));
+    expectRefused(file, 'RNR_ERR_STORE_CORRUPT');
+  });
+
+  it('a store with a damaged page', () => {
+    const file = join(tempDir(), 'rnr.db');
+    storeWithEvents(file, 500);
+    const bytes = readFileSync(file);
+    randomBytes(4096).copy(bytes, 4096 * 5);
+    writeFileSync(file, bytes);
+    expectRefused(file, 'RNR_ERR_STORE_CORRUPT', 'is corrupt');
+  });
+
+  it('a directory', () => {
+    const dir = tempDir();
+    expect(() => sqliteStore(dir)).toThrow(expect.objectContaining({ code: 'RNR_ERR_STORE_IO' }));
+  });
+});
+
+describe('sqliteStore on a disk it cannot write', () => {
+  it.skipIf(!canCheckPermissions)('a read-only file: refused at open, bytes unchanged', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'rnr.db');
+    storeWithEvents(file, 3);
+    const before = readFileSync(file);
+    chmodSync(file, 0o444);
+    chmodSync(dir, 0o777);
+    const result = await openUnprivileged(file);
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'RNR_ERR_STORE_IO',
+      message: expect.stringContaining(file),
+    });
+    expect(result.message).toContain('SQLITE_READONLY');
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it.skipIf(!canCheckPermissions)(
+    'a read-only directory: a new store cannot be created, an existing one cannot be written',
+    async () => {
+      const dir = tempDir();
+      const locked = join(dir, 'locked');
+      mkdirSync(locked);
+      storeWithEvents(join(dir, 'rnr.db'), 3);
+      copyFileSync(join(dir, 'rnr.db'), join(locked, 'rnr.db'));
+      if (isRoot) chownSync(join(locked, 'rnr.db'), 65534, 65534);
+      chmodSync(dir, 0o755);
+      chmodSync(locked, 0o555);
+      const before = readFileSync(join(locked, 'rnr.db'));
+      const created = await openUnprivileged(join(locked, 'new.db'));
+      expect(created).toMatchObject({
+        ok: false,
+        code: 'RNR_ERR_STORE_IO',
+        message: expect.stringContaining('new.db'),
+      });
+      const existing = await openUnprivileged(join(locked, 'rnr.db'));
+      expect(existing).toMatchObject({ ok: false, code: 'RNR_ERR_STORE_IO' });
+      expect(existing.message).toContain('SQLITE_READONLY');
+      expect(readFileSync(join(locked, 'rnr.db')).equals(before)).toBe(true);
+    },
+  );
+
+  it('a full disk: the commit fails whole with RNR_ERR_STORE_IO, earlier commits stay readable', () => {
+    const file = join(tempDir(), 'rnr.db');
+    const store = sqliteStore(file, { maxBytes: 128 * 1024 });
+    store.openJob(jobRecord('j'));
+    let seq = 0;
+    let failure: unknown;
+    while (!failure && seq < 10_000) {
+      const batch = Array.from({ length: 20 }, (_, i) =>
+        taskEvent('j', seq + i + 1, { message: 'y'.repeat(500) }),
+      );
+      try {
+        store.commit({ job: jobRecord('j', seq + 20), tasks: [], events: batch });
+        seq += 20;
+      } catch (err) {
+        failure = err;
+      }
+    }
+    expect(failure).toMatchObject({
+      code: 'RNR_ERR_STORE_IO',
+      message: expect.stringContaining('disk full'),
+    });
+    expect((failure as Error).message).toContain(file);
+    const stored = store.events('j', 0);
+    expect(stored.map((e) => e.seq)).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
+    store.close();
+    const reopened = sqliteStore(file);
+    expect(reopened.openJob(jobRecord('j'))?.job.seq).toBe(seq);
+    reopened.close();
+  });
+});
