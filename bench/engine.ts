@@ -34,9 +34,9 @@ function bareXState(tasks: number): number {
   return performance.now() - t0;
 }
 
-async function lifecycle(tasks: number): Promise<number> {
+async function lifecycle(tasks: number, parallelism = 100): Promise<number> {
   const children = Array.from({ length: tasks }, (_, i) => callbackTask({ name: `t${i}`, poll: () => true }));
-  const job = createJob({ name: 'lifecycle', root: nestedTask({ name: 'all', parallelism: 100, children }) });
+  const job = createJob({ name: 'lifecycle', root: nestedTask({ name: 'all', parallelism, children }) });
   const t0 = performance.now();
   while (job.summary().state !== TaskState.SUCCESS) await job.tick();
   const ms = performance.now() - t0;
@@ -80,6 +80,47 @@ function tree(zones: number, perZone: number) {
   });
 }
 
+/** Times one tick. */
+async function timedTick(job: Job): Promise<number> {
+  const t0 = performance.now();
+  await job.tick();
+  return performance.now() - t0;
+}
+
+/**
+ * An operator's `setParallelism(10000)` on 10,000 leaves that ran one at a time: the tick that
+ * starts 9,999 of them, a tick with 10,000 running, then either the tick in which all 10,000
+ * finish or closing the job with 10,000 running. XState copies a parent's children object on every
+ * spawn and every stop, so this is where a quadratic shape would show.
+ */
+async function wideOpen(
+  total: number,
+  finish: boolean,
+): Promise<{ start: number; steady: number; end: number }> {
+  let done = false;
+  const children = Array.from({ length: total }, (_, i) =>
+    callbackTask({ name: `t${i}`, poll: () => (done ? true : undefined) }),
+  );
+  const job = createJob({ name: 'wide-open', root: nestedTask({ name: 'all', parallelism: 1, children }) });
+  await job.tick();
+  job.setParallelism('all', total);
+  const start = await timedTick(job);
+  const steadyRuns: number[] = [];
+  for (let i = 0; i < 5; i++) steadyRuns.push(await timedTick(job));
+  let end: number;
+  if (finish) {
+    done = true;
+    end = await timedTick(job);
+    if (job.summary().state !== TaskState.SUCCESS) throw new Error('wide-open: the job did not finish');
+    await job.close();
+  } else {
+    const t0 = performance.now();
+    await job.close();
+    end = performance.now() - t0;
+  }
+  return { start, steady: median(steadyRuns), end };
+}
+
 async function main(): Promise<void> {
   section(`engine — ${await machineLine()}`);
   const N = 10_000;
@@ -107,11 +148,33 @@ async function main(): Promise<void> {
     met: rnrRate / bareRate >= 0.5,
   });
 
+  const wideRuns: number[] = [];
+  for (let i = 0; i < 3; i++) wideRuns.push(await lifecycle(N, 1000));
+  const wideRate = N / (median(wideRuns) / 1000);
+  figure(
+    'rnr lifecycle (10k leaves, parallelism 1,000, tick())',
+    `${Math.round(wideRate).toLocaleString()} tasks/s`,
+  );
+  figure('ratio at parallelism 1,000 / bare XState', `${(wideRate / bareRate).toFixed(2)}×`);
+
   const small = await tickCost(1_000);
   const large = await tickCost(100_000);
   figure('tick, 100 running in a 1,000-task job (median of 30)', `${small.toFixed(3)} ms`);
   figure('tick, 100 running in a 100,000-task job (median of 30)', `${large.toFixed(3)} ms`);
   figure('ratio 100k / 1k', `${(large / small).toFixed(2)}`, { text: '≤ 1.5', met: large / small <= 1.5 });
+
+  const open = await wideOpen(N, true);
+  const closing = await wideOpen(N, false);
+  figure('setParallelism(10000): the tick that starts 9,999', `${open.start.toFixed(0)} ms`);
+  figure('tick with 10,000 running (median of 5)', `${open.steady.toFixed(1)} ms`);
+  figure('the tick in which 10,000 finish', `${open.end.toFixed(0)} ms`);
+  figure('close with 10,000 running', `${closing.end.toFixed(0)} ms`);
+  // Per running task, a tick with 10,000 running should cost what one with 100 running does.
+  const perRunning = open.steady / 10_000 / (small / 100);
+  figure('per running task: 10,000-running tick / 100-running tick', `${perRunning.toFixed(2)}`, {
+    text: '≤ 1.5',
+    met: perRunning <= 1.5,
+  });
 
   gc();
   const before = process.memoryUsage().heapUsed;
