@@ -1,9 +1,15 @@
 import type { Clock } from './clock.js';
-import type { EventMeta } from './scheduler.js';
 import type { TaskRecord } from './store.js';
 import type { TaskNode } from './task-node.js';
 import type { TaskState } from './task-state.js';
 import type { EventCause, TaskEvent } from './types.js';
+
+/** Who and why, carried onto the event a change records. */
+export interface EventMeta {
+  actor?: string;
+  reason?: string;
+  action?: string;
+}
 
 /**
  * A job's event log in the making: events recorded since the last commit, the tasks they touched,

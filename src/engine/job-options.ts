@@ -2,7 +2,7 @@ import { RnrError } from '../errors.js';
 import type { Clock } from './clock.js';
 import { isTaskSpec } from './specs.js';
 import type { Store } from './store.js';
-import { slug } from './tree.js';
+import { slug } from './task-index.js';
 import type { JobOptions } from './types.js';
 
 const show = (v: unknown) => (typeof v === 'function' ? 'a function' : (JSON.stringify(v) ?? String(v)));

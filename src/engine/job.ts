@@ -4,19 +4,27 @@ import { type TaskMachineEvent, type TaskStateKey, taskMachine } from '../../mac
 import { describeError, RnrError } from '../errors.js';
 import { memoryStore } from '../store/memory-store.js';
 import { type Clock, systemClock } from './clock.js';
-import { EventLog } from './event-log.js';
+import { EventLog, type EventMeta } from './event-log.js';
 import { JobOptionsChecker } from './job-options.js';
 import { machineChart } from './machine-state.js';
 import { createMachineRunner, type MachineHost } from './machine-task.js';
 import { PollRunner } from './poll-runner.js';
-import { StoredTasks } from './restore.js';
-import { type EventMeta, G_DONE, G_PENDING, G_RUNNING, group, NestedScheduler } from './scheduler.js';
+import { NestedScheduler } from './scheduler.js';
 import { checkParallelism } from './specs.js';
 import type { Store } from './store.js';
-import type { InflightPoll, TaskNode } from './task-node.js';
-import { isDone, parseTaskState, stateName, TaskState, taskStateNames } from './task-state.js';
+import { StoredTasks } from './stored-tasks.js';
+import { TaskIndex } from './task-index.js';
+import type { TaskNode } from './task-node.js';
+import {
+  schedulingGroup as group,
+  isDone,
+  parseTaskState,
+  SchedulingGroup,
+  stateName,
+  TaskState,
+  taskStateNames,
+} from './task-state.js';
 import { toTask } from './task-view.js';
-import { TaskIndex } from './tree.js';
 import {
   EventCause,
   type GetTaskOptions,
@@ -351,7 +359,7 @@ class JobEngine implements Job {
   ): boolean {
     const from = node.state;
     let next: TaskState;
-    if (!node.actor && event.type === 'start' && group(from) === G_PENDING) {
+    if (!node.actor && event.type === 'start' && group(from) === SchedulingGroup.PENDING) {
       // The common path: a PENDING record becomes an actor as it starts (DESIGN §8).
       node.actor = createActor(taskMachine, {
         input: { attempt: node.attempt, paused: node.paused },
@@ -442,11 +450,11 @@ class JobEngine implements Job {
     (this.counts[to] as number)++;
     const gFrom = group(from);
     const gTo = group(to);
-    if (gTo === G_RUNNING && gFrom !== G_RUNNING) {
+    if (gTo === SchedulingGroup.RUNNING && gFrom !== SchedulingGroup.RUNNING) {
       node.startedAt = now;
       node.finishedAt = undefined;
-    } else if (gTo === G_DONE) node.finishedAt = now;
-    else if (gFrom === G_DONE) node.finishedAt = undefined;
+    } else if (gTo === SchedulingGroup.DONE) node.finishedAt = now;
+    else if (gFrom === SchedulingGroup.DONE) node.finishedAt = undefined;
     const parent = node.parent;
     if (parent) {
       this.count(parent, node, from, -1);
@@ -454,7 +462,7 @@ class JobEngine implements Job {
       this.scheduler.dirty.add(parent);
     }
     let startMachine = false;
-    if (gTo === G_RUNNING) {
+    if (gTo === SchedulingGroup.RUNNING) {
       this.ensureActor(node);
       if (node.isNested) this.scheduler.dirty.add(node);
       else {
@@ -466,7 +474,7 @@ class JobEngine implements Job {
         node.actor.stop();
         node.actor = undefined;
       }
-      if (gFrom === G_RUNNING && !node.isNested) {
+      if (gFrom === SchedulingGroup.RUNNING && !node.isNested) {
         this.active.delete(node);
         if (node.inflight && cause !== EventCause.POLL) this.polls.abort(node, 'task left RUNNING');
       }
@@ -482,10 +490,10 @@ class JobEngine implements Job {
 
   private count(parent: TaskNode, child: TaskNode, state: TaskState, delta: number): void {
     const g = group(state);
-    if (g === G_PENDING) {
+    if (g === SchedulingGroup.PENDING) {
       parent.pendingCount += delta;
       if (delta > 0 && child.index < parent.cursor) parent.cursor = child.index;
-    } else if (g === G_RUNNING) parent.runningCount += delta;
+    } else if (g === SchedulingGroup.RUNNING) parent.runningCount += delta;
     else if (state === TaskState.FAILED) parent.failedCount += delta;
   }
 
@@ -574,7 +582,7 @@ class JobEngine implements Job {
     if (node.machine || node.spec.kind !== TaskKind.MACHINE) return;
     const runner = createMachineRunner(node, fresh ? undefined : node.machineSnapshot, this.machineHost());
     // A machine that finished or failed as it started has left RUNNING already.
-    if (group(node.state) === G_RUNNING) node.machine = runner;
+    if (group(node.state) === SchedulingGroup.RUNNING) node.machine = runner;
     else runner.stop();
   }
 
@@ -607,7 +615,7 @@ class JobEngine implements Job {
     for (let node = stack.pop(); node; node = stack.pop()) {
       (this.counts[node.state] as number)++;
       if (node.parent && node !== this.root) this.count(node.parent, node, node.state, 1);
-      if (group(node.state) === G_RUNNING) {
+      if (group(node.state) === SchedulingGroup.RUNNING) {
         if (node.isNested) this.scheduler.dirty.add(node);
         else {
           this.active.add(node);
@@ -637,5 +645,3 @@ class JobEngine implements Job {
     if (this.closed) throw new RnrError('RNR_ERR_JOB_CLOSED', `job ${JSON.stringify(this.id)} is closed`);
   }
 }
-
-export type { InflightPoll, JobEngine };

@@ -2,26 +2,12 @@ import { canStartChild, type NestedSchedulingContext, settledState } from '../..
 import type { TaskMachineEvent } from '../../machines/task.machine.js';
 import { describeError } from '../errors.js';
 import type { Clock } from './clock.js';
+import type { EventMeta } from './event-log.js';
 import { checkChildren } from './specs.js';
+import type { TaskIndex } from './task-index.js';
 import type { TaskNode } from './task-node.js';
-import { TaskState } from './task-state.js';
-import type { TaskIndex } from './tree.js';
+import { schedulingGroup as group, SchedulingGroup, TaskState } from './task-state.js';
 import { EventCause, TaskKind, type TaskSpec } from './types.js';
-
-/** Scheduling groups as small integers, for the hot path. */
-export const G_PENDING = 0;
-export const G_RUNNING = 1;
-export const G_DONE = 2;
-const GROUP = [G_PENDING, G_PENDING, G_RUNNING, G_DONE, G_DONE, G_DONE, G_RUNNING] as const;
-/** The scheduling group of a state as a small integer. */
-export const group = (s: TaskState): number => GROUP[s] ?? G_PENDING;
-
-/** Who and why, carried onto the event a change records. */
-export interface EventMeta {
-  actor?: string;
-  reason?: string;
-  action?: string;
-}
 
 /** What the scheduler needs of its job. */
 export interface SchedulerHost {
@@ -54,7 +40,7 @@ export class NestedScheduler {
 
   schedulePhase(): undefined | Promise<void> {
     const root = this.host.root;
-    if (group(root.state) === G_PENDING && !root.paused) {
+    if (group(root.state) === SchedulingGroup.PENDING && !root.paused) {
       const started = this.startNode(root);
       if (started) return started.then(() => this.drainDirty());
     }
@@ -83,7 +69,7 @@ export class NestedScheduler {
   }
 
   private scheduleNested(node: TaskNode, allowStart: boolean): undefined | Promise<void> {
-    if (!node.isNested || group(node.state) !== G_RUNNING) return undefined;
+    if (!node.isNested || group(node.state) !== SchedulingGroup.RUNNING) return undefined;
     if (!node.children || this.needsResolve.has(node)) return this.resolveChildren(node);
     if (this.resolving.has(node)) return undefined;
     if (allowStart) {
@@ -98,11 +84,11 @@ export class NestedScheduler {
     const kids = node.children as TaskNode[];
     while (canStartChild(this.nestedContext(node))) {
       let i = node.cursor;
-      while (i < kids.length && group((kids[i] as TaskNode).state) !== G_PENDING) i++;
+      while (i < kids.length && group((kids[i] as TaskNode).state) !== SchedulingGroup.PENDING) i++;
       node.cursor = i;
       while (
         i < kids.length &&
-        (group((kids[i] as TaskNode).state) !== G_PENDING || (kids[i] as TaskNode).paused)
+        (group((kids[i] as TaskNode).state) !== SchedulingGroup.PENDING || (kids[i] as TaskNode).paused)
       )
         i++;
       const child = kids[i];
@@ -114,7 +100,12 @@ export class NestedScheduler {
   }
 
   private settle(node: TaskNode): void {
-    if (!node.isNested || group(node.state) !== G_RUNNING || !node.children || this.resolving.has(node))
+    if (
+      !node.isNested ||
+      group(node.state) !== SchedulingGroup.RUNNING ||
+      !node.children ||
+      this.resolving.has(node)
+    )
       return;
     if (this.needsResolve.has(node)) return;
     const settled = settledState(this.nestedContext(node));
@@ -167,7 +158,7 @@ export class NestedScheduler {
   }
 
   private attachChildren(node: TaskNode, list: unknown): void {
-    if (group(node.state) !== G_RUNNING) return;
+    if (group(node.state) !== SchedulingGroup.RUNNING) return;
     let specs: readonly TaskSpec[];
     let ids: string[];
     try {
@@ -211,7 +202,7 @@ export class NestedScheduler {
   /** After an operator change, DONE ancestors that the scheduler settled reopen when they no longer fit. */
   reopenAncestors(node: TaskNode): void {
     for (let a = node.parent; a; a = a.parent) {
-      if (group(a.state) !== G_DONE) {
+      if (group(a.state) !== SchedulingGroup.DONE) {
         this.dirty.add(a);
         return;
       }

@@ -27,6 +27,23 @@ export const taskStates: readonly TaskState[] = [0, 1, 2, 3, 4, 5, 6];
 export const taskStateNames: readonly TaskStateName[] = taskStates.map((s) => TaskState[s] as TaskStateName);
 
 /**
+ * The scheduling groups as small integers, for the engine's hot paths: `schedulingGroup(state)`
+ * indexes arrays where {@link schedulingState} would compare strings.
+ */
+export const SchedulingGroup = { PENDING: 0, RUNNING: 1, DONE: 2 } as const;
+
+/** A scheduling group as a small integer (see {@link SchedulingGroup}). */
+export type SchedulingGroup = (typeof SchedulingGroup)[keyof typeof SchedulingGroup];
+
+const groupByState: readonly SchedulingGroup[] = [0, 0, 1, 2, 2, 2, 1];
+const groupNames: readonly SchedulingState[] = ['PENDING', 'RUNNING', 'DONE'];
+
+/** The scheduling group of a state as a small integer: {@link schedulingState} for the hot paths. */
+export function schedulingGroup(state: TaskState): SchedulingGroup {
+  return groupByState[state] ?? SchedulingGroup.PENDING;
+}
+
+/**
  * The scheduling group of a state: PENDING ← UNKNOWN, PENDING; RUNNING ← RUNNING, ACTION_PENDING;
  * DONE ← SUCCESS, FAILED, SKIPPED. A DONE task is never polled.
  *
@@ -34,17 +51,7 @@ export const taskStateNames: readonly TaskStateName[] = taskStates.map((s) => Ta
  * schedulingState(TaskState.ACTION_PENDING); // 'RUNNING'
  */
 export function schedulingState(state: TaskState): SchedulingState {
-  switch (state) {
-    case TaskState.RUNNING:
-    case TaskState.ACTION_PENDING:
-      return 'RUNNING';
-    case TaskState.SUCCESS:
-    case TaskState.FAILED:
-    case TaskState.SKIPPED:
-      return 'DONE';
-    default:
-      return 'PENDING';
-  }
+  return groupNames[schedulingGroup(state)] as SchedulingState;
 }
 
 /** True for SUCCESS, FAILED and SKIPPED. */

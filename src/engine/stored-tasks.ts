@@ -1,6 +1,6 @@
 import type { TaskRecord } from './store.js';
+import type { TaskIndex } from './task-index.js';
 import type { TaskNode } from './task-node.js';
-import type { TaskIndex } from './tree.js';
 import { TaskKind } from './types.js';
 
 /**
