@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import type { TaskRecord } from './store.js';
+import type { JobRecord, Store } from './store.js';
 import type { TaskNode } from './task-node.js';
 import type { TaskState } from './task-state.js';
 import type { EventCause, TaskEvent } from './types.js';
@@ -13,8 +13,9 @@ export interface EventMeta {
 
 /**
  * A job's event log in the making: events recorded since the last commit, the tasks they touched,
- * and the subscribers. `flush` commits the batch through the store first and publishes it only
- * once that returned (commit before publish); a failed commit keeps the batch for the next flush.
+ * and the subscribers. `commit` writes the batch to the store first and publishes it only once the
+ * store returned (commit before publish); a failed commit keeps the batch for the next one. This is
+ * the one path from a change to the store and to subscribers.
  */
 export class EventLog {
   private outbox: TaskEvent[] = [];
@@ -25,7 +26,9 @@ export class EventLog {
   private delivering = false;
 
   constructor(
-    private readonly jobId: string,
+    /** The job's durable identity; `seq` is this log's. */
+    private readonly job: Omit<JobRecord, 'seq'>,
+    private readonly store: Store,
     private readonly clock: Clock,
     /** The seq of the last recorded event. */
     public seq: number,
@@ -36,7 +39,7 @@ export class EventLog {
   record(node: TaskNode, from: TaskState, cause: EventCause, meta?: EventMeta): void {
     this.outbox.push({
       seq: ++this.seq,
-      jobId: this.jobId,
+      jobId: this.job.id,
       taskId: node.id,
       from,
       to: node.state,
@@ -64,18 +67,19 @@ export class EventLog {
     return () => this.listeners.delete(listener);
   }
 
-  /** Commits what is pending with `commit`, then publishes its events; throws if `commit` does. */
-  flush(commit: (tasks: TaskRecord[], events: TaskEvent[]) => void): void {
+  /** Commits what is pending to the store, then publishes its events; throws if the store does. */
+  commit(): void {
     if (this.outbox.length === 0 && this.changed.size === 0) return;
     const events = this.outbox;
     const nodes = [...this.changed];
     this.outbox = [];
     this.changed.clear();
     try {
-      commit(
-        nodes.map((n) => n.toRecord()),
+      this.store.commit({
+        job: { id: this.job.id, name: this.job.name, createdAt: this.job.createdAt, seq: this.seq },
+        tasks: nodes.map((n) => n.toRecord()),
         events,
-      );
+      });
     } catch (err) {
       // Keep the batch: nothing is published (or acknowledged) before it is durable.
       this.outbox = events.concat(this.outbox);

@@ -1,12 +1,12 @@
 import { canStartChild, type NestedSchedulingContext, settledState } from '../../machines/nested.machine.js';
-import type { TaskMachineEvent } from '../../machines/task.machine.js';
 import { describeError } from '../errors.js';
 import type { Clock } from './clock.js';
-import type { EventMeta } from './event-log.js';
 import { checkChildren } from './specs.js';
+import type { StoredTasks } from './stored-tasks.js';
 import type { TaskIndex } from './task-index.js';
 import type { TaskNode } from './task-node.js';
 import { schedulingGroup as group, SchedulingGroup, TaskState } from './task-state.js';
+import type { TaskTransitions } from './task-transitions.js';
 import { EventCause, TaskKind, type TaskSpec } from './types.js';
 
 /** What the scheduler needs of its job. */
@@ -16,11 +16,8 @@ export interface SchedulerHost {
   readonly clock: Clock;
   readonly root: TaskNode;
   readonly index: TaskIndex;
-  apply(node: TaskNode, event: TaskMachineEvent, cause: EventCause, meta?: EventMeta): boolean;
-  record(node: TaskNode, from: TaskState, cause: EventCause, meta?: EventMeta): void;
-  ensureMachine(node: TaskNode, fresh: boolean): void;
-  restoreSubtree(node: TaskNode): void;
-  initCounters(node: TaskNode): void;
+  /** Restores stored records of tasks that come to exist (children a function produced). */
+  readonly stored: StoredTasks;
 }
 
 /**
@@ -30,13 +27,24 @@ export interface SchedulerHost {
  * follows the changes, not the job's size.
  */
 export class NestedScheduler {
-  /** Nested tasks whose children changed: to schedule and settle. */
-  readonly dirty = new Set<TaskNode>();
   /** Nested tasks whose children function must run again (after a retry). */
-  readonly needsResolve = new Set<TaskNode>();
+  private readonly needsResolve = new Set<TaskNode>();
   private readonly resolving = new Map<TaskNode, Promise<void>>();
+  /** Nested tasks whose children changed (the transition core marks them). */
+  private readonly dirty: Set<TaskNode>;
 
-  constructor(private readonly host: SchedulerHost) {}
+  constructor(
+    private readonly host: SchedulerHost,
+    private readonly changes: TaskTransitions,
+  ) {
+    this.dirty = changes.dirty;
+  }
+
+  /** A retried nested task whose children come from a function resolves them again when it starts. */
+  resolveAgain(node: TaskNode): void {
+    if (node.spec.kind === TaskKind.NESTED && typeof node.spec.children === 'function')
+      this.needsResolve.add(node);
+  }
 
   schedulePhase(): undefined | Promise<void> {
     const root = this.host.root;
@@ -62,9 +70,9 @@ export class NestedScheduler {
   }
 
   private startNode(node: TaskNode): undefined | Promise<void> {
-    this.host.apply(node, { type: 'start' }, EventCause.SCHEDULER);
+    this.changes.apply(node, { type: 'start' }, EventCause.SCHEDULER);
     if (node.isNested) return this.scheduleNested(node, true);
-    if (node.spec.kind === TaskKind.MACHINE) this.host.ensureMachine(node, true);
+    if (node.spec.kind === TaskKind.MACHINE) this.changes.ensureMachine(node, true);
     return undefined;
   }
 
@@ -111,7 +119,7 @@ export class NestedScheduler {
     const settled = settledState(this.nestedContext(node));
     if (!settled) return;
     node.message = summarize(node.children, settled);
-    this.host.apply(node, { type: 'result', state: settled }, EventCause.SCHEDULER);
+    this.changes.apply(node, { type: 'result', state: settled }, EventCause.SCHEDULER);
   }
 
   private nestedContext(node: TaskNode): NestedSchedulingContext {
@@ -187,16 +195,16 @@ export class NestedScheduler {
     for (const child of added) {
       child.index = kids.length;
       kids.push(child);
-      this.host.restoreSubtree(child);
-      this.host.initCounters(child);
-      this.host.record(child, TaskState.UNKNOWN, EventCause.SCHEDULER, { reason: 'discovered' });
+      this.host.stored.applySubtree(child);
+      this.changes.initCounters(child);
+      this.changes.record(child, TaskState.UNKNOWN, EventCause.SCHEDULER, { reason: 'discovered' });
     }
   }
 
   private failChildren(node: TaskNode, err: unknown): void {
     node.children ??= [];
     node.message = `children: ${describeError(err)}`;
-    this.host.apply(node, { type: 'result', state: 'FAILED' }, EventCause.SYSTEM);
+    this.changes.apply(node, { type: 'result', state: 'FAILED' }, EventCause.SYSTEM);
   }
 
   /** After an operator change, DONE ancestors that the scheduler settled reopen when they no longer fit. */
@@ -209,7 +217,7 @@ export class NestedScheduler {
       if (a.stateSetByOperator) return;
       const settled = settledState(this.nestedContext(a));
       if (settled !== undefined && TaskState[settled] === a.state) return;
-      this.host.apply(a, { type: 'set', state: 'RUNNING' }, EventCause.SCHEDULER, {
+      this.changes.apply(a, { type: 'set', state: 'RUNNING' }, EventCause.SCHEDULER, {
         reason: `reopened: ${node.id} changed`,
       });
     }

@@ -1,0 +1,151 @@
+import type { TaskStateKey } from '../../machines/task.machine.js';
+import { RnrError } from '../errors.js';
+import type { Clock } from './clock.js';
+import type { EventMeta } from './event-log.js';
+import type { PollRunner } from './poll-runner.js';
+import type { NestedScheduler } from './scheduler.js';
+import { checkParallelism } from './specs.js';
+import type { TaskNode } from './task-node.js';
+import { parseTaskState, stateName, TaskState } from './task-state.js';
+import type { TaskTransitions } from './task-transitions.js';
+import { toTask } from './task-view.js';
+import { EventCause, type OperatorOptions, type SetStateOptions, type Task, TaskKind } from './types.js';
+
+/** What the operator verbs need of their job. */
+export interface OperatorHost {
+  readonly clock: Clock;
+  /** The task with that id, or `RNR_ERR_TASK_NOT_FOUND`. */
+  node(id: string): TaskNode;
+  /** Throws `RNR_ERR_JOB_CLOSED` once the job is closed. */
+  checkOpen(): void;
+}
+
+/**
+ * The operator's verbs on a job's tasks (`Job.setTaskState`, `retry`, `skip`, `approve`, `pause`,
+ * `resume`, `setParallelism`): each checks its input, changes the task through the transition
+ * core, records one OPERATOR event (also when nothing changed), lets DONE ancestors reopen, and
+ * returns once the change is committed.
+ */
+export class OperatorVerbs {
+  constructor(
+    private readonly host: OperatorHost,
+    private readonly changes: TaskTransitions,
+    private readonly scheduler: NestedScheduler,
+    private readonly polls: PollRunner,
+  ) {}
+
+  setTaskState(id: string, state: TaskState | TaskStateKey, options?: SetStateOptions): Task {
+    const to = parseTaskState(state);
+    if (options?.message !== undefined && typeof options.message !== 'string') {
+      throw new RnrError(
+        'RNR_ERR_INVALID_OPTION',
+        `message: got ${JSON.stringify(options.message)}, expected a string`,
+      );
+    }
+    return this.operate(id, 'state', options, (node, meta) => {
+      if (options?.message !== undefined) node.message = options.message;
+      // An operator's state is a fresh start: the next poll error counts from zero again.
+      node.pollErrors = 0;
+      this.polls.abort(node, 'state changed by an operator');
+      return this.changes.apply(node, { type: 'set', state: stateName(to) }, EventCause.OPERATOR, meta);
+    });
+  }
+
+  retry(id: string, options?: OperatorOptions): Task {
+    return this.operate(id, 'retry', options, (node, meta) => {
+      this.polls.abort(node, 'retried by an operator');
+      node.attempt += 1;
+      node.pollErrors = 0;
+      // A fresh attempt starts with a fresh status line; the old one stays in the event log.
+      node.message = '';
+      node.approval = undefined;
+      this.scheduler.resolveAgain(node);
+      const changed = this.changes.apply(node, { type: 'retry' }, EventCause.OPERATOR, meta, true);
+      // After the apply: stopping a live machine leaves its last snapshot on the node.
+      node.machineSnapshot = undefined;
+      return changed;
+    });
+  }
+
+  skip(id: string, options?: OperatorOptions): Task {
+    return this.operate(id, 'skip', options, (node, meta) => {
+      this.polls.abort(node, 'skipped by an operator');
+      return this.changes.apply(node, { type: 'skip' }, EventCause.OPERATOR, meta);
+    });
+  }
+
+  approve(id: string, options?: OperatorOptions): Task {
+    const node = this.host.node(id);
+    if (node.state !== TaskState.ACTION_PENDING) {
+      throw new RnrError(
+        'RNR_ERR_NOT_ACTION_PENDING',
+        `task ${JSON.stringify(id)} is ${stateName(node.state)}, not ACTION_PENDING: nothing to approve`,
+      );
+    }
+    return this.operate(id, 'approve', options, (n, meta) => {
+      this.polls.abort(n, 'approved by an operator');
+      n.approval = {
+        by: meta.actor ?? 'anonymous',
+        at: this.host.clock.now(),
+        ...(meta.reason ? { reason: meta.reason } : {}),
+      };
+      const recorded = this.changes.apply(n, { type: 'approve' }, EventCause.OPERATOR, meta);
+      n.machine?.approve(meta.actor ?? 'anonymous', meta.reason ?? '');
+      return recorded;
+    });
+  }
+
+  pause(id: string, options?: OperatorOptions): Task {
+    return this.operate(id, 'pause', options, (node) => this.changes.setPaused(node, true));
+  }
+
+  resume(id: string, options?: OperatorOptions): Task {
+    return this.operate(id, 'resume', options, (node) => this.changes.setPaused(node, false));
+  }
+
+  setParallelism(id: string, parallelism: number, options?: OperatorOptions): Task {
+    const node = this.host.node(id);
+    if (node.spec.kind !== TaskKind.NESTED) {
+      throw new RnrError(
+        'RNR_ERR_NOT_NESTED',
+        `task ${JSON.stringify(id)} is not a nested task: it has no parallelism`,
+      );
+    }
+    const n = checkParallelism(`parallelism of ${JSON.stringify(id)}`, parallelism);
+    return this.operate(id, 'parallelism', options, (t) => {
+      this.changes.setParallelism(t, n);
+      return false;
+    });
+  }
+
+  /**
+   * Runs one operator action: checks who and why, applies `change`, records an OPERATOR event when
+   * `change` recorded none, reopens DONE ancestors the change no longer justifies, and commits
+   * (a failed commit throws: the action is not acknowledged).
+   */
+  private operate(
+    id: string,
+    action: string,
+    options: OperatorOptions | undefined,
+    change: (node: TaskNode, meta: EventMeta) => boolean,
+  ): Task {
+    this.host.checkOpen();
+    const node = this.host.node(id);
+    const actor = options?.actor;
+    const reason = options?.reason;
+    if (actor !== undefined && typeof actor !== 'string') {
+      throw new RnrError('RNR_ERR_INVALID_OPTION', `actor: got ${JSON.stringify(actor)}, expected a string`);
+    }
+    if (reason !== undefined && typeof reason !== 'string') {
+      throw new RnrError(
+        'RNR_ERR_INVALID_OPTION',
+        `reason: got ${JSON.stringify(reason)}, expected a string`,
+      );
+    }
+    const meta: EventMeta = { actor: actor || 'anonymous', reason: reason ?? '', action };
+    if (!change(node, meta)) this.changes.record(node, node.state, EventCause.OPERATOR, meta);
+    this.scheduler.reopenAncestors(node);
+    this.changes.commit();
+    return toTask(node, 0);
+  }
+}
