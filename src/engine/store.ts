@@ -1,5 +1,5 @@
+import type { Approval, TaskEvent, TaskKind } from './messages.js';
 import type { TaskState } from './task-state.js';
-import type { Approval, TaskEvent, TaskKind } from './types.js';
 
 /** The durable form of one task: what survives a restart. */
 export interface TaskRecord {

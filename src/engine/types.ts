@@ -1,116 +1,11 @@
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
 import type { Clock } from './clock.js';
+import type { Approval, JobSnapshot, JobSummary, Task, TaskEvent, TaskKind } from './messages.js';
 import type { Store } from './store.js';
 import type { TaskState, TaskStateName } from './task-state.js';
 
-/** What drives a task (proto `TaskKind`). */
-export enum TaskKind {
-  CALLBACK = 0,
-  NESTED = 1,
-  MACHINE = 2,
-}
-
-/** Why an event happened (proto `EventCause`). */
-export enum EventCause {
-  POLL = 0,
-  SCHEDULER = 1,
-  OPERATOR = 2,
-  SYSTEM = 3,
-}
-
-/** An operator's approval of an ACTION_PENDING task. */
-export interface Approval {
-  by: string;
-  /** ms since the Unix epoch. */
-  at: number;
-  reason?: string;
-}
-
-/** The live state of a machine task's own statechart. */
-export interface MachineStatus {
-  machineId: string;
-  /** The active state value, JSON-encoded. */
-  value: string;
-  /** Dotted paths of the active state nodes. */
-  active: string[];
-  /** XState snapshot status: active, done, error, stopped. */
-  status: string;
-}
-
-/** One task, as the `Task` message of the proto (a plain object). */
-export interface Task {
-  id: string;
-  name: string;
-  kind: TaskKind;
-  state: TaskState;
-  /** The last human-readable status line. */
-  message: string;
-  paused: boolean;
-  /** Nested tasks: how many children may run at once. 0 for leaves. */
-  parallelism: number;
-  /** Nested tasks: whether a failed child stops new children from starting. */
-  failFast: boolean;
-  children: Task[];
-  /** 0, then +1 per retry. */
-  attempt: number;
-  approval?: Approval;
-  labels: Record<string, string>;
-  /** '' for the root. */
-  parentId: string;
-  createdAt: number;
-  startedAt?: number;
-  finishedAt?: number;
-  updatedAt: number;
-  machine?: MachineStatus;
-}
-
-/** A job, as the `Job` message of the proto (a plain object). */
-export interface JobSnapshot {
-  id: string;
-  name: string;
-  root: Task;
-  createdAt: number;
-  /** The seq of the last recorded event (0 before any). */
-  seq: number;
-}
-
-/** A job's headline figures, as the `JobSummary` message. */
-export interface JobSummary {
-  id: string;
-  name: string;
-  /** The root task's state. */
-  state: TaskState;
-  /** Tasks per state name; every name present. */
-  counts: Record<TaskStateName, number>;
-  createdAt: number;
-  total: number;
-  seq: number;
-  startedAt?: number;
-  finishedAt?: number;
-}
-
-/** One recorded change, as the `TaskEvent` message. */
-export interface TaskEvent {
-  /** Per job, strictly increasing from 1, never reused. */
-  seq: number;
-  jobId: string;
-  taskId: string;
-  from: TaskState;
-  to: TaskState;
-  paused: boolean;
-  message: string;
-  cause: EventCause;
-  /** Who: the operator's name for OPERATOR events, else '' (or 'rnr'). */
-  actor: string;
-  reason: string;
-  /** ms since the Unix epoch. */
-  time: number;
-  /** OPERATOR events: state | retry | skip | approve | pause | resume | parallelism. */
-  action: string;
-  attempt: number;
-  /** Nested tasks: the parallelism after the event. */
-  parallelism: number;
-}
+export type { Approval, JobSnapshot, JobSummary, MachineStatus, Task, TaskEvent } from './messages.js';
+export { EventCause, TaskKind } from './messages.js';
 
 /** What a poll callback sees. */
 export interface PollContext {
