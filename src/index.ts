@@ -5,11 +5,9 @@
  * @packageDocumentation
  */
 
-// The shape of a workflow module's default export, for `rnr run` (type only: no runtime import of the CLI).
-export type { WorkflowExport, WorkflowOptions } from './cli/workflow-loader.js';
+export { createJob } from './create-job.js';
 export type { Clock } from './engine/clock.js';
 export { systemClock } from './engine/clock.js';
-export { createJob } from './engine/job.js';
 export type { MachineTaskOptions } from './engine/machine-task.js';
 export { machineTask } from './engine/machine-task.js';
 export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
@@ -51,6 +49,7 @@ export type {
   TaskSpec,
 } from './engine/types.js';
 export { EventCause, TaskKind } from './engine/types.js';
+export type { WorkflowExport, WorkflowOptions } from './engine/workflow-module.js';
 export type { RnrErrorCode } from './errors.js';
 export { describeError, errorCodes, isRnrError, RnrError } from './errors.js';
 export { memoryStore } from './store/memory-store.js';

@@ -2,7 +2,6 @@ import { type Actor, createActor } from 'xstate';
 import { jobMachine } from '../../machines/job.machine.js';
 import type { TaskStateKey } from '../../machines/task.machine.js';
 import { describeError, RnrError } from '../errors.js';
-import { memoryStore } from '../store/memory-store.js';
 import { type Clock, systemClock } from './clock.js';
 import { EventLog } from './event-log.js';
 import { JobOptionsChecker } from './job-options.js';
@@ -32,25 +31,22 @@ import {
   TaskKind,
 } from './types.js';
 
-/**
- * Creates a job: a tree of tasks with its scheduler, event log and store. Throws an `RnrError`
- * for invalid options (duplicate ids name both tasks) before anything runs. A job whose id the
- * store knows resumes where it was.
- *
- * @example
- * const job = createJob({
- *   name: 'upgrade fleet',
- *   root: nestedTask({ name: 'zones', children: zones.map(upgradeZone) }),
- *   pollIntervalMs: 30_000,
- * });
- * const state = await job.run();
- */
-export function createJob(options: JobOptions): Job {
-  return new JobEngine(options);
+/** What a job takes when its options leave it out (supplied by the package, not the engine). */
+export interface JobDefaults {
+  /** The store of a job created without one (`memoryStore()` for `rnr`'s `createJob`). */
+  store(): Store;
 }
 
 /**
- * The engine behind {@link createJob}: a job's lifecycle (tick, start, stop, run, close) and its
+ * Creates a job with `defaults` for what `options` leave out: the engine behind `rnr`'s
+ * `createJob`, which supplies the default store (so the engine imports no concrete store).
+ */
+export function createJobWith(options: JobOptions, defaults: JobDefaults): Job {
+  return new JobEngine(options, defaults);
+}
+
+/**
+ * The engine behind `createJob`: a job's lifecycle (tick, start, stop, run, close) and its
  * reads. Changes to tasks go through the transition core ({@link TaskTransitions}); the operator's
  * verbs live in {@link OperatorVerbs}, the tick's scheduling in {@link NestedScheduler}, polls in
  * {@link PollRunner}.
@@ -75,14 +71,14 @@ class JobEngine implements Job {
   private isStarted = false;
   private closed = false;
 
-  constructor(options: JobOptions) {
+  constructor(options: JobOptions, defaults: JobDefaults) {
     const opts = new JobOptionsChecker(options);
     this.name = opts.name;
     this.id = opts.id;
     this.pollIntervalMs = opts.pollIntervalMs;
     this.clock = opts.clock ?? systemClock;
     const inspect = opts.inspect;
-    this.store = opts.store ?? memoryStore();
+    this.store = opts.store ?? defaults.store();
     const now = this.clock.now();
     this.root = this.index.build(options.root, undefined, now);
     const stored = new StoredTasks(this.index);

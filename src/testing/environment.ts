@@ -1,4 +1,4 @@
-import { createJob } from '../engine/job.js';
+import { createJob } from '../create-job.js';
 import { isDone, TaskState } from '../engine/task-state.js';
 import type { Job, JobOptions, Task, TaskEvent } from '../engine/types.js';
 import { settle, TestClock } from './test-clock.js';
