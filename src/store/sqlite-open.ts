@@ -1,10 +1,23 @@
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { describeError, RnrError } from '../errors.js';
 import { checkSchema, migrate } from './sqlite-schema.js';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
+
+let sqlite: typeof Database | undefined;
+
+/**
+ * better-sqlite3, loaded the first time a SQLite store is opened: importing `rnr` (or
+ * `rnr/server`) loads no native code, so a program that never opens one never loads it. A
+ * synchronous `require`, because `sqliteStore(path)` opens the file synchronously.
+ */
+function loadSqlite(): typeof Database {
+  sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return sqlite;
+}
 
 /** How a store file is opened (the resolved options of `sqliteStore`). */
 export interface OpenSettings {
@@ -97,7 +110,7 @@ export function openDatabase(file: string, settings: OpenSettings): Database.Dat
   }
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: settings.busyTimeoutMs });
+    db = new (loadSqlite())(file, { timeout: settings.busyTimeoutMs });
   } catch (err) {
     throw storeError(file, 'opening', err);
   }
