@@ -169,12 +169,46 @@ export interface Job {
    */
   machineChart(id: string): unknown;
 
+  // Operator actions: each records one OPERATOR event (with `actor`, default 'anonymous', and
+  // `reason`), also when nothing changed; returns the task (without children) once that event is
+  // committed, and throws RNR_ERR_TASK_NOT_FOUND, RNR_ERR_JOB_CLOSED or the store's error otherwise.
+
+  /**
+   * Sets a task to any state, from any state (an operator's word wins). A poll in flight is
+   * aborted and its result discarded; the poll-error count starts again; `message` replaces the
+   * status line. DONE ancestors the scheduler settled reopen when the change no longer fits them.
+   *
+   * @example
+   * job.setTaskState('fleet/zone-a/vm-3', 'SKIPPED', { actor: 'alice', reason: 'decommissioned' });
+   */
   setTaskState(id: string, state: TaskState | TaskStateName, options?: SetStateOptions): Task;
+  /**
+   * Tries a task again: PENDING, `attempt` + 1, a fresh status line, no approval, no poll errors.
+   * A nested task with a children function resolves it again when it restarts (children that exist
+   * keep their state). Its parent starts it again under its parallelism.
+   */
   retry(id: string, options?: OperatorOptions): Task;
+  /** Marks a task SKIPPED (it counts as done for its parent); a poll in flight is aborted. */
   skip(id: string, options?: OperatorOptions): Task;
+  /**
+   * Approves an ACTION_PENDING task: RUNNING again, with `approval: { by, at, reason }` that its
+   * next poll sees as `ctx.approval` (a machine task's machine gets `rnr.approve`). Throws
+   * RNR_ERR_NOT_ACTION_PENDING for a task in any other state.
+   */
   approve(id: string, options?: OperatorOptions): Task;
+  /**
+   * Pauses a task: a paused leaf is not polled, a paused PENDING task is not started, a paused
+   * nested task starts no new children while its running ones go on. Pausing the root stops
+   * everything new.
+   */
   pause(id: string, options?: OperatorOptions): Task;
+  /** Lifts a pause: the task is polled (or starts children) again from the next tick. */
   resume(id: string, options?: OperatorOptions): Task;
+  /**
+   * Sets how many children of a nested task may run at once, from the next tick; lowering it stops
+   * nothing that runs. Throws RNR_ERR_NOT_NESTED for a leaf, RNR_ERR_INVALID_PARALLELISM for a
+   * value that is not an integer ≥ 1. Survives a restart (stored with the task).
+   */
   setParallelism(id: string, parallelism: number, options?: OperatorOptions): Task;
 
   /** Every event, in seq order, after it is committed to the store. Returns unsubscribe. */
