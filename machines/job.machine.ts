@@ -1,12 +1,26 @@
-import { setup } from 'xstate';
+import { setup, stopChild } from 'xstate';
+import type { TaskStateKey } from './task.machine.js';
 
-/** Events of the job's tick chart. */
-export type JobMachineEvent = { type: 'start' } | { type: 'stop' };
+/** Events of the job chart. */
+export type JobMachineEvent =
+  /** Tick every `intervalMs` from now on. */
+  | { type: 'start' }
+  /** Stop ticking. */
+  | { type: 'stop' }
+  /** A tick: the job starts its root task if it is PENDING and not paused. */
+  | { type: 'tick' }
+  /** The root task's state changed (as in the nested chart); `release` stops its actor. */
+  | { type: 'child.changed'; id: string; from: TaskStateKey; to: TaskStateKey; release: boolean }
+  /** The root task became active other than by a tick (an operator, a restart): spawn its actor in `state`. */
+  | { type: 'child.adopt'; id: string; state: TaskStateKey };
 
 /**
- * The job's tick: while started, a `tick` every `intervalMs` on the actor's clock (the job's clock),
- * first at once. One timer per job drives every task (no per-task timers). The engine provides the
- * `tick` action; it does not wait for the previous tick's polls (DESIGN §4 rule 1).
+ * The job's chart, the root of the job's actor tree: the root task's actor is its child. While
+ * started, a tick is due every `intervalMs` on the actor's clock (the job's clock), first at once:
+ * one timer per job drives every task (no per-task timers), and a tick does not wait for the
+ * previous tick's polls. On a `tick` it starts the root task (`startRoot`, while `canStartRoot`).
+ * The engine provides `tickDue` (it sends the tick through the tree), `canStartRoot`, `startRoot`
+ * and `adoptChild` (they spawn the root task's actor).
  */
 export const jobMachine = setup({
   types: {
@@ -14,8 +28,15 @@ export const jobMachine = setup({
     input: {} as { intervalMs: number },
     events: {} as JobMachineEvent,
   },
+  guards: {
+    canStartRoot: () => false,
+    releases: ({ event }) => event.type === 'child.changed' && event.release,
+  },
   actions: {
-    tick: () => {},
+    tickDue: () => {},
+    startRoot: () => {},
+    adoptChild: () => {},
+    releaseChild: stopChild(({ event }) => (event.type === 'child.changed' ? event.id : '')),
   },
   delays: {
     interval: ({ context }) => context.intervalMs,
@@ -24,10 +45,15 @@ export const jobMachine = setup({
   id: 'job',
   context: ({ input }) => ({ intervalMs: input.intervalMs }),
   initial: 'idle',
+  on: {
+    tick: { guard: 'canStartRoot', actions: 'startRoot' },
+    'child.changed': { guard: 'releases', actions: 'releaseChild' },
+    'child.adopt': { actions: 'adoptChild' },
+  },
   states: {
     idle: { on: { start: 'ticking' } },
     ticking: {
-      entry: 'tick',
+      entry: 'tickDue',
       after: { interval: { target: 'ticking', reenter: true } },
       on: { stop: 'idle' },
     },

@@ -25,7 +25,9 @@ export type TaskMachineEvent =
   /** Operator: ACTION_PENDING → RUNNING. */
   | { type: 'approve' }
   | { type: 'pause' }
-  | { type: 'resume' };
+  | { type: 'resume' }
+  /** The job's tick: an active, unpaused task asks to be polled (`poll`, the engine's). */
+  | { type: 'tick' };
 
 /** The context of a task actor. */
 export interface TaskMachineContext {
@@ -33,7 +35,8 @@ export interface TaskMachineContext {
   paused: boolean;
 }
 
-const keys: readonly TaskStateKey[] = [
+/** The state keys, in proto order. */
+export const taskStateKeys: readonly TaskStateKey[] = [
   'UNKNOWN',
   'PENDING',
   'RUNNING',
@@ -43,19 +46,21 @@ const keys: readonly TaskStateKey[] = [
   'ACTION_PENDING',
 ];
 /** From the root (operator `set`): targets are child states, `.KEY`. */
-const setAny = keys.map(
+const setAny = taskStateKeys.map(
   (key) => ({ guard: { type: 'is', params: { state: key } }, target: `.${key}` }) as const,
 );
 /** From a sibling state (`result`): targets are siblings, `KEY`. */
-const resultAny = keys.map(
+const resultAny = taskStateKeys.map(
   (key) => ({ guard: { type: 'is', params: { state: key } }, target: key }) as const,
 );
 
 /**
  * The task statechart: the seven states of `TaskState`. Operator events are accepted in every state
  * and none is final, so a FAILED, SUCCESS or SKIPPED task can still be retried. The engine runs one
- * actor of this machine per active task (RUNNING or ACTION_PENDING) and applies the same transitions
- * to PENDING and DONE tasks, which it keeps as plain records.
+ * actor of this machine per active leaf task (RUNNING or ACTION_PENDING), a child of its nested
+ * task's actor, and applies the same transitions to PENDING and DONE tasks, which it keeps as plain
+ * records. On the job's `tick` an active task that is not paused asks for a poll: the `poll` action,
+ * which the engine provides (it runs the poll once the tick has reached the actor).
  */
 export const taskMachine = setup({
   types: {
@@ -65,8 +70,10 @@ export const taskMachine = setup({
   },
   guards: {
     is: ({ event }, params: { state: TaskStateKey }) => 'state' in event && event.state === params.state,
+    notPaused: ({ context }) => !context.paused,
   },
   actions: {
+    poll: () => {},
     nextAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     markPaused: assign({ paused: true }),
     markResumed: assign({ paused: false }),
@@ -85,8 +92,10 @@ export const taskMachine = setup({
   states: {
     UNKNOWN: { on: { start: 'RUNNING' } },
     PENDING: { on: { start: 'RUNNING' } },
-    RUNNING: { on: { result: resultAny } },
-    ACTION_PENDING: { on: { result: resultAny, approve: 'RUNNING' } },
+    RUNNING: { on: { result: resultAny, tick: { guard: 'notPaused', actions: 'poll' } } },
+    ACTION_PENDING: {
+      on: { result: resultAny, approve: 'RUNNING', tick: { guard: 'notPaused', actions: 'poll' } },
+    },
     SUCCESS: {},
     FAILED: {},
     SKIPPED: {},

@@ -1,5 +1,3 @@
-import { type Actor, createActor } from 'xstate';
-import { jobMachine } from '../../machines/job.machine.js';
 import type { TaskStateKey } from '../../machines/task.machine.js';
 import { describeError, RnrError } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
@@ -8,9 +6,10 @@ import { JobOptionsChecker } from './job-options.js';
 import { machineChart } from './machine-state.js';
 import { OperatorVerbs } from './operator-verbs.js';
 import { PollRunner } from './poll-runner.js';
-import { NestedScheduler } from './scheduler.js';
+import { Scheduler } from './scheduler.js';
 import type { Store } from './store.js';
 import { StoredTasks } from './stored-tasks.js';
+import { TaskActors } from './task-actors.js';
 import { TaskIndex } from './task-index.js';
 import type { TaskNode } from './task-node.js';
 import { isDone, type TaskState, taskStateNames } from './task-state.js';
@@ -47,9 +46,9 @@ export function createJobWith(options: JobOptions, defaults: JobDefaults): Job {
 
 /**
  * The engine behind `createJob`: a job's lifecycle (tick, start, stop, run, close) and its
- * reads. Changes to tasks go through the transition core ({@link TaskTransitions}); the operator's
- * verbs live in {@link OperatorVerbs}, the tick's scheduling in {@link NestedScheduler}, polls in
- * {@link PollRunner}.
+ * reads. Changes to tasks go through the transition core ({@link TaskTransitions}); the actors live
+ * in {@link TaskActors}, the operator's verbs in {@link OperatorVerbs}, the tick in {@link Scheduler},
+ * polls in {@link PollRunner}.
  */
 class JobEngine implements Job {
   readonly id: string;
@@ -62,12 +61,12 @@ class JobEngine implements Job {
   private readonly root: TaskNode;
   private readonly createdAt: number;
   private readonly log: EventLog;
+  private readonly actors: TaskActors;
   private readonly changes: TaskTransitions;
-  private readonly scheduler: NestedScheduler;
+  private readonly scheduler: Scheduler;
   private readonly polls: PollRunner;
   private readonly verbs: OperatorVerbs;
   private readonly pollObservers = new Set<(poll: PollObservation) => void>();
-  private readonly ticker: Actor<typeof jobMachine>;
   private isStarted = false;
   private closed = false;
 
@@ -95,20 +94,24 @@ class JobEngine implements Job {
       saved?.job.seq ?? 0,
       (err) => this.internalError('event listener', err),
     );
+    this.actors = new TaskActors({
+      jobId: this.id,
+      clock: this.clock,
+      inspect,
+      pollIntervalMs: this.pollIntervalMs,
+      root: this.root,
+      index: this.index,
+      tickDue: () => void this.tick().catch((err) => this.internalError('tick', err)),
+    });
     this.changes = new TaskTransitions(
       {
         jobId: this.id,
         clock: this.clock,
-        inspect,
         abortPoll: (node, reason) => this.polls.abort(node, reason),
-        beforeCommit: () => this.scheduler.settlePhase(),
         internalError: (where, err) => this.internalError(where, err),
       },
       this.log,
-    );
-    this.scheduler = new NestedScheduler(
-      { id: this.id, name: this.name, clock: this.clock, root: this.root, index: this.index, stored },
-      this.changes,
+      this.actors,
     );
     this.polls = new PollRunner({
       id: this.id,
@@ -119,6 +122,12 @@ class JobEngine implements Job {
       observePoll: (node, durationMs, error) => this.observePoll(node, durationMs, error),
       queueFlush: () => this.changes.queueCommit(),
     });
+    this.scheduler = new Scheduler(
+      { id: this.id, name: this.name, clock: this.clock, index: this.index, stored },
+      this.changes,
+      this.actors,
+      this.polls,
+    );
     this.verbs = new OperatorVerbs(
       { clock: this.clock, node: (id) => this.node(id), checkOpen: () => this.checkOpen() },
       this.changes,
@@ -126,16 +135,7 @@ class JobEngine implements Job {
       this.polls,
     );
     this.changes.initCounters(this.root);
-    this.ticker = createActor(
-      jobMachine.provide({
-        actions: {
-          // Tick outside the action: XState warns when built-in actions (the task actors' assigns)
-          // run while a custom action executes.
-          tick: () => queueMicrotask(() => void this.tick().catch((err) => this.internalError('tick', err))),
-        },
-      }),
-      { input: { intervalMs: this.pollIntervalMs }, clock: this.clock, inspect },
-    ).start();
+    this.changes.activate(this.root);
     if (this.resumed) {
       const { fromSeq, orphans } = this.resumed;
       this.changes.record(this.root, this.root.state, EventCause.SYSTEM, {
@@ -143,7 +143,7 @@ class JobEngine implements Job {
         reason: `resumed from seq ${fromSeq}${orphans.length ? `; ${orphans.length} stored task(s) no longer defined: ${orphans.slice(0, 5).join(', ')}` : ''}`,
       });
     }
-    this.changes.commit(false);
+    this.changes.commit();
   }
 
   get seq(): number {
@@ -160,8 +160,7 @@ class JobEngine implements Job {
     if (this.closed)
       return Promise.reject(new RnrError('RNR_ERR_JOB_CLOSED', `job ${JSON.stringify(this.id)} is closed`));
     try {
-      const scheduled = this.scheduler.schedulePhase();
-      return scheduled ? scheduled.then(() => this.pollPhase()) : this.pollPhase();
+      return this.scheduler.tick();
     } catch (err) {
       // A failed commit (full disk) must reject the tick, never throw out of the ticker's callback.
       return Promise.reject(err);
@@ -172,16 +171,16 @@ class JobEngine implements Job {
     this.checkOpen();
     if (this.isStarted) return;
     this.isStarted = true;
-    this.ticker.send({ type: 'start' });
+    this.actors.ticking(true);
   }
 
   stop(): Promise<void> {
     if (this.isStarted) {
       this.isStarted = false;
-      this.ticker.send({ type: 'stop' });
+      this.actors.ticking(false);
     }
-    for (const node of this.changes.active) if (node.inflight) this.polls.abort(node, 'job stopped');
-    this.changes.safeCommit(false);
+    for (const node of this.changes.runningLeaves) if (node.inflight) this.polls.abort(node, 'job stopped');
+    this.changes.safeCommit();
     return Promise.resolve();
   }
 
@@ -211,25 +210,12 @@ class JobEngine implements Job {
     if (this.closed) return;
     void this.stop();
     this.closed = true;
-    this.ticker.stop();
+    this.actors.stop();
     for (const node of this.index.byId.values()) {
-      node.actor?.stop();
       node.actor = undefined;
       node.machine?.stop();
     }
     this.store.releaseJob(this.id);
-  }
-
-  private pollPhase(): Promise<void> {
-    const waits: Promise<void>[] = [];
-    for (const node of this.changes.active) {
-      if (node.paused || node.inflight) continue;
-      const wait = this.polls.poll(node);
-      if (wait) waits.push(wait);
-    }
-    this.changes.commit();
-    if (waits.length === 0) return Promise.resolve();
-    return Promise.all(waits).then(() => this.changes.safeCommit());
   }
 
   // ---- reading ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { RnrError } from '../errors.js';
 import type { Clock } from './clock.js';
 import type { EventMeta } from './event-log.js';
 import type { PollRunner } from './poll-runner.js';
-import type { NestedScheduler } from './scheduler.js';
+import type { Scheduler } from './scheduler.js';
 import { checkParallelism } from './specs.js';
 import type { TaskNode } from './task-node.js';
 import { parseTaskState, stateName, TaskState } from './task-state.js';
@@ -30,7 +30,7 @@ export class OperatorVerbs {
   constructor(
     private readonly host: OperatorHost,
     private readonly changes: TaskTransitions,
-    private readonly scheduler: NestedScheduler,
+    private readonly scheduler: Scheduler,
     private readonly polls: PollRunner,
   ) {}
 

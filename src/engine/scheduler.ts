@@ -1,236 +1,138 @@
-import { canStartChild, type NestedSchedulingContext, settledState } from '../../machines/nested.machine.js';
-import { describeError } from '../errors.js';
-import type { Clock } from './clock.js';
-import { checkChildren } from './specs.js';
-import type { StoredTasks } from './stored-tasks.js';
-import type { TaskIndex } from './task-index.js';
+import { settledState } from '../../machines/nested.machine.js';
+import { ChildrenResolver, type ResolverHost } from './children-resolver.js';
+import type { PollRunner } from './poll-runner.js';
+import type { ActorEffects, TaskActors } from './task-actors.js';
 import type { TaskNode } from './task-node.js';
 import { schedulingGroup as group, SchedulingGroup, TaskState } from './task-state.js';
 import type { TaskTransitions } from './task-transitions.js';
-import { EventCause, TaskKind, type TaskSpec } from './types.js';
+import { EventCause, TaskKind } from './types.js';
 
-/** What the scheduler needs of its job. */
-export interface SchedulerHost {
-  readonly id: string;
-  readonly name: string;
-  readonly clock: Clock;
-  readonly root: TaskNode;
-  readonly index: TaskIndex;
-  /** Restores stored records of tasks that come to exist (children a function produced). */
-  readonly stored: StoredTasks;
-}
+const noop = () => {};
+const RUNNING = SchedulingGroup.RUNNING;
 
 /**
- * The nested tasks' scheduler: starts PENDING children in order under `parallelism`, settles nested
- * tasks whose children are done, resolves children functions, and reopens DONE ancestors after an
- * operator's change. It visits only nested tasks whose children changed (`dirty`), so its cost
- * follows the changes, not the job's size.
+ * The tick, as an event through the job's actor tree. First the job's actor gets it (and starts the
+ * root task when it is PENDING), then every running nested task's actor, in the order they started
+ * (its chart starts PENDING children while its guard allows; a nested child started so gets the
+ * tick at once, depth first), then every running leaf's actor (its chart asks for a poll unless the
+ * task is paused; the poll runs once the actor has handled the tick). A children function is
+ * resolved when a nested task's actor asks for its children on a tick; the tick waits for it, so
+ * children started after it are polled in the same tick. The cost follows the running tasks.
  */
-export class NestedScheduler {
-  /** Nested tasks whose children function must run again (after a retry). */
-  private readonly needsResolve = new Set<TaskNode>();
-  private readonly resolving = new Map<TaskNode, Promise<void>>();
-  /** Nested tasks whose children changed (the transition core marks them). */
-  private readonly dirty: Set<TaskNode>;
+export class Scheduler {
+  private readonly resolver: ChildrenResolver;
 
   constructor(
-    private readonly host: SchedulerHost,
+    host: ResolverHost,
     private readonly changes: TaskTransitions,
+    private readonly actors: TaskActors,
+    private readonly polls: PollRunner,
   ) {
-    this.dirty = changes.dirty;
+    this.resolver = new ChildrenResolver(host, changes, (node) => this.resolved(node));
   }
 
-  /** A retried nested task whose children come from a function resolves them again when it starts. */
+  /** One tick; resolves when the polls it started have settled. Throws when a commit fails. */
+  tick(): Promise<void> {
+    const ticked = new Set<TaskNode>();
+    const started = this.actors.tickJob();
+    const rooted = started.length > 0 ? this.startAll(started, ticked) : undefined;
+    const scheduled = rooted ? rooted.then(() => this.drainNested(ticked)) : this.drainNested(ticked);
+    return scheduled ? scheduled.then(() => this.pollPhase()) : this.pollPhase();
+  }
+
+  /** A retried nested task resolves its children function again when it next runs. */
   resolveAgain(node: TaskNode): void {
-    if (node.spec.kind === TaskKind.NESTED && typeof node.spec.children === 'function')
-      this.needsResolve.add(node);
+    this.resolver.resolveAgain(node);
   }
 
-  schedulePhase(): undefined | Promise<void> {
-    const root = this.host.root;
-    if (group(root.state) === SchedulingGroup.PENDING && !root.paused) {
-      const started = this.startNode(root);
-      if (started) return started.then(() => this.drainDirty());
-    }
-    return this.drainDirty();
-  }
-
-  private drainDirty(): undefined | Promise<void> {
-    for (const node of this.dirty) {
-      this.dirty.delete(node);
-      const pending = this.scheduleNested(node, true);
-      if (pending) return pending.then(() => this.drainDirty());
-    }
-    return undefined;
-  }
-
-  /** Settles nested tasks whose children are all done; starts nothing (DESIGN §4 rule 2). */
-  settlePhase(): void {
-    for (const node of this.dirty) this.settle(node);
-  }
-
-  private startNode(node: TaskNode): undefined | Promise<void> {
-    this.changes.apply(node, { type: 'start' }, EventCause.SCHEDULER);
-    if (node.isNested) return this.scheduleNested(node, true);
-    if (node.spec.kind === TaskKind.MACHINE) this.changes.ensureMachine(node, true);
-    return undefined;
-  }
-
-  private scheduleNested(node: TaskNode, allowStart: boolean): undefined | Promise<void> {
-    if (!node.isNested || group(node.state) !== SchedulingGroup.RUNNING) return undefined;
-    if (!node.children || this.needsResolve.has(node)) return this.resolveChildren(node);
-    if (this.resolving.has(node)) return undefined;
-    if (allowStart) {
-      const started = this.startChildren(node);
-      if (started) return started;
-    }
-    this.settle(node);
-    return undefined;
-  }
-
-  private startChildren(node: TaskNode): undefined | Promise<void> {
-    const kids = node.children as TaskNode[];
-    while (canStartChild(this.nestedContext(node))) {
-      let i = node.cursor;
-      while (i < kids.length && group((kids[i] as TaskNode).state) !== SchedulingGroup.PENDING) i++;
-      node.cursor = i;
-      while (
-        i < kids.length &&
-        (group((kids[i] as TaskNode).state) !== SchedulingGroup.PENDING || (kids[i] as TaskNode).paused)
-      )
-        i++;
-      const child = kids[i];
-      if (!child) break;
-      const started = this.startNode(child);
-      if (started) return started.then(() => this.scheduleNested(node, true));
-    }
-    return undefined;
-  }
-
-  private settle(node: TaskNode): void {
-    if (
-      !node.isNested ||
-      group(node.state) !== SchedulingGroup.RUNNING ||
-      !node.children ||
-      this.resolving.has(node)
-    )
-      return;
-    if (this.needsResolve.has(node)) return;
-    const settled = settledState(this.nestedContext(node));
-    if (!settled) return;
-    node.message = summarize(node.children, settled);
-    this.changes.apply(node, { type: 'result', state: settled }, EventCause.SCHEDULER);
-  }
-
-  private nestedContext(node: TaskNode): NestedSchedulingContext {
-    return {
-      parallelism: node.parallelism,
-      failFast: node.spec.kind === TaskKind.NESTED && node.spec.failFast,
-      paused: node.paused,
-      pending: node.pendingCount,
-      running: node.runningCount,
-      failed: node.failedCount,
-    };
-  }
-
-  /** Resolves a children function (first start, or after a retry); existing children keep their state. */
-  private resolveChildren(node: TaskNode): undefined | Promise<void> {
-    const existing = this.resolving.get(node);
-    if (existing) return existing;
-    const spec = node.spec;
-    if (spec.kind !== TaskKind.NESTED || typeof spec.children !== 'function') return undefined;
-    this.needsResolve.delete(node);
-    let out: unknown;
-    try {
-      out = spec.children({
-        task: { id: node.id, name: node.name, attempt: node.attempt },
-        job: { id: this.host.id, name: this.host.name },
-      });
-    } catch (err) {
-      this.failChildren(node, err);
-      return undefined;
-    }
-    if (out && typeof (out as Promise<unknown>).then === 'function') {
-      const wait = (out as Promise<unknown>)
-        .then(
-          (list) => this.attachChildren(node, list),
-          (err) => this.failChildren(node, err),
-        )
-        .finally(() => this.resolving.delete(node))
-        .then(() => this.scheduleNested(node, true));
-      this.resolving.set(node, wait);
-      return wait;
-    }
-    this.attachChildren(node, out);
-    return this.scheduleNested(node, true);
-  }
-
-  private attachChildren(node: TaskNode, list: unknown): void {
-    if (group(node.state) !== SchedulingGroup.RUNNING) return;
-    let specs: readonly TaskSpec[];
-    let ids: string[];
-    try {
-      specs = checkChildren(node.name, list);
-      ids = this.host.index.childIds(node, specs);
-    } catch (err) {
-      this.failChildren(node, err);
-      return;
-    }
-    const kids = node.children ?? [];
-    const known = new Set(kids.map((k) => k.id));
-    const added: TaskNode[] = [];
-    const now = this.host.clock.now();
-    try {
-      specs.forEach((childSpec, i) => {
-        const id = ids[i] as string;
-        if (known.has(id)) return;
-        added.push(this.host.index.build(childSpec, node, now, id));
-      });
-    } catch (err) {
-      for (const n of added) this.host.index.remove(n);
-      this.failChildren(node, err);
-      return;
-    }
-    node.children = kids;
-    for (const child of added) {
-      child.index = kids.length;
-      kids.push(child);
-      this.host.stored.applySubtree(child);
-      this.changes.initCounters(child);
-      this.changes.record(child, TaskState.UNKNOWN, EventCause.SCHEDULER, { reason: 'discovered' });
-    }
-  }
-
-  private failChildren(node: TaskNode, err: unknown): void {
-    node.children ??= [];
-    node.message = `children: ${describeError(err)}`;
-    this.changes.apply(node, { type: 'result', state: 'FAILED' }, EventCause.SYSTEM);
-  }
-
-  /** After an operator change, DONE ancestors that the scheduler settled reopen when they no longer fit. */
+  /**
+   * After an operator's change, DONE ancestors that the scheduler settled (not an operator) reopen
+   * to RUNNING when their children no longer justify their state, up to the root.
+   */
   reopenAncestors(node: TaskNode): void {
     for (let a = node.parent; a; a = a.parent) {
-      if (group(a.state) !== SchedulingGroup.DONE) {
-        this.dirty.add(a);
-        return;
-      }
-      if (a.stateSetByOperator) return;
-      const settled = settledState(this.nestedContext(a));
+      if (group(a.state) !== SchedulingGroup.DONE || a.stateSetByOperator) return;
+      const settled = settledState({
+        parallelism: a.parallelism,
+        failFast: a.spec.kind === TaskKind.NESTED && a.spec.failFast,
+        paused: a.paused,
+        pending: a.pendingCount,
+        running: a.runningCount,
+        failed: a.failedCount,
+      });
       if (settled !== undefined && TaskState[settled] === a.state) return;
       this.changes.apply(a, { type: 'set', state: 'RUNNING' }, EventCause.SCHEDULER, {
         reason: `reopened: ${node.id} changed`,
       });
     }
   }
-}
 
-/** The status line of a nested task that settled: which children failed, or how many are done. */
-function summarize(children: readonly TaskNode[], settled: 'SUCCESS' | 'FAILED'): string {
-  if (settled === 'FAILED') {
-    const failed = children.filter((c) => c.state === TaskState.FAILED).map((c) => c.name);
-    const shown = failed.slice(0, 3).join(', ') + (failed.length > 3 ? `, +${failed.length - 3} more` : '');
-    return `${failed.length} ${failed.length === 1 ? 'child' : 'children'} failed: ${shown}`;
+  /** Ticks every running nested task's actor once (those started meanwhile included). */
+  private drainNested(ticked: Set<TaskNode>): undefined | Promise<void> {
+    for (const node of this.changes.runningNested) {
+      if (ticked.has(node)) continue;
+      const wait = this.schedule(node, ticked);
+      if (wait) return wait.then(() => this.drainNested(ticked));
+    }
+    return undefined;
   }
-  const skipped = children.filter((c) => c.state === TaskState.SKIPPED).length;
-  return `${children.length - skipped} done${skipped > 0 ? `, ${skipped} skipped` : ''}`;
+
+  private schedule(node: TaskNode, ticked: Set<TaskNode>): undefined | Promise<void> {
+    ticked.add(node);
+    return this.follow(node, this.actors.tickNested(node), ticked);
+  }
+
+  /**
+   * Carries out what a nested task's actor asked for: its children, or the starts of the children
+   * it spawned. A child that settled as it started (a nested task with nothing to do) frees its
+   * place, so the actor gets the tick again while its guard would start another.
+   */
+  private follow(node: TaskNode, asked: ActorEffects, ticked: Set<TaskNode>): undefined | Promise<void> {
+    this.changes.settledIfChanged(node);
+    if (asked.resolve) return this.resolver.resolve(node);
+    if (asked.started.length === 0) return undefined;
+    const wait = this.startAll(asked.started, ticked);
+    const more = () =>
+      group(node.state) === RUNNING && this.actors.canStartMore(node)
+        ? this.follow(node, this.actors.tickNested(node), ticked)
+        : undefined;
+    return wait ? wait.then(more) : more();
+  }
+
+  /** Records the starts of children an actor spawned, each nested one ticked at once. */
+  private startAll(children: readonly TaskNode[], ticked: Set<TaskNode>): undefined | Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const child of children) {
+      this.changes.started(child);
+      if (!child.isNested || group(child.state) !== RUNNING) continue;
+      const wait = this.schedule(child, ticked);
+      if (wait) waits.push(wait);
+    }
+    return waits.length > 0 ? Promise.all(waits).then(noop) : undefined;
+  }
+
+  /** A children function answered: the nested task's actor learns its counters and schedules. */
+  private resolved(node: TaskNode): undefined | Promise<void> {
+    if (!node.actor || group(node.state) !== RUNNING || !node.children) return undefined;
+    const asked = this.actors.send(node, {
+      type: 'children.resolved',
+      pending: node.pendingCount,
+      running: node.runningCount,
+      failed: node.failedCount,
+    });
+    return this.follow(node, asked, new Set());
+  }
+
+  /** Delivers the tick to every running leaf's actor and polls those whose chart asks for it. */
+  private pollPhase(): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const node of this.changes.runningLeaves) {
+      if (!this.actors.tickLeaf(node) || node.inflight) continue;
+      const wait = this.polls.poll(node);
+      if (wait) waits.push(wait);
+    }
+    this.changes.commit();
+    if (waits.length === 0) return Promise.resolve();
+    return Promise.all(waits).then(() => this.changes.safeCommit());
+  }
 }

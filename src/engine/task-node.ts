@@ -1,5 +1,4 @@
-import type { Actor } from 'xstate';
-import type { taskMachine } from '../../machines/task.machine.js';
+import type { AnyActorRef } from 'xstate';
 import type { TaskRecord } from './store.js';
 import { TaskState } from './task-state.js';
 import type { Approval, TaskKind, TaskSpec } from './types.js';
@@ -22,9 +21,10 @@ export interface MachineRunner {
 }
 
 /**
- * One task of a job. PENDING and DONE tasks are plain records; an active task also holds an actor of
- * the task statechart (`actor`). Nested tasks keep counters of their children by scheduling group,
- * so scheduling and settling cost O(1) per change, whatever the job's size.
+ * One task of a job. PENDING and DONE tasks are plain records; an active task also holds its actor
+ * (`actor`: the task chart for a leaf, the nested chart for a nested task) in the job's actor tree.
+ * Nested tasks keep counters of their children by scheduling group, so scheduling and settling cost
+ * O(1) per change, whatever the job's size.
  */
 export class TaskNode {
   state: TaskState = TaskState.PENDING;
@@ -39,7 +39,8 @@ export class TaskNode {
   stateSetByOperator = false;
   parallelism: number;
   parallelismSet = false;
-  actor: Actor<typeof taskMachine> | undefined = undefined;
+  /** The task's actor while it is active (or, nested, holds active children; see task-actors.ts). */
+  actor: AnyActorRef | undefined = undefined;
   inflight: InflightPoll | undefined = undefined;
   machine: MachineRunner | undefined = undefined;
   machineSnapshot: unknown = undefined;
@@ -51,6 +52,10 @@ export class TaskNode {
   pendingCount = 0;
   runningCount = 0;
   failedCount = 0;
+  /** Nested: children that have an actor (a child of this task's actor). */
+  liveChildren = 0;
+  /** Nested with a children function: resolve it again when the task next runs (after a retry). */
+  resolveAgain = false;
   /** Position among the parent's children. */
   index = 0;
 

@@ -1,50 +1,50 @@
-import { createActor, transition } from 'xstate';
-import { type TaskMachineEvent, type TaskStateKey, taskMachine } from '../../machines/task.machine.js';
+import { type AnyStateMachine, transition } from 'xstate';
+import { nestedSchedulingMachine } from '../../machines/nested.machine.js';
+import { type TaskMachineEvent, taskMachine } from '../../machines/task.machine.js';
 import type { Clock } from './clock.js';
 import type { EventLog, EventMeta } from './event-log.js';
 import { createMachineRunner, type MachineHost } from './machine-task.js';
+import { chartContextOf, stateOfValue, type TaskActors } from './task-actors.js';
 import type { TaskNode } from './task-node.js';
 import { schedulingGroup as group, SchedulingGroup, stateName, TaskState } from './task-state.js';
-import { EventCause, type JobOptions, TaskKind } from './types.js';
+import { EventCause, TaskKind } from './types.js';
 
 /** What the transition core needs of its job. */
 export interface TransitionHost {
   readonly jobId: string;
   readonly clock: Clock;
-  /** `JobOptions.inspect`, given to every actor the core creates. */
-  readonly inspect: JobOptions['inspect'];
   /** Discards the poll in flight on a task (its signal aborts, its result is ignored). */
   abortPoll(node: TaskNode, reason: string): void;
-  /** Runs just before each commit (settles nested tasks whose children finished). */
-  beforeCommit(): void;
   internalError(where: string, err: unknown): void;
 }
 
-const unknownSnapshot = (node: TaskNode) =>
-  taskMachine.resolveState({ value: 'UNKNOWN', context: { attempt: node.attempt, paused: node.paused } });
+const SETTLE = Object.freeze({ type: 'settle' as const });
+const START = Object.freeze({ type: 'start' as const });
 
 /**
- * The transition core: the one place where a task changes. It decides a task's next state with the
- * task statechart (the task's actor while it is active, XState's pure `transition()` on its record
- * otherwise), then keeps everything that follows from the change in step: times, the per-state
- * counts, the parent's counters, the set of polled leaves, the nested tasks to schedule, the task's
- * actor and machine, and the event that records it. The scheduler, the poll runner, the machine
- * runners and the operator verbs change tasks only through it; `commit()` is the one path by which
- * changes reach the store and then subscribers.
+ * The transition core: the one place where a task changes. The task's chart decides its next state
+ * (the task's actor while it has one, XState's pure `transition()` on its record otherwise); the
+ * core then keeps everything that follows in step: times, the per-state counts, the parent's
+ * counters, the sets of running tasks a tick visits, the task's actor and machine, and the event
+ * that records the change. Then it tells the parent's actor, which may settle in turn (and so on up
+ * the tree). The scheduler, the poll runner, the machine runners and the operator verbs change
+ * tasks only through it; `commit()` is the one path by which changes reach the store and then
+ * subscribers.
  */
 export class TaskTransitions {
   /** Tasks per state, indexed by `TaskState`. */
   readonly counts = [0, 0, 0, 0, 0, 0, 0];
   /** Leaves (callback and machine tasks) in scheduling RUNNING: the tasks a tick polls. */
-  readonly active = new Set<TaskNode>();
-  /** Nested tasks whose children changed: to schedule and settle. */
-  readonly dirty = new Set<TaskNode>();
+  readonly runningLeaves = new Set<TaskNode>();
+  /** Nested tasks in scheduling RUNNING: the tasks a tick asks to start children. */
+  readonly runningNested = new Set<TaskNode>();
   private machines: MachineHost | undefined;
   private commitQueued = false;
 
   constructor(
     private readonly host: TransitionHost,
     private readonly log: EventLog,
+    private readonly actors: TaskActors,
   ) {}
 
   /** Applies a task-chart event and records the resulting change; true when the state changed. */
@@ -57,30 +57,34 @@ export class TaskTransitions {
   ): boolean {
     const from = node.state;
     let next: TaskState;
-    if (!node.actor && event.type === 'start' && group(from) === SchedulingGroup.PENDING) {
-      // The common path: a PENDING record becomes an actor as it starts.
-      node.actor = createActor(taskMachine, {
-        input: { attempt: node.attempt, paused: node.paused },
-        snapshot: from === TaskState.UNKNOWN ? unknownSnapshot(node) : undefined,
-        // The task id names the actor in an inspector (JobOptions.inspect).
-        id: node.id,
-        inspect: this.host.inspect,
-      }).start();
-    }
     if (node.actor) {
       node.actor.send(event);
-      next = TaskState[node.actor.getSnapshot().value as TaskStateKey];
-    } else {
-      const snapshot = taskMachine.resolveState({
-        value: stateName(from),
-        context: { attempt: node.attempt, paused: node.paused },
-      });
-      const [after] = transition(taskMachine, snapshot, event);
-      next = TaskState[after.value as TaskStateKey];
-    }
+      next = this.actors.stateOf(node);
+    } else next = recordTransition(node, event);
     if (next === from && !force) return false;
-    this.setState(node, next, cause, meta);
+    this.setState(node, next, cause, meta, false);
     return true;
+  }
+
+  /**
+   * Records the start of a task whose parent's chart (or the job's) just started it: its actor was
+   * born in the state its chart's `start` leads to (see TaskActors).
+   */
+  started(node: TaskNode): void {
+    if (!node.actor) return;
+    // A nested task that kept its actor to hold running children is started by the event.
+    if (this.actors.stateOf(node) === node.state) node.actor.send(START);
+    const next = this.actors.stateOf(node);
+    if (next === node.state) return;
+    this.setState(node, next, EventCause.SCHEDULER, undefined, true);
+    if (node.spec.kind === TaskKind.MACHINE) this.ensureMachine(node, true);
+  }
+
+  /** Records a nested task's settling, when its actor settled on an event the core did not send. */
+  settledIfChanged(node: TaskNode): void {
+    if (!node.actor) return;
+    const next = this.actors.stateOf(node);
+    if (next !== node.state) this.settled(node, next);
   }
 
   /** Records a message-only change (a poll's status line). */
@@ -97,16 +101,14 @@ export class TaskTransitions {
     node.paused = paused;
     node.updatedAt = this.host.clock.now();
     node.actor?.send({ type: paused ? 'pause' : 'resume' });
-    if (node.parent) this.dirty.add(node.parent);
-    if (node.isNested) this.dirty.add(node);
     return false;
   }
 
-  /** Sets a nested task's parallelism (an operator's): it takes effect at the next tick. */
+  /** Sets a nested task's parallelism (an operator's): its chart uses it from the next tick. */
   setParallelism(node: TaskNode, parallelism: number): void {
     node.parallelism = parallelism;
     node.parallelismSet = true;
-    this.dirty.add(node);
+    node.actor?.send({ type: 'parallelism', parallelism });
   }
 
   /** Records an event for `node`, whose state was `from` (a change, or an operator's action). */
@@ -119,12 +121,8 @@ export class TaskTransitions {
     this.log.touch(node);
   }
 
-  /**
-   * Commits what changed, then publishes its events; throws when the store does. `settle: false`
-   * commits without settling nested tasks first (creating and stopping the job).
-   */
-  commit(settle = true): void {
-    if (settle) this.host.beforeCommit();
+  /** Commits what changed, then publishes its events; throws when the store does. */
+  commit(): void {
     this.log.commit();
   }
 
@@ -139,9 +137,9 @@ export class TaskTransitions {
   }
 
   /** Commits; a failure is logged (the batch stays pending for the next commit). */
-  safeCommit(settle = true): void {
+  safeCommit(): void {
     try {
-      this.commit(settle);
+      this.commit();
     } catch (err) {
       this.host.internalError('store commit', err);
     }
@@ -152,15 +150,25 @@ export class TaskTransitions {
     const stack = [top];
     for (let node = stack.pop(); node; node = stack.pop()) {
       (this.counts[node.state] as number)++;
-      if (node.parent) this.count(node.parent, node, node.state, 1);
+      if (node.parent) count(node.parent, node, node.state, 1);
+      if (node.children) for (const child of node.children) stack.push(child);
+    }
+  }
+
+  /** Gives the active tasks of a counted subtree their actors and machines (a restored job). */
+  activate(top: TaskNode): void {
+    const stack = [top];
+    for (let node = stack.pop(); node; node = stack.pop()) {
       if (group(node.state) === SchedulingGroup.RUNNING) {
-        if (node.isNested) this.dirty.add(node);
+        this.actors.adopt(node, node.state);
+        if (node.isNested) this.runningNested.add(node);
         else {
-          this.active.add(node);
+          this.runningLeaves.add(node);
           if (node.spec.kind === TaskKind.MACHINE) this.ensureMachine(node, false);
         }
       }
-      if (node.children) for (const child of node.children) stack.push(child);
+      if (node.children)
+        for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as TaskNode);
     }
   }
 
@@ -173,76 +181,93 @@ export class TaskTransitions {
     else runner.stop();
   }
 
-  private setState(node: TaskNode, to: TaskState, cause: EventCause, meta?: EventMeta): void {
+  /**
+   * Applies a change the chart decided. `byParent`: the parent's chart started the task and has
+   * counted it already, so it is not told.
+   */
+  private setState(
+    node: TaskNode,
+    to: TaskState,
+    cause: EventCause,
+    meta: EventMeta | undefined,
+    byParent: boolean,
+  ): void {
     const from = node.state;
+    const gFrom = group(from);
+    const gTo = group(to);
+    // First the actor of a task that becomes active: an ancestor that gets one to hold it counts
+    // its children as they were, and hears of this change below like of any other.
+    if (gTo === SchedulingGroup.RUNNING && !node.actor) this.actors.adopt(node, to);
     const now = this.host.clock.now();
     node.state = to;
     node.updatedAt = now;
     node.stateSetByOperator = cause === EventCause.OPERATOR;
     (this.counts[from] as number)--;
     (this.counts[to] as number)++;
-    const gFrom = group(from);
-    const gTo = group(to);
     if (gTo === SchedulingGroup.RUNNING && gFrom !== SchedulingGroup.RUNNING) {
       node.startedAt = now;
       node.finishedAt = undefined;
     } else if (gTo === SchedulingGroup.DONE) node.finishedAt = now;
     else if (gFrom === SchedulingGroup.DONE) node.finishedAt = undefined;
-    const parent = node.parent;
-    if (parent) {
-      this.count(parent, node, from, -1);
-      this.count(parent, node, to, 1);
-      this.dirty.add(parent);
+    if (node.parent) {
+      count(node.parent, node, from, -1);
+      count(node.parent, node, to, 1);
     }
+    const running = node.isNested ? this.runningNested : this.runningLeaves;
     let startMachine = false;
     if (gTo === SchedulingGroup.RUNNING) {
-      this.ensureActor(node);
-      if (node.isNested) this.dirty.add(node);
-      else {
-        this.active.add(node);
-        startMachine = node.spec.kind === TaskKind.MACHINE && cause !== EventCause.SCHEDULER;
-      }
-    } else {
-      if (node.actor) {
-        node.actor.stop();
-        node.actor = undefined;
-      }
-      if (gFrom === SchedulingGroup.RUNNING && !node.isNested) {
-        this.active.delete(node);
-        if (node.inflight && cause !== EventCause.POLL) this.host.abortPoll(node, 'task left RUNNING');
-      }
-      if (node.machine) {
-        node.machine.stop();
-        node.machine = undefined;
-      }
+      running.add(node);
+      startMachine = node.spec.kind === TaskKind.MACHINE && cause !== EventCause.SCHEDULER;
+    } else if (gFrom === SchedulingGroup.RUNNING) {
+      running.delete(node);
+      if (node.inflight && cause !== EventCause.POLL) this.host.abortPoll(node, 'task left RUNNING');
+    }
+    if (gTo !== SchedulingGroup.RUNNING && node.machine) {
+      node.machine.stop();
+      node.machine = undefined;
     }
     this.record(node, from, cause, meta);
     // After the record: what a machine reports as it starts comes after the change that started it.
     if (startMachine) this.ensureMachine(node, false);
+    if (!byParent) this.tellParent(node, from, to);
+    // A nested task made RUNNING other than by a tick settles at once if its children allow.
+    if (node.isNested && gTo === SchedulingGroup.RUNNING && gFrom !== SchedulingGroup.RUNNING && !byParent) {
+      node.actor?.send(SETTLE);
+      this.settledIfChanged(node);
+    }
   }
 
-  /** Moves `child` in or out of its parent's counters (scheduling group, FAILED, the cursor). */
-  private count(parent: TaskNode, child: TaskNode, state: TaskState, delta: number): void {
-    const g = group(state);
-    if (g === SchedulingGroup.PENDING) {
-      parent.pendingCount += delta;
-      if (delta > 0 && child.index < parent.cursor) parent.cursor = child.index;
-    } else if (g === SchedulingGroup.RUNNING) parent.runningCount += delta;
-    else if (state === TaskState.FAILED) parent.failedCount += delta;
+  /**
+   * Tells the parent's actor (the job's, for the root) that a child changed: it counts, stops the
+   * child's actor when the child no longer needs one, and may settle, which is recorded here too.
+   */
+  private tellParent(node: TaskNode, from: TaskState, to: TaskState): void {
+    const release =
+      node.actor !== undefined && group(to) !== SchedulingGroup.RUNNING && node.liveChildren === 0;
+    const parent = node.parent;
+    if (!parent) {
+      if (release) this.actors.tellParent(node, from, to, true);
+      if (release) node.actor = undefined;
+      return;
+    }
+    if (!parent.actor || (!release && !countsChange(from, to))) return;
+    this.actors.tellParent(node, from, to, release);
+    if (release) {
+      node.actor = undefined;
+      parent.liveChildren--;
+    }
+    const next = this.actors.stateOf(parent);
+    if (next !== parent.state) this.settled(parent, next);
+    else if (parent.liveChildren === 0 && group(parent.state) !== SchedulingGroup.RUNNING)
+      // A nested task that only held running children lets its actor go with the last of them.
+      this.tellParent(parent, parent.state, parent.state);
   }
 
-  private ensureActor(node: TaskNode): void {
-    if (node.actor) return;
-    const snapshot = taskMachine.resolveState({
-      value: stateName(node.state),
-      context: { attempt: node.attempt, paused: node.paused },
-    });
-    node.actor = createActor(taskMachine, {
-      snapshot,
-      input: undefined,
-      id: node.id,
-      inspect: this.host.inspect,
-    }).start();
+  /** Records the state a nested task's chart settled in, with a summary of its children. */
+  private settled(node: TaskNode, next: TaskState): void {
+    if (next === TaskState.SUCCESS || next === TaskState.FAILED)
+      node.message = summarize(node.children ?? [], next);
+    this.setState(node, next, EventCause.SCHEDULER, undefined, false);
   }
 
   /** One host for every machine task of the job (its callbacks get the task). */
@@ -250,7 +275,7 @@ export class TaskTransitions {
     this.machines ??= {
       jobId: this.host.jobId,
       clock: this.host.clock,
-      inspect: this.host.inspect,
+      inspect: this.actors.inspect,
       now: () => this.host.clock.now(),
       apply: (n, state, message) => {
         n.message = message;
@@ -268,4 +293,38 @@ export class TaskTransitions {
     };
     return this.machines;
   }
+}
+
+/** The next state of a task without an actor: its chart's pure transition on its record. */
+function recordTransition(node: TaskNode, event: TaskMachineEvent): TaskState {
+  const chart: AnyStateMachine = node.isNested ? nestedSchedulingMachine : taskMachine;
+  const snapshot = chart.resolveState({ value: stateName(node.state), context: chartContextOf(node) });
+  const [after] = transition(chart, snapshot, event);
+  return stateOfValue(after.value);
+}
+
+/** True when a change moves a child in or out of its parent's counters. */
+function countsChange(from: TaskState, to: TaskState): boolean {
+  return group(from) !== group(to) || (from === TaskState.FAILED) !== (to === TaskState.FAILED);
+}
+
+/** Moves `child` in or out of its parent's counters (scheduling group, FAILED, the cursor). */
+function count(parent: TaskNode, child: TaskNode, state: TaskState, delta: number): void {
+  const g = group(state);
+  if (g === SchedulingGroup.PENDING) {
+    parent.pendingCount += delta;
+    if (delta > 0 && child.index < parent.cursor) parent.cursor = child.index;
+  } else if (g === SchedulingGroup.RUNNING) parent.runningCount += delta;
+  else if (state === TaskState.FAILED) parent.failedCount += delta;
+}
+
+/** The status line of a nested task that settled: which children failed, or how many are done. */
+function summarize(children: readonly TaskNode[], settled: TaskState.SUCCESS | TaskState.FAILED): string {
+  if (settled === TaskState.FAILED) {
+    const failed = children.filter((c) => c.state === TaskState.FAILED).map((c) => c.name);
+    const shown = failed.slice(0, 3).join(', ') + (failed.length > 3 ? `, +${failed.length - 3} more` : '');
+    return `${failed.length} ${failed.length === 1 ? 'child' : 'children'} failed: ${shown}`;
+  }
+  const skipped = children.filter((c) => c.state === TaskState.SKIPPED).length;
+  return `${children.length - skipped} done${skipped > 0 ? `, ${skipped} skipped` : ''}`;
 }

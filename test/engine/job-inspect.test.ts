@@ -14,8 +14,11 @@ const twoStep = setup({}).createMachine({
   states: { first: { on: { 'rnr.poll': 'done' } }, done: { type: 'final' } },
 });
 
+type Ref = { id: string; system: unknown; logic: { id?: string }; _parent?: { id: string } };
+const refOf = (event: InspectionEvent) => event.actorRef as unknown as Ref;
+
 describe('createJob({ inspect })', () => {
-  it('is called for the ticker, the task actors and the user machine', async () => {
+  it('is called for the job, the task actors and the user machine', async () => {
     const events: InspectionEvent[] = [];
     const job = createJob({
       name: 'inspected',
@@ -34,16 +37,72 @@ describe('createJob({ inspect })', () => {
     expect(job.getTask('root').state).toBe(TaskState.SUCCESS);
 
     const actorsOf = (type: string) => new Set(events.filter((e) => e.type === type).map((e) => logicId(e)));
-    // The ticker (job), a task-chart actor per task (task) and the user's own machine (two-step).
-    expect(actorsOf('@xstate.actor')).toEqual(new Set(['job', 'task', 'two-step']));
+    // The job (job), a nested task (nested), its leaves (task) and the user's own machine (two-step).
+    expect(actorsOf('@xstate.actor')).toEqual(new Set(['job', 'nested', 'task', 'two-step']));
     const taskActors = events.filter((e) => e.type === '@xstate.actor' && logicId(e) === 'task');
     // Named by task id, so an inspector shows which task each actor is.
-    expect(new Set(taskActors.map((e) => actorOf(e).id))).toEqual(new Set(['root', 'root/cb', 'root/m']));
+    expect(new Set(taskActors.map((e) => actorOf(e).id))).toEqual(new Set(['root/cb', 'root/m']));
     const userSnapshots = events.filter(
       (e): e is Extract<InspectionEvent, { type: '@xstate.snapshot' }> =>
         e.type === '@xstate.snapshot' && logicId(e) === 'two-step',
     );
     expect(userSnapshots.map((e) => (e.snapshot as unknown as { value: unknown }).value)).toContain('done');
+    await job.close();
+  });
+
+  it('shows the live task tree as an actor tree: the root task a child of the job, children of their parent', async () => {
+    const events: InspectionEvent[] = [];
+    let release = false;
+    const waits = (id: string) => callbackTask({ id, name: id, poll: () => release });
+    const job = createJob({
+      name: 'tree',
+      root: nestedTask({
+        id: 'fleet',
+        name: 'fleet',
+        parallelism: 2,
+        children: [
+          nestedTask({ id: 'zone-a', name: 'a', parallelism: 2, children: [waits('vm-1'), waits('vm-2')] }),
+          nestedTask({ id: 'zone-b', name: 'b', children: [waits('vm-3'), waits('vm-4')] }),
+          waits('vm-5'),
+        ],
+      }),
+      inspect: (event) => events.push(event),
+    });
+    await job.tick();
+    const created = events.filter((e) => e.type === '@xstate.actor').map(refOf);
+    const jobActor = created.find((r) => r.logic.id === 'job');
+    expect(jobActor?.id).toBe('tree');
+    expect(jobActor?._parent).toBeUndefined();
+    const parentOf = new Map(created.filter((r) => r.logic.id !== 'job').map((r) => [r.id, r._parent?.id]));
+    // Running tasks only: vm-4 waits for vm-3 (zone-b runs one at a time) and vm-5 for a free place.
+    expect(parentOf).toEqual(
+      new Map([
+        ['fleet', 'tree'],
+        ['zone-a', 'fleet'],
+        ['vm-1', 'zone-a'],
+        ['vm-2', 'zone-a'],
+        ['zone-b', 'fleet'],
+        ['vm-3', 'zone-b'],
+      ]),
+    );
+    // One system: every task actor reports to the job's inspector through the job's actor.
+    expect(new Set(created.map((r) => r.system)).size).toBe(1);
+
+    release = true;
+    await job.tick();
+    await job.tick();
+    await job.tick();
+    expect(job.getTask('fleet').state).toBe(TaskState.SUCCESS);
+    // DONE tasks keep no actor: every task actor created so far has stopped; the job's stays.
+    const last = new Map<string, string>();
+    for (const e of events)
+      if (e.type === '@xstate.snapshot')
+        last.set(refOf(e).id, (e.snapshot as unknown as { status: string }).status);
+    for (const [id, status] of last)
+      expect(`${id}: ${status}`).toBe(`${id}: ${id === 'tree' ? 'active' : 'stopped'}`);
+    expect([...last.keys()].sort()).toEqual(
+      ['fleet', 'tree', 'vm-1', 'vm-2', 'vm-3', 'vm-4', 'vm-5', 'zone-a', 'zone-b'].sort(),
+    );
     await job.close();
   });
 
