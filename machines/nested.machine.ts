@@ -116,8 +116,12 @@ const activeStates = {
   initial: 'resolving',
   on: {
     result: resultAny,
-    tick: '.scheduling',
-    settle: '.settling',
+    // A tick or a settle that has nothing to do takes no step at all (the common case: cheap).
+    tick: [
+      { guard: 'canStartChild', target: '.scheduling' },
+      { guard: 'settled', target: '.settling' },
+    ],
+    settle: { guard: 'settled', target: '.settling' },
     'child.changed': [
       { guard: 'settlesSuccess', target: '#nested.SUCCESS', actions: ['countChild', 'releaseChild'] },
       { guard: 'settlesFailed', target: '#nested.FAILED', actions: ['countChild', 'releaseChild'] },
@@ -185,6 +189,7 @@ export const nestedSchedulingMachine = setup({
     canStartChild: ({ context }) => canStartChild(context),
     settledSuccess: ({ context }) => settledState(context) === 'SUCCESS',
     settledFailed: ({ context }) => settledState(context) === 'FAILED',
+    settled: ({ context }) => settledState(context) !== undefined,
     settlesSuccess: ({ context, event }) => settlesOn(context, event) === 'SUCCESS',
     settlesFailed: ({ context, event }) => settlesOn(context, event) === 'FAILED',
   },

@@ -211,10 +211,7 @@ class JobEngine implements Job {
     void this.stop();
     this.closed = true;
     this.actors.stop();
-    for (const node of this.index.byId.values()) {
-      node.actor = undefined;
-      node.machine?.stop();
-    }
+    for (const node of this.changes.runningLeaves) node.machine?.stop();
     this.store.releaseJob(this.id);
   }
 

@@ -44,6 +44,8 @@ export class OperatorVerbs {
     }
     return this.operate(id, 'state', options, (node, meta) => {
       if (options?.message !== undefined) node.message = options.message;
+      // A leaf the operator calls done keeps no progress line of a run it did not finish.
+      else if (to === TaskState.SUCCESS && node.state !== to && !node.isNested) node.message = '';
       // An operator's state is a fresh start: the next poll error counts from zero again.
       node.pollErrors = 0;
       this.polls.abort(node, 'state changed by an operator');

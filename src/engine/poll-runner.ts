@@ -3,7 +3,7 @@ import { describeError, RnrError } from '../errors.js';
 import type { Clock } from './clock.js';
 import { normalizePollResult } from './poll-result.js';
 import type { InflightPoll, TaskNode } from './task-node.js';
-import { stateName } from './task-state.js';
+import { stateName, TaskState } from './task-state.js';
 import { type Approval, type CallbackTaskSpec, EventCause, type PollContext, TaskKind } from './types.js';
 
 /** What the poll runner needs of its job. */
@@ -79,6 +79,7 @@ export class PollRunner {
     const spec = node.spec as CallbackTaskSpec;
     const token: InflightPoll = { controller: undefined, timer: undefined, settle: noop };
     const started = performance.now();
+    const line = node.message;
     let result: unknown;
     try {
       result = spec.poll(new PollCtx(this.host, node, token));
@@ -88,7 +89,7 @@ export class PollRunner {
       return undefined;
     }
     if (!result || typeof (result as Promise<unknown>).then !== 'function') {
-      const ok = this.result(node, spec, result);
+      const ok = this.result(node, spec, result, line);
       this.host.observePoll(node, performance.now() - started, !ok);
       return undefined;
     }
@@ -117,7 +118,7 @@ export class PollRunner {
         (value) => {
           if (node.inflight !== token) return;
           node.inflight = undefined;
-          const ok = this.result(node, spec, value);
+          const ok = this.result(node, spec, value, line);
           this.host.observePoll(node, performance.now() - started, !ok);
           this.host.queueFlush();
           token.settle();
@@ -147,7 +148,12 @@ export class PollRunner {
     token.settle();
   }
 
-  private result(node: TaskNode, spec: CallbackTaskSpec, value: unknown): boolean {
+  /**
+   * Applies a poll's result. `line` is the status line the task had when the poll began: a poll
+   * that ends the task SUCCESS without a line of its own (neither a `message` nor a `ctx.log`)
+   * clears it, so a finished task does not show a stale progress line ("patching: 75%").
+   */
+  private result(node: TaskNode, spec: CallbackTaskSpec, value: unknown, line: string): boolean {
     let normalized: ReturnType<typeof normalizePollResult>;
     try {
       normalized = normalizePollResult(value);
@@ -159,6 +165,7 @@ export class PollRunner {
     const { state, message } = normalized;
     if (state !== undefined && state !== node.state) {
       if (message !== undefined) node.message = message;
+      else if (state === TaskState.SUCCESS && node.message === line) node.message = '';
       if (this.host.apply(node, { type: 'result', state: stateName(state) }, EventCause.POLL)) return true;
     }
     if (message !== undefined) this.host.setMessage(node, message, EventCause.POLL);

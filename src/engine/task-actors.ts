@@ -96,10 +96,11 @@ export class TaskActors {
     this.nestedLogic = nestedSchedulingMachine.provide({
       actions: {
         startChildren: assign(({ context, self }) => this.startChildren(context, self)),
-        adoptChild: ({ event, self }) => {
+        adoptChild: assign(({ event, self }) => {
           if (event.type === 'child.adopt')
             this.spawnChild(event.id, self, { type: 'set', state: event.state });
-        },
+          return {};
+        }),
         resolveChildren: () => {
           this.effects.resolve = true;
         },
@@ -113,14 +114,18 @@ export class TaskActors {
           // Tick outside the action: a tick sends events to the task actors, which must not run
           // while a custom action of this actor executes.
           tickDue: () => queueMicrotask(() => host.tickDue()),
-          startRoot: ({ self }) => {
+          // Spawning actions are assigns (that change no context): XState's pure transition,
+          // which spawnChild uses, must not run inside a custom action (it warns).
+          startRoot: assign(({ self }) => {
             if (!root.actor) this.spawnChild(root.id, self, START);
             this.effects.started.push(root);
-          },
-          adoptChild: ({ event, self }) => {
+            return {};
+          }),
+          adoptChild: assign(({ event, self }) => {
             if (event.type === 'child.adopt')
               this.spawnChild(event.id, self, { type: 'set', state: event.state });
-          },
+            return {};
+          }),
           releaseChild: stopChild(({ event }) => released(event)),
         },
         guards: {
@@ -154,7 +159,13 @@ export class TaskActors {
 
   /** The tick on an active leaf's actor: true when its chart asks for a poll. */
   tickLeaf(node: TaskNode): boolean {
-    return this.send(node, TICK).poll;
+    // The hot path of a tick (one per running leaf): no effects object.
+    const effects = this.effects;
+    effects.poll = false;
+    node.actor?.send(TICK);
+    const poll = effects.poll;
+    effects.poll = false;
+    return poll;
   }
 
   /** The tick on an active nested task's actor. */
@@ -197,8 +208,19 @@ export class TaskActors {
     this.job.send({ type: on ? 'start' : 'stop' });
   }
 
-  /** Stops every actor of the tree (closing the job). */
+  /**
+   * Stops every actor of the tree (closing the job), children before their parents: each is
+   * released by its parent's `stopChild`, as when its task finishes; then the job's actor stops.
+   */
   stop(): void {
+    const release = (node: TaskNode): void => {
+      if (!node.actor) return;
+      if (node.children) for (const child of node.children) release(child);
+      this.tellParent(node, node.state, node.state, true);
+      node.actor = undefined;
+      if (node.parent) node.parent.liveChildren--;
+    };
+    release(this.host.root);
     this.job.stop();
   }
 

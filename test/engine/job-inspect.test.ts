@@ -106,6 +106,38 @@ describe('createJob({ inspect })', () => {
     await job.close();
   });
 
+  it('close stops every actor of the tree, running tasks included', async () => {
+    const events: InspectionEvent[] = [];
+    const runs = (id: string) => callbackTask({ id, name: id, poll: () => undefined });
+    const job = createJob({
+      name: 'closing',
+      root: nestedTask({
+        id: 'r',
+        name: 'r',
+        parallelism: 3,
+        children: [
+          nestedTask({ id: 'z', name: 'z', parallelism: 2, children: [runs('a'), runs('b')] }),
+          runs('c'),
+        ],
+      }),
+      inspect: (event) => events.push(event),
+    });
+    await job.tick();
+    await job.close();
+    const last = new Map<string, string>();
+    for (const e of events)
+      if (e.type === '@xstate.snapshot')
+        last.set(refOf(e).id, (e.snapshot as unknown as { status: string }).status);
+    expect(Object.fromEntries(last)).toEqual({
+      closing: 'stopped',
+      r: 'stopped',
+      z: 'stopped',
+      a: 'stopped',
+      b: 'stopped',
+      c: 'stopped',
+    });
+  });
+
   it('rejects an inspect that is not a function', () => {
     expect(() =>
       createJob({
