@@ -1,6 +1,6 @@
 // JobOptions.inspect: XState's inspection observer reaches every actor a job creates.
 import { callbackTask, createJob, machineTask, nestedTask, RnrError, TaskState } from 'rnr';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type InspectionEvent, setup } from 'xstate';
 
 /** The inspected actor: its id, and the id of the machine it runs. */
@@ -136,6 +136,88 @@ describe('createJob({ inspect })', () => {
       b: 'stopped',
       c: 'stopped',
     });
+  });
+
+  it('a nested task set DONE while its children run keeps its actor for them, and lets it go after', async () => {
+    const events: InspectionEvent[] = [];
+    let done = false;
+    const waits = (id: string) => callbackTask({ id, name: id, poll: () => done });
+    const job = createJob({
+      name: 'holding',
+      root: nestedTask({
+        id: 'r',
+        name: 'r',
+        children: [
+          nestedTask({ id: 'z', name: 'z', parallelism: 2, children: [waits('a'), waits('b')] }),
+          nestedTask({ id: 'y', name: 'y', children: [waits('c')] }),
+        ],
+      }),
+      inspect: (event) => events.push(event),
+    });
+    const status = () => {
+      const last = new Map<string, string>();
+      for (const e of events)
+        if (e.type === '@xstate.snapshot')
+          last.set(refOf(e).id, (e.snapshot as unknown as { status: string }).status);
+      return last;
+    };
+    await job.tick();
+    job.skip('z', { reason: 'zone retired' });
+    // Nothing running is stopped: a and b go on under z's actor, which holds them.
+    expect(job.getTask('z').state).toBe(TaskState.SKIPPED);
+    expect([status().get('z'), status().get('a'), status().get('b')]).toEqual(['active', 'active', 'active']);
+    // An operator starts c under y, which never ran: y gets an actor to hold it, a child of r's.
+    job.setTaskState('c', 'RUNNING');
+    const parentOf = new Map(
+      events.filter((e) => e.type === '@xstate.actor').map((e) => [refOf(e).id, refOf(e)._parent?.id]),
+    );
+    expect([parentOf.get('y'), parentOf.get('c')]).toEqual(['r', 'y']);
+    await job.tick();
+    expect(job.getTask('a').state).toBe(TaskState.RUNNING);
+    done = true;
+    await job.tick();
+    // a and b finished: z had nothing left to hold. r started y once z was done; y settled with c.
+    expect([status().get('z'), status().get('a'), status().get('b')]).toEqual([
+      'stopped',
+      'stopped',
+      'stopped',
+    ]);
+    expect([status().get('y'), status().get('c')]).toEqual(['stopped', 'stopped']);
+    expect(job.getTask('r').state).toBe(TaskState.SUCCESS);
+    await job.close();
+  });
+
+  it('XState warns of nothing while a job runs, resolves children and takes operator actions', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const job = createJob({
+      name: 'quiet',
+      root: nestedTask({
+        id: 'r',
+        name: 'r',
+        parallelism: 3,
+        children: [
+          nestedTask({
+            id: 'dyn',
+            name: 'dyn',
+            children: async () => [callbackTask({ id: 'x', name: 'x', poll: () => 'FAILED' })],
+          }),
+          machineTask({ id: 'm', name: 'm', machine: twoStep }),
+          callbackTask({ id: 'p', name: 'p', poll: () => ({ state: 'ACTION_PENDING' }) }),
+        ],
+      }),
+      inspect: () => {},
+    });
+    await job.tick();
+    await job.tick();
+    job.retry('x');
+    job.approve('p');
+    job.setTaskState('dyn', 'RUNNING');
+    await job.tick();
+    job.skip('x');
+    await job.tick();
+    await job.close();
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
   });
 
   it('rejects an inspect that is not a function', () => {
