@@ -60,9 +60,9 @@ describe('test PostgreSQL servers', () => {
       10_000,
     );
     expect(running(orphan!.postmaster)).toBe(true); // a stray
-    expect(await sweepLeftovers()).toBeGreaterThanOrEqual(1);
-    expect(running(orphan!.postmaster)).toBe(false);
-    expect(existsSync(orphan!.root)).toBe(false);
+    await sweepLeftovers();
+    // Another run starting a server at this moment may be the one that sweeps it: wait for either.
+    await until('the stray is gone', () => !running(orphan!.postmaster) && !existsSync(orphan!.root), 10_000);
   });
 
   it('the shared server may not be restarted or stopped by a test file', async () => {
