@@ -1,15 +1,17 @@
 /**
  * The test PostgreSQL itself (test/fixtures/postgres): no server outlives the process that owns it,
- * however that process ends, and a leftover from a run killed outright is swept by the next start.
+ * however that process ends, a leftover from a run killed outright is swept by the next start, and
+ * the shared server's rules and helpers hold.
  */
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { findPostgresBinaries } from '../fixtures/postgres/binaries.js';
-import { sharedPostgres } from '../fixtures/postgres/index.js';
+import { createDatabase, sharedPostgres } from '../fixtures/postgres/index.js';
 import { sweepLeftovers } from '../fixtures/postgres/leftovers.js';
 import { killHard, startFixture } from '../fixtures/store-helpers.js';
 
@@ -71,6 +73,21 @@ describe('test PostgreSQL servers', () => {
     await expect(shared.restart()).rejects.toThrow(/start your own with startPostgres\(\)/);
     await expect(shared.stop()).rejects.toThrow(/start your own/);
     expect(await shared.psql('SELECT 1; SELECT 2;')).toBe('1\n2');
+  });
+
+  it('a database prepared once serves as the template of others (e.g. a migrated schema)', async () => {
+    const template = await createDatabase({ label: 'template' });
+    const client = new pg.Client(template.url);
+    await client.connect();
+    await client.query(
+      "CREATE SCHEMA rnr; CREATE TABLE rnr.runs (id text); INSERT INTO rnr.runs VALUES ('r1')",
+    );
+    await client.end(); // a template may have no connections while it is cloned
+    const copy = await createDatabase({ label: 'from-template', template: template.name });
+    const reader = new pg.Client(copy.url);
+    await reader.connect();
+    expect((await reader.query('SELECT id FROM rnr.runs')).rows).toEqual([{ id: 'r1' }]);
+    await reader.end();
   });
 
   it('without PostgreSQL installed, says how to install it', () => {
