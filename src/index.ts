@@ -12,6 +12,7 @@ export { systemClock } from './engine/clock.js';
 export { createJob } from './engine/job.js';
 export type { MachineTaskOptions } from './engine/machine-task.js';
 export { machineTask } from './engine/machine-task.js';
+export { MAX_MESSAGE_CHARS } from './engine/message-cap.js';
 export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
 export { callbackTask, nestedTask } from './engine/specs.js';
 export type { CommitBatch, JobRecord, Store, StoredJobState, TaskRecord } from './engine/store.js';
@@ -52,7 +53,7 @@ export type {
 } from './engine/types.js';
 export { EventCause, TaskKind } from './engine/types.js';
 export type { RnrErrorCode } from './errors.js';
-export { describeError, errorCodes, isRnrError, RnrError } from './errors.js';
+export { describeError, describeValue, errorCodes, isRnrError, RnrError } from './errors.js';
 export { memoryStore } from './store/memory-store.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';
 export { sqliteStore } from './store/sqlite-store.js';
