@@ -43,7 +43,8 @@ export const errorCodes = {
   },
   RNR_ERR_POLL_RESULT: {
     status: 500,
-    description: 'A poll returned something that is not a poll result (shown in the task message).',
+    description:
+      'A poll returned something that is not a poll result, or that throws as it is read (shown in the task message).',
   },
   RNR_ERR_CHILDREN: {
     status: 500,
