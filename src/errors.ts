@@ -145,7 +145,7 @@ export function isRnrError(err: unknown, code?: RnrErrorCode): err is RnrError {
 
 /**
  * A short description of any thrown value, for task messages and logs: an Error's message (or its
- * name), a string as it is, anything else as {@link describeValue} shows it; at most `max`
+ * name), a string as it is (`(an empty string)` for ''), anything else as {@link describeValue} shows it; at most `max`
  * characters (longer text is cut with a `… [truncated N chars]` marker). It never throws: a value
  * that throws as it is read (a Proxy whose traps throw, a throwing `message` getter or
  * `Symbol.toPrimitive`, a revoked proxy) is described as unreadable, with what reading it threw.
@@ -188,7 +188,8 @@ export function describeValue(value: unknown, max = 120): string {
 }
 
 function errorText(err: unknown, max: number): string {
-  if (typeof err === 'string') return err;
+  // An empty message would leave a FAILED task with nothing to say.
+  if (typeof err === 'string') return err === '' ? '(an empty string)' : err;
   if (err instanceof Error) {
     const message: unknown = err.message;
     if (typeof message === 'string' && message !== '') return message;

@@ -53,7 +53,7 @@ export type {
 } from './engine/types.js';
 export { EventCause, TaskKind } from './engine/types.js';
 export type { RnrErrorCode } from './errors.js';
-export { describeError, describeValue, errorCodes, isRnrError, RnrError } from './errors.js';
+export { describeError, errorCodes, isRnrError, RnrError } from './errors.js';
 export { memoryStore } from './store/memory-store.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';
 export { sqliteStore } from './store/sqlite-store.js';

@@ -179,6 +179,7 @@ describe('describeError never throws', () => {
   it('shows what each kind of value is', () => {
     expect(describeError(new Error('disk full'))).toBe('disk full');
     expect(describeError('plain')).toBe('plain');
+    expect(describeError('')).toBe('(an empty string)');
     expect(describeError({ reason: 'quota' })).toBe('{"reason":"quota"}');
     expect(describeError(10n)).toBe('10n');
     expect(describeError(Symbol('s'))).toBe('Symbol(s)');
