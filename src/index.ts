@@ -10,6 +10,7 @@ export type { Clock } from './engine/clock.js';
 export { systemClock } from './engine/clock.js';
 export type { MachineTaskOptions } from './engine/machine-task.js';
 export { machineTask } from './engine/machine-task.js';
+export { MAX_MESSAGE_CHARS } from './engine/message-cap.js';
 export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
 export { callbackTask, nestedTask } from './engine/specs.js';
 export type { CommitBatch, JobRecord, Store, StoredJobState, TaskRecord } from './engine/store.js';

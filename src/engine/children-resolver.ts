@@ -1,11 +1,13 @@
 import { describeError } from '../errors.js';
 import type { Clock } from './clock.js';
+import { ERROR_TEXT_CHARS } from './message-cap.js';
 import { checkChildren } from './specs.js';
 import type { StoredTasks } from './stored-tasks.js';
 import type { TaskIndex } from './task-index.js';
 import type { TaskNode } from './task-node.js';
 import { schedulingGroup as group, SchedulingGroup, TaskState } from './task-state.js';
 import type { TaskTransitions } from './task-transitions.js';
+import { adopt, type ThenFn, thenOf } from './thenable.js';
 import { EventCause, TaskKind, type TaskSpec } from './types.js';
 
 /** What the children resolver needs of its job. */
@@ -43,17 +45,20 @@ export class ChildrenResolver {
     if (spec.kind !== TaskKind.NESTED || typeof spec.children !== 'function') return undefined;
     node.resolveAgain = false;
     let out: unknown;
+    let then: ThenFn | undefined;
     try {
       out = spec.children({
         task: { id: node.id, name: node.name, attempt: node.attempt },
         job: { id: this.host.id, name: this.host.name },
       });
+      // Reading `then` runs the user's getter or Proxy trap: what it throws fails the task.
+      then = thenOf(out);
     } catch (err) {
       this.failChildren(node, err);
       return undefined;
     }
-    if (out && typeof (out as Promise<unknown>).then === 'function') {
-      const wait = (out as Promise<unknown>)
+    if (then) {
+      const wait = adopt(out, then)
         .then(
           (list) => this.attachChildren(node, list),
           (err) => this.failChildren(node, err),
@@ -113,7 +118,7 @@ export class ChildrenResolver {
 
   private failChildren(node: TaskNode, err: unknown): void {
     node.children ??= [];
-    node.message = `children: ${describeError(err)}`;
+    node.message = `children: ${describeError(err, ERROR_TEXT_CHARS)}`;
     this.changes.apply(node, { type: 'result', state: 'FAILED' }, EventCause.SYSTEM);
   }
 }

@@ -121,6 +121,7 @@ class JobEngine implements Job {
       setMessage: (node, message, cause) => this.changes.setMessage(node, message, cause),
       observePoll: (node, durationMs, error) => this.observePoll(node, durationMs, error),
       queueFlush: () => this.changes.queueCommit(),
+      internalError: (where, err) => this.internalError(where, err),
     });
     this.scheduler = new Scheduler(
       { id: this.id, name: this.name, clock: this.clock, index: this.index, stored },
