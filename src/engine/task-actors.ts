@@ -57,7 +57,7 @@ export function stateOfValue(value: StateValue): TaskState {
 /**
  * The job's actor tree. The job's actor (machines/job.machine.ts) is the root; the root task's
  * actor is its child; an active nested task's actor (machines/nested.machine.ts) has its active
- * children's actors as its own children, spawned by its chart; a leaf's actor runs the task chart
+ * children's actors as its own children, created by its chart's actions; a leaf's actor runs the task chart
  * (machines/task.machine.ts). Every task actor's id is its task id. PENDING and DONE tasks have no
  * actor, except a nested task that still holds active children (after an operator set it DONE or
  * PENDING while they run): it keeps its actor so they keep their parent.

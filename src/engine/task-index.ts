@@ -13,7 +13,7 @@ export function slug(name: string): string {
   return s || 'task';
 }
 
-/** The job's index of tasks by id, with the rules for assigning ids (DESIGN §3 "Ids"). */
+/** The job's index of tasks by id, with the rules for assigning ids (docs/engine.md, "Ids"). */
 export class TaskIndex {
   readonly byId = new Map<string, TaskNode>();
 

@@ -32,7 +32,7 @@ type OperatorCommand =
   | { op: 'set'; task: number; state: TaskState }
   | { op: 'retry' | 'skip' | 'approve' | 'pause' | 'resume'; task: number }
   | { op: 'parallelism'; task: number; n: number };
-/** `during`: the operator acts while the tick's (async) polls are in flight (DESIGN §4 rule 4). */
+/** `during`: the operator acts while the tick's (async) polls are in flight (scheduling rule 4, docs/engine.md). */
 type Command = { op: 'tick' } | OperatorCommand | { op: 'during'; inner: OperatorCommand };
 
 const task = fc.nat(TASKS.length - 1);

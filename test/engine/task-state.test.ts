@@ -3,7 +3,7 @@ import protobuf from 'protobufjs';
 import { EventCause, isRnrError, parseTaskState, schedulingState, TaskKind, TaskState } from 'rnr';
 import { describe, expect, it } from 'vitest';
 
-/** The proto is the single source of truth (DESIGN §2): read it by reflection, not by copying it. */
+/** The proto is the single source of truth (docs/proto.md): read it by reflection, not by copying it. */
 const root = protobuf.loadSync(fileURLToPath(new URL('../../proto3/rnr.proto', import.meta.url)));
 const protoEnum = (name: string): Record<string, number> => root.lookupEnum(`rnr.v1.${name}`).values;
 
@@ -34,7 +34,7 @@ describe('TaskState against proto3/rnr.proto', () => {
     expectSameEnum(TaskState as unknown as Record<string, string | number>, 'TaskState');
   });
 
-  it('is the seven states of DESIGN §2, numbered as written', () => {
+  it('is the seven states of proto3/rnr.proto, numbered as written', () => {
     expect(forward(TaskState as unknown as Record<string, string | number>)).toEqual({
       UNKNOWN: 0,
       PENDING: 1,
