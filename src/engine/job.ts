@@ -66,7 +66,6 @@ class JobEngine implements Job {
   private readonly scheduler: Scheduler;
   private readonly polls: PollRunner;
   private readonly verbs: OperatorVerbs;
-  private readonly pollObservers = new Set<(poll: PollObservation) => void>();
   private isStarted = false;
   private closed = false;
 
@@ -113,16 +112,15 @@ class JobEngine implements Job {
       this.log,
       this.actors,
     );
-    this.polls = new PollRunner({
-      id: this.id,
-      name: this.name,
-      clock: this.clock,
-      apply: (node, event, cause) => this.changes.apply(node, event, cause),
-      setMessage: (node, message, cause) => this.changes.setMessage(node, message, cause),
-      observePoll: (node, durationMs, error) => this.observePoll(node, durationMs, error),
-      queueFlush: () => this.changes.queueCommit(),
-      internalError: (where, err) => this.internalError(where, err),
-    });
+    this.polls = new PollRunner(
+      {
+        id: this.id,
+        name: this.name,
+        clock: this.clock,
+        internalError: (where, err) => this.internalError(where, err),
+      },
+      this.changes,
+    );
     this.scheduler = new Scheduler(
       { id: this.id, name: this.name, clock: this.clock, index: this.index, stored },
       this.changes,
@@ -275,8 +273,7 @@ class JobEngine implements Job {
   }
 
   observePolls(listener: (poll: PollObservation) => void): () => void {
-    this.pollObservers.add(listener);
-    return () => this.pollObservers.delete(listener);
+    return this.polls.observe(listener);
   }
 
   // ---- operator actions (OperatorVerbs) --------------------------------------------------------
@@ -310,19 +307,6 @@ class JobEngine implements Job {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
-
-  /** Reports a finished poll to observers (metrics). */
-  private observePoll(node: TaskNode, durationMs: number, error: boolean): void {
-    if (this.pollObservers.size === 0) return;
-    const poll: PollObservation = { jobId: this.id, taskId: node.id, durationMs, error };
-    for (const observer of this.pollObservers) {
-      try {
-        observer(poll);
-      } catch (err) {
-        this.internalError('poll observer', err);
-      }
-    }
-  }
 
   private internalError(where: string, err: unknown): void {
     // The engine never crashes on a user's code; what reaches here is logged, not thrown.

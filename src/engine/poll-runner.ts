@@ -6,19 +6,30 @@ import { normalizePollResult } from './poll-result.js';
 import type { InflightPoll, TaskNode } from './task-node.js';
 import { stateName, TaskState } from './task-state.js';
 import { adopt, type ThenFn, thenOf } from './thenable.js';
-import { type Approval, type CallbackTaskSpec, EventCause, type PollContext, TaskKind } from './types.js';
+import {
+  type Approval,
+  type CallbackTaskSpec,
+  EventCause,
+  type PollContext,
+  type PollObservation,
+  TaskKind,
+} from './types.js';
 
 /** What the poll runner needs of its job. */
 export interface PollHost {
   readonly id: string;
   readonly name: string;
   readonly clock: Clock;
-  apply(node: TaskNode, event: TaskMachineEvent, cause: EventCause): boolean;
-  setMessage(node: TaskNode, message: string, cause: EventCause): void;
-  observePoll(node: TaskNode, durationMs: number, error: boolean): void;
-  queueFlush(): void;
   /** Logs an error of the engine's own (never thrown into the tick or the clock). */
   internalError(where: string, err: unknown): void;
+}
+
+/** How the poll runner changes tasks: through the transition core (task-transitions.ts). */
+export interface PollChanges {
+  apply(node: TaskNode, event: TaskMachineEvent, cause: EventCause): boolean;
+  setMessage(node: TaskNode, message: string, cause: EventCause): void;
+  /** Commits soon: an async result or a `ctx.log` line between ticks. */
+  queueCommit(): void;
 }
 
 const noop = () => {};
@@ -40,7 +51,8 @@ class PollCtx implements PollContext {
   readonly approval: Approval | undefined;
 
   constructor(
-    private readonly host: PollHost,
+    host: PollHost,
+    private readonly changes: PollChanges,
     private readonly node: TaskNode,
     private readonly token: InflightPoll,
   ) {
@@ -63,8 +75,8 @@ class PollCtx implements PollContext {
   log(line: string): void {
     // A late log from a poll that an operator overrode is ignored, like its result.
     if (this.node.inflight !== this.token && this.node.inflight !== undefined) return;
-    this.host.setMessage(this.node, capMessage(lineText(line)), EventCause.POLL);
-    this.host.queueFlush();
+    this.changes.setMessage(this.node, capMessage(lineText(line)), EventCause.POLL);
+    this.changes.queueCommit();
   }
 }
 
@@ -76,8 +88,18 @@ class PollCtx implements PollContext {
 export class PollRunner {
   /** The user's poll promises still running (aborted or not), for `stop()` to wait on. */
   private readonly running = new Set<Promise<void>>();
+  private readonly observers = new Set<(poll: PollObservation) => void>();
 
-  constructor(private readonly host: PollHost) {}
+  constructor(
+    private readonly host: PollHost,
+    private readonly changes: PollChanges,
+  ) {}
+
+  /** Calls `listener` with every finished poll (metrics: `Job.observePolls`). Returns unsubscribe. */
+  observe(listener: (poll: PollObservation) => void): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
+  }
 
   /** Resolves once every poll promise started so far has settled. */
   settled(): Promise<void> {
@@ -97,17 +119,17 @@ export class PollRunner {
     let result: unknown;
     let then: ThenFn | undefined;
     try {
-      result = spec.poll(new PollCtx(this.host, node, token));
+      result = spec.poll(new PollCtx(this.host, this.changes, node, token));
       // Reading `then` runs the user's getter or Proxy trap: what it throws is this poll's error.
       then = thenOf(result);
     } catch (err) {
       this.error(node, spec, err);
-      this.host.observePoll(node, performance.now() - started, true);
+      this.observePoll(node, performance.now() - started, true);
       return undefined;
     }
     if (!then) {
       const ok = this.result(node, spec, result, line);
-      this.host.observePoll(node, performance.now() - started, !ok);
+      this.observePoll(node, performance.now() - started, !ok);
       return undefined;
     }
     node.inflight = token;
@@ -127,7 +149,7 @@ export class PollRunner {
         this.settle(token, () => {
           this.abort(node, `poll timed out after ${ms} ms`);
           this.error(node, spec, new RnrError('RNR_ERR_POLL_TIMEOUT', `poll timed out after ${ms} ms`));
-          this.host.observePoll(node, performance.now() - started, true);
+          this.observePoll(node, performance.now() - started, true);
         });
       }, ms);
     }
@@ -138,7 +160,7 @@ export class PollRunner {
         node.inflight = undefined;
         this.settle(token, () => {
           const ok = this.result(node, spec, value, line);
-          this.host.observePoll(node, performance.now() - started, !ok);
+          this.observePoll(node, performance.now() - started, !ok);
         });
       },
       (err: unknown) => {
@@ -147,7 +169,7 @@ export class PollRunner {
         node.inflight = undefined;
         this.settle(token, () => {
           this.error(node, spec, err);
-          this.host.observePoll(node, performance.now() - started, true);
+          this.observePoll(node, performance.now() - started, true);
         });
       },
     );
@@ -159,11 +181,24 @@ export class PollRunner {
   private settle(token: InflightPoll, apply: () => void): void {
     try {
       apply();
-      this.host.queueFlush();
+      this.changes.queueCommit();
     } catch (err) {
       this.host.internalError('poll result', err);
     } finally {
       token.settle();
+    }
+  }
+
+  /** Reports a finished poll to the observers; an observer that throws is logged, not rethrown. */
+  private observePoll(node: TaskNode, durationMs: number, error: boolean): void {
+    if (this.observers.size === 0) return;
+    const poll: PollObservation = { jobId: this.host.id, taskId: node.id, durationMs, error };
+    for (const observer of this.observers) {
+      try {
+        observer(poll);
+      } catch (err) {
+        this.host.internalError('poll observer', err);
+      }
     }
   }
 
@@ -198,9 +233,9 @@ export class PollRunner {
     if (state !== undefined && state !== node.state) {
       if (message !== undefined) node.message = message;
       else if (state === TaskState.SUCCESS && node.message === line) node.message = '';
-      if (this.host.apply(node, { type: 'result', state: stateName(state) }, EventCause.POLL)) return true;
+      if (this.changes.apply(node, { type: 'result', state: stateName(state) }, EventCause.POLL)) return true;
     }
-    if (message !== undefined) this.host.setMessage(node, message, EventCause.POLL);
+    if (message !== undefined) this.changes.setMessage(node, message, EventCause.POLL);
     return true;
   }
 
@@ -209,9 +244,9 @@ export class PollRunner {
     const text = describeError(err, ERROR_TEXT_CHARS);
     if (node.pollErrors > spec.retries) {
       node.message = spec.retries > 0 ? `${text} (after ${node.pollErrors} consecutive poll errors)` : text;
-      this.host.apply(node, { type: 'result', state: 'FAILED' }, EventCause.POLL);
+      this.changes.apply(node, { type: 'result', state: 'FAILED' }, EventCause.POLL);
       return;
     }
-    this.host.setMessage(node, `poll error ${node.pollErrors}/${spec.retries}: ${text}`, EventCause.POLL);
+    this.changes.setMessage(node, `poll error ${node.pollErrors}/${spec.retries}: ${text}`, EventCause.POLL);
   }
 }

@@ -10,7 +10,7 @@ const proto = protobuf.loadSync(fileURLToPath(new URL('../../proto3/rnr.proto', 
 describe('snapshot() and getTask()', () => {
   const protoTask = proto.lookupType('rnr.v1.Task');
 
-  it('are Task messages with the fields of the proto's Task message, and times from the job clock', async () => {
+  it('are Task messages with the fields of the proto Task message, and times from the job clock', async () => {
     const clock = new TestClock();
     const t0 = clock.now();
     const { job } = workflow(clock);
