@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { type ClientFlags, parseMillis, parsePort } from './args.js';
 import { registerClientVerbs } from './client-commands.js';
 import { ExitCode, exitCodeFor, reportError } from './exit-codes.js';
+import { printable } from './format.js';
+import { packageVersion } from './package-version.js';
 
 /** Examples shown under `rnr --help`. */
 const topExamples = `
@@ -42,9 +43,7 @@ Examples:
  * Builds the `rnr` command line. `done` receives the exit code a command resolved with.
  */
 export function buildProgram(done: (code: number) => void): Command {
-  const version = (
-    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  ).version;
+  const version = packageVersion();
   const program = new Command('rnr')
     .description(
       'Run workflow-based ops jobs and steer them: rnr run <workflow.ts>, then rnr get/approve/retry/... from anywhere.',
@@ -194,7 +193,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 function oneLine(text: string): string {
-  const flat = text
+  const flat = printable(text)
     .replace(/^error: /, '')
     .replace(/\s*\n\s*/g, ' ')
     .trim();

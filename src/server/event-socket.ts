@@ -3,16 +3,12 @@ import type { WebSocket } from 'ws';
 import type { Job, TaskEvent } from '../index.js';
 import { isRnrError } from '../index.js';
 import { requireOperator } from './auth.js';
+import { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE } from './close-codes.js';
 import { toRnrError } from './error-handler.js';
 import { type EventFrames, type EventSink, eventFrames } from './event-feed.js';
 import { actorName, applyCommand } from './operator-actions.js';
 import type { ServerContext } from './server-context.js';
 import { parseSocketCommand } from './socket-commands.js';
-
-/** Close code for a consumer that fell too far behind (reconnect with `since`). */
-export const SLOW_CONSUMER_CLOSE = 4008;
-/** Close code when the job left the server or the server is closing. */
-export const JOB_GONE_CLOSE = 4004;
 
 const PAGE = 500;
 const HEARTBEAT_MS = 30_000;

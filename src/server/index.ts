@@ -5,9 +5,9 @@
  */
 
 export type { Role } from './auth.js';
+export { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE } from './close-codes.js';
 export type { ServerOptions } from './create-server.js';
 export { createServer } from './create-server.js';
-export { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE } from './event-socket.js';
 export type { JobRegistry, JobRegistryWatcher } from './job-registry.js';
 export { createJobRegistry, isJobRegistry } from './job-registry.js';
 export type { JobJson, JobSummaryJson, TaskEventJson, TaskJson } from './json-codec.js';
