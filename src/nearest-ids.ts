@@ -21,9 +21,9 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The ids in `candidates` nearest to a mistyped `given` one, best first (at most `max`): ids that
- * end with it (`production` → `upgrade/production`), contain it, or are a few edits away from it,
- * whole or by their last segments.
+ * The ids in `candidates` nearest to a mistyped `given` one (the closest only, at most `max`): ids
+ * that end with it (`production` → `upgrade/production`), contain it, or are a few edits away
+ * from it, whole or by their last segments.
  *
  * @example
  * nearestIds('upgrade/prod', ['upgrade', 'upgrade/production', 'upgrade/staging']); // ['upgrade/production']
@@ -40,8 +40,11 @@ export function nearestIds(given: string, candidates: Iterable<string>, max = 3)
     else if (id.includes(given) || tail.startsWith(given)) score = Math.min(score, 1);
     if (score <= limit) scored.push({ id, score });
   }
+  // Only the closest: a typo has one likely meaning, and a list of near misses hides it.
+  const best = Math.min(...scored.map((s) => s.score));
   return scored
-    .sort((a, b) => a.score - b.score || a.id.length - b.id.length || (a.id < b.id ? -1 : 1))
+    .filter((s) => s.score === best)
+    .sort((a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : 1))
     .slice(0, max)
     .map((s) => s.id);
 }
