@@ -46,7 +46,7 @@ export default (options) =>
 const workflowTest = `import { TaskState } from 'rnr';
 import { createTestEnvironment, hours } from 'rnr/testing';
 import { expect, it } from 'vitest';
-import { root } from './flow.ts';
+import { root } from './flow.js';
 
 it('says hello', async () => {
   const env = createTestEnvironment();
@@ -192,8 +192,7 @@ describe('the packed rnr in a fresh npm init -y project', () => {
           resolution,
           '--target',
           'es2022',
-          '--allowImportingTsExtensions',
-          'flow.ts',
+            'flow.ts',
           'flow.test.ts',
         ],
         { cwd: project.dir, encoding: 'utf8' },
