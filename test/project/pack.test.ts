@@ -192,7 +192,7 @@ describe('the packed rnr in a fresh npm init -y project', () => {
           resolution,
           '--target',
           'es2022',
-            'flow.ts',
+          'flow.ts',
           'flow.test.ts',
         ],
         { cwd: project.dir, encoding: 'utf8' },
