@@ -27,9 +27,11 @@ Examples:
   $ rnr run upgrade.ts --hold                  # keep serving after the job ends
   $ rnr run upgrade.ts --inspect               # open the printed inspector URL in a browser
 
-The workflow's default export is a Job, or a function (async allowed) that receives
-{ store, clock, pollIntervalMs?, inspect? } and returns one:
+The workflow's default export is a function (async allowed) that receives
+{ store, clock, pollIntervalMs?, inspect? } and passes them to createJob:
   export default (options) => createJob({ name: 'upgrade', root, ...options });
+(or a Job built with a durable store of its own). A job whose state would live in memory is
+refused: a restart would start it over. .ts/.mts/.cts/.js/.mjs/.cjs, ES modules or CommonJS.
 
 Exit codes: 0 SUCCESS, 1 FAILED, 2 bad workflow/flags/port in use, 130 SIGINT, 143 SIGTERM.`;
 
