@@ -4,7 +4,16 @@
 // test/fixtures/user-project.ts), then used there with no configuration at all: imported from ESM
 // and CommonJS, type-checked with `tsc --strict`, tested with vitest, run with `rnr run`.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,15 +96,14 @@ const timed = <T>(name: string, fn: () => T): T => {
 beforeAll(() => {
   const clone = join(work, 'clone');
   timed('copy', () => freshCopy(clone));
-  const packed = timed('pack', () =>
-    execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+  timed('pack', () =>
+    execFileSync('npm', ['pack', '--pack-destination', work], {
       cwd: clone,
-      encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
-  const [info] = JSON.parse(packed.slice(packed.indexOf('['))) as { filename: string }[];
-  tarball = join(work, info?.filename ?? 'rnr.tgz');
+  const [name] = readdirSync(work).filter((f) => f.endsWith('.tgz'));
+  tarball = join(work, name ?? 'rnr.tgz');
   project = timed('install', () =>
     userProject(repo, join(work, 'user'), tarball, ['vitest', 'typescript', '@types/node']),
   );
@@ -109,7 +117,8 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('the packed rnr in a fresh npm init -y project', () => {
+// Each step starts node, npm or tsc in the new project: generous timeouts for a loaded machine.
+describe('the packed rnr in a fresh npm init -y project', { timeout: 120_000 }, () => {
   it('holds built JavaScript and declarations, the web view, and no sources', () => {
     const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
     for (const file of [
