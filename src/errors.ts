@@ -69,7 +69,8 @@ export const errorCodes = {
   },
   RNR_ERR_FORBIDDEN: {
     status: 403,
-    description: 'The token is a viewer token; operator actions need the operator token.',
+    description:
+      'Refused whoever the caller is: a viewer token on an operator action, a request from a page of another origin (Origin, Sec-Fetch-Site), or, without a token, a Host that is not a loopback name.',
   },
   RNR_ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No API route matches the method and path.' },
   RNR_ERR_INSECURE_LISTEN: {

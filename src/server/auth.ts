@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RnrError } from '../index.js';
-import { checkLocalOrigin } from './local-origin.js';
 import { acceptedFormat } from './negotiate.js';
 
 /** What a caller may do: `operator` reads and acts, `viewer` only reads. */
@@ -76,8 +75,8 @@ export function requireOperator(role: Role): void {
 
 /**
  * Checks the bearer token of every API and metrics request (and WebSocket upgrade); viewers may
- * only read; without a token, only loopback pages may call (see {@link checkLocalOrigin}). Also
- * refuses, up front, an `Accept` the API cannot answer.
+ * only read. Also refuses, up front, an `Accept` the API cannot answer. (Pages of other origins are
+ * refused before this, by the origin guard.)
  */
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('rnrRole', 'viewer');
@@ -86,7 +85,6 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
       request.rnrRole = options.token === undefined ? 'operator' : 'viewer';
       return;
     }
-    if (options.token === undefined) checkLocalOrigin(request);
     try {
       request.rnrRole = roleOf(request, options);
     } catch (err) {

@@ -10,6 +10,7 @@ import { createJobRegistry, isJobRegistry, type JobRegistry } from './job-regist
 import { guardListen } from './listen-guard.js';
 import { registerMetrics, registerMetricsRoute } from './metrics.js';
 import { registerOperatorRoutes } from './operator-routes.js';
+import { originPolicy, registerOriginGuard } from './origin-guard.js';
 import { registerProtobufParser } from './protobuf-parser.js';
 import { registerReadRoutes } from './read-routes.js';
 import { registerSchemas } from './schemas.js';
@@ -27,6 +28,11 @@ export interface ServerOptions extends Partial<StreamLimits> {
   logger?: boolean | FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** Largest request body in bytes (default 256 KiB); larger ones get 413. */
   bodyLimit?: number;
+  /**
+   * Origins besides its own that pages may call the server from, e.g. the public
+   * `https://rnr.example.com` of a TLS proxy in front of it. Every other `Origin` is refused (403).
+   */
+  origins?: readonly string[];
 }
 
 declare module 'fastify' {
@@ -112,6 +118,7 @@ function loggerOptions(logger: ServerOptions['logger']): Partial<FastifyServerOp
  */
 export function createServer(options: ServerOptions): FastifyInstance {
   const jobs = checkOptions(options);
+  const origins = originPolicy(options.token !== undefined, options.origins);
   const auth = { token: options.token, viewerToken: options.viewerToken };
   const app = Fastify({
     ...loggerOptions(options.logger),
@@ -131,6 +138,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const metrics = registerMetrics(app, jobs);
   registerDocs(app);
   app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // At the root, right after the websocket plugin's own hook (which marks an upgrade as one, so that
+  // a refused upgrade's socket is closed): it covers every route, the web view's included.
+  registerOriginGuard(app, origins);
   // In a plugin registered after the websocket one, so that its hooks see an upgrade as one
   // (and close the socket when auth refuses it).
   app.register(async (api) => {

@@ -86,8 +86,15 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions = 
   }
 
   const page = html;
+  // No other site may frame the view (a framed page's buttons could be clickjacked); browsers that
+  // send Sec-Fetch-Site are refused by the server's origin guard already, this covers the others.
   const sendIndex = async (_request: unknown, reply: FastifyReply) =>
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('x-frame-options', 'DENY')
+      .header('content-security-policy', "frame-ancestors 'none'")
+      .send(page);
   for (const path of appRoutes) app.get(path, sendIndex);
   await app.register(fastifyStatic, {
     root: join(dist, 'assets'),
