@@ -3,14 +3,14 @@ import { describeError, isRnrError, RnrError, type RnrErrorCode, taskStateNames 
 import { replyFormat } from './negotiate.js';
 import { encodeMessage, PROTOBUF_MEDIA_TYPE } from './proto-codec.js';
 
-const codeByStatus: Record<number, RnrErrorCode> = {
-  401: 'RNR_ERR_UNAUTHORIZED',
-  403: 'RNR_ERR_FORBIDDEN',
-  404: 'RNR_ERR_ROUTE_NOT_FOUND',
-  406: 'RNR_ERR_NOT_ACCEPTABLE',
-  413: 'RNR_ERR_BODY_TOO_LARGE',
-  415: 'RNR_ERR_UNSUPPORTED_MEDIA_TYPE',
-};
+const codeByStatus = new Map<number, RnrErrorCode>([
+  [401, 'RNR_ERR_UNAUTHORIZED'],
+  [403, 'RNR_ERR_FORBIDDEN'],
+  [404, 'RNR_ERR_ROUTE_NOT_FOUND'],
+  [406, 'RNR_ERR_NOT_ACCEPTABLE'],
+  [413, 'RNR_ERR_BODY_TOO_LARGE'],
+  [415, 'RNR_ERR_UNSUPPORTED_MEDIA_TYPE'],
+]);
 
 const malformed = new Set(['FST_ERR_CTP_EMPTY_JSON_BODY', 'FST_ERR_CTP_INVALID_JSON_BODY']);
 
@@ -45,7 +45,7 @@ export function toRnrError(err: unknown, request: FastifyRequest): RnrError {
   }
   const status = fastifyError.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return new RnrError(codeByStatus[status] ?? 'RNR_ERR_BAD_REQUEST', fastifyError.message, { cause: err });
+    return new RnrError(codeByStatus.get(status) ?? 'RNR_ERR_BAD_REQUEST', fastifyError.message, { cause: err });
   }
   return new RnrError('RNR_ERR_INTERNAL', describeError(err), { cause: err });
 }

@@ -13,11 +13,11 @@ export interface UiPluginOptions {
 }
 
 /** The statecharts the view can draw, served as `GET /ui/machines/<name>.json`. */
-const machines: Record<string, AnyStateMachine> = {
-  task: taskMachine,
-  nested: nestedSchedulingMachine,
-  job: jobMachine,
-};
+const machines = new Map<string, AnyStateMachine>([
+  ['task', taskMachine],
+  ['nested', nestedSchedulingMachine],
+  ['job', jobMachine],
+]);
 
 /** The paths the single-page app answers (the browser's history routes). */
 const appRoutes = ['/', '/index.html', '/inbox', '/jobs', '/jobs/*'];
@@ -53,12 +53,12 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions = 
 
   app.get<{ Params: { name: string } }>('/ui/machines/:name', async (request, reply) => {
     const name = request.params.name.replace(/\.json$/, '');
-    const machine = machines[name];
+    const machine = machines.get(name);
     if (!machine) {
       return reply.code(404).send({
         error: {
           code: 'RNR_ERR_ROUTE_NOT_FOUND',
-          message: `no statechart ${JSON.stringify(name)}: try ${Object.keys(machines).join(', ')}`,
+          message: `no statechart ${JSON.stringify(name)}: try ${[...machines.keys()].join(', ')}`,
         },
       });
     }
