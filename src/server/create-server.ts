@@ -6,6 +6,7 @@ import { uiPlugin } from '../ui/plugin.js';
 import { registerAuth } from './auth.js';
 import { registerDocs } from './docs.js';
 import { registerErrorHandler } from './error-handler.js';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
 import { createJobRegistry, isJobRegistry, type JobRegistry } from './job-registry.js';
 import { guardListen } from './listen-guard.js';
 import { registerMetrics, registerMetricsRoute } from './metrics.js';
@@ -124,6 +125,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
     ...loggerOptions(options.logger),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     routerOptions: { maxParamLength: 2048 },
+    // Errors raised before any route runs get the API's error shape too.
+    frameworkErrors,
+    clientErrorHandler,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
   const context = createServerContext(jobs, auth, {
@@ -134,6 +138,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
   guardListen(app, options.token !== undefined);
   registerErrorHandler(app);
   registerProtobufParser(app);
+  // Fastify reads text/plain bodies by default; the API takes none (a text/plain POST is what a
+  // cross-site form can send): 415 like any other unsupported type.
+  app.removeContentTypeParser('text/plain');
   registerSchemas(app);
   const metrics = registerMetrics(app, jobs);
   registerDocs(app);
@@ -141,6 +148,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // At the root, right after the websocket plugin's own hook (which marks an upgrade as one, so that
   // a refused upgrade's socket is closed): it covers every route, the web view's included.
   registerOriginGuard(app, origins);
+  app.addHook('onRequest', async (request) => {
+    if (request.ws && request.routeOptions.config.socket !== true) {
+      throw new RnrError(
+        'RNR_ERR_ROUTE_NOT_FOUND',
+        `no WebSocket at ${request.url.split('?')[0]}: the event stream is GET /api/v1/jobs/:job/events`,
+      );
+    }
+  });
   // In a plugin registered after the websocket one, so that its hooks see an upgrade as one
   // (and close the socket when auth refuses it).
   app.register(async (api) => {

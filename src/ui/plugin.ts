@@ -80,7 +80,18 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions = 
   if (html === undefined) {
     app.log.warn(`rnr web view not built (${indexFile} missing): run npm run build:ui`);
     for (const path of appRoutes) {
-      app.get(path, async (_request, reply) => reply.code(503).type('text/html').send(missingBuild(dist)));
+      app.get(path, async (request, reply) => {
+        // A browser gets the page that says how to build; any other client the API's error shape.
+        if (/text\/html/.test(request.headers.accept ?? '')) {
+          return reply.code(503).type('text/html; charset=utf-8').send(missingBuild(dist));
+        }
+        return reply.code(503).send({
+          error: {
+            code: 'RNR_ERR_UI_NOT_BUILT',
+            message: `the web view is not built (no ${indexFile}): run npm run build:ui; the API works meanwhile`,
+          },
+        });
+      });
     }
     return;
   }
