@@ -1,12 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Job, TaskState } from '../../src/index.js';
-import {
-  decodeEvent,
-  encodeMessage,
-  eventToJson,
-  JOB_GONE_CLOSE,
-  SLOW_CONSUMER_CLOSE,
-} from '../../src/server/index.js';
+import { decodeEvent, encodeMessage, JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE } from '../../src/server/index.js';
+import { eventToJson } from '../../src/server/json-codec.js';
 import { busyJob, connect, deployJob, listening, server } from './fixtures.js';
 
 let closers: Array<() => Promise<unknown>> = [];
