@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The caller's role, set by the auth hook. */
     rnrRole: Role;
+    /** Whether the auth hook checked the caller (false when refused before, e.g. by the origin guard). */
+    rnrRoleKnown: boolean;
   }
 }
 
@@ -80,13 +82,16 @@ export function requireOperator(role: Role): void {
  */
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('rnrRole', 'viewer');
+  app.decorateRequest('rnrRoleKnown', false);
   app.addHook('onRequest', async (request, reply) => {
     if (!isProtected(request)) {
       request.rnrRole = options.token === undefined ? 'operator' : 'viewer';
+      request.rnrRoleKnown = true;
       return;
     }
     try {
       request.rnrRole = roleOf(request, options);
+      request.rnrRoleKnown = true;
     } catch (err) {
       reply.header('www-authenticate', 'Bearer realm="rnr"');
       throw err;

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Job } from '../index.js';
 import { RnrError } from '../index.js';
 import { uiPlugin } from '../ui/plugin.js';
+import { type AuditSink, createAuditTrail, registerAudit } from './audit.js';
 import { registerAuth } from './auth.js';
 import { registerDocs } from './docs.js';
 import { registerErrorHandler } from './error-handler.js';
@@ -29,6 +30,13 @@ export interface ServerOptions extends Partial<StreamLimits> {
   logger?: boolean | FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** Largest request body in bytes (default 256 KiB); larger ones get 413. */
   bodyLimit?: number;
+  /**
+   * Where audit records of operator actions (accepted and refused) go besides the logger: a function
+   * called with each record, or a file path to append them to as JSON lines (created 0600).
+   */
+  audit?: AuditSink | string;
+  /** @deprecated No longer used: a socket catching up reads the job's log, it holds no live events. */
+  maxPendingEvents?: number;
   /**
    * Origins besides its own that pages may call the server from, e.g. the public
    * `https://rnr.example.com` of a TLS proxy in front of it. Every other `Origin` is refused (403).
@@ -65,7 +73,15 @@ function checkOptions(options: ServerOptions): JobRegistry {
   if (viewerToken !== undefined && viewerToken === token) {
     throw new RnrError('RNR_ERR_INVALID_OPTION', 'createServer: viewerToken must differ from token');
   }
-  for (const name of ['bodyLimit', 'maxSocketBuffer', 'maxPendingEvents'] as const) {
+  const limits = [
+    'bodyLimit',
+    'maxSocketBuffer',
+    'maxPendingEvents',
+    'maxSockets',
+    'maxSocketsPerToken',
+    'heartbeatMs',
+  ] as const;
+  for (const name of limits) {
     const value = options[name];
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
       throw new RnrError(
@@ -73,6 +89,13 @@ function checkOptions(options: ServerOptions): JobRegistry {
         `createServer: ${name} must be a positive integer, got ${JSON.stringify(value)}`,
       );
     }
+  }
+  const { audit } = options;
+  if (audit !== undefined && typeof audit !== 'function' && (typeof audit !== 'string' || audit === '')) {
+    throw new RnrError(
+      'RNR_ERR_INVALID_OPTION',
+      `createServer: audit must be a function or a file path, got ${JSON.stringify(audit)}`,
+    );
   }
   if (isJobRegistry(jobs)) return jobs;
   if (!Array.isArray(jobs)) {
@@ -130,10 +153,17 @@ export function createServer(options: ServerOptions): FastifyInstance {
     clientErrorHandler,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
-  const context = createServerContext(jobs, auth, {
-    maxSocketBuffer: options.maxSocketBuffer ?? 4 * 1024 * 1024,
-    maxPendingEvents: options.maxPendingEvents ?? 50_000,
-  });
+  const context = createServerContext(
+    jobs,
+    auth,
+    {
+      maxSocketBuffer: options.maxSocketBuffer ?? 1024 * 1024,
+      maxSockets: options.maxSockets ?? 256,
+      maxSocketsPerToken: options.maxSocketsPerToken ?? 64,
+      heartbeatMs: options.heartbeatMs ?? 30_000,
+    },
+    createAuditTrail(options.audit),
+  );
   app.decorate('rnr', { jobs });
   guardListen(app, options.token !== undefined);
   registerErrorHandler(app);
@@ -160,6 +190,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // (and close the socket when auth refuses it).
   app.register(async (api) => {
     registerAuth(api, auth);
+    registerAudit(api, context.audit);
     registerMetricsRoute(api, metrics);
     registerReadRoutes(api, context);
     registerOperatorRoutes(api, context);

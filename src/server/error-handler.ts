@@ -80,6 +80,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: R
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const error = toRnrError(err, request);
+    request.rnrErrorCode = error.code;
+    request.rnrErrorMessage = error.message;
     if (error.status >= 500) request.log.error({ err }, error.message);
     else request.log.info({ code: error.code }, error.message);
     return sendError(request, reply, error);

@@ -6,9 +6,10 @@
  * @packageDocumentation
  */
 
+export type { AuditRecord, AuditSink } from './audit.js';
 export type { ServerOptions } from './create-server.js';
 export { createServer } from './create-server.js';
-export { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE } from './event-socket.js';
+export { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './event-socket.js';
 export type { JobRegistry, JobRegistryWatcher } from './job-registry.js';
 export { createJobRegistry } from './job-registry.js';
 export type { OperatorOp } from './operator-actions.js';

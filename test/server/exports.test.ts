@@ -18,6 +18,7 @@ describe('rnr/server', () => {
         'JOB_GONE_CLOSE',
         'PROTOBUF_MEDIA_TYPE',
         'SLOW_CONSUMER_CLOSE',
+        'TOO_MANY_SOCKETS_CLOSE',
       ].sort(),
     );
   });
