@@ -21,6 +21,8 @@ export const TOO_MANY_SOCKETS_CLOSE = 4029;
  * (250 from SQLite: about 2 ms, the grain at which replay yields to everything else).
  */
 const PAGE = 250;
+/** Command answers a socket may have waiting (it sends commands but reads nothing) before it is closed. */
+const MAX_WAITING_ANSWERS = 1000;
 const OPEN = 1;
 
 interface EventsQuery {
@@ -125,7 +127,7 @@ export function serveEventSocket(
   /** Sends the next page of the log; goes live when the log is read to its end. */
   function page(): void {
     paging = false;
-    if (closed || live) return;
+    if (closed || live || socket.readyState !== OPEN) return;
     try {
       const events = job.events(lastSent, PAGE);
       for (const event of events) sendFrame(eventFrames(event));
@@ -162,8 +164,12 @@ export function serveEventSocket(
     // An answer follows the events its command caused, even while those wait behind the backlog.
     const reply = (body: object): void => {
       if (closed) return;
-      if (live) socket.send(JSON.stringify(body));
-      else answers.push(JSON.stringify(body));
+      if (live && socket.bufferedAmount <= maxSocketBuffer) return socket.send(JSON.stringify(body));
+      // Behind the backlog, or the client is not reading: the answer waits, and so does the stream.
+      if (live) catchUp();
+      if (answers.push(JSON.stringify(body)) > MAX_WAITING_ANSWERS) {
+        close(SLOW_CONSUMER_CLOSE, `not reading its answers: reconnect with since=${lastSent}`);
+      }
     };
     if ('error' in command) return reply({ id: command.id, error: command.error.toJSON() });
     if (command.op === 'hello') {

@@ -8,6 +8,8 @@ export interface OriginPolicy {
   readonly hasToken: boolean;
   /** Origins besides the request's own that pages may call from (a TLS proxy's public origin). */
   readonly origins: ReadonlySet<string>;
+  /** The host names of `origins`: a token-less server answers them as it does loopback names. */
+  readonly hosts: ReadonlySet<string>;
 }
 
 /** The host part of a `Host` header (`[::1]:7300` → `::1`, `Example:80` → `example`). */
@@ -37,7 +39,7 @@ export function originOf(url: string): string | undefined {
 
 /** Checks and normalizes the `origins` option; throws `RNR_ERR_INVALID_OPTION` naming a bad one. */
 export function originPolicy(hasToken: boolean, origins: unknown): OriginPolicy {
-  if (origins === undefined) return { hasToken, origins: new Set() };
+  if (origins === undefined) return { hasToken, origins: new Set(), hosts: new Set() };
   if (!Array.isArray(origins)) {
     throw new RnrError(
       'RNR_ERR_INVALID_OPTION',
@@ -55,7 +57,7 @@ export function originPolicy(hasToken: boolean, origins: unknown): OriginPolicy 
     }
     set.add(origin);
   }
-  return { hasToken, origins: set };
+  return { hasToken, origins: set, hosts: new Set([...set].map((o) => hostnameOf(new URL(o).host))) };
 }
 
 const forbidden = (message: string) => new RnrError('RNR_ERR_FORBIDDEN', message);
@@ -73,8 +75,7 @@ export function checkOrigin(request: FastifyRequest, policy: OriginPolicy): void
   const site = request.headers['sec-fetch-site'];
   if (!policy.hasToken && host !== undefined) {
     const name = hostnameOf(host);
-    const known = [...policy.origins].some((o) => hostnameOf(new URL(o).host) === name);
-    if (!isLoopbackName(name) && !known) {
+    if (!isLoopbackName(name) && !policy.hosts.has(name)) {
       throw forbidden(
         `this server has no token, so it answers only requests addressed to a loopback host (localhost, 127.0.0.1, [::1]), not ${JSON.stringify(host)}; set a token to serve other names`,
       );
