@@ -1,3 +1,5 @@
+import { capMessage, MAX_MESSAGE_CHARS } from './engine/message-cap.js';
+
 /**
  * Every error rnr raises is an {@link RnrError} with a stable `code`. Codes are never reused or
  * renamed; the server maps them to HTTP statuses, the CLI to exit codes, and docs/errors.md lists
@@ -41,7 +43,8 @@ export const errorCodes = {
   },
   RNR_ERR_POLL_RESULT: {
     status: 500,
-    description: 'A poll returned something that is not a poll result (shown in the task message).',
+    description:
+      'A poll returned something that is not a poll result, or that throws as it is read (shown in the task message).',
   },
   RNR_ERR_CHILDREN: {
     status: 500,
@@ -163,13 +166,103 @@ export function isRnrError(err: unknown, code?: RnrErrorCode): err is RnrError {
   return err instanceof RnrError && (code === undefined || err.code === code);
 }
 
-/** A short description of any thrown value, for task messages and logs. */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  if (typeof err === 'string') return err;
+/**
+ * A short description of any thrown value, for task messages and logs: an Error's message (or its
+ * name), a string as it is (`(an empty string)` for ''), anything else as {@link describeValue} shows it; at most `max`
+ * characters (longer text is cut with a `… [truncated N chars]` marker). It never throws: a value
+ * that throws as it is read (a Proxy whose traps throw, a throwing `message` getter or
+ * `Symbol.toPrimitive`, a revoked proxy) is described as unreadable, with what reading it threw.
+ *
+ * @example
+ * describeError(new Error('disk full')); // 'disk full'
+ * describeError(new Proxy({}, { get() { throw new Error('trap'); } })); // 'an object that cannot be read (reading it threw: trap)'
+ */
+export function describeError(err: unknown, max = MAX_MESSAGE_CHARS): string {
+  let text: string;
   try {
-    return JSON.stringify(err) ?? String(err);
-  } catch {
-    return String(err);
+    text = errorText(err, max);
+  } catch (inner) {
+    text = unreadable(err, inner);
   }
+  return capMessage(text, max);
+}
+
+/**
+ * A short, JSON-like rendering of any value for an error message that names a bad value: strings
+ * quoted, `10n`, `Symbol(x)`, `a function`, objects as JSON (or `String(value)` when they are not
+ * JSON: circular, BigInt inside); at most `max` characters. Like {@link describeError}, it never
+ * throws.
+ *
+ * @example
+ * describeValue({ state: 'NOPE' }); // '{"state":"NOPE"}'
+ */
+export function describeValue(value: unknown, max = 120): string {
+  let text: string;
+  try {
+    if (typeof value === 'string' && value.length > max) {
+      // Quote only what can be shown: a 100 MB string is not copied to show 120 characters of it.
+      return capMessage(JSON.stringify(value.slice(0, max)), max, value.length + 2);
+    }
+    text = valueText(value);
+  } catch (inner) {
+    text = unreadable(value, inner);
+  }
+  return capMessage(text, max);
+}
+
+function errorText(err: unknown, max: number): string {
+  // An empty message would leave a FAILED task with nothing to say.
+  if (typeof err === 'string') return err === '' ? '(an empty string)' : err;
+  if (err instanceof Error) {
+    const message: unknown = err.message;
+    if (typeof message === 'string' && message !== '') return message;
+    if (message !== undefined && message !== '') return describeValue(message, max);
+    const name: unknown = err.name;
+    return typeof name === 'string' && name !== '' ? name : 'Error';
+  }
+  return valueText(err);
+}
+
+function valueText(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return 'a function';
+    case 'object':
+      if (value === null) return 'null';
+      try {
+        const json = JSON.stringify(value);
+        if (json !== undefined) return json;
+      } catch {
+        // Not JSON (circular, a BigInt inside, a throwing toJSON): fall back to its string form.
+      }
+      return String(value);
+    default:
+      return String(value);
+  }
+}
+
+/** The description of a value that threw as it was read; reads nothing of it but its type. */
+function unreadable(value: unknown, inner: unknown): string {
+  let kind = typeof value === 'function' ? 'a function' : `a ${typeof value}`;
+  if (typeof value === 'object' && value !== null) {
+    try {
+      kind = value instanceof Error ? 'an error' : 'an object';
+    } catch {
+      kind = 'an object';
+    }
+  }
+  let why: string;
+  try {
+    const message: unknown = inner instanceof Error ? inner.message : inner;
+    why = typeof message === 'string' && message !== '' ? message : `a ${typeof inner}`;
+  } catch {
+    why = `an unreadable ${typeof inner}`;
+  }
+  return `${kind} that cannot be read (reading it threw: ${capMessage(why, 200)})`;
 }

@@ -12,6 +12,7 @@ export { systemClock } from './engine/clock.js';
 export { createJob } from './engine/job.js';
 export type { MachineTaskOptions } from './engine/machine-task.js';
 export { machineTask } from './engine/machine-task.js';
+export { MAX_MESSAGE_CHARS } from './engine/message-cap.js';
 export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
 export { callbackTask, nestedTask } from './engine/specs.js';
 export type { CommitBatch, JobRecord, Store, StoredJobState, TaskRecord } from './engine/store.js';

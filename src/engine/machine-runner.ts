@@ -8,6 +8,7 @@ import {
 import { describeError } from '../errors.js';
 import type { Clock } from './clock.js';
 import { deriveState, restingStatus, statusOf } from './machine-state.js';
+import { capMessage, ERROR_TEXT_CHARS } from './message-cap.js';
 import type { MachineRunner, TaskNode } from './task-node.js';
 import { TaskState } from './task-state.js';
 import type { JobOptions, MachineStatus, MachineTaskSpec } from './types.js';
@@ -48,7 +49,11 @@ function persistedOf(actor: AnyActor, snapshot: AnyMachineSnapshot): unknown {
   // Only an active snapshot is ever restored; of a finished one, the view needs where it ended.
   if (snapshot.status !== 'active') return { status: snapshot.status, value: snapshot.value };
   try {
-    return actor.getPersistedSnapshot();
+    const persisted = actor.getPersistedSnapshot();
+    // The store keeps JSON: a snapshot that is not (a BigInt or a circular object in the context)
+    // would fail every commit of the job, so it is kept as unpersistable instead.
+    JSON.stringify(persisted);
+    return persisted;
   } catch (err) {
     const inline = Object.entries(snapshot.children as Record<string, { src?: unknown }>).find(
       ([, child]) => typeof child?.src !== 'string',
@@ -56,7 +61,9 @@ function persistedOf(actor: AnyActor, snapshot: AnyMachineSnapshot): unknown {
     return {
       status: snapshot.status,
       value: snapshot.value,
-      [unpersistable]: inline ? inlineChild(inline[0]) : describeError(err),
+      [unpersistable]: inline
+        ? inlineChild(inline[0])
+        : `its snapshot is not JSON: ${describeError(err, 1024)}`,
     };
   }
 }
@@ -127,7 +134,7 @@ class MachineRun implements MachineRunner {
       });
     } catch (err) {
       const what = restoring ? 'cannot restore the machine' : 'cannot create the machine actor';
-      this.fail(persisted, `${what}: ${describeError(err)}; retry starts it afresh`);
+      this.fail(persisted, `${what}: ${describeError(err, ERROR_TEXT_CHARS)}; retry starts it afresh`);
       return;
     }
     this.actor.subscribe(this);
@@ -195,10 +202,11 @@ class MachineRun implements MachineRunner {
       this.host.persist(node);
       const derived = deriveState(this.machine, snapshot);
       const { state } = derived;
-      const message =
+      const message = capMessage(
         this.restoring && snapshot.status === 'error'
           ? `cannot restore the machine: ${derived.message}; retry starts it afresh`
-          : derived.message;
+          : derived.message,
+      );
       // A step that changes neither (drain.evicting → drain.waiting under one message) is persisted
       // and shows in Task.machine, but is no event: the log stays a record of what operators see.
       if (state !== node.state || message !== node.message) this.host.apply(node, state, message);
@@ -211,7 +219,7 @@ class MachineRun implements MachineRunner {
     const resting = restingStatus(this.machine, persisted);
     this.failedStatus = { ...resting, status: 'error' };
     try {
-      this.host.apply(this.node, TaskState.FAILED, message);
+      this.host.apply(this.node, TaskState.FAILED, capMessage(message));
     } catch (err) {
       this.host.error(`machine task ${JSON.stringify(this.node.id)}`, err);
     }

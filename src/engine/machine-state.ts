@@ -1,5 +1,6 @@
 import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode } from 'xstate';
-import { describeError } from '../errors.js';
+import { describeError, describeValue } from '../errors.js';
+import { ERROR_TEXT_CHARS } from './message-cap.js';
 import { isDone, isTaskState, parseTaskState, stateName, TaskState } from './task-state.js';
 import type { MachineStatus } from './types.js';
 
@@ -22,7 +23,12 @@ function factsOf(machine: AnyStateMachine): MachineFacts {
   known = { messages: new Map(), hasActionPending: false };
   const stack: AnyStateNode[] = [machine.root];
   for (let node = stack.pop(); node; node = stack.pop()) {
-    const message = (node.meta as { message?: unknown } | undefined)?.message;
+    let message: unknown;
+    try {
+      message = (node.meta as { message?: unknown } | undefined)?.message;
+    } catch {
+      // A meta whose `message` getter throws has no message to show: the state's path is shown.
+    }
     if (typeof message === 'string' && node.path.length > 0)
       known.messages.set(node.path.join('.'), { message, depth: node.path.length });
     if (node.tags.includes(actionPendingTag)) known.hasActionPending = true;
@@ -80,7 +86,8 @@ export interface DerivedState {
  * the active state itself (`drain`, `reboot.wait-ready`).
  */
 export function deriveState(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): DerivedState {
-  if (snapshot.status === 'error') return { state: TaskState.FAILED, message: describeError(snapshot.error) };
+  if (snapshot.status === 'error')
+    return { state: TaskState.FAILED, message: describeError(snapshot.error, ERROR_TEXT_CHARS) };
   const message = deepestMessage(machine, snapshot.value) ?? leafPaths(snapshot.value);
   if (snapshot.status === 'done') return doneState(snapshot.output, message);
   if (factsOf(machine).hasActionPending && snapshot.hasTag(actionPendingTag))
@@ -90,13 +97,22 @@ export function deriveState(machine: AnyStateMachine, snapshot: AnyMachineSnapsh
 
 function doneState(output: unknown, message: string): DerivedState {
   if (typeof output !== 'object' || output === null) return { state: TaskState.SUCCESS, message };
-  const { state, message: said } = output as { state?: unknown; message?: unknown };
+  let state: unknown;
+  let said: unknown;
+  try {
+    ({ state, message: said } = output as { state?: unknown; message?: unknown });
+  } catch (err) {
+    return {
+      state: TaskState.FAILED,
+      message: `machine finished with an output that cannot be read: ${describeError(err, ERROR_TEXT_CHARS)}`,
+    };
+  }
   const line = typeof said === 'string' ? said : message;
   if (state === undefined) return { state: TaskState.SUCCESS, message: line };
   if (isTaskState(state) && isDone(parseTaskState(state)))
     return { state: parseTaskState(state), message: line };
   // A finished actor cannot run on: a task it left RUNNING would never move again.
-  const named = isTaskState(state) ? stateName(parseTaskState(state)) : JSON.stringify(state);
+  const named = isTaskState(state) ? stateName(parseTaskState(state)) : describeValue(state);
   return {
     state: TaskState.FAILED,
     message: `machine finished with output state ${named}: expected SUCCESS, FAILED or SKIPPED`,

@@ -1,9 +1,11 @@
 import type { TaskMachineEvent } from '../../machines/task.machine.js';
 import { describeError, RnrError } from '../errors.js';
 import type { Clock } from './clock.js';
+import { capMessage, ERROR_TEXT_CHARS } from './message-cap.js';
 import { normalizePollResult } from './poll-result.js';
 import type { InflightPoll, TaskNode } from './task-node.js';
 import { stateName } from './task-state.js';
+import { adopt, type ThenFn, thenOf } from './thenable.js';
 import { type Approval, type CallbackTaskSpec, EventCause, type PollContext, TaskKind } from './types.js';
 
 /** What the poll runner needs of its job. */
@@ -15,9 +17,21 @@ export interface PollHost {
   setMessage(node: TaskNode, message: string, cause: EventCause): void;
   observePoll(node: TaskNode, durationMs: number, error: boolean): void;
   queueFlush(): void;
+  /** Logs an error of the engine's own (never thrown into the tick or the clock). */
+  internalError(where: string, err: unknown): void;
 }
 
 const noop = () => {};
+
+/** A `ctx.log` line as text; whatever it is, reading it never throws into the poll. */
+function lineText(line: unknown): string {
+  if (typeof line === 'string') return line;
+  try {
+    return String(line);
+  } catch (err) {
+    return `ctx.log got a line that cannot be read as text: ${describeError(err, 200)}`;
+  }
+}
 
 /** The `ctx` of one poll. The AbortSignal is made only if the poll asks for it. */
 class PollCtx implements PollContext {
@@ -49,7 +63,7 @@ class PollCtx implements PollContext {
   log(line: string): void {
     // A late log from a poll that an operator overrode is ignored, like its result.
     if (this.node.inflight !== this.token && this.node.inflight !== undefined) return;
-    this.host.setMessage(this.node, String(line), EventCause.POLL);
+    this.host.setMessage(this.node, capMessage(lineText(line)), EventCause.POLL);
     this.host.queueFlush();
   }
 }
@@ -80,58 +94,76 @@ export class PollRunner {
     const token: InflightPoll = { controller: undefined, timer: undefined, settle: noop };
     const started = performance.now();
     let result: unknown;
+    let then: ThenFn | undefined;
     try {
       result = spec.poll(new PollCtx(this.host, node, token));
+      // Reading `then` runs the user's getter or Proxy trap: what it throws is this poll's error.
+      then = thenOf(result);
     } catch (err) {
       this.error(node, spec, err);
       this.host.observePoll(node, performance.now() - started, true);
       return undefined;
     }
-    if (!result || typeof (result as Promise<unknown>).then !== 'function') {
+    if (!then) {
       const ok = this.result(node, spec, result);
       this.host.observePoll(node, performance.now() - started, !ok);
       return undefined;
     }
     node.inflight = token;
-    const finished = (result as Promise<unknown>).then(noop, noop);
-    this.running.add(finished);
-    void finished.then(() => this.running.delete(finished));
-    return new Promise<void>((resolve) => {
+    const wait = new Promise<void>((resolve) => {
       token.settle = () => {
         token.settle = noop;
         if (token.timer !== undefined) this.host.clock.clearTimeout(token.timer);
         resolve();
       };
-      if (spec.pollTimeoutMs !== undefined) {
-        const ms = spec.pollTimeoutMs;
-        token.timer = this.host.clock.setTimeout(() => {
-          token.timer = undefined;
-          if (node.inflight !== token) return;
+    });
+    // The timeout runs before the thenable's `then` is called, so it covers one that never calls back.
+    if (spec.pollTimeoutMs !== undefined) {
+      const ms = spec.pollTimeoutMs;
+      token.timer = this.host.clock.setTimeout(() => {
+        token.timer = undefined;
+        if (node.inflight !== token) return;
+        this.settle(token, () => {
           this.abort(node, `poll timed out after ${ms} ms`);
           this.error(node, spec, new RnrError('RNR_ERR_POLL_TIMEOUT', `poll timed out after ${ms} ms`));
           this.host.observePoll(node, performance.now() - started, true);
-          this.host.queueFlush();
-        }, ms);
-      }
-      (result as Promise<unknown>).then(
-        (value) => {
-          if (node.inflight !== token) return;
-          node.inflight = undefined;
+        });
+      }, ms);
+    }
+    const finished: Promise<void> = adopt(result, then).then(
+      (value) => {
+        this.running.delete(finished);
+        if (node.inflight !== token) return;
+        node.inflight = undefined;
+        this.settle(token, () => {
           const ok = this.result(node, spec, value);
           this.host.observePoll(node, performance.now() - started, !ok);
-          this.host.queueFlush();
-          token.settle();
-        },
-        (err: unknown) => {
-          if (node.inflight !== token) return;
-          node.inflight = undefined;
+        });
+      },
+      (err: unknown) => {
+        this.running.delete(finished);
+        if (node.inflight !== token) return;
+        node.inflight = undefined;
+        this.settle(token, () => {
           this.error(node, spec, err);
           this.host.observePoll(node, performance.now() - started, true);
-          this.host.queueFlush();
-          token.settle();
-        },
-      );
-    });
+        });
+      },
+    );
+    this.running.add(finished);
+    return wait;
+  }
+
+  /** Applies a settled async poll, commits soon and releases the tick's wait, whatever `apply` throws. */
+  private settle(token: InflightPoll, apply: () => void): void {
+    try {
+      apply();
+      this.host.queueFlush();
+    } catch (err) {
+      this.host.internalError('poll result', err);
+    } finally {
+      token.settle();
+    }
   }
 
   /** Discards the poll in flight on `node` (its result will be ignored) and aborts its signal. */
@@ -167,7 +199,7 @@ export class PollRunner {
 
   private error(node: TaskNode, spec: CallbackTaskSpec, err: unknown): void {
     node.pollErrors += 1;
-    const text = describeError(err);
+    const text = describeError(err, ERROR_TEXT_CHARS);
     if (node.pollErrors > spec.retries) {
       node.message = spec.retries > 0 ? `${text} (after ${node.pollErrors} consecutive poll errors)` : text;
       this.host.apply(node, { type: 'result', state: 'FAILED' }, EventCause.POLL);

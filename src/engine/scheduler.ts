@@ -2,9 +2,11 @@ import { canStartChild, type NestedSchedulingContext, settledState } from '../..
 import type { TaskMachineEvent } from '../../machines/task.machine.js';
 import { describeError } from '../errors.js';
 import type { Clock } from './clock.js';
+import { ERROR_TEXT_CHARS } from './message-cap.js';
 import { checkChildren } from './specs.js';
 import type { TaskNode } from './task-node.js';
 import { TaskState } from './task-state.js';
+import { adopt, type ThenFn, thenOf } from './thenable.js';
 import type { TaskIndex } from './tree.js';
 import { EventCause, TaskKind, type TaskSpec } from './types.js';
 
@@ -142,17 +144,20 @@ export class NestedScheduler {
     if (spec.kind !== TaskKind.NESTED || typeof spec.children !== 'function') return undefined;
     this.needsResolve.delete(node);
     let out: unknown;
+    let then: ThenFn | undefined;
     try {
       out = spec.children({
         task: { id: node.id, name: node.name, attempt: node.attempt },
         job: { id: this.host.id, name: this.host.name },
       });
+      // Reading `then` runs the user's getter or Proxy trap: what it throws fails the task.
+      then = thenOf(out);
     } catch (err) {
       this.failChildren(node, err);
       return undefined;
     }
-    if (out && typeof (out as Promise<unknown>).then === 'function') {
-      const wait = (out as Promise<unknown>)
+    if (then) {
+      const wait = adopt(out, then)
         .then(
           (list) => this.attachChildren(node, list),
           (err) => this.failChildren(node, err),
@@ -204,7 +209,7 @@ export class NestedScheduler {
 
   private failChildren(node: TaskNode, err: unknown): void {
     node.children ??= [];
-    node.message = `children: ${describeError(err)}`;
+    node.message = `children: ${describeError(err, ERROR_TEXT_CHARS)}`;
     this.host.apply(node, { type: 'result', state: 'FAILED' }, EventCause.SYSTEM);
   }
 

@@ -1,4 +1,4 @@
-import { RnrError } from '../errors.js';
+import { describeValue, RnrError } from '../errors.js';
 import type { CallbackTaskSpec, ChildrenSource, NestedTaskSpec, PollFn, TaskSpec } from './types.js';
 import { TaskKind } from './types.js';
 
@@ -32,7 +32,8 @@ export interface NestedTaskOptions {
   labels?: Record<string, string>;
 }
 
-const describe = (v: unknown) => (typeof v === 'function' ? 'a function' : (JSON.stringify(v) ?? String(v)));
+/** A bad value as an error message shows it (never throws, even for a Proxy or a circular object). */
+const describe = (v: unknown) => describeValue(v, 200);
 
 function invalid(what: string, value: unknown, expected: string): never {
   throw new RnrError('RNR_ERR_INVALID_OPTION', `${what}: got ${describe(value)}, expected ${expected}`);

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { taskStateNames } from '../index.js';
+import { MAX_MESSAGE_CHARS, taskStateNames } from '../index.js';
 
-/** Longest accepted free-text field (message, reason), in characters. */
-export const MAX_TEXT = 4096;
+/** Longest accepted free-text field (message, reason), in characters: the engine's message cap. */
+export const MAX_TEXT = MAX_MESSAGE_CHARS;
 
 const text = { type: 'string', maxLength: MAX_TEXT } as const;
 const stateSchema = {
