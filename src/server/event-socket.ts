@@ -164,7 +164,10 @@ export function serveEventSocket(
     // An answer follows the events its command caused, even while those wait behind the backlog.
     const reply = (body: object): void => {
       if (closed) return;
-      if (live && socket.bufferedAmount <= maxSocketBuffer) return socket.send(JSON.stringify(body));
+      if (live && socket.bufferedAmount <= maxSocketBuffer) {
+        socket.send(JSON.stringify(body));
+        return;
+      }
       // Behind the backlog, or the client is not reading: the answer waits, and so does the stream.
       if (live) catchUp();
       if (answers.push(JSON.stringify(body)) > MAX_WAITING_ANSWERS) {
