@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Starts nothing by itself: PostgreSQL starts when a test file first asks for a database.
+    globalSetup: ['test/fixtures/postgres/global-setup.ts'],
   },
 });

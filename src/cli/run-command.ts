@@ -101,7 +101,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
 
   let served: ServedJob;
   try {
-    served = await serveJob(job, options);
+    // Audit records of operator actions (accepted and refused) go beside the job's state.
+    served = await serveJob(job, { ...options, auditFile: join(options.stateDir, 'audit.jsonl') });
   } catch (err) {
     await job.close();
     store?.close();
