@@ -36,7 +36,8 @@ export const jobMachine = setup({
     tickDue: () => {},
     startRoot: () => {},
     adoptChild: () => {},
-    releaseChild: stopChild(({ event }) => (event.type === 'child.changed' ? event.id : '')),
+    // Stops the child's actor only when the change says so (`release`); '' names no child.
+    releaseChild: stopChild(({ event }) => (event.type === 'child.changed' && event.release ? event.id : '')),
   },
   delays: {
     interval: ({ context }) => context.intervalMs,

@@ -203,7 +203,8 @@ export const nestedSchedulingMachine = setup({
     countChild: assign(({ context, event }) =>
       event.type === 'child.changed' ? countChild(context, event.from, event.to) : {},
     ),
-    releaseChild: stopChild(({ event }) => (event.type === 'child.changed' ? event.id : '')),
+    // Stops the child's actor only when the change says so (`release`); '' names no child.
+    releaseChild: stopChild(({ event }) => (event.type === 'child.changed' && event.release ? event.id : '')),
     childrenResolved: assign(({ event }) =>
       event.type === 'children.resolved'
         ? { resolved: true, pending: event.pending, running: event.running, failed: event.failed }

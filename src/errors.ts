@@ -57,6 +57,23 @@ export const errorCodes = {
     description: 'A request body, parameter or query string failed validation.',
   },
   RNR_ERR_MALFORMED_BODY: { status: 400, description: 'A request body is not valid JSON or protobuf.' },
+  RNR_ERR_BAD_URL: {
+    status: 400,
+    description: 'The request path is not valid percent-encoding (e.g. `%ZZ`).',
+  },
+  RNR_ERR_URL_TOO_LONG: {
+    status: 414,
+    description: 'A path segment (a job or task id) is longer than 2048 characters.',
+  },
+  RNR_ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'The request headers are larger than the server accepts.',
+  },
+  RNR_ERR_REQUEST_TIMEOUT: { status: 408, description: 'The request was not received in time.' },
+  RNR_ERR_UI_NOT_BUILT: {
+    status: 503,
+    description: 'The web view is not built (npm run build:ui); the API works meanwhile.',
+  },
   RNR_ERR_BODY_TOO_LARGE: { status: 413, description: 'A request body exceeds the size limit.' },
   RNR_ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
@@ -72,7 +89,13 @@ export const errorCodes = {
   },
   RNR_ERR_FORBIDDEN: {
     status: 403,
-    description: 'The token is a viewer token; operator actions need the operator token.',
+    description:
+      'Refused whoever the caller is: a viewer token on an operator action, a request from a page of another origin (Origin, Sec-Fetch-Site), or, without a token, a Host that is not a loopback name.',
+  },
+  RNR_ERR_TOO_MANY_SOCKETS: {
+    status: 429,
+    description:
+      'Too many event sockets are open, with this token or on the server (the close reason of code 4029).',
   },
   RNR_ERR_ROUTE_NOT_FOUND: { status: 404, description: 'No API route matches the method and path.' },
   RNR_ERR_INSECURE_LISTEN: {

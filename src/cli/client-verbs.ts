@@ -1,8 +1,9 @@
 import pc from 'picocolors';
 import { commandFor } from './event-printers.js';
 import { usageError } from './exit-codes.js';
-import { formatDuration, formatTable, paintState, stateSymbol } from './format.js';
+import { formatDuration, formatTable, paintState, printable, stateSymbol } from './format.js';
 import type { ApiClient, TaskAction } from './http-client.js';
+import { withJobId, withTaskId } from './task-ids.js';
 import { flattenTasks, formatTree } from './tree-format.js';
 import { stateNames, type WireTask } from './wire.js';
 
@@ -17,22 +18,22 @@ const write = (text: string): void => {
 export async function listJobs(api: ApiClient, output: OutputFormat): Promise<void> {
   const jobs = await api.listJobs();
   if (output === 'json') return write(JSON.stringify({ jobs }, null, 2));
-  if (jobs.length === 0) return write(pc.dim(`no jobs on ${api.server}`));
+  if (jobs.length === 0) return write(pc.dim(`no jobs on ${printable(api.server)}`));
   const rows = [['JOB', 'STATE', 'DONE', 'RUNNING', 'WAITING', 'FAILED', 'NAME']];
   for (const job of jobs) {
     const c = job.counts ?? {};
     const n = (s: string) => c[s] ?? 0;
     const done = n('SUCCESS') + n('FAILED') + n('SKIPPED');
     const total = job.total ?? Object.values(c).reduce((a, b) => a + b, 0);
-    const state = job.state ?? 'UNKNOWN';
+    const state = printable(job.state ?? 'UNKNOWN');
     rows.push([
-      job.id,
+      printable(job.id),
       `${stateSymbol(state)} ${state}`,
       `${done}/${total}`,
       String(n('RUNNING')),
       String(n('ACTION_PENDING')),
       String(n('FAILED')),
-      job.name ?? '',
+      printable(job.name ?? ''),
     ]);
   }
   write(formatTable(rows));
@@ -45,10 +46,14 @@ export async function getJobOrTask(
   taskId: string | undefined,
   output: OutputFormat,
 ): Promise<void> {
-  const found = taskId === undefined ? await api.getJob(jobId) : await api.getTask(jobId, taskId);
+  const found =
+    taskId === undefined
+      ? await withJobId(api, jobId, () => api.getJob(jobId))
+      : await withTaskId(api, jobId, taskId, (id) => api.getTask(jobId, id));
   if (output === 'json') return write(JSON.stringify(found, null, 2));
   const root = 'root' in found ? found.root : found;
-  if ('root' in found) write(pc.dim(`job ${found.id} (${found.name ?? found.id}), seq ${found.seq ?? 0}`));
+  if ('root' in found)
+    write(pc.dim(`job ${printable(found.id)} (${printable(found.name ?? found.id)}), seq ${found.seq ?? 0}`));
   write(formatTree(root));
 }
 
@@ -90,16 +95,20 @@ export async function actOnTask(
   request: ActionRequest,
   output: OutputFormat,
 ): Promise<void> {
-  const result = await api.act(jobId, taskId, request.action, request.body);
+  let acted = taskId;
+  const result = await withTaskId(api, jobId, taskId, (id) => {
+    acted = id;
+    return api.act(jobId, id, request.action, request.body);
+  });
   if (output === 'json') return write(JSON.stringify(result, null, 2));
   // The proto's ActionResult carries the task; a server may also answer with the Task itself.
   const task = result?.task ?? ((result as WireTask | undefined)?.id ? (result as WireTask) : undefined);
-  const state = task?.state ?? 'UNKNOWN';
-  const by = api.actor ? ` by ${api.actor}` : '';
+  const state = printable(task?.state ?? 'UNKNOWN');
+  const by = api.actor ? ` by ${printable(api.actor)}` : '';
   const after = task
     ? ` → ${paintState(state, `${stateSymbol(state)} ${state}`)}${task.paused ? pc.yellow(' (paused)') : ''}${task.attempt ? `, attempt ${task.attempt}` : ''}`
     : '';
-  write(`${taskId}: ${request.done}${by}${after}`);
+  write(`${printable(acted)}: ${request.done}${by}${after}`);
 }
 
 /** `rnr inbox`: tasks waiting for a human (ACTION_PENDING) and FAILED ones, across every job. */
@@ -129,15 +138,15 @@ export async function inbox(api: ApiClient, output: OutputFormat): Promise<void>
   const now = Date.now();
   const rows = [['STATE', 'JOB', 'TASK', 'FOR', 'MESSAGE', 'COMMAND']];
   for (const { job, task } of items) {
-    const state = task.state ?? 'UNKNOWN';
+    const state = printable(task.state ?? 'UNKNOWN');
     const since = task.updatedAt ? formatDuration(now - task.updatedAt) : '';
     const verb = state === 'ACTION_PENDING' ? 'approve' : 'retry';
     rows.push([
       `${stateSymbol(state)} ${state}`,
-      job,
-      task.id,
+      printable(job),
+      printable(task.id),
       since,
-      task.message ?? '',
+      printable(task.message),
       commandFor(verb, job, task.id, api.server),
     ]);
   }

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { formatClock, paintState, shellQuote, stateSymbol } from './format.js';
+import { formatClock, paintState, printable, shellQuote, stateSymbol } from './format.js';
 import type { WireEvent } from './wire.js';
 
 /** The default control API address; commands shown to the user omit `--server` when it is this. */
@@ -11,8 +11,11 @@ export interface EventSink {
   event(event: WireEvent): void;
   /** Shows an informational line (listening on…, resumed from…). */
   info(line: string): void;
-  /** Ends the display (final render, cursor restored). */
-  close(): void;
+  /**
+   * Ends the display (final render, cursor restored). `serving: false` says nothing serves the job
+   * any more, so the last frame offers no commands that would find no server.
+   */
+  close(end?: { serving: boolean }): void;
 }
 
 /**
@@ -31,21 +34,22 @@ export function commandFor(verb: string, jobId: string, taskId: string, server?:
  * formatEventLine(event); // '22:40:01 #12 ✓ upgrade/node-3 RUNNING → SUCCESS  drained'
  */
 export function formatEventLine(event: WireEvent, server?: string): string {
-  const to = event.to ?? 'UNKNOWN';
-  const from = event.from ?? 'UNKNOWN';
+  const to = printable(event.to ?? 'UNKNOWN');
+  const from = printable(event.from ?? 'UNKNOWN');
   const change = from === to ? to : `${from} → ${to}`;
   const parts = [
     pc.dim(`${formatClock(event.time)} #${event.seq}`),
-    paintState(to, `${stateSymbol(to)} ${event.taskId}`),
+    paintState(to, `${stateSymbol(to)} ${printable(event.taskId)}`),
     paintState(to, change),
   ];
   if (event.paused) parts.push(pc.yellow('(paused)'));
-  if (event.message) parts.push(event.message);
+  if (event.message) parts.push(printable(event.message));
   if (event.cause === 'OPERATOR') {
-    const who = event.actor || 'anonymous';
-    const action = event.action === 'parallelism' ? `parallelism ${event.parallelism}` : event.action;
+    const who = printable(event.actor || 'anonymous');
+    const action =
+      event.action === 'parallelism' ? `parallelism ${event.parallelism}` : printable(event.action);
     const what = action ? `${action} by ${who}` : `by ${who}`;
-    parts.push(pc.magenta(`[${what}${event.reason ? `: ${event.reason}` : ''}]`));
+    parts.push(pc.magenta(`[${what}${event.reason ? `: ${printable(event.reason)}` : ''}]`));
   }
   if (to === 'ACTION_PENDING' && from !== to && event.jobId) {
     parts.push(pc.bold(pc.yellow(`→ ${commandFor('approve', event.jobId, event.taskId, server)}`)));

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { describeError, isRnrError, RnrError, type RnrErrorCode } from '../errors.js';
+import { printable } from './format.js';
 
 /**
  * The exit codes of the `rnr` command. Scripts rely on them; docs/cli.md lists them.
@@ -59,7 +60,7 @@ export function reportError(
   debug: boolean,
   stderr: NodeJS.WritableStream = process.stderr,
 ): void {
-  const line = describeError(err).split('\n')[0] ?? 'unknown error';
+  const line = printable(describeError(err).split('\n')[0] ?? 'unknown error');
   const code = isRnrError(err) && debug ? ` [${err.code}]` : '';
   stderr.write(`rnr: ${line}${code}\n`);
   if (!debug) return;

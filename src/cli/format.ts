@@ -68,9 +68,54 @@ export function truncate(text: string, width: number): string {
   return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
 }
 
-/** Quotes a command-line argument for a POSIX shell only when it needs it. */
+/**
+ * Characters a terminal would act on rather than show: C0 controls (ESC, BEL, CR, newline…), DEL,
+ * C1 controls, and the bidirectional overrides that make text read other than it is.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const controlChars = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+const hasControlChar = new RegExp(controlChars.source);
+
+const named = new Map([
+  ['\n', '\\n'],
+  ['\r', '\\r'],
+  ['\t', '\\t'],
+]);
+
+/** One control character as an escape: `\n`, `\x1b`, `\u202e`. */
+function escapeChar(c: string): string {
+  const code = c.charCodeAt(0);
+  return (
+    named.get(c) ??
+    (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+  );
+}
+
+/**
+ * Text from outside (a poll's message, a task id, a reason) made safe to print on a terminal: every
+ * control character shows as an escape (`\x1b[2J`, `\n`), so a message cannot clear the screen,
+ * ring the bell, rewrite earlier lines or hide what follows. The API keeps the text as it is; only
+ * what rnr prints on a terminal is escaped.
+ *
+ * @example
+ * printable('done\u001b[2J'); // 'done\\x1b[2J'
+ */
+export function printable(text: string | undefined): string {
+  if (!text) return '';
+  return text.replace(controlChars, escapeChar);
+}
+
+/**
+ * Quotes a command-line argument for a POSIX shell only when it needs it. An argument with control
+ * characters is written as `$'…'` with escapes (bash, zsh and ksh read it back as it was).
+ */
 export function shellQuote(arg: string): string {
-  return /^[\w./:@%+=,-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+  if (/^[\w./:@%+=,-]+$/.test(arg)) return arg;
+  if (hasControlChar.test(arg)) {
+    return `$'${arg.replace(/[\\']/g, (c) => `\\${c}`).replace(controlChars, escapeChar)}'`;
+  }
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Renders rows as left-aligned columns separated by two spaces (the last column is not padded). */

@@ -59,29 +59,31 @@ export function createApiClient(config: ClientConfig): ApiClient {
 
   async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const url = `${base}/api/v1${path}`;
-    let res: Response;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    let res: { status: number; text: string };
     try {
-      res = await fetch(url, {
+      res = await send(
+        url,
         method,
-        headers: body === undefined ? headers() : { ...headers(), 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(config.timeoutMs ?? 10_000),
-      });
+        payload === undefined ? headers() : { ...headers(), 'content-type': 'application/json' },
+        payload,
+        config.timeoutMs ?? 10_000,
+      );
     } catch (err) {
       throw unreachable(base, err);
     }
-    const text = await res.text();
+    const ok = res.status >= 200 && res.status < 300;
     let parsed: unknown;
     try {
-      parsed = text ? JSON.parse(text) : undefined;
+      parsed = res.text ? JSON.parse(res.text) : undefined;
     } catch {
-      if (res.ok)
+      if (ok)
         throw new RnrError(
           'RNR_ERR_INTERNAL',
           `${method} ${url} answered ${res.status} with a body that is not JSON`,
         );
     }
-    if (!res.ok) throw apiError(res.status, parsed, base);
+    if (!ok) throw apiError(res.status, parsed, base);
     return parsed as T;
   }
 
@@ -100,6 +102,42 @@ export function createApiClient(config: ClientConfig): ApiClient {
       `${base.replace(/^http/, 'ws')}/api/v1/jobs/${seg(job)}/events?since=${since}`,
     headers,
   };
+}
+
+/**
+ * One HTTP request with node:http(s), resolving with the status and the body as text. The client
+ * verbs use it rather than `fetch`: loading fetch (undici and its WebAssembly parser) costs more
+ * than the whole rest of a verb, and a verb should answer like curl does.
+ */
+async function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
+  const { request } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
+  return new Promise((done, fail) => {
+    const req = request(url, {
+      method,
+      headers:
+        body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      timeout: timeoutMs,
+    });
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error(`no answer in ${timeoutMs}ms`), { name: 'TimeoutError' })),
+    );
+    req.on('error', fail);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', fail);
+      res.on('end', () =>
+        done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.end(body);
+  });
 }
 
 /** Checks and normalises `--server`: an http(s) URL without a trailing slash. */
@@ -125,13 +163,16 @@ function parseServer(server: string): string {
 
 /** The error for a server that does not answer, with the low-level reason (refused, timeout…). */
 export function unreachable(base: string, err: unknown): RnrError {
+  // node:http errors carry the code themselves; fetch's wrap it in `cause`.
+  const direct = err as { code?: string; name?: string } | undefined;
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const code = direct?.code ?? cause?.code;
   const why =
-    cause?.code === 'ECONNREFUSED'
+    code === 'ECONNREFUSED'
       ? 'connection refused'
-      : (err as Error)?.name === 'TimeoutError'
+      : direct?.name === 'TimeoutError'
         ? 'timed out'
-        : (cause?.code ?? cause?.message ?? describeError(err));
+        : (code ?? cause?.message ?? describeError(err));
   return new RnrError(
     'RNR_ERR_SERVER_UNREACHABLE',
     `cannot reach the rnr server at ${base} (${why}); is \`rnr run\` serving there? Set --server or RNR_SERVER`,

@@ -11,6 +11,25 @@ export interface ViewTask {
   attempt: number;
   /** When the task last entered RUNNING (ms since epoch), for the elapsed column. */
   startedAt?: number;
+  /** When the task last became DONE. */
+  finishedAt?: number;
+  /** The parent's id ('' for the root, undefined while unknown). */
+  parentId?: string;
+  /** Who paused it and why, when an event said so (a snapshot does not). */
+  pausedBy?: { actor: string; reason: string };
+}
+
+/** A paused task and what waits on it, for the live view. */
+export interface PausedTask {
+  task: ViewTask;
+  /** Tasks under it (itself, for a leaf) that will not start while it is paused. */
+  blocked: number;
+}
+
+/** The scheduling group of a state name, as the engine sees it. */
+function group(state: string): 'PENDING' | 'RUNNING' | 'DONE' {
+  if (state === 'RUNNING' || state === 'ACTION_PENDING') return 'RUNNING';
+  return isDoneName(state) ? 'DONE' : 'PENDING';
 }
 
 /**
@@ -31,16 +50,21 @@ export class JobModel {
   private readonly counts = new Map<string, number>(stateNames.map((s) => [s, 0]));
   /** Leaves that are RUNNING, ACTION_PENDING or FAILED: what the live view lists. */
   private readonly notable = new Set<string>();
+  /** Paused tasks that are not DONE. */
+  private readonly paused = new Set<string>();
+  /** Child ids by parent id. */
+  private readonly children = new Map<string, string[]>();
 
   constructor(job: WireJob) {
     this.id = job.id;
     this.name = job.name ?? job.id;
     this.rootId = job.root.id;
     this.seq = job.seq ?? 0;
-    const stack: WireTask[] = [job.root];
-    for (let task = stack.pop(); task; task = stack.pop()) {
-      this.add(task);
-      if (task.children) stack.push(...task.children);
+    const stack: [WireTask, string][] = [[job.root, '']];
+    for (let next = stack.pop(); next; next = stack.pop()) {
+      const [task, parentId] = next;
+      this.add({ ...task, parentId: task.parentId ?? parentId });
+      for (const child of task.children ?? []) stack.push([child, task.id]);
     }
   }
 
@@ -57,8 +81,16 @@ export class JobModel {
       paused: task.paused ?? false,
       attempt: task.attempt ?? 0,
       startedAt: task.startedAt,
+      finishedAt: task.finishedAt,
+      parentId: task.parentId ?? existing?.parentId,
+      pausedBy: existing?.pausedBy,
     };
     this.tasks.set(view.id, view);
+    if (view.parentId && existing?.parentId === undefined) {
+      const siblings = this.children.get(view.parentId);
+      if (siblings) siblings.push(view.id);
+      else this.children.set(view.parentId, [view.id]);
+    }
     this.bump(view.state, 1);
     this.track(view);
   }
@@ -87,11 +119,20 @@ export class JobModel {
     if (to !== task.state) {
       this.bump(task.state, -1);
       this.bump(to, 1);
-      if (to === 'RUNNING' && task.state !== 'ACTION_PENDING') task.startedAt = event.time ?? Date.now();
+      const time = event.time ?? Date.now();
+      const [from, into] = [group(task.state), group(to)];
+      if (into === 'RUNNING' && from !== 'RUNNING') {
+        task.startedAt = time;
+        task.finishedAt = undefined;
+      } else if (into === 'DONE') task.finishedAt = time;
+      else if (from === 'DONE') task.finishedAt = undefined;
       task.state = to;
     }
     task.message = event.message ?? '';
     task.paused = event.paused ?? false;
+    if (event.action === 'pause')
+      task.pausedBy = { actor: event.actor || 'anonymous', reason: event.reason ?? '' };
+    if (!task.paused) task.pausedBy = undefined;
     if (event.attempt !== undefined) task.attempt = event.attempt;
     this.track(task);
     return true;
@@ -127,6 +168,58 @@ export class JobModel {
     return [...this.notable].map((id) => this.tasks.get(id)).filter((t): t is ViewTask => t !== undefined);
   }
 
+  /**
+   * How long the job has run by its own clock: from the root's start to its end (or `now`), so a
+   * resumed job counts from when it first started, not from when this view began. Undefined
+   * before the root starts.
+   */
+  elapsed(now: number): number | undefined {
+    const root = this.root;
+    if (root?.startedAt === undefined) return undefined;
+    return (isDoneName(root.state) ? (root.finishedAt ?? now) : now) - root.startedAt;
+  }
+
+  /**
+   * Paused tasks that are not DONE, outermost first, each with how many tasks wait on it: a paused
+   * nested task starts none of its PENDING children (nor anything under them); a paused leaf is
+   * neither started nor polled.
+   */
+  pausedTasks(): PausedTask[] {
+    const out: PausedTask[] = [];
+    for (const id of this.paused) {
+      const task = this.tasks.get(id);
+      if (!task) continue;
+      const kids = this.children.get(id);
+      const blocked =
+        task.kind === 'NESTED' || kids
+          ? (kids ?? []).reduce(
+              (n, kid) => n + (this.tasks.get(kid)?.state === 'PENDING' ? this.size(kid) : 0),
+              0,
+            )
+          : 1;
+      out.push({ task, blocked });
+    }
+    return out.sort((a, b) => this.depth(a.task) - this.depth(b.task));
+  }
+
+  /** How many ancestors a task has (as far as the model knows them). */
+  private depth(task: ViewTask): number {
+    let n = 0;
+    for (let at = task.parentId; at; at = this.tasks.get(at)?.parentId) n++;
+    return n;
+  }
+
+  /** The number of tasks in the subtree of `id` (itself included). */
+  private size(id: string): number {
+    let n = 0;
+    const stack = [id];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      n++;
+      stack.push(...(this.children.get(next) ?? []));
+    }
+    return n;
+  }
+
   private bump(state: string, by: number): void {
     this.counts.set(state, (this.counts.get(state) ?? 0) + by);
   }
@@ -135,5 +228,7 @@ export class JobModel {
     const show = task.kind !== 'NESTED' && ['RUNNING', 'ACTION_PENDING', 'FAILED'].includes(task.state);
     if (show) this.notable.add(task.id);
     else this.notable.delete(task.id);
+    if (task.paused && !isDoneName(task.state)) this.paused.add(task.id);
+    else this.paused.delete(task.id);
   }
 }

@@ -1,8 +1,8 @@
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { commandFor, type EventSink, formatEventLine } from './event-printers.js';
-import { formatDuration, paintState, stateSymbol, truncate } from './format.js';
-import type { JobModel, ViewTask } from './job-model.js';
+import { formatDuration, paintState, printable, stateSymbol, truncate } from './format.js';
+import type { JobModel, PausedTask, ViewTask } from './job-model.js';
 import type { WireEvent } from './wire.js';
 
 /** Options of {@link liveView}. */
@@ -23,13 +23,26 @@ const countOrder: [string, string][] = [
   ['ACTION_PENDING', 'action pending'],
   ['PENDING', 'pending'],
 ];
-const rank: Record<string, number> = { ACTION_PENDING: 0, FAILED: 1, RUNNING: 2 };
+const rank: Record<string, number> = { ACTION_PENDING: 0, FAILED: 1, RUNNING: 3 };
+
+/** Where the rows of the view come from: tasks that need eyes, and paused tasks. */
+type Row = { kind: 'task'; task: ViewTask } | { kind: 'paused'; paused: PausedTask };
+
+/** How the frame should end: while a server serves the job, its rows name the commands that act. */
+export interface FrameOptions {
+  /** The server the approve/retry hints should name. */
+  server?: string;
+  /** False once nothing serves the job any more (`rnr run` has ended): no hints to commands. */
+  serving?: boolean;
+}
 
 /**
- * The live terminal view of a job: a header, a progress bar of done/total, counts per state, and
- * the tasks that need eyes (ACTION_PENDING with the exact approve command, FAILED with the retry
+ * The live terminal view of a job: a header with the job's own elapsed time, a progress bar of
+ * done/total, counts per state, and the tasks that need eyes (ACTION_PENDING with the exact approve
+ * command, FAILED with the retry command, paused tasks with what they hold back and the resume
  * command, RUNNING with message and elapsed time). Notable events (operator actions, failures,
- * approvals wanted) are printed above it and stay in the scrollback.
+ * approvals wanted) are printed above it and stay in the scrollback. Text from the job is shown
+ * with its control characters escaped.
  *
  * @example
  * const view = liveView(model, { server: 'http://127.0.0.1:7300' });
@@ -38,13 +51,13 @@ const rank: Record<string, number> = { ACTION_PENDING: 0, FAILED: 1, RUNNING: 2 
 export function liveView(model: JobModel, options: LiveViewOptions = {}): EventSink {
   const out = options.out ?? process.stdout;
   const log = createLogUpdate(out);
-  const started = Date.now();
   let dirty = true;
   let closed = false;
+  let serving = true;
 
   const render = () => {
     dirty = false;
-    log(frame(model, out.columns || 100, out.rows || 30, started, options.server));
+    log(frame(model, out.columns || 100, out.rows || 30, Date.now(), { server: options.server, serving }));
   };
   const schedule = setInterval(() => dirty && render(), 100);
   const refresh = setInterval(render, options.refreshMs ?? 1000);
@@ -66,9 +79,10 @@ export function liveView(model: JobModel, options: LiveViewOptions = {}): EventS
     info(line: string) {
       if (!closed) above(line);
     },
-    close() {
+    close(end) {
       if (closed) return;
       closed = true;
+      serving = end?.serving ?? true;
       clearInterval(schedule);
       clearInterval(refresh);
       render();
@@ -84,35 +98,46 @@ function isNotable(event: WireEvent): boolean {
   );
 }
 
-/** One frame of the live view, as text (exported for tests). */
+/** One frame of the live view at time `now`, as text (exported for tests). */
 export function frame(
   model: JobModel,
   columns: number,
   rows: number,
-  started: number,
-  server?: string,
+  now: number,
+  options: FrameOptions = {},
 ): string {
   const counts = model.countsByState();
   const done = (counts.SUCCESS ?? 0) + (counts.FAILED ?? 0) + (counts.SKIPPED ?? 0);
   const total = Math.max(model.total, 1);
-  const paused = model.root?.paused ? pc.yellow(' (paused)') : '';
+  const paused = model.pausedTasks();
+  const name = printable(model.name);
+  const id = printable(model.id);
+  const state = printable(model.state);
+  const elapsed = model.elapsed(now);
   const lines = [
-    `${pc.bold(model.name)}${model.name === model.id ? '' : pc.dim(` (job ${model.id})`)}  ${paintState(model.state, `${stateSymbol(model.state)} ${model.state}`)}${paused}  ${pc.dim(formatDuration(Date.now() - started))}`,
+    `${pc.bold(name)}${model.name === model.id ? '' : pc.dim(` (job ${id})`)}  ${paintState(state, `${stateSymbol(state)} ${state}`)}${model.root?.paused ? pc.yellow(' (paused)') : ''}  ${pc.dim(elapsed === undefined ? 'not started' : formatDuration(elapsed))}`,
     progressBar(done, total, Math.min(40, Math.max(10, columns - 30))),
-    countOrder
-      .filter(([state]) => (counts[state] ?? 0) > 0 || state === 'SUCCESS')
-      .map(([state, label]) => paintState(state, `${stateSymbol(state)} ${counts[state] ?? 0} ${label}`))
-      .join('  '),
+    [
+      ...countOrder
+        .filter(([s]) => (counts[s] ?? 0) > 0 || s === 'SUCCESS')
+        .map(([s, label]) => paintState(s, `${stateSymbol(s)} ${counts[s] ?? 0} ${label}`)),
+      ...(paused.length > 0 ? [pc.yellow(`‖ ${paused.length} paused`)] : []),
+    ].join('  '),
   ];
-  const tasks = model.notableTasks().sort((a, b) => (rank[a.state] ?? 9) - (rank[b.state] ?? 9));
+  const rowsToShow: Row[] = [
+    ...model.notableTasks().map((task): Row => ({ kind: 'task', task })),
+    ...paused.map((p): Row => ({ kind: 'paused', paused: p })),
+  ].sort((a, b) => rowRank(a) - rowRank(b));
   const room = Math.max(3, rows - lines.length - 3);
-  if (tasks.length > 0) lines.push('');
-  const now = Date.now();
+  if (rowsToShow.length > 0) lines.push('');
   let used = 0;
-  for (const [i, task] of tasks.entries()) {
-    const block = taskLines(task, model.id, columns, now, server);
-    if (used + block.length > room && i < tasks.length) {
-      lines.push(pc.dim(`… and ${tasks.length - i} more (rnr get ${model.id})`));
+  for (const [i, row] of rowsToShow.entries()) {
+    const block =
+      row.kind === 'task'
+        ? taskLines(row.task, model.id, columns, now, options)
+        : pausedLines(row.paused, model.id, columns, options);
+    if (used + block.length > room) {
+      lines.push(pc.dim(`… and ${rowsToShow.length - i} more (rnr get ${id})`));
       break;
     }
     lines.push(...block);
@@ -121,15 +146,25 @@ export function frame(
   return lines.join('\n');
 }
 
+function rowRank(row: Row): number {
+  return row.kind === 'paused' ? 2 : (rank[row.task.state] ?? 9);
+}
+
 function progressBar(done: number, total: number, width: number): string {
   const filled = Math.round((done / total) * width);
   const bar = pc.green('█'.repeat(filled)) + pc.dim('░'.repeat(width - filled));
   return `${bar}  ${done}/${total}  ${Math.floor((done / total) * 100)}%`;
 }
 
-function taskLines(task: ViewTask, jobId: string, columns: number, now: number, server?: string): string[] {
+function taskLines(
+  task: ViewTask,
+  jobId: string,
+  columns: number,
+  now: number,
+  { server, serving = true }: FrameOptions,
+): string[] {
   const elapsed = task.startedAt && task.state !== 'FAILED' ? formatDuration(now - task.startedAt) : '';
-  const head = `${stateSymbol(task.state)} ${task.id}`;
+  const head = `${stateSymbol(task.state)} ${printable(task.id)}`;
   const tail = [
     elapsed.padStart(6),
     task.paused ? '(paused)' : '',
@@ -138,11 +173,37 @@ function taskLines(task: ViewTask, jobId: string, columns: number, now: number, 
     .filter(Boolean)
     .join(' ');
   const fixed = `${head}  ${tail}  `;
-  const message = truncate(task.message, columns - [...fixed].length - 1);
+  const message = truncate(printable(task.message), columns - [...fixed].length - 1);
   const line = `${paintState(task.state, head)}  ${pc.dim(tail)}  ${message}`;
   if (task.state === 'ACTION_PENDING') {
+    if (!serving) return [pc.bold(line)];
     return [pc.bold(line), pc.bold(pc.yellow(`    → ${commandFor('approve', jobId, task.id, server)}`))];
   }
-  if (task.state === 'FAILED') return [line, pc.dim(`    → ${commandFor('retry', jobId, task.id, server)}`)];
+  if (task.state === 'FAILED' && serving)
+    return [line, pc.dim(`    → ${commandFor('retry', jobId, task.id, server)}`)];
   return [line];
+}
+
+/** A paused task: who paused it, what waits on it, and the command that resumes it. */
+function pausedLines(
+  { task, blocked }: PausedTask,
+  jobId: string,
+  columns: number,
+  { server, serving = true }: FrameOptions,
+): string[] {
+  const leaf = task.kind !== 'NESTED';
+  const holds = leaf
+    ? task.state === 'PENDING'
+      ? 'not started while paused'
+      : 'not polled while paused'
+    : blocked > 0
+      ? `holds back ${blocked} pending task${blocked === 1 ? '' : 's'}`
+      : 'starts nothing new while paused';
+  const by = task.pausedBy
+    ? ` [paused by ${printable(task.pausedBy.actor)}${task.pausedBy.reason ? `: ${printable(task.pausedBy.reason)}` : ''}]`
+    : '';
+  const head = `‖ ${printable(task.id)}`;
+  const rest = truncate(`paused, ${holds}${by}`, columns - [...head].length - 3);
+  const line = `${pc.yellow(head)}  ${pc.yellow(rest)}`;
+  return serving ? [line, pc.dim(`    → ${commandFor('resume', jobId, task.id, server)}`)] : [line];
 }

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { type ClientFlags, parseMillis, parsePort } from './args.js';
 import { registerClientVerbs } from './client-commands.js';
 import { ExitCode, exitCodeFor, reportError } from './exit-codes.js';
+import { printable } from './format.js';
+import { packageVersion } from './package-version.js';
 
 /** Examples shown under `rnr --help`. */
 const topExamples = `
@@ -26,9 +27,11 @@ Examples:
   $ rnr run upgrade.ts --hold                  # keep serving after the job ends
   $ rnr run upgrade.ts --inspect               # open the printed inspector URL in a browser
 
-The workflow's default export is a Job, or a function (async allowed) that receives
-{ store, clock, pollIntervalMs?, inspect? } and returns one:
+The workflow's default export is a function (async allowed) that receives
+{ store, clock, pollIntervalMs?, inspect? } and passes them to createJob:
   export default (options) => createJob({ name: 'upgrade', root, ...options });
+(or a Job built with a durable store of its own). A job whose state would live in memory is
+refused: a restart would start it over. .ts/.mts/.cts/.js/.mjs/.cjs, ES modules or CommonJS.
 
 Exit codes: 0 SUCCESS, 1 FAILED, 2 bad workflow/flags/port in use, 130 SIGINT, 143 SIGTERM.`;
 
@@ -42,9 +45,7 @@ Examples:
  * Builds the `rnr` command line. `done` receives the exit code a command resolved with.
  */
 export function buildProgram(done: (code: number) => void): Command {
-  const version = (
-    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  ).version;
+  const version = packageVersion();
   const program = new Command('rnr')
     .description(
       'Run workflow-based ops jobs and steer them: rnr run <workflow.ts>, then rnr get/approve/retry/... from anywhere.',
@@ -194,7 +195,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 function oneLine(text: string): string {
-  const flat = text
+  const flat = printable(text)
     .replace(/^error: /, '')
     .replace(/\s*\n\s*/g, ' ')
     .trim();

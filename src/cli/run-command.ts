@@ -1,9 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError, isRnrError, RnrError } from '../errors.js';
-import type { Job, Store } from '../index.js';
-import { type EventSink, jsonPrinter, plainPrinter, quietPrinter } from './event-printers.js';
+import { type Job, type Store, sqliteStore, stateName, systemClock, TaskState } from '../index.js';
+import {
+  commandFor,
+  defaultServer,
+  type EventSink,
+  jsonPrinter,
+  plainPrinter,
+  quietPrinter,
+} from './event-printers.js';
 import { ExitCode } from './exit-codes.js';
+import { guardExitCode } from './exit-guard.js';
+import { printable, shellQuote } from './format.js';
 import type { RunInspector } from './inspector.js';
 import { JobModel } from './job-model.js';
 import { liveView } from './live-view.js';
@@ -11,6 +20,7 @@ import { type ServedJob, serveJob } from './serve.js';
 import { onStopSignal, type StopSignal, signalExitCodes, within } from './signals.js';
 import { eventToWire, isDoneName, jobToWire, taskToWire, type WireEvent } from './wire.js';
 import { loadWorkflow } from './workflow-loader.js';
+import { checkJobStore } from './workflow-store.js';
 
 /** The flags of `rnr run`, parsed. */
 export interface RunCommandOptions {
@@ -33,10 +43,15 @@ export interface RunCommandOptions {
  * `rnr run <file>`: loads the workflow, serves the control API and web view, shows progress and
  * resolves with the exit code: 0 when the root ends SUCCESS, 1 when it ends FAILED (or SKIPPED),
  * 130/143 on SIGINT/SIGTERM. With `hold`, it keeps serving after the end until a signal, then exits
- * with the code of the root's state at that moment.
+ * with the code of the root's state at that moment. Whatever the workflow's code does, the process
+ * never exits 0 unless the root is SUCCESS (see `guardExitCode`).
  */
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
-  const { memoryStore, sqliteStore, systemClock } = await import('../index.js');
+  let current: Job | undefined;
+  guardExitCode(
+    () => (current ? stateName(current.summary().state) : 'not loaded yet'),
+    () => (current ? `job ${printable(current.id)}` : `workflow ${printable(file)}`),
+  );
 
   // The inspector listens before the job exists: its actors (the ticker first) start in createJob.
   const inspector =
@@ -45,7 +60,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       : await (await import('./inspector.js')).startInspector(options.inspectPort);
   let store: Store | undefined;
   const workflow = await loadWorkflow(file, () => {
-    store = openStore(options.stateDir, sqliteStore, memoryStore);
+    mkdirSync(options.stateDir, { recursive: true });
+    store = sqliteStore(join(options.stateDir, 'rnr.db'));
     return {
       store,
       clock: systemClock,
@@ -60,6 +76,21 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     throw new RnrError('RNR_ERR_JOB_LOCKED', `${err.message.split('; ')[0]}: ${hint}`, { cause: err });
   });
   const { job } = workflow;
+  current = job;
+  let where: string;
+  try {
+    where = checkJobStore(job, file, workflow.prebuilt, store);
+  } catch (err) {
+    await job.close();
+    store?.close();
+    await inspector?.close();
+    throw err;
+  }
+  if (store && where !== store.description) {
+    // The job keeps its state in a durable store of its own: release the one made for it.
+    store.close();
+    store = undefined;
+  }
   // Signals are caught from before the server listens: the first line a supervisor reads may
   // be followed by a signal at once, and the default action would skip the clean shutdown.
   let early: StopSignal | undefined;
@@ -70,7 +101,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
 
   let served: ServedJob;
   try {
-    served = await serveJob(job, options);
+    // Audit records of operator actions (accepted and refused) go beside the job's state.
+    served = await serveJob(job, { ...options, auditFile: join(options.stateDir, 'audit.jsonl') });
   } catch (err) {
     await job.close();
     store?.close();
@@ -81,8 +113,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
 
   const model = new JobModel(jobToWire(job.snapshot()));
   const sink = makeSink(model, options, url);
-  sink.info(`rnr: serving job ${job.id} (${job.name}) at ${url}  (API /api/v1, web view /)`);
-  sink.info(startLine(job, store, workflow.prebuilt));
+  sink.info(
+    `rnr: serving job ${printable(job.id)} (${printable(job.name)}) at ${url}  (API /api/v1, web view /)`,
+  );
+  sink.info(startLine(job, where, workflow.prebuilt));
   if (inspector) sink.info(inspectorLine(inspector, workflow.prebuilt));
 
   return new Promise<number>((settle) => {
@@ -92,7 +126,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       finishing = true;
       unsubscribe();
       sink.info(why);
-      sink.close();
+      sink.close({ serving: false });
       const stopped = await within(
         job.stop().then(() => job.drain()),
         options.stopTimeoutMs,
@@ -111,10 +145,12 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       const state = model.state;
       if (!isDoneName(state)) return;
       if (options.hold) {
-        sink.info(`rnr: job ${job.id} ended ${state}; still serving at ${url} (--hold), Ctrl-C to exit`);
+        sink.info(
+          `rnr: job ${printable(job.id)} ended ${state}; still serving at ${url} (--hold), Ctrl-C to exit`,
+        );
         return;
       }
-      void finish(outcome(state), `rnr: job ${job.id} ended ${state}`);
+      void finish(outcome(state), endLine(job, state, file, options));
     };
     const unsubscribe = job.subscribe((event) => {
       const wire: WireEvent = eventToWire(event);
@@ -141,22 +177,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     };
     if (early) return onSignal(early);
     if (isDoneName(model.state) && !options.hold) {
-      void finish(outcome(model.state), `rnr: job ${job.id} had already ended ${model.state}`);
+      void finish(outcome(model.state), endLine(job, model.state, file, options, 'had already ended'));
       return;
     }
     job.start();
   });
-}
-
-/** Opens `<dir>/rnr.db` with SQLite (memory when SQLite is unavailable). */
-function openStore(
-  dir: string,
-  sqliteStore: ((path: string) => Store) | undefined,
-  memoryStore: () => Store,
-): Store {
-  if (typeof sqliteStore !== 'function') return memoryStore();
-  mkdirSync(dir, { recursive: true });
-  return sqliteStore(join(dir, 'rnr.db'));
 }
 
 function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventSink {
@@ -173,15 +198,51 @@ function inspectorLine(inspector: RunInspector, prebuilt: boolean): string {
     : where;
 }
 
-function startLine(job: Job, store: Store | undefined, prebuilt: boolean): string {
-  const where = store
-    ? `state in ${store.description}`
-    : 'state kept by the workflow (it exported a prebuilt Job)';
+function startLine(job: Job, where: string, prebuilt: boolean): string {
+  const id = printable(job.id);
   const resumed = job.resumed
-    ? `resumed job ${job.id} from seq ${job.resumed.fromSeq}${job.resumed.orphans.length ? ` (${job.resumed.orphans.length} stored tasks no longer in the workflow)` : ''}`
-    : `started job ${job.id} (new)`;
+    ? `resumed job ${id} from seq ${job.resumed.fromSeq}${job.resumed.orphans.length ? ` (${job.resumed.orphans.length} stored tasks no longer in the workflow)` : ''}`
+    : `started job ${id} (new)`;
   const note = prebuilt
     ? '; note: a prebuilt Job ignores --state-dir and --poll-interval, export a function to use them'
     : '';
-  return `rnr: ${resumed}; ${where}, polling every ${job.pollIntervalMs}ms${note}`;
+  return `rnr: ${resumed}; state in ${printable(where)}, polling every ${job.pollIntervalMs}ms${note}`;
+}
+
+/**
+ * The last line of a run that ends (without --hold). Nothing serves the job afterwards, so a job
+ * that did not succeed is told how to act on it: serve it again with --hold (it resumes from its
+ * store), then retry or skip what failed.
+ */
+function endLine(job: Job, state: string, file: string, options: RunCommandOptions, ended = 'ended'): string {
+  const head = `rnr: job ${printable(job.id)} ${ended} ${state}`;
+  if (state === 'SUCCESS') return head;
+  const failed = firstFailedLeaf(job);
+  const again = [
+    'rnr run',
+    shellQuote(file),
+    ...(options.stateDir === '.rnr' ? [] : ['--state-dir', shellQuote(options.stateDir)]),
+    ...(options.port === 7300 || options.port === 0 ? [] : ['--port', String(options.port)]),
+    '--hold',
+  ].join(' ');
+  const server = options.port === 0 ? undefined : `http://${options.host}:${options.port}`;
+  const act = failed
+    ? `, then \`${commandFor('retry', job.id, failed, server === defaultServer ? undefined : server)}\`${options.port === 0 ? ' with --server <the URL it prints>' : ''} (or use the web view)`
+    : ', then act on it with rnr set/retry/skip or the web view';
+  return `${head}; its state is saved, but nothing serves it now. To act on it, serve it again: \`${again}\` (it resumes)${act}`;
+}
+
+/** The id of the first FAILED leaf (depth first), or of the root when no leaf failed. */
+function firstFailedLeaf(job: Job): string | undefined {
+  const stack = [job.snapshot().root];
+  let failedNested: string | undefined;
+  for (let task = stack.pop(); task; task = stack.pop()) {
+    if (task.state === TaskState.FAILED) {
+      if (task.children.length === 0) return task.id;
+      failedNested ??= task.id;
+    }
+    for (let i = task.children.length - 1; i >= 0; i--)
+      stack.push(task.children[i] as (typeof stack)[number]);
+  }
+  return failedNested;
 }

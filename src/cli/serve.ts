@@ -9,6 +9,8 @@ export interface ServeOptions {
   port: number;
   token?: string;
   viewerToken?: string;
+  /** Where the server appends its audit records (JSON lines). */
+  auditFile?: string;
 }
 
 /** A listening control API (and web view) for one job. */
@@ -24,7 +26,12 @@ export interface ServedJob {
  */
 export async function serveJob(job: Job, options: ServeOptions): Promise<ServedJob> {
   const { createServer } = await import('../server/index.js');
-  const app = createServer({ jobs: [job], token: options.token, viewerToken: options.viewerToken });
+  const app = createServer({
+    jobs: [job],
+    token: options.token,
+    viewerToken: options.viewerToken,
+    ...(options.auditFile !== undefined && { audit: options.auditFile }),
+  });
   try {
     return { app, url: await listen(app, options.host, options.port) };
   } catch (err) {

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { formatDuration, paintState, stateSymbol } from './format.js';
+import { formatDuration, paintState, printable, stateSymbol } from './format.js';
 import type { WireMachineStatus, WireTask } from './wire.js';
 
 /**
@@ -27,17 +27,17 @@ export function formatTree(root: WireTask, now: number = Date.now()): string {
 }
 
 function taskLine(task: WireTask, now: number): string {
-  const state = task.state ?? 'UNKNOWN';
+  const state = printable(task.state ?? 'UNKNOWN');
   const extras: string[] = [];
   if (task.paused) extras.push(pc.yellow('paused'));
   if (task.attempt) extras.push(`attempt ${task.attempt}`);
   if (task.kind === 'NESTED' && task.parallelism) extras.push(`parallelism ${task.parallelism}`);
   if (task.startedAt) extras.push(formatDuration((task.finishedAt ?? now) - task.startedAt));
-  if (task.approval?.by) extras.push(`approved by ${task.approval.by}`);
+  if (task.approval?.by) extras.push(`approved by ${printable(task.approval.by)}`);
   if (task.machine) extras.push(machineLine(task.machine));
-  const parts = [paintState(state, `${stateSymbol(state)} ${task.id}`), paintState(state, state)];
+  const parts = [paintState(state, `${stateSymbol(state)} ${printable(task.id)}`), paintState(state, state)];
   if (extras.length) parts.push(pc.dim(extras.join(', ')));
-  if (task.message) parts.push(task.message);
+  if (task.message) parts.push(printable(task.message));
   return parts.join('  ');
 }
 
@@ -46,9 +46,9 @@ function taskLine(task: WireTask, now: number): string {
  * value is shown as its active leaf paths; a parallel state lists each region's.
  */
 export function machineLine(machine: WireMachineStatus): string {
-  const id = machine.machineId || '?';
-  const where = leafPaths(machine.active ?? []).join(', ');
-  return `machine ${id}${where ? `: ${where}` : ''} (${machine.status || 'unknown'})`;
+  const id = printable(machine.machineId || '?');
+  const where = printable(leafPaths(machine.active ?? []).join(', '));
+  return `machine ${id}${where ? `: ${where}` : ''} (${printable(machine.status || 'unknown')})`;
 }
 
 /** The paths in `active` that no other path extends: `['a', 'a.b', 'c']` → `['a.b', 'c']`. */

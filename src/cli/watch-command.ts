@@ -2,10 +2,12 @@ import WebSocket from 'ws';
 import { RnrError } from '../errors.js';
 import { type EventSink, jsonPrinter, plainPrinter } from './event-printers.js';
 import { ExitCode } from './exit-codes.js';
+import { printable } from './format.js';
 import type { ApiClient } from './http-client.js';
 import { JobModel } from './job-model.js';
 import { liveView } from './live-view.js';
 import { onStopSignal, signalExitCodes } from './signals.js';
+import { withJobId } from './task-ids.js';
 import { isDoneName, type WireEvent } from './wire.js';
 
 /** Options of `rnr watch`. */
@@ -21,19 +23,20 @@ export interface WatchOptions {
  * with 0/1 when the root ends SUCCESS/FAILED (unless `follow`), 130/143 on a signal.
  */
 export async function watchCommand(api: ApiClient, jobId: string, options: WatchOptions): Promise<number> {
-  const model = new JobModel(await api.getJob(jobId));
+  const model = new JobModel(await withJobId(api, jobId, () => api.getJob(jobId)));
   const sink: EventSink = options.json
     ? jsonPrinter()
     : process.stdout.isTTY
       ? liveView(model, { server: api.server })
       : plainPrinter(process.stdout, api.server);
   const outcome = () => (model.state === 'SUCCESS' ? ExitCode.SUCCESS : ExitCode.FAILED);
+  const job = printable(jobId);
   if (model.done && !options.follow) {
-    sink.info(`rnr: job ${jobId} has ended ${model.state} (seq ${model.seq})`);
+    sink.info(`rnr: job ${job} has ended ${printable(model.state)} (seq ${model.seq})`);
     sink.close();
     return outcome();
   }
-  sink.info(`rnr: watching job ${jobId} on ${api.server} from seq ${model.seq}`);
+  sink.info(`rnr: watching job ${job} on ${api.server} from seq ${model.seq}`);
 
   return new Promise<number>((settle, fail) => {
     let socket: WebSocket | undefined;
@@ -61,7 +64,7 @@ export async function watchCommand(api: ApiClient, jobId: string, options: Watch
         );
       }
       if (event.taskId === model.rootId && isDoneName(event.to) && !options.follow) {
-        sink.info(`rnr: job ${jobId} ended ${model.state}`);
+        sink.info(`rnr: job ${job} ended ${printable(model.state)}`);
         stop(outcome());
       }
     };

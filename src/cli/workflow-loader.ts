@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeError, RnrError } from '../errors.js';
 import type { Job, WorkflowOptions } from '../index.js';
+import { registerTypeScript } from './typescript-loader.js';
 
 /** A loaded workflow. */
 export interface LoadedWorkflow {
@@ -45,7 +47,13 @@ export async function loadWorkflow(
 
   let mod: { default?: unknown };
   try {
-    mod = await import(pathToFileURL(path).href);
+    // Any workflow may import TypeScript (a .js file its own .ts helpers), so tsx is always on.
+    await registerTypeScript();
+    // A .cts/.cjs file is CommonJS whatever the package says: require() it, so that its own
+    // require('rnr') may load rnr's ES modules (import() would run it without that ability).
+    mod = /\.c[jt]s$/.test(path)
+      ? { default: createRequire(import.meta.url)(path) as unknown }
+      : await import(pathToFileURL(path).href);
   } catch (err) {
     // A syntax error surfaces through tsx and Node's loaders in odd shapes (for a file outside an
     // ESM package, as a require() cycle); compiling the file once more names it plainly.
@@ -53,7 +61,7 @@ export async function loadWorkflow(
     throw new RnrError('RNR_ERR_WORKFLOW_LOAD', `cannot load workflow ${file}: ${problem}`, { cause: err });
   }
 
-  const exported = mod.default;
+  const exported = defaultExport(mod);
   if (isJob(exported)) return { job: exported, prebuilt: true, path };
   if (typeof exported !== 'function') {
     const what =
@@ -85,6 +93,18 @@ export async function loadWorkflow(
     );
   }
   return { job, prebuilt: false, path };
+}
+
+/**
+ * The module's default export. A workflow compiled to CommonJS (a .ts or .js file in a package
+ * whose package.json says `"type": "commonjs"`, or nothing) reaches `import()` as its
+ * `module.exports`, which holds the real default export under `default`.
+ */
+function defaultExport(mod: { default?: unknown }): unknown {
+  const value = mod.default;
+  if (typeof value !== 'object' || value === null || isJob(value) || !Object.hasOwn(value, 'default'))
+    return value;
+  return (value as { default?: unknown }).default;
 }
 
 /** `syntax error: <what> (line L, column C)` when esbuild cannot parse the file, else undefined. */

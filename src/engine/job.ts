@@ -153,6 +153,10 @@ class JobEngine implements Job {
     return this.isStarted;
   }
 
+  get storeDescription(): string {
+    return this.store.description;
+  }
+
   // ---- running ---------------------------------------------------------------------------------
 
   tick(): Promise<void> {

@@ -90,8 +90,13 @@ export class TaskActors {
       },
     });
     // A child is released by its parent's `stopChild`, found through its task (see spawnChild).
-    const released = (event: { type: string; id?: string }): AnyActorRef | string =>
-      (event.type === 'child.changed' && event.id !== undefined && host.index.byId.get(event.id)?.actor) ||
+    // Only when the change says so (`release`): a settling parent must not stop a child that holds
+    // running children of its own.
+    const released = (event: { type: string; id?: string; release?: boolean }): AnyActorRef | string =>
+      (event.type === 'child.changed' &&
+        event.release === true &&
+        event.id !== undefined &&
+        host.index.byId.get(event.id)?.actor) ||
       '';
     this.nestedLogic = nestedSchedulingMachine.provide({
       actions: {

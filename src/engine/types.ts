@@ -134,6 +134,11 @@ export interface Job {
   readonly seq: number;
   /** True between `start()` and `stop()`. */
   readonly started: boolean;
+  /**
+   * Where the job's state lives: its store's `description` (`memory`, `sqlite:/var/lib/rnr/rnr.db`).
+   * `rnr run` reports it, and refuses a job whose state would live in memory.
+   */
+  readonly storeDescription: string;
   /** Whether this job resumed state from its store, and from which seq. */
   readonly resumed: { fromSeq: number; orphans: string[] } | undefined;
 

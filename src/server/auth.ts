@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RnrError } from '../index.js';
-import { checkLocalOrigin } from './local-origin.js';
 import { acceptedFormat } from './negotiate.js';
 
 /** What a caller may do: `operator` reads and acts, `viewer` only reads. */
@@ -17,6 +16,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The caller's role, set by the auth hook. */
     rnrRole: Role;
+    /** Whether the auth hook checked the caller (false when refused before, e.g. by the origin guard). */
+    rnrRoleKnown: boolean;
   }
 }
 
@@ -76,19 +77,21 @@ export function requireOperator(role: Role): void {
 
 /**
  * Checks the bearer token of every API and metrics request (and WebSocket upgrade); viewers may
- * only read; without a token, only loopback pages may call (see {@link checkLocalOrigin}). Also
- * refuses, up front, an `Accept` the API cannot answer.
+ * only read. Also refuses, up front, an `Accept` the API cannot answer. (Pages of other origins are
+ * refused before this, by the origin guard.)
  */
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('rnrRole', 'viewer');
+  app.decorateRequest('rnrRoleKnown', false);
   app.addHook('onRequest', async (request, reply) => {
     if (!isProtected(request)) {
       request.rnrRole = options.token === undefined ? 'operator' : 'viewer';
+      request.rnrRoleKnown = true;
       return;
     }
-    if (options.token === undefined) checkLocalOrigin(request);
     try {
       request.rnrRole = roleOf(request, options);
+      request.rnrRoleKnown = true;
     } catch (err) {
       reply.header('www-authenticate', 'Bearer realm="rnr"');
       throw err;

@@ -3,13 +3,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Job } from '../index.js';
 import { RnrError } from '../index.js';
 import { uiPlugin } from '../ui/plugin.js';
+import { type AuditSink, createAuditTrail, registerAudit } from './audit.js';
 import { registerAuth } from './auth.js';
 import { registerDocs } from './docs.js';
 import { registerErrorHandler } from './error-handler.js';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
 import { createJobRegistry, isJobRegistry, type JobRegistry } from './job-registry.js';
 import { guardListen } from './listen-guard.js';
 import { registerMetrics, registerMetricsRoute } from './metrics.js';
 import { registerOperatorRoutes } from './operator-routes.js';
+import { originPolicy, registerOriginGuard } from './origin-guard.js';
 import { registerProtobufParser } from './protobuf-parser.js';
 import { registerReadRoutes } from './read-routes.js';
 import { registerSchemas } from './schemas.js';
@@ -27,6 +30,18 @@ export interface ServerOptions extends Partial<StreamLimits> {
   logger?: boolean | FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** Largest request body in bytes (default 256 KiB); larger ones get 413. */
   bodyLimit?: number;
+  /**
+   * Where audit records of operator actions (accepted and refused) go besides the logger: a function
+   * called with each record, or a file path to append them to as JSON lines (created 0600).
+   */
+  audit?: AuditSink | string;
+  /** @deprecated No longer used: a socket catching up reads the job's log, it holds no live events. */
+  maxPendingEvents?: number;
+  /**
+   * Origins besides its own that pages may call the server from, e.g. the public
+   * `https://rnr.example.com` of a TLS proxy in front of it. Every other `Origin` is refused (403).
+   */
+  origins?: readonly string[];
 }
 
 declare module 'fastify' {
@@ -58,7 +73,15 @@ function checkOptions(options: ServerOptions): JobRegistry {
   if (viewerToken !== undefined && viewerToken === token) {
     throw new RnrError('RNR_ERR_INVALID_OPTION', 'createServer: viewerToken must differ from token');
   }
-  for (const name of ['bodyLimit', 'maxSocketBuffer', 'maxPendingEvents'] as const) {
+  const limits = [
+    'bodyLimit',
+    'maxSocketBuffer',
+    'maxPendingEvents',
+    'maxSockets',
+    'maxSocketsPerToken',
+    'heartbeatMs',
+  ] as const;
+  for (const name of limits) {
     const value = options[name];
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
       throw new RnrError(
@@ -66,6 +89,13 @@ function checkOptions(options: ServerOptions): JobRegistry {
         `createServer: ${name} must be a positive integer, got ${JSON.stringify(value)}`,
       );
     }
+  }
+  const { audit } = options;
+  if (audit !== undefined && typeof audit !== 'function' && (typeof audit !== 'string' || audit === '')) {
+    throw new RnrError(
+      'RNR_ERR_INVALID_OPTION',
+      `createServer: audit must be a function or a file path, got ${JSON.stringify(audit)}`,
+    );
   }
   if (isJobRegistry(jobs)) return jobs;
   if (!Array.isArray(jobs)) {
@@ -112,29 +142,55 @@ function loggerOptions(logger: ServerOptions['logger']): Partial<FastifyServerOp
  */
 export function createServer(options: ServerOptions): FastifyInstance {
   const jobs = checkOptions(options);
+  const origins = originPolicy(options.token !== undefined, options.origins);
   const auth = { token: options.token, viewerToken: options.viewerToken };
   const app = Fastify({
     ...loggerOptions(options.logger),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     routerOptions: { maxParamLength: 2048 },
+    // Errors raised before any route runs get the API's error shape too.
+    frameworkErrors,
+    clientErrorHandler,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
-  const context = createServerContext(jobs, auth, {
-    maxSocketBuffer: options.maxSocketBuffer ?? 4 * 1024 * 1024,
-    maxPendingEvents: options.maxPendingEvents ?? 50_000,
-  });
+  const context = createServerContext(
+    jobs,
+    auth,
+    {
+      maxSocketBuffer: options.maxSocketBuffer ?? 1024 * 1024,
+      maxSockets: options.maxSockets ?? 256,
+      maxSocketsPerToken: options.maxSocketsPerToken ?? 64,
+      heartbeatMs: options.heartbeatMs ?? 30_000,
+    },
+    createAuditTrail(options.audit),
+  );
   app.decorate('rnr', { jobs });
   guardListen(app, options.token !== undefined);
   registerErrorHandler(app);
   registerProtobufParser(app);
+  // Fastify reads text/plain bodies by default; the API takes none (a text/plain POST is what a
+  // cross-site form can send): 415 like any other unsupported type.
+  app.removeContentTypeParser('text/plain');
   registerSchemas(app);
   const metrics = registerMetrics(app, jobs);
   registerDocs(app);
   app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // At the root, right after the websocket plugin's own hook (which marks an upgrade as one, so that
+  // a refused upgrade's socket is closed): it covers every route, the web view's included.
+  registerOriginGuard(app, origins);
+  app.addHook('onRequest', async (request) => {
+    if (request.ws && request.routeOptions.config.socket !== true) {
+      throw new RnrError(
+        'RNR_ERR_ROUTE_NOT_FOUND',
+        `no WebSocket at ${request.url.split('?')[0]}: the event stream is GET /api/v1/jobs/:job/events`,
+      );
+    }
+  });
   // In a plugin registered after the websocket one, so that its hooks see an upgrade as one
   // (and close the socket when auth refuses it).
   app.register(async (api) => {
     registerAuth(api, auth);
+    registerAudit(api, context.audit);
     registerMetricsRoute(api, metrics);
     registerReadRoutes(api, context);
     registerOperatorRoutes(api, context);

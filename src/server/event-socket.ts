@@ -1,21 +1,22 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { Job, TaskEvent } from '../index.js';
-import { isRnrError } from '../index.js';
+import type { Job } from '../index.js';
+import { isRnrError, type RnrError } from '../index.js';
 import { requireOperator } from './auth.js';
+import { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
 import { toRnrError } from './error-handler.js';
 import { type EventFrames, type EventSink, eventFrames } from './event-feed.js';
 import { actorName, applyCommand } from './operator-actions.js';
 import type { ServerContext } from './server-context.js';
-import { parseSocketCommand } from './socket-commands.js';
+import { parseSocketCommand, type SocketCommand } from './socket-commands.js';
 
-/** Close code for a consumer that fell too far behind (reconnect with `since`). */
-export const SLOW_CONSUMER_CLOSE = 4008;
-/** Close code when the job left the server or the server is closing. */
-export const JOB_GONE_CLOSE = 4004;
-
-const PAGE = 500;
-const HEARTBEAT_MS = 30_000;
+/**
+ * Events per page of the backlog: one page is read, encoded and handed to the socket at a time
+ * (250 from SQLite: about 2 ms, the grain at which replay yields to everything else).
+ */
+const PAGE = 250;
+/** Command answers a socket may have waiting (it sends commands but reads nothing) before it is closed. */
+const MAX_WAITING_ANSWERS = 1000;
 const OPEN = 1;
 
 interface EventsQuery {
@@ -24,10 +25,24 @@ interface EventsQuery {
   actor?: string;
 }
 
+/** The key a socket is counted under for `maxSocketsPerToken`: its token's role. */
+function slotKey(request: FastifyRequest, context: ServerContext): string {
+  return context.auth.token === undefined ? 'local' : request.rnrRole;
+}
+
 /**
- * Serves one event socket: the backlog after `since`, then every live event, gap- and
- * duplicate-free (it subscribes first, buffers live events while replaying, and drops those
- * already sent). Answers operator commands sent on the same socket.
+ * Serves one event socket: the log after `since`, then every live event, gap- and duplicate-free.
+ *
+ * A socket is either *catching up* — reading the job's log in pages, one page handed to the socket
+ * only once the previous one has been written out, through the server's {@link ReplayPump} — or
+ * *live*, sending each event as the job publishes it. It goes live when a page comes back short
+ * (it has read the whole committed log; every committed event is published after that), and falls
+ * back to catching up when more than `maxSocketBuffer` bytes wait to be written, or when an event
+ * arrives that does not follow the last one sent. So what a socket holds is bounded by
+ * `maxSocketBuffer` (or one page) whatever the job does, a slow reader never holds the engine or
+ * the other sockets up, and it is never dropped for being slow — only for reading nothing at all
+ * for a heartbeat interval ({@link SLOW_CONSUMER_CLOSE}). Operator commands sent on the socket are
+ * answered after the events they caused.
  */
 export function serveEventSocket(
   socket: WebSocket,
@@ -35,111 +50,162 @@ export function serveEventSocket(
   job: Job,
   context: ServerContext,
 ): void {
+  const key = slotKey(request, context);
+  const refused = context.sockets.take(key);
+  if (refused !== undefined) {
+    socket.close(TOO_MANY_SOCKETS_CLOSE, refused.slice(0, 123));
+    setTimeout(() => socket.terminate(), 1000).unref();
+    return;
+  }
   const query = request.query as EventsQuery;
   const proto = query.format === 'proto';
-  const { maxSocketBuffer, maxPendingEvents } = context.limits;
+  const { maxSocketBuffer, heartbeatMs } = context.limits;
   const feed = context.feedOf(job);
   let actor = actorName(query.actor ?? request.headers['x-rnr-actor']);
   // A since beyond the log (a client of an earlier run of the job) means: live events only.
   let lastSent = Math.min(Number(query.since ?? 0), job.seq);
   let live = false;
+  let paging = false;
   let closed = false;
-  const pending: TaskEvent[] = [];
+  /** The highest seq published while this socket was not live: it must page past it first. */
+  let seen = 0;
+  let sent = 0;
+  let written = 0;
   const answers: string[] = [];
 
-  const close = (code: number, reason: string): void => {
+  const release = (): void => {
     if (closed) return;
     closed = true;
+    clearInterval(heartbeat);
     feed.remove(sink);
-    if (socket.readyState === OPEN) socket.close(code, reason);
-    // A consumer that never reads would keep the close frame queued forever.
-    setTimeout(() => socket.terminate(), 10_000).unref();
+    context.sockets.release(key);
   };
-  const tooSlow = (): void => close(SLOW_CONSUMER_CLOSE, `too slow: reconnect with since=${lastSent}`);
-  const send = (frames: EventFrames): void => {
-    if (closed || frames.event.seq <= lastSent) return;
-    socket.send(proto ? frames.proto() : frames.json());
+  const close = (code: number, reason: string): void => {
+    if (closed) return;
+    release();
+    if (socket.readyState === OPEN) socket.close(code, reason);
+    // A client that never reads would keep the close frame queued forever.
+    setTimeout(() => socket.terminate(), Math.min(heartbeatMs, 10_000)).unref();
+  };
+  const onWritten = (): void => {
+    written++;
+    if (!live && !paging && written === sent) schedulePage();
+  };
+  const sendFrame = (frames: EventFrames): void => {
+    sent++;
+    socket.send(proto ? frames.proto() : frames.json(), onWritten);
     lastSent = frames.event.seq;
-    // While replaying, the loop waits for the queue to drain between pages instead.
-    if (live && socket.bufferedAmount > maxSocketBuffer) tooSlow();
+  };
+  const catchUp = (): void => {
+    live = false;
+    if (written === sent) schedulePage();
   };
   const sink: EventSink = {
     event(frames) {
-      if (live) send(frames);
-      else if (pending.push(frames.event) > maxPendingEvents) tooSlow();
+      if (!live) seen = Math.max(seen, frames.event.seq);
+      if (!live || closed || frames.event.seq <= lastSent) return;
+      // Not the next one (it went live between a commit and its publication): read the log instead.
+      if (frames.event.seq !== lastSent + 1) return catchUp();
+      sendFrame(frames);
+      if (socket.bufferedAmount > maxSocketBuffer) catchUp();
     },
     end: () => close(JOB_GONE_CLOSE, 'the job left the server; reconnect later'),
   };
 
-  // Pings find dead peers (a laptop that slept) and keep proxies from closing idle sockets.
-  let alive = true;
-  const heartbeat = setInterval(() => {
-    if (!alive) return socket.terminate();
-    alive = false;
-    socket.ping();
-  }, HEARTBEAT_MS).unref();
-  socket.on('pong', () => {
-    alive = true;
-  });
-  socket.on('close', () => {
-    closed = true;
-    clearInterval(heartbeat);
-    feed.remove(sink);
-  });
-  socket.on('message', (data: Buffer, isBinary: boolean) => {
-    const command = parseSocketCommand(request, data, isBinary);
-    // An answer follows the events its command caused, even while those wait behind the backlog.
-    const reply = (body: object): void => {
-      if (closed) return;
-      if (live) socket.send(JSON.stringify(body));
-      else answers.push(JSON.stringify(body));
-    };
-    if ('error' in command) {
-      reply({ id: command.id, error: command.error.toJSON() });
-      return;
-    }
-    try {
-      if (command.op === 'hello') {
-        actor = actorName(command.actor);
-      } else {
-        requireOperator(request.rnrRole);
-        applyCommand(job, { ...command, op: command.op, task: command.task ?? '', actor }, request.log);
-      }
-      reply({ id: command.id, ok: true });
-    } catch (err) {
-      const error = isRnrError(err) ? err : toRnrError(err, request);
-      reply({ id: command.id, error: error.toJSON() });
-    }
-  });
+  function schedulePage(): void {
+    if (paging || closed) return;
+    paging = true;
+    context.pump.schedule(page);
+  }
 
-  feed.add(sink);
-  void replay();
-
-  async function replay(): Promise<void> {
+  /** Sends the next page of the log; goes live when the log is read to its end. */
+  function page(): void {
+    paging = false;
+    if (closed || live || socket.readyState !== OPEN) return;
     try {
-      for (;;) {
-        const page = job.events(lastSent, PAGE);
-        for (const event of page) send(eventFrames(event));
-        if (closed || page.length < PAGE) break;
-        await drained();
+      const events = job.events(lastSent, PAGE);
+      for (const event of events) sendFrame(eventFrames(event));
+      if (events.length < PAGE && seen > lastSent) {
+        // Published while this page was read, so in no page yet: one more page.
+        if (written === sent) schedulePage();
+      } else if (events.length < PAGE) {
+        live = true;
+        for (const answer of answers.splice(0)) socket.send(answer);
+        if (socket.bufferedAmount > maxSocketBuffer) catchUp();
       }
-      if (closed) return;
-      live = true;
-      for (const event of pending.splice(0)) send(eventFrames(event));
-      for (const answer of answers.splice(0)) if (!closed) socket.send(answer);
+      // Otherwise onWritten schedules the next page once this one is written out.
     } catch (err) {
       request.log.error({ err }, 'event replay failed');
       close(1011, 'RNR_ERR_INTERNAL: event replay failed; reconnect with since');
     }
   }
 
-  /** Waits until the socket's queue is below half the bound; too long → closed as slow. */
-  async function drained(): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (!closed && socket.bufferedAmount > maxSocketBuffer / 2) {
-      if (Date.now() > deadline) return tooSlow();
-      await new Promise<void>((resolve) => setTimeout(resolve, 5));
+  // Pings find dead peers (a laptop that slept) and keep proxies from closing idle sockets. A peer
+  // answers a ping only after reading what was queued before it: no pong = it reads nothing.
+  let alive = true;
+  const heartbeat = setInterval(() => {
+    if (!alive) return close(SLOW_CONSUMER_CLOSE, `not reading: reconnect with since=${lastSent}`);
+    alive = false;
+    socket.ping();
+  }, heartbeatMs);
+  heartbeat.unref();
+  socket.on('pong', () => {
+    alive = true;
+  });
+  socket.on('close', release);
+  socket.on('message', (data: Buffer, isBinary: boolean) => {
+    const command = parseSocketCommand(request, data, isBinary);
+    // An answer follows the events its command caused, even while those wait behind the backlog.
+    const reply = (body: object): void => {
+      if (closed) return;
+      if (live && socket.bufferedAmount <= maxSocketBuffer) {
+        socket.send(JSON.stringify(body));
+        return;
+      }
+      // Behind the backlog, or the client is not reading: the answer waits, and so does the stream.
+      if (live) catchUp();
+      if (answers.push(JSON.stringify(body)) > MAX_WAITING_ANSWERS) {
+        close(SLOW_CONSUMER_CLOSE, `not reading its answers: reconnect with since=${lastSent}`);
+      }
+    };
+    if ('error' in command) return reply({ id: command.id, error: command.error.toJSON() });
+    if (command.op === 'hello') {
+      actor = actorName(command.actor);
+      return reply({ id: command.id, ok: true });
     }
+    let error: RnrError | undefined;
+    try {
+      requireOperator(request.rnrRole);
+      applyCommand(job, { ...command, op: command.op, task: command.task ?? '', actor });
+    } catch (err) {
+      error = isRnrError(err) ? err : toRnrError(err, request);
+    }
+    audit(command, error);
+    reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
+  });
+
+  function audit(command: SocketCommand, error: RnrError | undefined): void {
+    context.audit.write(
+      {
+        time: Date.now(),
+        op: command.op as Exclude<SocketCommand['op'], 'hello'>,
+        job: job.id,
+        task: command.task ?? '',
+        actor,
+        role: request.rnrRole,
+        via: 'socket',
+        remote: request.ip,
+        ...(command.reason !== undefined && { reason: command.reason }),
+        ...(command.state !== undefined && { state: command.state }),
+        ...(command.parallelism !== undefined && { parallelism: command.parallelism }),
+        ok: error === undefined,
+        status: error?.status ?? 200,
+        ...(error && { code: error.code, error: error.message }),
+      },
+      request.log,
+    );
   }
+
+  feed.add(sink);
+  schedulePage();
 }

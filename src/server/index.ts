@@ -1,31 +1,18 @@
 /**
- * rnr's Control API: `createServer` and the wire codecs clients share (`rnr/server`).
+ * rnr's Control API server (`rnr/server`): `createServer`, the registry of the jobs it serves, the
+ * close codes of its event sockets, and the protobuf codec a client of the binary API needs.
+ * Everything else in this folder is internal.
  *
  * @packageDocumentation
  */
 
-export type { Role } from './auth.js';
+export type { AuditRecord, AuditSink } from './audit.js';
+export { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
 export type { ServerOptions } from './create-server.js';
 export { createServer } from './create-server.js';
-export { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE } from './event-socket.js';
 export type { JobRegistry, JobRegistryWatcher } from './job-registry.js';
-export { createJobRegistry, isJobRegistry } from './job-registry.js';
-export type { JobJson, JobSummaryJson, TaskEventJson, TaskJson } from './json-codec.js';
-export {
-  eventFromJson,
-  eventToJson,
-  jobFromJson,
-  jobToJson,
-  summaryFromJson,
-  summaryToJson,
-  taskFromJson,
-  taskToJson,
-} from './json-codec.js';
-export { isLoopback } from './listen-guard.js';
-export type { WireFormat } from './negotiate.js';
-export { acceptedFormat } from './negotiate.js';
+export { createJobRegistry } from './job-registry.js';
 export type { OperatorOp } from './operator-actions.js';
-export { operatorOps } from './operator-actions.js';
 export type { MessageName } from './proto-codec.js';
 export {
   decodeError,
@@ -33,10 +20,8 @@ export {
   decodeEventList,
   decodeJob,
   decodeJobList,
-  decodeMessage,
   decodeTask,
   encodeMessage,
   PROTOBUF_MEDIA_TYPE,
 } from './proto-codec.js';
-export { MAX_EVENTS_PER_PAGE } from './read-routes.js';
 export type { SocketCommand } from './socket-commands.js';

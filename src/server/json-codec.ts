@@ -2,7 +2,6 @@ import {
   EventCause,
   type JobSnapshot,
   type JobSummary,
-  parseTaskState,
   stateName,
   type Task,
   type TaskEvent,
@@ -34,11 +33,6 @@ function enumName<E extends Record<string, string | number>>(values: E, value: n
   return (values[value] as keyof E | undefined) ?? (String(value) as keyof E);
 }
 
-function enumValue<E extends Record<string, string | number>>(values: E, value: unknown): E[keyof E] {
-  if (typeof value === 'number') return value as E[keyof E];
-  return (values[value as keyof E] ?? 0) as E[keyof E];
-}
-
 /**
  * A task (and its children) in the proto3 JSON mapping.
  *
@@ -54,34 +48,14 @@ export function taskToJson(task: Task): TaskJson {
   };
 }
 
-/** A task from its proto3 JSON mapping (states by name or number). */
-export function taskFromJson(json: TaskJson): Task {
-  return {
-    ...json,
-    kind: enumValue(TaskKind, json.kind),
-    state: parseTaskState(json.state),
-    children: (json.children ?? []).map(taskFromJson),
-  };
-}
-
 /** A job snapshot in the proto3 JSON mapping. */
 export function jobToJson(job: JobSnapshot): JobJson {
   return { ...job, root: taskToJson(job.root) };
 }
 
-/** A job snapshot from its proto3 JSON mapping. */
-export function jobFromJson(json: JobJson): JobSnapshot {
-  return { ...json, root: taskFromJson(json.root) };
-}
-
 /** A job summary in the proto3 JSON mapping. */
 export function summaryToJson(summary: JobSummary): JobSummaryJson {
   return { ...summary, state: stateName(summary.state) };
-}
-
-/** A job summary from its proto3 JSON mapping. */
-export function summaryFromJson(json: JobSummaryJson): JobSummary {
-  return { ...json, state: parseTaskState(json.state) };
 }
 
 /** An event in the proto3 JSON mapping. */
@@ -91,15 +65,5 @@ export function eventToJson(event: TaskEvent): TaskEventJson {
     from: stateName(event.from),
     to: stateName(event.to),
     cause: enumName(EventCause, event.cause),
-  };
-}
-
-/** An event from its proto3 JSON mapping. */
-export function eventFromJson(json: TaskEventJson): TaskEvent {
-  return {
-    ...json,
-    from: parseTaskState(json.from),
-    to: parseTaskState(json.to),
-    cause: enumValue(EventCause, json.cause),
   };
 }

@@ -11,6 +11,11 @@ import type { JobRegistry } from './job-registry.js';
 export function registerMetrics(app: FastifyInstance, jobs: JobRegistry): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'rnr_' });
+  // prom-client's sums of active handles, requests and resources are gauges named like counters
+  // (promtool check metrics refuses them); the same figures are the sum over the `type` label of
+  // rnr_nodejs_active_handles, …_requests, …_resources.
+  for (const kind of ['handles', 'requests', 'resources'])
+    register.removeSingleMetric(`rnr_nodejs_active_${kind}_total`);
   new Gauge({
     name: 'rnr_tasks',
     help: 'Tasks per state per job',

@@ -1,4 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { Job, Task } from '../index.js';
 import { parseTaskState } from '../index.js';
 
@@ -27,31 +26,11 @@ export function actorName(value: unknown): string {
 }
 
 /**
- * Applies an operator command to a job and writes an audit line (who, what, why, outcome) to the
- * log. The engine's RnrErrors (unknown task, bad state…) propagate, and the job is then untouched.
+ * Applies an operator command to a job. The engine's RnrErrors (unknown task, bad state…)
+ * propagate, and the job is then untouched. Auditing is the caller's (see audit.ts).
  */
-export function applyCommand(job: Job, command: OperatorCommand, log: FastifyBaseLogger): Task {
-  const { op, task, actor, reason } = command;
-  const audit = {
-    job: job.id,
-    task,
-    op,
-    actor,
-    reason,
-    state: command.state,
-    parallelism: command.parallelism,
-  };
-  try {
-    const result = dispatch(job, command);
-    log.info({ audit: { ...audit, ok: true } }, `${actor} ${op} ${job.id}/${task}`);
-    return result;
-  } catch (err) {
-    log.info(
-      { audit: { ...audit, ok: false, error: (err as Error).message } },
-      `${actor} ${op} ${job.id}/${task} refused`,
-    );
-    throw err;
-  }
+export function applyCommand(job: Job, command: OperatorCommand): Task {
+  return dispatch(job, command);
 }
 
 function dispatch(job: Job, command: OperatorCommand): Task {

@@ -50,7 +50,7 @@ export function registerOperatorRoutes(app: FastifyInstance, context: ServerCont
     app.post<{ Params: { job: string; task: string }; Body: OperatorBody }>(
       `/api/v1/jobs/:job/tasks/:task/${op}`,
       {
-        config: { protoRequest: proto },
+        config: { protoRequest: proto, operatorOp: op },
         schema: {
           summary,
           tags: ['operator'],
@@ -67,16 +67,12 @@ export function registerOperatorRoutes(app: FastifyInstance, context: ServerCont
         },
         handler: (request, reply) => {
           const job = requireJob(context.jobs, request.params.job);
-          const task = applyCommand(
-            job,
-            {
-              ...request.body,
-              op,
-              task: request.params.task,
-              actor: actorName(request.headers['x-rnr-actor']),
-            },
-            request.log,
-          );
+          const task = applyCommand(job, {
+            ...request.body,
+            op,
+            task: request.params.task,
+            actor: actorName(request.headers['x-rnr-actor']),
+          });
           return sendMessage(request, reply, 'Task', task, taskToJson);
         },
       },

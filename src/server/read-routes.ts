@@ -12,6 +12,13 @@ export const MAX_EVENTS_PER_PAGE = 10_000;
 
 type JobRequest = FastifyRequest<{ Params: { job: string } }>;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route takes WebSocket upgrades; an upgrade of any other route is refused (404). */
+    socket?: boolean;
+  }
+}
+
 /**
  * Registers the read routes: the job list, one job, one task, and the event log (JSON or
  * protobuf; a WebSocket upgrade on the events route streams them live).
@@ -118,6 +125,7 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
   app.route<{ Params: { job: string }; Querystring: { since?: string; limit?: string } }>({
     method: 'GET',
     url: '/api/v1/jobs/:job/events',
+    config: { socket: true },
     schema: {
       summary: 'The event log after `since`; with a WebSocket upgrade, a live stream',
       description:

@@ -82,7 +82,10 @@ export function parseSocketCommand(
   if (!validate(value)) {
     const first = validate.errors?.[0];
     const field = first?.instancePath.split('/')[1];
-    const bad = (value as Record<string, unknown>)?.[field ?? ''];
+    const bad =
+      field !== undefined && typeof value === 'object' && value !== null && Object.hasOwn(value, field)
+        ? (value as Record<string, unknown>)[field]
+        : undefined;
     const where = field ? `command/${field}` : 'command';
     const error =
       field === 'state'

@@ -1,4 +1,14 @@
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -48,9 +58,11 @@ export function storeError(file: string, doing: string, err: unknown): RnrError 
     );
   }
   if (/^SQLITE_(READONLY|CANTOPEN|IOERR|PERM|BUSY|LOCKED|AUTH)/.test(code) || /^E[A-Z]+$/.test(code)) {
+    const blocked = code.startsWith('SQLITE_READONLY') ? blockedSidecars(file) : '';
+    const advice = blocked || 'check the permissions of the file and its directory';
     return new RnrError(
       'RNR_ERR_STORE_IO',
-      `${at}: cannot read or write it while ${doing} (${code}: ${text}); check the permissions of the file and its directory`,
+      `${at}: cannot read or write it while ${doing} (${code}: ${text}); ${advice}`,
       { cause: err },
     );
   }
@@ -108,10 +120,15 @@ export function openDatabase(file: string, settings: OpenSettings): Database.Dat
       }
     }
   }
+  // A refused open must leave no file of its own behind: SQLite creates -wal and -shm with the
+  // database's mode, so a read-only database would leave a read-only -shm that blocks the next
+  // start even once the database itself is writable again.
+  const sidecars = inMemory ? [] : [`${file}-wal`, `${file}-shm`].filter((f) => !existsSync(f));
   let db: Database.Database;
   try {
     db = new (loadSqlite())(file, { timeout: settings.busyTimeoutMs });
   } catch (err) {
+    removeCreated(sidecars);
     throw storeError(file, 'opening', err);
   }
   try {
@@ -146,6 +163,40 @@ export function openDatabase(file: string, settings: OpenSettings): Database.Dat
     return db;
   } catch (err) {
     db.close();
+    removeCreated(sidecars);
     throw storeError(file, 'opening', err);
   }
+}
+
+/** Removes the -wal/-shm files a refused open created (an empty -wal only: never lose a write). */
+function removeCreated(files: string[]): void {
+  for (const f of files) {
+    try {
+      if (f.endsWith('-wal') && statSync(f).size > 0) continue;
+      unlinkSync(f);
+    } catch {
+      // Not created, or not ours to remove: the error below still names what is in the way.
+    }
+  }
+}
+
+/**
+ * What stands in the way of writing beside `file`: a -shm or -wal that exists but cannot be
+ * written (left, say, by an open as another user), or '' when there is none.
+ */
+function blockedSidecars(file: string): string {
+  const notes: string[] = [];
+  for (const [suffix, what] of [
+    ['-shm', "SQLite's shared-memory index, which holds no data: remove it or fix its permissions"],
+    ['-wal', 'it may hold committed changes: fix its permissions, do not remove it'],
+  ] as const) {
+    const path = `${file}${suffix}`;
+    if (!existsSync(path)) continue;
+    try {
+      accessSync(path, constants.W_OK);
+    } catch {
+      notes.push(`${path} is not writable (${what})`);
+    }
+  }
+  return notes.join('; ');
 }

@@ -1,33 +1,21 @@
 import { createJob } from '../create-job.js';
-import { isDone, TaskState } from '../engine/task-state.js';
-import type { Job, JobOptions, Task, TaskEvent } from '../engine/types.js';
+import { isDone } from '../engine/task-state.js';
+import type { Job, JobOptions } from '../engine/types.js';
+import { type AutoApprove, AutoApprover } from './auto-approve.js';
+import { type RunReport, runReport } from './run-report.js';
 import { settle, TestClock } from './test-clock.js';
-
-/** Which ACTION_PENDING tasks {@link TestEnvironment.run} approves on its own. */
-export type AutoApprove = boolean | readonly string[] | ((task: Task) => boolean);
 
 /** Options of {@link TestEnvironment.run}. */
 export interface RunOptions {
   /** Stop after this much simulated time even if the root is not DONE. Default 7 days. */
   for?: number;
-  /** Approve ACTION_PENDING tasks as they appear: all (`true`), these ids, or those a predicate picks. */
+  /**
+   * Approve ACTION_PENDING tasks as they appear: all (`true`), these ids (as they are or relative
+   * to the root; an id that names no task of the job fails the run), or those a predicate picks.
+   */
   approve?: AutoApprove;
   /** The actor recorded on automatic approvals. Default `'test'`. */
   actor?: string;
-}
-
-/** What {@link TestEnvironment.run} saw. */
-export interface RunReport {
-  /** The root's state when the run ended. */
-  state: TaskState;
-  /** Simulated time the run took. */
-  elapsedMs: number;
-  /** Ticks fired. */
-  ticks: number;
-  /** Every event of the job recorded during the run. */
-  events: TaskEvent[];
-  /** True when the root reached DONE (false: `for` ran out). */
-  done: boolean;
 }
 
 /**
@@ -39,7 +27,7 @@ export interface RunReport {
  * const job = env.createJob({ name: 'upgrade', root, pollIntervalMs: 30_000 });
  * env.at(hours(2), () => job.skip('upgrade/zone-a/vm-3', { actor: 'test' }));
  * const report = await env.run(job, { for: hours(6), approve: true });
- * expect(report.state).toBe(TaskState.SUCCESS);
+ * expect(report.stateName).toBe('SUCCESS');
  */
 export interface TestEnvironment {
   readonly clock: TestClock;
@@ -100,52 +88,24 @@ export function createTestEnvironment(options: { start?: number } = {}): TestEnv
       const firstSeq = job.seq;
       const stop = t0 + limit;
       let ticks = 0;
-      let seen = firstSeq;
-      const waiting = new Set<string>();
-      const approveMatching = () => {
-        const approve = runOptions.approve;
-        if (!approve) return;
-        for (const e of job.events(seen)) {
-          seen = e.seq;
-          if (e.to === TaskState.ACTION_PENDING) waiting.add(e.taskId);
-        }
-        for (const id of waiting) {
-          waiting.delete(id);
-          if (!job.hasTask(id)) continue;
-          const task = job.getTask(id, { depth: 0 });
-          if (task.state !== TaskState.ACTION_PENDING) continue;
-          const yes =
-            approve === true ||
-            (Array.isArray(approve)
-              ? approve.includes(task.id)
-              : typeof approve === 'function' && approve(task));
-          if (yes) job.approve(task.id, { actor, reason: 'approved by the test environment' });
-        }
-      };
       // Tasks already waiting when the run begins (ticked by hand, resumed from a store) count too.
-      if (job.summary().counts.ACTION_PENDING > 0) {
-        const visit = (task: Task): void => {
-          if (task.state === TaskState.ACTION_PENDING) waiting.add(task.id);
-          task.children.forEach(visit);
-        };
-        visit(job.snapshot().root);
-      }
+      const approver = new AutoApprover(job, runOptions.approve, actor);
       job.start();
       try {
         await settle();
-        approveMatching();
+        approver.pass();
         while (!isDone(job.summary().state) && clock.now() < stop) {
           const due = Math.min(clock.nextDue() ?? stop, stop);
           await clock.advanceTo(due);
           ticks++;
           throwScriptErrors();
-          approveMatching();
+          approver.pass();
         }
       } finally {
         await job.stop();
       }
-      const state = job.summary().state;
-      return { state, elapsedMs: clock.now() - t0, ticks, events: job.events(firstSeq), done: isDone(state) };
+      approver.checkListed();
+      return runReport(job, firstSeq, clock.now() - t0, ticks);
     },
   };
   const scriptErrors: unknown[] = [];

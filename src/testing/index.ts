@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 
-export type { AutoApprove, RunOptions, RunReport, TestEnvironment } from './environment.js';
+export type { AutoApprove } from './auto-approve.js';
+export type { RunOptions, TestEnvironment } from './environment.js';
 export { createTestEnvironment, hours, minutes, seconds } from './environment.js';
+export type { RunReport } from './run-report.js';
 export { settle, TestClock } from './test-clock.js';

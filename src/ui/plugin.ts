@@ -13,11 +13,11 @@ export interface UiPluginOptions {
 }
 
 /** The statecharts the view can draw, served as `GET /ui/machines/<name>.json`. */
-const machines: Record<string, AnyStateMachine> = {
-  task: taskMachine,
-  nested: nestedSchedulingMachine,
-  job: jobMachine,
-};
+const machines = new Map<string, AnyStateMachine>([
+  ['task', taskMachine],
+  ['nested', nestedSchedulingMachine],
+  ['job', jobMachine],
+]);
 
 /** The paths the single-page app answers (the browser's history routes). */
 const appRoutes = ['/', '/index.html', '/inbox', '/jobs', '/jobs/*'];
@@ -53,12 +53,12 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions = 
 
   app.get<{ Params: { name: string } }>('/ui/machines/:name', async (request, reply) => {
     const name = request.params.name.replace(/\.json$/, '');
-    const machine = machines[name];
+    const machine = machines.get(name);
     if (!machine) {
       return reply.code(404).send({
         error: {
           code: 'RNR_ERR_ROUTE_NOT_FOUND',
-          message: `no statechart ${JSON.stringify(name)}: try ${Object.keys(machines).join(', ')}`,
+          message: `no statechart ${JSON.stringify(name)}: try ${[...machines.keys()].join(', ')}`,
         },
       });
     }
@@ -80,14 +80,32 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions = 
   if (html === undefined) {
     app.log.warn(`rnr web view not built (${indexFile} missing): run npm run build:ui`);
     for (const path of appRoutes) {
-      app.get(path, async (_request, reply) => reply.code(503).type('text/html').send(missingBuild(dist)));
+      app.get(path, async (request, reply) => {
+        // A browser gets the page that says how to build; any other client the API's error shape.
+        if (/text\/html/.test(request.headers.accept ?? '')) {
+          return reply.code(503).type('text/html; charset=utf-8').send(missingBuild(dist));
+        }
+        return reply.code(503).send({
+          error: {
+            code: 'RNR_ERR_UI_NOT_BUILT',
+            message: `the web view is not built (no ${indexFile}): run npm run build:ui; the API works meanwhile`,
+          },
+        });
+      });
     }
     return;
   }
 
   const page = html;
+  // No other site may frame the view (a framed page's buttons could be clickjacked); browsers that
+  // send Sec-Fetch-Site are refused by the server's origin guard already, this covers the others.
   const sendIndex = async (_request: unknown, reply: FastifyReply) =>
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('x-frame-options', 'DENY')
+      .header('content-security-policy', "frame-ancestors 'none'")
+      .send(page);
   for (const path of appRoutes) app.get(path, sendIndex);
   await app.register(fastifyStatic, {
     root: join(dist, 'assets'),

@@ -32,6 +32,26 @@ export function spawnRnr(args: string[], env: Record<string, string> = {}): RnrP
     env: { ...cleanEnv(), NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return follow(proc);
+}
+
+/**
+ * Spawns a shell command under util-linux `script`, which gives it a pseudo-terminal (so rnr draws
+ * its live view), in a process group of its own: `interrupt()` sends SIGINT to all of it, as
+ * Ctrl-C would.
+ */
+export function spawnInTerminal(command: string): RnrProcess & { interrupt(): void } {
+  const proc = spawn('script', ['-qec', command, '/dev/null'], {
+    cwd: root,
+    env: { ...cleanEnv(), NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  return { ...follow(proc), interrupt: () => proc.pid && process.kill(-proc.pid, 'SIGINT') };
+}
+
+/** Collects a child's output and lets a test await lines of it. */
+function follow(proc: ChildProcess): RnrProcess {
   const out = { stdout: '', stderr: '' };
   const waiters = new Set<() => void>();
   const notify = () => {

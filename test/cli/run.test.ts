@@ -36,6 +36,10 @@ describe('rnr run', () => {
     expect(exit.code).toBe(1);
     expect(exit.stdout).toMatch(/✗ doomed +RUNNING → FAILED +the disk is on fire/);
     expect(exit.stdout).toMatch(/job doomed ended FAILED/);
+    // Nothing serves the job once rnr run has ended: the line says how to act on it.
+    expect(exit.stdout).toMatch(
+      /nothing serves it now\. To act on it, serve it again: `rnr run test\/fixtures\/cli-fail\.ts --state-dir \S+ --hold` \(it resumes\), then `rnr retry doomed doomed` with --server/,
+    );
   });
 
   it('--json prints every event as a JSON line on stdout, in seq order', async () => {
@@ -71,19 +75,6 @@ describe('rnr run', () => {
     expect(exit.code).toBe(0);
     expect(exit.stdout).toBe('');
     expect(exit.stderr).not.toMatch(/→/);
-  });
-
-  it('accepts a prebuilt Job and says its store is its own', async () => {
-    const exit = await rnr([
-      'run',
-      'test/fixtures/cli-prebuilt.ts',
-      '--port',
-      '0',
-      '--state-dir',
-      stateDir(),
-    ]);
-    expect(exit.code).toBe(0);
-    expect(exit.stdout).toMatch(/prebuilt Job ignores --state-dir and --poll-interval/);
   });
 
   it('SIGINT aborts the poll in flight, closes the server and exits 130', async () => {

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/index.js';
-import { encodeMessage, operatorOps, PROTOBUF_MEDIA_TYPE } from '../../src/server/index.js';
+import { encodeMessage, PROTOBUF_MEDIA_TYPE } from '../../src/server/index.js';
+import { operatorOps } from '../../src/server/operator-actions.js';
 import { deployJob, server } from './fixtures.js';
 
 let job: Job;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { callbackTask, createJob, nestedTask } from '../../src/index.js';
 import { deployJob, server } from './fixtures.js';
+import { promlint } from './promlint.js';
 
 describe('GET /metrics', () => {
   it('exposes tasks per state, polls, poll errors and durations, events and API requests', async () => {
@@ -51,5 +52,43 @@ describe('GET /metrics', () => {
     await app.close();
     await job.close();
     await flaky.close();
+  });
+});
+
+describe('GET /metrics passes Prometheus’s own lint rules', () => {
+  it('has no problem promtool check metrics would report', async () => {
+    const job = deployJob();
+    await job.tick();
+    const app = server([job]);
+    await app.inject('/api/v1/jobs');
+    const text = (await app.inject('/metrics')).body;
+    expect(text).toMatch(/^rnr_nodejs_active_handles\{/m);
+    expect(promlint(text)).toEqual([]);
+    await app.close();
+    await job.close();
+  });
+
+  it('the linter catches what promtool catches', () => {
+    const bad = [
+      '# HELP a_active_total x',
+      '# TYPE a_active_total gauge',
+      'a_active_total 1',
+      '# TYPE b_requests counter',
+      'b_requests 1',
+      '# HELP c_latency_milliseconds x',
+      '# TYPE c_latency_milliseconds histogram',
+      'c_latency_milliseconds_bucket{le="1"} 1',
+      '# HELP d_fooBar x',
+      '# TYPE d_fooBar gauge',
+      'd_fooBar{someLabel="x"} 1',
+    ].join('\n');
+    expect(promlint(bad)).toEqual([
+      'a_active_total: non-counter metrics should not have "_total" suffix',
+      'b_requests: no help text',
+      'b_requests: counter metrics should have "_total" suffix',
+      'c_latency_milliseconds: use base unit "seconds" instead of "milliseconds"',
+      "d_fooBar: metric names should be written in 'snake_case' not 'camelCase'",
+      "d_fooBar: label names should be written in 'snake_case' not 'camelCase' (someLabel)",
+    ]);
   });
 });

@@ -3,10 +3,11 @@ import { type Job, TaskState } from '../../src/index.js';
 import {
   decodeEvent,
   encodeMessage,
-  eventToJson,
   JOB_GONE_CLOSE,
   SLOW_CONSUMER_CLOSE,
+  TOO_MANY_SOCKETS_CLOSE,
 } from '../../src/server/index.js';
+import { eventToJson } from '../../src/server/json-codec.js';
 import { busyJob, connect, deployJob, listening, server } from './fixtures.js';
 
 let closers: Array<() => Promise<unknown>> = [];
@@ -168,14 +169,17 @@ describe('event stream over WebSocket', () => {
   it('hands over from backlog to live without a gap or a double when events land mid-replay', async () => {
     const job = busyJob(200);
     for (let i = 0; i < 6; i++) await job.tick();
-    // Each backlog read is followed at once by a new event: it is in no page already read, so the
-    // socket must take it from the live feed (and not twice).
+    // Each of the three backlog reads (two full pages, then a short one that would end the replay)
+    // is followed at once by a new event: it is in no page already read, and published while the
+    // socket is not live yet, so the socket must still deliver it (and not twice).
     let paused = false;
+    let races = 3;
     const racy = new Proxy(job, {
       get(target, key) {
         if (key === 'events') {
           return (since?: number, limit?: number) => {
             const page = target.events(since, limit);
+            if (races-- <= 0) return page;
             paused = !paused;
             if (paused) target.pause('busy');
             else target.resume('busy');
@@ -197,29 +201,76 @@ describe('event stream over WebSocket', () => {
     client.socket.close();
   });
 
-  it('closes a consumer that falls too far behind, telling it to reconnect with since', async () => {
+  it('bounds what a consumer that stops reading holds, and it catches up losslessly when it reads again', async () => {
     const job = busyJob(200);
-    const { ws } = await serve(job, { maxSocketBuffer: 64 * 1024 });
+    const maxSocketBuffer = 64 * 1024;
+    const { app, ws } = await serve(job, { maxSocketBuffer });
     const slow = await connect(`${ws}/api/v1/jobs/busy/events`);
     const fast = await connect(`${ws}/api/v1/jobs/busy/events`);
-    // The slow client stops reading: the kernel buffers fill, then the server's queue grows.
-    (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
-    let closedWith: { code: number; reason: string } | undefined;
-    slow.closed.then((c) => {
-      closedWith = c;
-    });
-    for (let i = 0; i < 400 && closedWith === undefined; i++) {
+    // The slow client stops reading: the kernel buffers fill, then the server's queue would grow.
+    const raw = (slow.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    raw.pause();
+    let most = 0;
+    for (let i = 0; i < 150; i++) {
       await job.tick();
       await fast.next(job.seq);
+      for (const client of app.websocketServer.clients) most = Math.max(most, client.bufferedAmount);
     }
-    (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
-    const { code, reason } = await slow.closed;
-    expect(code).toBe(SLOW_CONSUMER_CLOSE);
-    const since = Number(/since=(\d+)/.exec(reason)?.[1]);
-    expect(seqs(slow.json()).at(-1)).toBe(since);
+    expect(job.seq).toBeGreaterThan(25_000);
+    // Never more than the bound plus one tick's burst handed over before the check, ~200 frames.
+    expect(most).toBeLessThan(maxSocketBuffer + 200 * 400);
     // The engine and the other client were never held up.
     expect(seqs(fast.json())).toEqual(Array.from({ length: job.seq }, (_, i) => i + 1));
+    raw.resume();
+    await slow.next(job.seq);
+    expect(seqs(slow.json())).toEqual(Array.from({ length: job.seq }, (_, i) => i + 1));
     fast.socket.close();
+    slow.socket.close();
+  });
+
+  it('closes a socket that reads nothing for a heartbeat interval with 4008 and the since to resume from', async () => {
+    const job = busyJob(50);
+    await job.tick();
+    const { app, ws } = await serve(job, { heartbeatMs: 100 });
+    const stuck = await connect(`${ws}/api/v1/jobs/busy/events?since=${job.seq}`);
+    const raw = (stuck.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    // Reading nothing: not even the server's pings (a pong comes only after what was sent before).
+    raw.pause();
+    const [serverSide] = app.websocketServer.clients;
+    // Once the server has given up on it, the client reads again and finds the close frame.
+    serverSide?.once('close', () => raw.resume());
+    const code = stuck.closed;
+    const { code: closeCode, reason } = await code;
+    expect(closeCode).toBe(SLOW_CONSUMER_CLOSE);
+    expect(reason).toMatch(/since=\d+/);
+    expect(Number(/since=(\d+)/.exec(reason)?.[1])).toBe(job.seq);
+  });
+
+  it('refuses sockets over the limits, per token and in all, with 4029', async () => {
+    const job = deployJob();
+    await job.tick();
+    const token = 'op';
+    const viewerToken = 'view';
+    const { ws } = await serve(job, { token, viewerToken, maxSockets: 3, maxSocketsPerToken: 2 });
+    const url = (t: string) => `${ws}/api/v1/jobs/deploy/events?since=${job.seq}&access_token=${t}`;
+    const a = await connect(url(token));
+    const b = await connect(url(token));
+    const c = await connect(url(token));
+    const third = await c.closed;
+    expect(third.code).toBe(TOO_MANY_SOCKETS_CLOSE);
+    expect(third.reason).toMatch(/^RNR_ERR_TOO_MANY_SOCKETS: 2 .*with this token/);
+    const v = await connect(url(viewerToken));
+    const w = await connect(url(viewerToken));
+    const full = await w.closed;
+    expect(full.code).toBe(TOO_MANY_SOCKETS_CLOSE);
+    expect(full.reason).toMatch(/3 event sockets open on this server/);
+    // A closed socket frees its slot.
+    a.socket.close();
+    await a.closed;
+    const d = await connect(url(token));
+    job.skip('deploy/soak');
+    await d.next(1);
+    for (const client of [b, v, d]) client.socket.close();
   });
 
   it('closes the sockets of a job that leaves the server with 4004', async () => {

@@ -1,19 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  chownSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { sqliteStore } from '../../src/store/sqlite-store.js';
 import {
+  canDropOverrides,
   cleanTempDirs,
   jobRecord,
   runFixture,
@@ -44,11 +36,10 @@ function storeWithEvents(file: string, events: number): void {
 }
 
 const isRoot = process.getuid?.() === 0;
-// As root, the checks run in a child as `nobody`, which must be able to read the project.
-const repo = join(import.meta.dirname, '../..');
-const canCheckPermissions = !isRoot || (statSync(repo).mode & 0o005) === 0o005;
+// As root, the checks run in a child without root's file-mode overrides (see runFixture).
+const canCheckPermissions = canDropOverrides();
 
-/** Opens `file` and claims a job as an unprivileged user (root ignores file modes). */
+/** Opens `file` and claims a job where file modes apply (root ignores them). */
 async function openUnprivileged(file: string): Promise<{ ok: boolean; code?: string; message?: string }> {
   if (!isRoot) {
     try {
@@ -58,8 +49,10 @@ async function openUnprivileged(file: string): Promise<{ ok: boolean; code?: str
       return { ok: false, ...(err as { code: string; message: string }) };
     }
   }
-  const result = await runFixture('store-probe.ts', [file, 'j', 'commit'], { uid: 65534 });
-  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
+  const result = await runFixture('store-probe.ts', [file, 'j', 'commit'], { withoutOverrides: true });
+  const line = result.stdout.trim().split('\n').at(-1);
+  if (!line) throw new Error(`store probe printed nothing (exit ${result.code}): ${result.stderr}`);
+  return JSON.parse(line);
 }
 
 describe('sqliteStore refuses what it must not touch', () => {
@@ -135,6 +128,34 @@ describe('sqliteStore on a disk it cannot write', () => {
   });
 
   it.skipIf(!canCheckPermissions)(
+    'a refused open leaves no -wal/-shm behind: the store opens once the file is writable again',
+    async () => {
+      const dir = tempDir();
+      const file = join(dir, 'rnr.db');
+      storeWithEvents(file, 3);
+      chmodSync(file, 0o444);
+      chmodSync(dir, 0o777);
+      expect(await openUnprivileged(file)).toMatchObject({ ok: false, code: 'RNR_ERR_STORE_IO' });
+      expect(existsSync(`${file}-shm`)).toBe(false);
+      expect(existsSync(`${file}-wal`)).toBe(false);
+      chmodSync(file, 0o644);
+      expect(await openUnprivileged(file)).toMatchObject({ ok: true });
+    },
+  );
+
+  it.skipIf(!canCheckPermissions)('a read-only -shm left by someone else is named in the error', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'rnr.db');
+    storeWithEvents(file, 3);
+    writeFileSync(`${file}-shm`, Buffer.alloc(32_768));
+    chmodSync(`${file}-shm`, 0o444);
+    const result = await openUnprivileged(file);
+    expect(result).toMatchObject({ ok: false, code: 'RNR_ERR_STORE_IO' });
+    expect(result.message).toContain(`${file}-shm is not writable`);
+    expect(result.message).toContain('holds no data: remove it');
+  });
+
+  it.skipIf(!canCheckPermissions)(
     'a read-only directory: a new store cannot be created, an existing one cannot be written',
     async () => {
       const dir = tempDir();
@@ -142,7 +163,6 @@ describe('sqliteStore on a disk it cannot write', () => {
       mkdirSync(locked);
       storeWithEvents(join(dir, 'rnr.db'), 3);
       copyFileSync(join(dir, 'rnr.db'), join(locked, 'rnr.db'));
-      if (isRoot) chownSync(join(locked, 'rnr.db'), 65534, 65534);
       chmodSync(dir, 0o755);
       chmodSync(locked, 0o555);
       const before = readFileSync(join(locked, 'rnr.db'));

@@ -209,4 +209,52 @@ describe('test harness: hours of polling in milliseconds', () => {
     });
     await expect(env.run(job, { for: hours(1) })).rejects.toMatchObject({ code: 'RNR_ERR_TASK_NOT_FOUND' });
   });
+
+  it('an approve list naming no task of the job fails the run, naming the nearest id', async () => {
+    const { env, job } = scenario();
+    env.at(hours(2), () => {
+      job.skip(FLAKY, { actor: 'test' });
+    });
+    await expect(env.run(job, { for: hours(8), approve: ['release/deplyo'] })).rejects.toThrow(
+      'env.run: approve names no task of job "release": "release/deplyo" (did you mean release/deploy?)',
+    );
+  });
+
+  it('an approve list may name tasks relative to the root', async () => {
+    const { env, job } = scenario();
+    env.at(hours(2), () => {
+      job.skip(FLAKY, { actor: 'test' });
+    });
+    const report = await env.run(job, { for: hours(8), approve: ['deploy'] });
+    expect(report.stateName).toBe('SUCCESS');
+  });
+
+  it('reports states by name, and the failed tasks with their messages', async () => {
+    const env = createTestEnvironment();
+    const job = env.createJob({
+      name: 'fix',
+      root: nestedTask({
+        name: 'fix',
+        children: [
+          callbackTask({ name: 'ok', poll: () => true }),
+          callbackTask({
+            name: 'patch',
+            poll: () => {
+              throw new Error('patch rejected');
+            },
+          }),
+        ],
+      }),
+    });
+    const report = await env.run(job, { for: hours(1) });
+    expect(report.stateName).toBe('FAILED');
+    expect(report.failed).toEqual([{ id: 'fix/patch', message: 'patch rejected' }]);
+    expect([...report.taskStates]).toEqual([
+      ['fix', 'FAILED'],
+      ['fix/ok', 'SUCCESS'],
+      ['fix/patch', 'FAILED'],
+    ]);
+    // What a failing assertion on a name prints: the names, not the enum's numbers.
+    expect(() => expect(report.stateName).toBe('SUCCESS')).toThrow("expected 'FAILED' to be 'SUCCESS'");
+  });
 });

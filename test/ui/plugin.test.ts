@@ -50,9 +50,16 @@ describe('uiPlugin', () => {
   test('explains how to build the web view when it is missing', async () => {
     const fastify = await app(false);
     for (const url of ['/', '/jobs/rollout']) {
-      const res = await fastify.inject(url);
+      const res = await fastify.inject({ url, headers: { accept: 'text/html,*/*;q=0.8' } });
       expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toContain('text/html');
       expect(res.body).toContain('npm run build:ui');
+      // Other clients (curl, scripts) get the API's error shape.
+      const plain = await fastify.inject(url);
+      expect(plain.statusCode).toBe(503);
+      expect(plain.json()).toEqual({
+        error: { code: 'RNR_ERR_UI_NOT_BUILT', message: expect.stringContaining('npm run build:ui') },
+      });
     }
   });
 

@@ -1,0 +1,152 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { describeError, type RnrErrorCode } from '../index.js';
+import { actorName, type OperatorOp } from './operator-actions.js';
+
+/**
+ * One audit line: an operator action (or a refused socket upgrade, `op: 'connect'`), accepted or
+ * refused, with who asked, from where, and what came of it.
+ */
+export interface AuditRecord {
+  /** When the server answered, ms since the Unix epoch. */
+  time: number;
+  /** The action, or `connect` for a refused event-socket upgrade. */
+  op: OperatorOp | 'connect';
+  job: string;
+  /** The task acted on (absent for `connect`). */
+  task?: string;
+  /** Who the caller says they are (`X-Rnr-Actor`, `--as`, the socket's `hello`), else `anonymous`. */
+  actor: string;
+  /** What the caller's token grants (`none`: no valid token was given). */
+  role: 'operator' | 'viewer' | 'none';
+  /** `http` for a POST, `socket` for a command frame or an upgrade. */
+  via: 'http' | 'socket';
+  /** The caller's address. */
+  remote: string;
+  reason?: string;
+  state?: string | number;
+  parallelism?: number;
+  /** True when the action was applied. */
+  ok: boolean;
+  /** The HTTP status of the answer (socket commands: the status of the error code, or 200). */
+  status: number;
+  /** The error code of a refusal. */
+  code?: RnrErrorCode;
+  /** The error message of a refusal. */
+  error?: string;
+}
+
+/** Receives every audit record; it must not throw (a throw is logged and ignored). */
+export type AuditSink = (record: AuditRecord) => void;
+
+/** Where a server's audit records go: its logger, and the `audit` option's sink or file. */
+export interface AuditTrail {
+  write(record: AuditRecord, log: FastifyBaseLogger): void;
+  close(): void;
+}
+
+/** A sink appending each record as one JSON line to `path` (created 0600 with its directory). */
+function fileSink(path: string): { sink: AuditSink; close(): void } {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'a', 0o600);
+  let open = true;
+  return {
+    // Synchronous appends: lines stay whole and in order, and are in the file when the answer leaves.
+    sink: (record) => {
+      if (open) writeSync(fd, `${JSON.stringify(record)}\n`);
+    },
+    close: () => {
+      if (!open) return;
+      open = false;
+      closeSync(fd);
+    },
+  };
+}
+
+/** Makes the audit trail of a server from its `audit` option (a sink, a file path, or none). */
+export function createAuditTrail(audit: AuditSink | string | undefined): AuditTrail {
+  const file = typeof audit === 'string' ? fileSink(audit) : undefined;
+  const sink = file?.sink ?? (typeof audit === 'function' ? audit : undefined);
+  return {
+    write(record, log) {
+      const what = `${record.actor} ${record.op} ${record.job}${record.task === undefined ? '' : `/${record.task}`}`;
+      log.info({ audit: record }, record.ok ? what : `${what} refused (${record.code ?? record.status})`);
+      if (!sink) return;
+      try {
+        sink(record);
+      } catch (err) {
+        log.error({ err }, `audit sink failed: ${describeError(err)}`);
+      }
+    },
+    close: () => file?.close(),
+  };
+}
+
+const clip = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value.slice(0, 4096) : undefined;
+
+/** The body fields worth recording, when the body is an object and they have the right types. */
+function bodyFields(body: unknown): Pick<AuditRecord, 'reason' | 'state' | 'parallelism'> {
+  if (typeof body !== 'object' || body === null) return {};
+  const { reason, state, parallelism } = body as Record<string, unknown>;
+  return {
+    ...(clip(reason) !== undefined && { reason: clip(reason) }),
+    ...((typeof state === 'string' || typeof state === 'number') && { state: clip(state) ?? state }),
+    ...(typeof parallelism === 'number' && { parallelism }),
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The operator action a route performs (its requests are audited). */
+    operatorOp?: OperatorOp;
+  }
+  interface FastifyRequest {
+    /** The error code the request was refused with, set by the error handler. */
+    rnrErrorCode?: RnrErrorCode;
+    /** The error message the request was refused with. */
+    rnrErrorMessage?: string;
+  }
+}
+
+/** The role a request ended with: `none` when it was refused for want of a valid token. */
+function roleOf(request: FastifyRequest, status: number): AuditRecord['role'] {
+  return status === 401 || !request.rnrRoleKnown ? 'none' : request.rnrRole;
+}
+
+/**
+ * Audits every request of an operator route (accepted or refused, by the origin guard and auth
+ * included) and every refused (401/403) event-socket upgrade, once answered.
+ */
+export function registerAudit(app: FastifyInstance, trail: AuditTrail): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode;
+    const config = request.routeOptions.config;
+    const params = (request.params ?? {}) as { job?: string; task?: string };
+    const upgrade = config.socket === true && request.ws && (status === 401 || status === 403);
+    if (config.operatorOp === undefined && !upgrade) return;
+    trail.write(
+      {
+        time: Date.now(),
+        op: config.operatorOp ?? 'connect',
+        job: params.job ?? '',
+        ...(params.task !== undefined && { task: params.task }),
+        actor: actorName(
+          request.headers['x-rnr-actor'] ?? (request.query as { actor?: unknown } | undefined)?.actor,
+        ),
+        role: roleOf(request, status),
+        via: upgrade ? 'socket' : 'http',
+        remote: request.ip,
+        ...bodyFields(request.body),
+        ok: status < 400,
+        status,
+        ...(request.rnrErrorCode !== undefined && {
+          code: request.rnrErrorCode,
+          error: request.rnrErrorMessage,
+        }),
+      },
+      request.log,
+    );
+  });
+}

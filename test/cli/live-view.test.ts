@@ -1,0 +1,107 @@
+// The live view of rnr run and rnr watch: the job's own elapsed time, paused branches and what
+// they hold back, and no command hints once nothing serves the job.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { JobModel } from '../../src/cli/job-model.js';
+import { frame } from '../../src/cli/live-view.js';
+import { spawnInTerminal, stateDir } from './harness.js';
+
+const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing colour codes.
+const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+
+/** A job that started 4.5 minutes ago: `up/fleet` is paused with three tasks not yet started. */
+function model(): JobModel {
+  const m = new JobModel({
+    id: 'up',
+    name: 'upgrade',
+    seq: 10,
+    root: {
+      id: 'up',
+      kind: 'NESTED',
+      state: 'RUNNING',
+      startedAt: NOW - 270_000,
+      children: [
+        { id: 'up/canary', kind: 'CALLBACK', state: 'RUNNING', startedAt: NOW - 12_000, message: 'draining' },
+        {
+          id: 'up/fleet',
+          kind: 'NESTED',
+          state: 'RUNNING',
+          paused: false,
+          children: ['a', 'b', 'c'].map((vm) => ({
+            id: `up/fleet/${vm}`,
+            kind: 'CALLBACK',
+            state: 'PENDING',
+          })),
+        },
+      ],
+    },
+  });
+  m.apply({
+    seq: 11,
+    taskId: 'up/fleet',
+    from: 'RUNNING',
+    to: 'RUNNING',
+    paused: true,
+    cause: 'OPERATOR',
+    action: 'pause',
+    actor: 'ana',
+    reason: 'change freeze',
+    time: NOW - 5_000,
+  });
+  return m;
+}
+
+describe('live view', () => {
+  it("counts from the root's own start, not from when the view began", () => {
+    const text = plain(frame(model(), 100, 30, NOW));
+    expect(text.split('\n')[0]).toBe('upgrade (job up)  ▶ RUNNING  4m30s');
+    const done = model();
+    done.apply({ seq: 12, taskId: 'up', from: 'RUNNING', to: 'SUCCESS', time: NOW - 60_000 });
+    // A finished job shows how long it took, however long ago it ended.
+    expect(plain(frame(done, 100, 30, NOW + 3_600_000)).split('\n')[0]).toBe(
+      'upgrade (job up)  ✓ SUCCESS  3m30s',
+    );
+  });
+
+  it('shows a paused branch, who paused it, what it holds back and how to resume it', () => {
+    const text = plain(frame(model(), 120, 30, NOW, { server: 'http://127.0.0.1:7300' }));
+    expect(text).toContain('‖ 1 paused');
+    expect(text).toContain('‖ up/fleet  paused, holds back 3 pending tasks [paused by ana: change freeze]');
+    expect(text).toContain('    → rnr resume up up/fleet');
+    expect(text).toMatch(/▶ up\/canary +12s {2}draining/);
+  });
+
+  it('offers no command once nothing serves the job', () => {
+    const text = plain(frame(model(), 120, 30, NOW, { serving: false }));
+    expect(text).toContain('‖ up/fleet  paused');
+    expect(text).not.toContain('→');
+  });
+
+  it.skipIf(!hasScript())(
+    'on a terminal, rnr run lists the paused branch of a job that does not move',
+    async () => {
+      const run = spawnInTerminal(
+        `stty cols 120 rows 30; node bin/rnr.js run test/fixtures/cli-paused.ts --port 0 --state-dir ${stateDir()}`,
+      );
+      try {
+        // Paused before the view began: who paused it is in the event log, not in the snapshot.
+        await run.waitFor(/‖ paused\/fleet {2}paused, holds back 3 pending tasks/);
+        await run.waitFor(/✓ 1 success {2}▶ 1 running {2}· 4 pending {2}‖ 1 paused/);
+        await run.waitFor(/→ rnr resume paused paused\/fleet --server/);
+      } finally {
+        run.interrupt();
+      }
+      await run.exited;
+    },
+  );
+});
+
+function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,25 @@
+// rnr/server exports what a program embedding the server needs, and nothing internal.
+import { describe, expect, it } from 'vitest';
+import * as server from '../../src/server/index.js';
+
+describe('rnr/server', () => {
+  it('exports createServer, the job registry, the close codes and the protobuf codec only', () => {
+    expect(Object.keys(server).sort()).toEqual(
+      [
+        'createJobRegistry',
+        'createServer',
+        'decodeError',
+        'decodeEvent',
+        'decodeEventList',
+        'decodeJob',
+        'decodeJobList',
+        'decodeTask',
+        'encodeMessage',
+        'JOB_GONE_CLOSE',
+        'PROTOBUF_MEDIA_TYPE',
+        'SLOW_CONSUMER_CLOSE',
+        'TOO_MANY_SOCKETS_CLOSE',
+      ].sort(),
+    );
+  });
+});
