@@ -64,6 +64,47 @@ export interface WireJobSummary {
   seq?: number;
   startedAt?: number;
   finishedAt?: number;
+  /** The workflow this job is a run of (a legacy job: its own id). */
+  workflow?: string;
+  /** The run's number within its workflow (1, 2, 3 …). */
+  run?: number;
+  /** The run's validated input. */
+  input?: Record<string, unknown>;
+  /** What started the run: `CLI`, `API`, `SCHEDULE` (`TRIGGER_UNSPECIFIED` for a legacy job). */
+  trigger?: string;
+  /** Who started the run (the actor of the start request, or the schedule). */
+  startedBy?: string;
+}
+
+/** `GET /jobs?workflow=&state=&limit=&pageToken=`: one page of runs, newest first. */
+export interface WireJobPage {
+  jobs: WireJobSummary[];
+  /** Absent on the last page. */
+  nextPageToken?: string;
+}
+
+/** One schedule of a workflow, as `GET /workflows` lists it. */
+export interface WireSchedule {
+  cron: string;
+  timezone?: string;
+  /** `skip` (no new run while the schedule's last run is unfinished) or `allow`. */
+  overlap?: string;
+  /** The next fire time (epoch ms). */
+  nextAt?: number;
+}
+
+/** One workflow a server hosts. */
+export interface WireWorkflow {
+  name: string;
+  description?: string;
+  /** The input's JSON Schema, where the validator offers one. */
+  inputSchema?: unknown;
+  schedules?: WireSchedule[];
+}
+
+/** `GET /workflows`. */
+export interface WireWorkflowList {
+  workflows: WireWorkflow[];
 }
 
 /** One recorded change: a frame of the event stream. */

@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The body's whole `error` object (an invalid input's `issues` are there). */
+    readonly detail?: unknown,
   ) {
     super(message);
   }
@@ -36,7 +38,7 @@ async function answer<T>(res: Response): Promise<T> {
   if (res.status === 401) updateAuth({ needToken: true });
   if (res.status === 403) updateAuth({ canWrite: false });
   const code = body.error?.code ?? `HTTP_${res.status}`;
-  throw new ApiError(res.status, code, body.error?.message ?? `${res.status} ${res.statusText}`);
+  throw new ApiError(res.status, code, body.error?.message ?? `${res.status} ${res.statusText}`, body.error);
 }
 
 /** The snapshot download index.html starts before the app loads (used once, by {@link getJob}). */

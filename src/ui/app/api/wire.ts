@@ -2,10 +2,14 @@ export type {
   WireApproval,
   WireEvent,
   WireJob,
+  WireJobPage,
   WireJobSummary,
   WireMachineStatus,
+  WireSchedule,
   WireState,
   WireTask,
+  WireWorkflow,
+  WireWorkflowList,
 } from '../../../wire/json.js';
 
 /** The error body of every 4xx/5xx answer. */

@@ -1,0 +1,341 @@
+// The start form's pure model without a browser: a workflow's input JSON Schema → field
+// descriptors → the input object, the browser-side checks, and the server's issues placed by field.
+import { describe, expect, test } from 'vitest';
+import {
+  type FieldValue,
+  hasIssues,
+  initialValues,
+  inputFromValues,
+  parseJsonInput,
+  valuesFromInput,
+} from '../../src/ui/app/model/form-values.js';
+import { placeIssues, readIssues } from '../../src/ui/app/model/input-issues.js';
+import { allFields, type Field, formFromSchema, pathKey } from '../../src/ui/app/model/schema-form.js';
+
+/** What zod 4 writes for a rollout's input (`z.toJSONSchema(schema, { io: 'input' })`). */
+const rolloutSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  properties: {
+    version: { description: 'Version to roll out', type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$' },
+    replicas: { default: 3, type: 'integer', minimum: 1, maximum: 50 },
+    strategy: { default: 'rolling', type: 'string', enum: ['rolling', 'blue-green'] },
+    dryRun: { default: false, type: 'boolean' },
+    zones: { minItems: 1, type: 'array', items: { type: 'string' } },
+    notify: {
+      type: 'string',
+      format: 'email',
+      pattern:
+        "^(?!\\.)(?!.*\\.\\.)([A-Za-z0-9_'+\\-\\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$",
+    },
+    canary: {
+      type: 'object',
+      properties: {
+        percent: { type: 'number', minimum: 0, maximum: 100 },
+        soakMinutes: { type: 'integer', exclusiveMinimum: 0, maximum: 9007199254740991 },
+      },
+      required: ['percent', 'soakMinutes'],
+      additionalProperties: false,
+    },
+    labels: {
+      type: 'object',
+      propertyNames: { type: 'string' },
+      additionalProperties: { type: 'string' },
+    },
+  },
+  required: ['version', 'zones'],
+  additionalProperties: false,
+};
+
+const form = formFromSchema(rolloutSchema);
+const byName = (name: string): Field => {
+  const f = allFields(form.fields).find((x) => x.name === name);
+  if (!f) throw new Error(`no field ${name}`);
+  return f;
+};
+const key = (...path: string[]) => pathKey(path);
+
+/** The form's defaults with some values changed. */
+function values(changes: Record<string, FieldValue> = {}): Map<string, FieldValue> {
+  const v = initialValues(form);
+  for (const [name, value] of Object.entries(changes)) v.set(byName(name).key, value);
+  return v;
+}
+
+describe('JSON Schema → fields', () => {
+  test('each property becomes the field its type asks for, with required, defaults and help', () => {
+    expect(form.mode).toBe('fields');
+    expect(form.open).toBe(false);
+    expect(form.fields.map((f) => [f.name, f.kind, f.required])).toEqual([
+      ['version', 'text', true],
+      ['replicas', 'number', false],
+      ['strategy', 'choice', false],
+      ['dryRun', 'boolean', false],
+      ['zones', 'list', true],
+      ['notify', 'text', false],
+      ['canary', 'group', false],
+      ['labels', 'json', false],
+    ]);
+    expect(byName('version')).toMatchObject({ help: 'Version to roll out', pattern: '^\\d+\\.\\d+\\.\\d+$' });
+    expect(byName('replicas')).toMatchObject({ integer: true, min: 1, max: 50, defaultValue: 3 });
+    expect(byName('replicas').hints).toEqual(['integer, 1 – 50']);
+    expect(byName('strategy')).toMatchObject({
+      options: [
+        { value: 'rolling', label: 'rolling' },
+        { value: 'blue-green', label: 'blue-green' },
+      ],
+      defaultValue: 'rolling',
+    });
+    expect(byName('notify')).toMatchObject({ inputType: 'email', format: 'email' });
+    // The format says it; zod's long email pattern is not repeated as a hint.
+    expect(byName('notify').hints).toEqual(['email']);
+    expect(byName('zones')).toMatchObject({ item: { kind: 'text' }, minItems: 1 });
+    expect(byName('zones').hints).toEqual(['at least 1 item']);
+    const canary = byName('canary');
+    expect(canary.kind === 'group' && canary.fields.map((f) => [f.name, f.required])).toEqual([
+      ['canary.percent', true],
+      ['canary.soakMinutes', true],
+    ]);
+    // zod's ±MAX_SAFE_INTEGER bounds are not worth saying; the exclusive bound is.
+    expect(byName('canary.soakMinutes').hints).toEqual(['0 < integer']);
+    expect(byName('canary.percent').hints).toEqual(['number, 0 – 100']);
+  });
+
+  test('what the form cannot draw is edited as JSON, field by field or the whole input', () => {
+    const f = formFromSchema({
+      type: 'object',
+      properties: {
+        target: {
+          anyOf: [
+            { type: 'object', properties: { host: { type: 'string' } } },
+            { type: 'object', properties: { pool: { type: 'string' } } },
+          ],
+        },
+        pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }] },
+        hosts: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } },
+        anything: {},
+        deep: {
+          type: 'object',
+          properties: {
+            a: {
+              type: 'object',
+              properties: { b: { type: 'object', properties: { c: { type: 'object', properties: {} } } } },
+            },
+          },
+        },
+      },
+    });
+    expect(allFields(f.fields).map((x) => [x.name, x.kind])).toEqual([
+      ['target', 'json'],
+      ['pair', 'json'],
+      ['hosts', 'json'],
+      ['anything', 'json'],
+      ['deep', 'group'],
+      ['deep.a', 'group'],
+      ['deep.a.b', 'group'],
+      ['deep.a.b.c', 'json'],
+    ]);
+    expect(formFromSchema({ type: 'array', items: { type: 'string' } })).toMatchObject({
+      mode: 'json',
+      schemaless: false,
+    });
+    expect(formFromSchema(undefined)).toMatchObject({ mode: 'json', schemaless: true, fields: [] });
+    expect(formFromSchema({ anyOf: [{ type: 'string' }, { type: 'number' }] }).mode).toBe('json');
+  });
+
+  test('local $refs, nullable unions, consts and unions of consts, enum arrays, draft-04 bounds', () => {
+    const f = formFromSchema({
+      type: 'object',
+      $defs: { Version: { type: 'string', description: 'semver' } },
+      properties: {
+        from: { $ref: '#/$defs/Version' },
+        to: { anyOf: [{ $ref: '#/$defs/Version' }, { type: 'null' }] },
+        mode: { anyOf: [{ const: 'fast' }, { const: 'safe' }] },
+        kind: { const: 'upgrade' },
+        ttl: { type: ['integer', 'null'], minimum: 0, exclusiveMinimum: true },
+        zones: { type: 'array', items: { enum: ['a', 'b', 'c'] }, uniqueItems: true },
+        loop: { $ref: '#' },
+      },
+      required: ['from', 'to'],
+    });
+    expect(allFields(f.fields).map((x) => [x.name, x.kind, x.nullable])).toEqual([
+      ['from', 'text', false],
+      ['to', 'text', true],
+      ['mode', 'choice', false],
+      ['kind', 'choice', false],
+      ['ttl', 'number', true],
+      ['zones', 'list', false],
+      ['loop', 'json', false],
+    ]);
+    expect(f.fields[1]).toMatchObject({ help: 'semver' });
+    expect(f.fields[4]).toMatchObject({ exclusiveMin: 0 });
+    expect(f.fields[5]).toMatchObject({ unique: true, item: { kind: 'choice' } });
+    // A required nullable field left empty sends null; the rest of the form reads as expected.
+    const v = valuesFromInput(f, { from: '1.0.0', mode: 'safe', zones: ['a', 'c'] });
+    expect(v.leftovers).toEqual([]);
+    expect(inputFromValues(f, v.values).input).toEqual({
+      from: '1.0.0',
+      to: null,
+      mode: 'safe',
+      zones: ['a', 'c'],
+    });
+  });
+});
+
+describe('values → input', () => {
+  test('the defaults make the input, with what the operator typed converted by type', () => {
+    const built = inputFromValues(
+      form,
+      values({ version: '1.6.0', zones: ['eu-1', '', 'us-2'], replicas: '12' }),
+    );
+    expect(built.issues).toEqual({ byField: new Map(), general: [] });
+    expect(built.input).toEqual({
+      version: '1.6.0',
+      replicas: 12,
+      strategy: 'rolling',
+      dryRun: false,
+      zones: ['eu-1', 'us-2'],
+    });
+    // An optional group is left out until included; then its fields are required.
+    const withCanary = inputFromValues(
+      form,
+      values({ version: '1.6.0', zones: ['eu-1'], canary: true, 'canary.percent': '5' }),
+    );
+    expect(withCanary.issues.byField).toEqual(new Map([[key('canary', 'soakMinutes'), ['required']]]));
+    expect(withCanary.input).toMatchObject({ canary: { percent: 5 } });
+  });
+
+  test('cheap checks name the field: required, numbers, bounds, patterns, formats, items, JSON', () => {
+    const built = inputFromValues(
+      form,
+      values({
+        version: 'latest',
+        replicas: '2.5',
+        zones: [],
+        notify: 'ops-at-example',
+        labels: '{"team": ',
+        canary: true,
+        'canary.percent': '150',
+        'canary.soakMinutes': '0',
+      }),
+    );
+    expect(Object.fromEntries(built.issues.byField)).toEqual({
+      [key('version')]: ['does not match ^\\d+\\.\\d+\\.\\d+$'],
+      [key('replicas')]: ['must be a whole number'],
+      [key('zones')]: ['at least 1 item'],
+      [key('notify')]: ['not an email address'],
+      [key('canary', 'percent')]: ['must be at most 100'],
+      [key('canary', 'soakMinutes')]: ['must be more than 0'],
+      [key('labels')]: [expect.stringMatching(/^not valid JSON: /)],
+    });
+    expect(hasIssues(built.issues)).toBe(true);
+    const items = inputFromValues(
+      formFromSchema({
+        type: 'object',
+        properties: {
+          ports: {
+            type: 'array',
+            items: { type: 'integer', maximum: 65535 },
+            maxItems: 2,
+            uniqueItems: true,
+          },
+        },
+      }),
+      new Map([[key('ports'), ['80', 'http', '99999', '80']]]),
+    );
+    expect(items.issues.byField.get(key('ports'))).toEqual([
+      'item 2: not a number',
+      'item 3: must be at most 65535',
+      'at most 2 items',
+      'an item is repeated',
+    ]);
+  });
+
+  test('names from the schema never reach a prototype: __proto__ is an ordinary property', () => {
+    const f = formFromSchema(JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"}}}'));
+    expect(f.fields.map((x) => x.name)).toEqual(['__proto__']);
+    const built = inputFromValues(f, new Map([[key('__proto__'), 'polluted']]));
+    expect(Object.getPrototypeOf(built.input)).toBe(Object.prototype);
+    expect(JSON.stringify(built.input)).toBe('{"__proto__":"polluted"}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('the whole input as JSON and back: what the form cannot show stays in the JSON editor', () => {
+    const input = {
+      version: '2.0.0',
+      zones: ['a'],
+      strategy: 'blue-green',
+      canary: { percent: 10, soakMinutes: 30 },
+    };
+    const back = valuesFromInput(form, input);
+    expect(back.leftovers).toEqual([]);
+    expect(inputFromValues(form, back.values).input).toEqual({ ...input, dryRun: false });
+    expect(
+      valuesFromInput(form, { version: 1, zones: ['a'], extra: true, canary: { more: 1 } }).leftovers,
+    ).toEqual(['version (1)', 'canary.more (not in the form)', 'extra (not in the form)']);
+    expect(valuesFromInput(form, [1, 2]).leftovers).toEqual(['the input is not an object']);
+    expect(parseJsonInput(form, '').input).toBeUndefined();
+    expect(parseJsonInput(form, '[1]').issues.general).toEqual(['The input must be a JSON object.']);
+    expect(parseJsonInput(form, '{"a":').issues.general[0]).toMatch(/^Not valid JSON: /);
+  });
+});
+
+describe("the server's issues, by field", () => {
+  test('paths as key lists, { key } segments, JSON pointers and dotted paths all read alike', () => {
+    expect(
+      readIssues({
+        code: 'RNR_ERR_INVALID_INPUT',
+        issues: [
+          { path: ['canary', { key: 'percent' }], message: 'Too big' },
+          { path: '/zones/1', message: 'Too short' },
+          { path: 'labels.team', message: 'Expected string' },
+          { path: 'hosts[2].name', message: 'Required' },
+          { message: 'Unrecognized key: "extra"' },
+        ],
+      }),
+    ).toEqual([
+      { path: ['canary', 'percent'], message: 'Too big' },
+      { path: ['zones', 1], message: 'Too short' },
+      { path: ['labels', 'team'], message: 'Expected string' },
+      { path: ['hosts', 2, 'name'], message: 'Required' },
+      { path: [], message: 'Unrecognized key: "extra"' },
+    ]);
+    expect(readIssues({ details: { issues: [{ path: ['a'], message: 'x' }] } })).toEqual([
+      { path: ['a'], message: 'x' },
+    ]);
+    expect(readIssues(undefined)).toEqual([]);
+  });
+
+  test('each goes to the deepest field its path names; the rest to the top', () => {
+    const issues = readIssues({
+      issues: [
+        { path: ['version'], message: 'Invalid semver' },
+        { path: ['zones', 1], message: 'Too short' },
+        { path: ['canary', 'percent'], message: 'Too big' },
+        { path: ['labels', 'team'], message: 'Expected string' },
+        { path: ['canary', 'extra'], message: 'Unrecognized key' },
+        { path: ['nope'], message: 'Unknown' },
+        { path: [], message: 'Bad input' },
+      ],
+    });
+    const placed = placeIssues(form, issues, false);
+    expect(Object.fromEntries(placed.byField)).toEqual({
+      [key('version')]: ['Invalid semver'],
+      [key('zones')]: ['item 2: Too short'],
+      [key('canary', 'percent')]: ['Too big'],
+      [key('labels')]: ['team: Expected string'],
+      [key('canary')]: ['extra: Unrecognized key'],
+    });
+    expect(placed.general).toEqual(['nope: Unknown', 'Bad input']);
+    // Editing the whole input as JSON, every issue is listed at the top with its path.
+    expect(placeIssues(form, issues, true).general).toEqual([
+      'version: Invalid semver',
+      'zones[1]: Too short',
+      'canary.percent: Too big',
+      'labels.team: Expected string',
+      'canary.extra: Unrecognized key',
+      'nope: Unknown',
+      'Bad input',
+    ]);
+  });
+});
