@@ -51,6 +51,12 @@ export interface WireJob {
   root: WireTask;
   createdAt?: number;
   seq?: number;
+  /** The run's workflow, number, input, trigger and starter (as in {@link WireJobSummary}). */
+  workflow?: string;
+  run?: number;
+  input?: Record<string, unknown>;
+  trigger?: string;
+  startedBy?: string;
 }
 
 /** One row of `GET /jobs`. */
