@@ -290,6 +290,8 @@ describe("the server's issues, by field", () => {
           { path: '/zones/1', message: 'Too short' },
           { path: 'labels.team', message: 'Expected string' },
           { path: 'hosts[2].name', message: 'Required' },
+          { path: 'labels["a b"][0]', message: 'Quoted' },
+          { path: '["x.y"].z', message: 'Dotted key' },
           { message: 'Unrecognized key: "extra"' },
         ],
       }),
@@ -298,6 +300,8 @@ describe("the server's issues, by field", () => {
       { path: ['zones', 1], message: 'Too short' },
       { path: ['labels', 'team'], message: 'Expected string' },
       { path: ['hosts', 2, 'name'], message: 'Required' },
+      { path: ['labels', 'a b', 0], message: 'Quoted' },
+      { path: ['x.y', 'z'], message: 'Dotted key' },
       { path: [], message: 'Unrecognized key: "extra"' },
     ]);
     expect(readIssues({ details: { issues: [{ path: ['a'], message: 'x' }] } })).toEqual([

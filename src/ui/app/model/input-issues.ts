@@ -12,9 +12,9 @@ export interface InputIssue {
 }
 
 /**
- * The issues of an error body's `error` object (`issues`, or `details.issues`). A path may come as
- * a list of keys (Standard Schema: names, indexes or `{ key }`), a JSON pointer (`/a/0`) or a
- * dotted path (`a.b[0]`).
+ * The issues of an error body's `error` object (`issues`, or `details.issues`). A path comes as
+ * rnr writes it (`version`, `nodes[2].name`, `labels["a b"]`), or leniently as a list of keys
+ * (Standard Schema: names, indexes or `{ key }`) or a JSON pointer (`/nodes/2`).
  */
 export function readIssues(error: unknown): InputIssue[] {
   if (typeof error !== 'object' || error === null) return [];
@@ -35,16 +35,44 @@ function readPath(path: unknown): (string | number)[] {
       typeof p === 'object' && p !== null && 'key' in p ? segment((p as { key: unknown }).key) : segment(p),
     );
   }
-  if (typeof path !== 'string' || path === '' || path === '$' || path === '/') return [];
+  if (typeof path !== 'string' || path === '' || path === '/') return [];
   if (path.startsWith('/')) {
     return path
       .slice(1)
       .split('/')
       .map((p) => segment(p.replace(/~1/g, '/').replace(/~0/g, '~')));
   }
+  return parsePath(path);
+}
+
+/** Reads `a.b[2]["c d"]`: names, `[n]` indexes and `["…"]` keys written as JSON strings. */
+function parsePath(text: string): (string | number)[] {
   const parts: (string | number)[] = [];
-  for (const m of path.replace(/^\$\.?/, '').matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
-    parts.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '.') {
+      i++;
+    } else if (c === '[' && text[i + 1] === '"') {
+      let j = i + 2;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      try {
+        parts.push(JSON.parse(text.slice(i + 1, j + 1)) as string);
+      } catch {
+        parts.push(text.slice(i + 2, j));
+      }
+      i = text.indexOf(']', j) < 0 ? text.length : text.indexOf(']', j) + 1;
+    } else if (c === '[') {
+      const end = text.indexOf(']', i);
+      const inner = text.slice(i + 1, end < 0 ? text.length : end);
+      parts.push(/^\d+$/.test(inner) ? Number(inner) : inner);
+      i = end < 0 ? text.length : end + 1;
+    } else {
+      let j = i;
+      while (j < text.length && text[j] !== '.' && text[j] !== '[') j++;
+      parts.push(text.slice(i, j));
+      i = j;
+    }
   }
   return parts;
 }
@@ -55,10 +83,14 @@ function segment(p: unknown): string | number {
   return /^(0|[1-9]\d*)$/.test(s) ? Number(s) : s;
 }
 
-/** An issue's path for people: `target.version`, `hosts[2]`. */
+/** An issue's path for people, as rnr writes it: `target.version`, `hosts[2]`, `labels["a b"]`. */
 export function formatPath(path: FieldPath): string {
   let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(p)) out += out ? `.${p}` : p;
+    else out += `[${JSON.stringify(p)}]`;
+  }
   return out;
 }
 
