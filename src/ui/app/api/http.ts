@@ -52,10 +52,23 @@ export function taskPath(jobId: string, taskId: string): string {
   return `/jobs/${encodeURIComponent(jobId)}/tasks/${encodeURIComponent(taskId)}`;
 }
 
-/** `GET /jobs`. */
+/** Unfinished runs fetched for the jobs list and the inbox, however old (the API's most a page). */
+const MAX_ACTIVE = 1000;
+
+/**
+ * The jobs the Jobs page, the inbox and the header's count show: the newest page of `GET /jobs`
+ * (finished runs included) and every unfinished run, however old, newest first.
+ */
 export async function listJobs(): Promise<WireJobSummary[]> {
-  const body = await api<{ jobs?: WireJobSummary[] } | WireJobSummary[]>('/jobs');
-  return Array.isArray(body) ? body : (body.jobs ?? []);
+  const read = async (path: string) => {
+    const body = await api<{ jobs?: WireJobSummary[] } | WireJobSummary[]>(path);
+    return Array.isArray(body) ? body : (body.jobs ?? []);
+  };
+  const [recent, active] = await Promise.all([read('/jobs'), read(`/jobs?state=ACTIVE&limit=${MAX_ACTIVE}`)]);
+  const byId = new Map<string, WireJobSummary>();
+  for (const job of [...recent, ...active]) byId.set(job.id, job);
+  if (byId.size === recent.length) return recent;
+  return [...byId.values()].sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || (a.id < b.id ? -1 : 1));
 }
 
 /** `GET /jobs/:job`. */
