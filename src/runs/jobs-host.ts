@@ -38,7 +38,11 @@ export function jobsHost(jobs: JobSource, options: JobsHostOptions = {}): RunHos
         `no workflow named ${JSON.stringify(name)} here; this server serves jobs, not workflows`,
       );
     },
-    list: async (query = {}) => pageOfSummaries(jobs.list().map((job) => job.summary()), query),
+    list: async (query = {}) =>
+      pageOfSummaries(
+        jobs.list().map((job) => job.summary()),
+        query,
+      ),
     summary: async (id) => jobOf(id).summary(),
     snapshot: async (id) => jobOf(id).snapshot(),
     task: async (id, taskId, depth) => jobOf(id).getTask(taskId, depth === undefined ? {} : { depth }),

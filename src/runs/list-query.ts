@@ -34,7 +34,8 @@ export function checkListQuery(query: RunListQuery): RunQuery {
     states.push(state as RunStateFilter);
   }
   const limit = query.limit ?? DEFAULT_LIST_LIMIT;
-  if (!Number.isFinite(limit)) throw new RnrError('RNR_ERR_BAD_REQUEST', `limit: got ${limit}, expected a number`);
+  if (!Number.isFinite(limit))
+    throw new RnrError('RNR_ERR_BAD_REQUEST', `limit: got ${limit}, expected a number`);
   return {
     ...(query.workflow !== undefined && query.workflow !== '' && { workflow: query.workflow }),
     ...(states.length > 0 && { states }),
@@ -51,7 +52,10 @@ export function matchesStates(summary: JobSummary, states: readonly RunStateFilt
 }
 
 const badToken = (token: string) =>
-  new RnrError('RNR_ERR_BAD_REQUEST', `pageToken ${JSON.stringify(token.slice(0, 80))} is not one this server gave`);
+  new RnrError(
+    'RNR_ERR_BAD_REQUEST',
+    `pageToken ${JSON.stringify(token.slice(0, 80))} is not one this server gave`,
+  );
 
 /**
  * One page of a list of summaries held in memory (a server of plain jobs): newest first, filtered,
@@ -71,6 +75,7 @@ export function pageOfSummaries(all: readonly JobSummary[], query: RunListQuery)
   }
   const limit = q.limit ?? DEFAULT_LIST_LIMIT;
   const jobs = matching.slice(offset, offset + limit);
-  const next = offset + limit < matching.length ? Buffer.from(`o:${offset + limit}`).toString('base64url') : undefined;
+  const next =
+    offset + limit < matching.length ? Buffer.from(`o:${offset + limit}`).toString('base64url') : undefined;
   return { jobs, ...(next && { nextPageToken: next }) };
 }

@@ -1,4 +1,4 @@
-import { type Job, type TaskEvent, isDone } from '../index.js';
+import { isDone, type Job, type TaskEvent } from '../index.js';
 import type { LiveRunWatcher } from './types.js';
 
 /** A run in this process's memory. */

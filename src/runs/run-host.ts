@@ -16,12 +16,20 @@ import {
   systemClock,
   validateInput,
 } from '../index.js';
-import { LiveRuns } from './live-runs.js';
 import { checkListQuery } from './list-query.js';
+import { LiveRuns } from './live-runs.js';
 import { applyRunCommand } from './run-commands.js';
 import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
 import { recordSummary, storedSnapshot, storedTask } from './stored-run-view.js';
-import type { CancelOptions, RunHost, RunListPage, RunListQuery, RunStream, StartedRun, StartRequest } from './types.js';
+import type {
+  CancelOptions,
+  RunHost,
+  RunListPage,
+  RunListQuery,
+  RunStream,
+  StartedRun,
+  StartRequest,
+} from './types.js';
 import { createWorkflowCatalog, type WorkflowCatalog } from './workflow-catalog.js';
 
 /** Options of {@link createRunHost}. */
@@ -118,7 +126,9 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
 
   function prune(wf: AnyWorkflow): void {
     store.pruneRuns(wf.name, wf.keepRuns).catch((err: unknown) => {
-      log(`workflow ${wf.name}: could not delete finished runs beyond keepRuns ${wf.keepRuns}: ${describeError(err)}`);
+      log(
+        `workflow ${wf.name}: could not delete finished runs beyond keepRuns ${wf.keepRuns}: ${describeError(err)}`,
+      );
     });
   }
 
@@ -271,12 +281,18 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       if (!known) {
         const run = (await stored(runId)).run;
         if (isDone(run.state))
-          throw new RnrError('RNR_ERR_CONFLICT', `run ${runId} has already ended ${stateName(run.state)}: nothing to cancel`);
+          throw new RnrError(
+            'RNR_ERR_CONFLICT',
+            `run ${runId} has already ended ${stateName(run.state)}: nothing to cancel`,
+          );
       }
       const job = known ?? (await jobFor(runId, 'cancel it'));
       const state = job.summary().state;
       if (isDone(state))
-        throw new RnrError('RNR_ERR_CONFLICT', `run ${runId} has already ended ${stateName(state)}: nothing to cancel`);
+        throw new RnrError(
+          'RNR_ERR_CONFLICT',
+          `run ${runId} has already ended ${stateName(state)}: nothing to cancel`,
+        );
       await job.cancel(cancelOptions);
       return job.summary();
     },
@@ -299,7 +315,12 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
         prune(wf);
         let pageToken: string | undefined;
         do {
-          const page = await store.listRuns({ workflow: wf.name, states: ['ACTIVE'], limit: 100, ...(pageToken && { pageToken }) });
+          const page = await store.listRuns({
+            workflow: wf.name,
+            states: ['ACTIVE'],
+            limit: 100,
+            ...(pageToken && { pageToken }),
+          });
           for (const run of page.runs) {
             if (live.get(run.id)) continue;
             try {

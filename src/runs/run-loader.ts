@@ -9,8 +9,8 @@ import {
   isRnrError,
   type Job,
   type JobOptions,
-  type RunRecord,
   RnrError,
+  type RunRecord,
   type Store,
   type TaskSpec,
 } from '../index.js';
@@ -30,7 +30,9 @@ export interface RunLoaderOptions {
 
 function isTaskSpecLike(value: unknown): value is TaskSpec {
   // The engine checks the spec for real in createJob; this only tells "nothing useful came back".
-  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'number';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'number'
+  );
 }
 
 /**
@@ -46,7 +48,11 @@ function buildFailure(workflow: AnyWorkflow, reason: string): TaskSpec {
 }
 
 /** Calls the workflow's `build` for a run; throws `RNR_ERR_WORKFLOW_INVALID` saying why it failed. */
-export async function buildRoot(workflow: AnyWorkflow, run: RunRecord, log: (line: string) => void): Promise<TaskSpec> {
+export async function buildRoot(
+  workflow: AnyWorkflow,
+  run: RunRecord,
+  log: (line: string) => void,
+): Promise<TaskSpec> {
   const ctx: BuildContext = {
     run: { id: run.id, number: run.run },
     workflow: { name: workflow.name },

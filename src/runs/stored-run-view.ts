@@ -2,8 +2,8 @@ import {
   type JobSnapshot,
   type JobSummary,
   type MachineStatus,
-  type RunRecord,
   RnrError,
+  type RunRecord,
   type StoredRun,
   type Task,
   TaskKind,
@@ -39,7 +39,10 @@ export function recordSummary(run: RunRecord): JobSummary {
 function activePaths(value: unknown, prefix = ''): string[] {
   if (typeof value === 'string') return [prefix + value];
   if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([key, sub]) => [prefix + key, ...activePaths(sub, `${prefix}${key}.`)]);
+  return Object.entries(value).flatMap(([key, sub]) => [
+    prefix + key,
+    ...activePaths(sub, `${prefix}${key}.`),
+  ]);
 }
 
 /** The resting status of a stored machine task (its machine is not loaded: no machine id). */
@@ -105,7 +108,8 @@ export function storedTree(stored: StoredRun): StoredTree {
     byId.get(task.parentId)?.children.push(task);
   }
   for (const task of byId.values()) {
-    if (task.children.length > 1) task.children.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    if (task.children.length > 1)
+      task.children.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   }
   if (!root) {
     throw new RnrError(

@@ -23,12 +23,17 @@ export interface WorkflowCatalog {
  * @example
  * const catalog = createWorkflowCatalog([[upgrade, 'upgrade.ts']]);
  */
-export function createWorkflowCatalog(initial: Iterable<AnyWorkflow | [AnyWorkflow, string]> = []): WorkflowCatalog {
+export function createWorkflowCatalog(
+  initial: Iterable<AnyWorkflow | [AnyWorkflow, string]> = [],
+): WorkflowCatalog {
   const byName = new Map<string, { workflow: AnyWorkflow; source: string | undefined }>();
   const catalog: WorkflowCatalog = {
     add(workflow, source) {
       if (!isWorkflow(workflow)) {
-        throw new RnrError('RNR_ERR_INVALID_OPTION', `not a workflow (made by workflow({ … })): ${String(workflow)}`);
+        throw new RnrError(
+          'RNR_ERR_INVALID_OPTION',
+          `not a workflow (made by workflow({ … })): ${String(workflow)}`,
+        );
       }
       const known = byName.get(workflow.name);
       if (known && known.workflow !== workflow) {
@@ -50,7 +55,8 @@ export function createWorkflowCatalog(initial: Iterable<AnyWorkflow | [AnyWorkfl
         `no workflow named ${JSON.stringify(name)} here; ${hosted.length ? `hosted: ${hosted.join(', ')}` : 'this process hosts no workflows'}`,
       );
     },
-    list: () => [...byName.values()].map((entry) => entry.workflow).sort((a, b) => a.name.localeCompare(b.name)),
+    list: () =>
+      [...byName.values()].map((entry) => entry.workflow).sort((a, b) => a.name.localeCompare(b.name)),
     describe(workflow) {
       const schema = inputJsonSchema(workflow);
       return {

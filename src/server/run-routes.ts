@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RnrError, RunTrigger } from '../index.js';
-import { summaryToJson, workflowsToJson } from '../wire/encode.js';
+import { summaryToJson, workflowsToJson } from './json-codec.js';
 import { sendMessage } from './negotiate.js';
 import { actorName } from './operator-actions.js';
 import { jobParams, produces, responses } from './schemas.js';
@@ -27,7 +27,12 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
   const key = Array.isArray(raw) ? raw[0] : raw;
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x7e]+$/.test(key)) {
+  if (
+    typeof key !== 'string' ||
+    key.length === 0 ||
+    key.length > MAX_IDEMPOTENCY_KEY ||
+    !/^[\x21-\x7e]+$/.test(key)
+  ) {
     throw new RnrError(
       'RNR_ERR_BAD_REQUEST',
       `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} printable ASCII characters without spaces`,
@@ -48,7 +53,10 @@ export function registerRunRoutes(app: FastifyInstance, context: ServerContext):
       summary: 'The workflows this server hosts, with the JSON Schema of their input',
       tags: ['runs'],
       produces,
-      response: responses({ type: 'object', properties: { workflows: { type: 'array', items: { $ref: 'Workflow#' } } } }),
+      response: responses({
+        type: 'object',
+        properties: { workflows: { type: 'array', items: { $ref: 'Workflow#' } } },
+      }),
     },
     handler: (request, reply) => {
       const workflows = runs.workflows();
@@ -104,7 +112,7 @@ export function registerRunRoutes(app: FastifyInstance, context: ServerContext):
       summary: 'Cancel a run: polling stops, unfinished tasks end SKIPPED with the reason',
       description:
         'Polls in flight are aborted; each unfinished task gets one OPERATOR event (action cancel) with the actor ' +
-        'and reason. 409 RNR_ERR_CONFLICT when the run has already ended. Answers the run\'s JobSummary.',
+        "and reason. 409 RNR_ERR_CONFLICT when the run has already ended. Answers the run's JobSummary.",
       tags: ['runs'],
       consumes: produces,
       produces,
