@@ -118,6 +118,16 @@ export const errorCodes = {
   },
   RNR_ERR_STORE_CLOSED: { status: 500, description: 'The store was closed.' },
   RNR_ERR_JOB_LOCKED: { status: 409, description: "Another process owns the job's state in this store." },
+  RNR_ERR_LEASE_LOST: {
+    status: 409,
+    description:
+      'Another process owns the run now (it took it over): this process stopped the run, and its commit changed nothing.',
+  },
+  RNR_ERR_CONFLICT: {
+    status: 409,
+    description:
+      "A new run would exceed its workflow's concurrency (the message names the unfinished runs in the way), or an idempotency key was reused with another input.",
+  },
   RNR_ERR_WORKFLOW_NOT_FOUND: { status: 400, description: 'The workflow file does not exist.' },
   RNR_ERR_WORKFLOW_LOAD: {
     status: 400,

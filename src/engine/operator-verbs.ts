@@ -16,15 +16,21 @@ export interface OperatorHost {
   readonly clock: Clock;
   /** The task with that id, or `RNR_ERR_TASK_NOT_FOUND`. */
   node(id: string): TaskNode;
-  /** Throws `RNR_ERR_JOB_CLOSED` once the job is closed. */
-  checkOpen(): void;
 }
 
 /**
+ * An operator action whose input is checked (task found, arguments valid): `apply()` makes the
+ * change in memory at once (throwing for a task in the wrong state, such as approving one that is
+ * not ACTION_PENDING) and resolves with the task once the change is durable.
+ */
+export type PreparedAction = () => Promise<Task>;
+
+/**
  * The operator's verbs on a job's tasks (`Job.setTaskState`, `retry`, `skip`, `approve`, `pause`,
- * `resume`, `setParallelism`): each checks its input, changes the task through the transition
- * core, records one OPERATOR event (also when nothing changed), lets DONE ancestors reopen, and
- * returns once the change is committed.
+ * `resume`, `setParallelism`): each checks its input at once and hands back the action, which
+ * changes the task through the transition core, records one OPERATOR event (also when nothing
+ * changed), lets DONE ancestors reopen, and resolves once the change is committed. The job applies
+ * a prepared action at once, or once it has loaded from its store.
  */
 export class OperatorVerbs {
   constructor(
@@ -34,7 +40,7 @@ export class OperatorVerbs {
     private readonly polls: PollRunner,
   ) {}
 
-  setTaskState(id: string, state: TaskState | TaskStateKey, options?: SetStateOptions): Task {
+  setTaskState(id: string, state: TaskState | TaskStateKey, options?: SetStateOptions): PreparedAction {
     const to = parseTaskState(state);
     if (options?.message !== undefined && typeof options.message !== 'string') {
       throw new RnrError(
@@ -53,7 +59,7 @@ export class OperatorVerbs {
     });
   }
 
-  retry(id: string, options?: OperatorOptions): Task {
+  retry(id: string, options?: OperatorOptions): PreparedAction {
     return this.operate(id, 'retry', options, (node, meta) => {
       this.polls.abort(node, 'retried by an operator');
       node.attempt += 1;
@@ -69,22 +75,24 @@ export class OperatorVerbs {
     });
   }
 
-  skip(id: string, options?: OperatorOptions): Task {
+  skip(id: string, options?: OperatorOptions): PreparedAction {
     return this.operate(id, 'skip', options, (node, meta) => {
       this.polls.abort(node, 'skipped by an operator');
       return this.changes.apply(node, { type: 'skip' }, EventCause.OPERATOR, meta);
     });
   }
 
-  approve(id: string, options?: OperatorOptions): Task {
-    const node = this.host.node(id);
-    if (node.state !== TaskState.ACTION_PENDING) {
-      throw new RnrError(
-        'RNR_ERR_NOT_ACTION_PENDING',
-        `task ${JSON.stringify(id)} is ${stateName(node.state)}, not ACTION_PENDING: nothing to approve`,
-      );
-    }
+  approve(id: string, options?: OperatorOptions): PreparedAction {
+    const check = (node: TaskNode) => {
+      if (node.state !== TaskState.ACTION_PENDING) {
+        throw new RnrError(
+          'RNR_ERR_NOT_ACTION_PENDING',
+          `task ${JSON.stringify(id)} is ${stateName(node.state)}, not ACTION_PENDING: nothing to approve`,
+        );
+      }
+    };
     return this.operate(id, 'approve', options, (n, meta) => {
+      check(n);
       this.polls.abort(n, 'approved by an operator');
       n.approval = {
         by: meta.actor ?? 'anonymous',
@@ -97,15 +105,15 @@ export class OperatorVerbs {
     });
   }
 
-  pause(id: string, options?: OperatorOptions): Task {
+  pause(id: string, options?: OperatorOptions): PreparedAction {
     return this.operate(id, 'pause', options, (node) => this.changes.setPaused(node, true));
   }
 
-  resume(id: string, options?: OperatorOptions): Task {
+  resume(id: string, options?: OperatorOptions): PreparedAction {
     return this.operate(id, 'resume', options, (node) => this.changes.setPaused(node, false));
   }
 
-  setParallelism(id: string, parallelism: number, options?: OperatorOptions): Task {
+  setParallelism(id: string, parallelism: number, options?: OperatorOptions): PreparedAction {
     const node = this.host.node(id);
     if (node.spec.kind !== TaskKind.NESTED) {
       throw new RnrError(
@@ -121,17 +129,17 @@ export class OperatorVerbs {
   }
 
   /**
-   * Runs one operator action: checks who and why, applies `change`, records an OPERATOR event when
-   * `change` recorded none, reopens DONE ancestors the change no longer justifies, and commits
-   * (a failed commit throws: the action is not acknowledged).
+   * Prepares one operator action: checks who and why and finds the task now; the action, when
+   * applied, runs `change`, records an OPERATOR event when `change` recorded none, reopens DONE
+   * ancestors the change no longer justifies, and commits (a failed commit rejects: the action is
+   * not acknowledged, and the job rolls it back).
    */
   private operate(
     id: string,
     action: string,
     options: OperatorOptions | undefined,
     change: (node: TaskNode, meta: EventMeta) => boolean,
-  ): Task {
-    this.host.checkOpen();
+  ): PreparedAction {
     const node = this.host.node(id);
     const actor = options?.actor;
     const reason = options?.reason;
@@ -145,9 +153,11 @@ export class OperatorVerbs {
       );
     }
     const meta: EventMeta = { actor: actor || 'anonymous', reason: reason ?? '', action };
-    if (!change(node, meta)) this.changes.record(node, node.state, EventCause.OPERATOR, meta);
-    this.scheduler.reopenAncestors(node);
-    this.changes.commit();
-    return toTask(node, 0);
+    return () => {
+      if (!change(node, meta)) this.changes.record(node, node.state, EventCause.OPERATOR, meta);
+      this.scheduler.reopenAncestors(node);
+      const task = toTask(node, 0);
+      return this.changes.commit().then(() => task);
+    };
   }
 }

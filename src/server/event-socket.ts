@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { Job } from '../index.js';
+import type { Job, TaskEvent } from '../index.js';
 import { isRnrError, type RnrError } from '../index.js';
 import { requireOperator } from './auth.js';
 import { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
@@ -118,26 +118,31 @@ export function serveEventSocket(
     context.pump.schedule(page);
   }
 
-  /** Sends the next page of the log; goes live when the log is read to its end. */
+  /** Reads the next page of the log; goes live when the log is read to its end. */
   function page(): void {
     paging = false;
     if (closed || live || socket.readyState !== OPEN) return;
-    try {
-      const events = job.events(lastSent, PAGE);
-      for (const event of events) sendFrame(eventFrames(event));
-      if (events.length < PAGE && seen > lastSent) {
-        // Published while this page was read, so in no page yet: one more page.
-        if (written === sent) schedulePage();
-      } else if (events.length < PAGE) {
-        live = true;
-        for (const answer of answers.splice(0)) socket.send(answer);
-        if (socket.bufferedAmount > maxSocketBuffer) catchUp();
-      }
-      // Otherwise onWritten schedules the next page once this one is written out.
-    } catch (err) {
+    paging = true;
+    job.events(lastSent, PAGE).then(sendPage, (err: unknown) => {
       request.log.error({ err }, 'event replay failed');
       close(1011, 'RNR_ERR_INTERNAL: event replay failed; reconnect with since');
+    });
+  }
+
+  function sendPage(events: TaskEvent[]): void {
+    paging = false;
+    if (closed || live || socket.readyState !== OPEN) return;
+    // Sent meanwhile as live events cannot be: the socket is not live while it pages.
+    for (const event of events) if (event.seq > lastSent) sendFrame(eventFrames(event));
+    if (events.length < PAGE && seen > lastSent) {
+      // Published while this page was read, so in no page yet: one more page.
+      if (written === sent) schedulePage();
+    } else if (events.length < PAGE) {
+      live = true;
+      for (const answer of answers.splice(0)) socket.send(answer);
+      if (socket.bufferedAmount > maxSocketBuffer) catchUp();
     }
+    // Otherwise onWritten schedules the next page once this one is written out.
   }
 
   // Pings find dead peers (a laptop that slept) and keep proxies from closing idle sockets. A peer
@@ -173,15 +178,21 @@ export function serveEventSocket(
       actor = actorName(command.actor);
       return reply({ id: command.id, ok: true });
     }
-    let error: RnrError | undefined;
+    const answer = (error: RnrError | undefined): void => {
+      audit(command, error);
+      reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
+    };
+    const failed = (err: unknown): void => answer(isRnrError(err) ? err : toRnrError(err, request));
     try {
       requireOperator(request.rnrRole);
-      applyCommand(job, { ...command, op: command.op, task: command.task ?? '', actor });
+      // Answered once the action is durable, after the events it caused (published first).
+      applyCommand(job, { ...command, op: command.op, task: command.task ?? '', actor }).then(
+        () => answer(undefined),
+        failed,
+      );
     } catch (err) {
-      error = isRnrError(err) ? err : toRnrError(err, request);
+      failed(err);
     }
-    audit(command, error);
-    reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
   });
 
   function audit(command: SocketCommand, error: RnrError | undefined): void {

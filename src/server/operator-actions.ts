@@ -26,14 +26,15 @@ export function actorName(value: unknown): string {
 }
 
 /**
- * Applies an operator command to a job. The engine's RnrErrors (unknown task, bad state…)
- * propagate, and the job is then untouched. Auditing is the caller's (see audit.ts).
+ * Applies an operator command to a job; resolves with the task once the change is durable. The
+ * engine's RnrErrors (unknown task, bad state… thrown at once; the store's error, rejected) leave
+ * the job untouched. Auditing is the caller's (see audit.ts).
  */
-export function applyCommand(job: Job, command: OperatorCommand): Task {
+export async function applyCommand(job: Job, command: OperatorCommand): Promise<Task> {
   return dispatch(job, command);
 }
 
-function dispatch(job: Job, command: OperatorCommand): Task {
+function dispatch(job: Job, command: OperatorCommand): Promise<Task> {
   const options = { actor: command.actor, ...(command.reason !== undefined && { reason: command.reason }) };
   switch (command.op) {
     case 'state':

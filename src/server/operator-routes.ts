@@ -65,9 +65,9 @@ export function registerOperatorRoutes(app: FastifyInstance, context: ServerCont
         preValidation: async (request) => {
           if (request.body === undefined || request.body === null) request.body = {};
         },
-        handler: (request, reply) => {
+        handler: async (request, reply) => {
           const job = requireJob(context.jobs, request.params.job);
-          const task = applyCommand(job, {
+          const task = await applyCommand(job, {
             ...request.body,
             op,
             task: request.params.task,

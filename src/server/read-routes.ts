@@ -144,10 +144,10 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
     preHandler: async (request) => {
       jobOf(request);
     },
-    handler: (request, reply) => {
+    handler: async (request, reply) => {
       const since = Number(request.query.since ?? 0);
       const limit = Math.min(Number(request.query.limit ?? MAX_EVENTS_PER_PAGE), MAX_EVENTS_PER_PAGE);
-      const events = jobOf(request).events(since, limit);
+      const events = await jobOf(request).events(since, limit);
       return sendMessage(request, reply, 'EventList', { events }, (list) => ({
         events: list.events.map(eventToJson),
       }));
