@@ -118,6 +118,16 @@ export const errorCodes = {
   },
   RNR_ERR_STORE_CLOSED: { status: 500, description: 'The store was closed.' },
   RNR_ERR_JOB_LOCKED: { status: 409, description: "Another process owns the job's state in this store." },
+  RNR_ERR_LEASE_LOST: {
+    status: 409,
+    description:
+      'Another process owns the run now (it took it over): this process stopped the run, and its commit changed nothing.',
+  },
+  RNR_ERR_CONFLICT: {
+    status: 409,
+    description:
+      "The request conflicts with the runs as they are: a new run would exceed its workflow's concurrency (the message names the unfinished runs in the way), an idempotency key was reused with another input, a start where only one run is served (rnr run), input that differs from the unfinished run's, or a cancel of a run that has ended.",
+  },
   RNR_ERR_WORKFLOW_NOT_FOUND: { status: 400, description: 'The workflow file does not exist.' },
   RNR_ERR_WORKFLOW_LOAD: {
     status: 400,
@@ -142,11 +152,6 @@ export const errorCodes = {
   RNR_ERR_DUPLICATE_WORKFLOW: {
     status: 400,
     description: 'Two workflows hosted by one process have the same name.',
-  },
-  RNR_ERR_CONFLICT: {
-    status: 409,
-    description:
-      "The request conflicts with the runs as they are: over the workflow's concurrency (the runs in the way are named), a start where only one run is served (rnr run), or input that differs from the unfinished run's.",
   },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -69,26 +69,26 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       ...(inspector ? { inspect: inspector.inspect } : {}),
     };
   }).catch(async (err: unknown) => {
-    store?.close();
+    await store?.close();
     await inspector?.close();
-    if (!isRnrError(err, 'RNR_ERR_JOB_LOCKED')) throw err;
-    const hint = `another rnr run is using --state-dir ${options.stateDir} for this job: stop it, or pass another --state-dir`;
-    throw new RnrError('RNR_ERR_JOB_LOCKED', `${err.message.split('; ')[0]}: ${hint}`, { cause: err });
+    throw lockedHint(err, options);
   });
   const { job } = workflow;
   current = job;
   let where: string;
   try {
     where = checkJobStore(job, file, workflow.prebuilt, store);
+    // Claims the job in its store and reads it: a job another process runs is refused here.
+    await job.load();
   } catch (err) {
     await job.close();
-    store?.close();
+    await store?.close();
     await inspector?.close();
-    throw err;
+    throw lockedHint(err, options);
   }
   if (store && where !== store.description) {
     // The job keeps its state in a durable store of its own: release the one made for it.
-    store.close();
+    await store.close();
     store = undefined;
   }
   // Signals are caught from before the server listens: the first line a supervisor reads may
@@ -105,7 +105,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     served = await serveJob(job, { ...options, auditFile: join(options.stateDir, 'audit.jsonl') });
   } catch (err) {
     await job.close();
-    store?.close();
+    await store?.close();
     await inspector?.close();
     throw err;
   }
@@ -137,7 +137,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       await within(job.close(), options.stopTimeoutMs);
       await within(app.close(), 2000);
       if (inspector) await within(inspector.close(), 2000);
-      store?.close();
+      await store?.close();
       settle(code);
     };
     const outcome = (state: string) => (state === 'SUCCESS' ? ExitCode.SUCCESS : ExitCode.FAILED);
@@ -180,8 +180,16 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       void finish(outcome(model.state), endLine(job, model.state, file, options, 'had already ended'));
       return;
     }
-    job.start();
+    // A load that fails was reported above; start() cannot fail here, and logs what it would.
+    void job.start();
   });
+}
+
+/** A JOB_LOCKED error with what to do under `rnr run`: the same state dir is in use. */
+function lockedHint(err: unknown, options: RunCommandOptions): unknown {
+  if (!isRnrError(err, 'RNR_ERR_JOB_LOCKED')) return err;
+  const hint = `another rnr run is using --state-dir ${options.stateDir} for this job: stop it, or pass another --state-dir`;
+  return new RnrError('RNR_ERR_JOB_LOCKED', `${err.message.split('; ')[0]}: ${hint}`, { cause: err });
 }
 
 function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventSink {

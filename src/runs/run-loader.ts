@@ -98,43 +98,23 @@ export async function loadRunJob(
     root = buildFailure(workflow, err.message);
   }
   const make = options.createJob ?? createJob;
+  const jobOptions = (tree: TaskSpec): JobOptions => ({
+    id: run.id,
+    name: run.name,
+    root: tree,
+    store: options.store,
+    clock: options.clock,
+    pollIntervalMs: options.pollIntervalMs ?? workflow.pollIntervalMs,
+    ...(options.inspect && { inspect: options.inspect }),
+    run,
+  });
   try {
-    return make({
-      id: run.id,
-      name: run.name,
-      root,
-      store: options.store,
-      clock: options.clock,
-      pollIntervalMs: options.pollIntervalMs ?? workflow.pollIntervalMs,
-      ...(options.inspect && { inspect: options.inspect }),
-      run: {
-        workflow: run.workflow,
-        run: run.run,
-        input: run.input,
-        trigger: run.trigger,
-        startedBy: run.startedBy,
-        labels: run.labels,
-      },
-    });
+    return make(jobOptions(root));
   } catch (err) {
-    if (!fresh || !isRnrError(err) || isRnrError(err, 'RNR_ERR_JOB_LOCKED')) throw err;
     // A tree createJob refuses (duplicate ids, a bad parallelism) is the workflow's fault too.
-    options.log(`workflow ${workflow.name}: run ${run.id}: ${err.message}`);
-    return make({
-      id: run.id,
-      name: run.name,
-      root: buildFailure(workflow, `workflow ${workflow.name}: ${err.message}`),
-      store: options.store,
-      clock: options.clock,
-      pollIntervalMs: options.pollIntervalMs ?? workflow.pollIntervalMs,
-      run: {
-        workflow: run.workflow,
-        run: run.run,
-        input: run.input,
-        trigger: run.trigger,
-        startedBy: run.startedBy,
-        labels: run.labels,
-      },
-    });
+    if (!fresh || !(err instanceof RnrError) || err.code === 'RNR_ERR_JOB_LOCKED') throw err;
+    const reason = `workflow ${workflow.name}: run ${run.id}: ${err.message}`;
+    options.log(reason);
+    return make(jobOptions(buildFailure(workflow, reason)));
   }
 }

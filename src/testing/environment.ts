@@ -85,27 +85,28 @@ export function createTestEnvironment(options: { start?: number } = {}): TestEnv
       const limit = runOptions.for ?? 7 * 24 * 3_600_000;
       const actor = runOptions.actor ?? 'test';
       const t0 = clock.now();
-      const firstSeq = job.seq;
       const stop = t0 + limit;
       let ticks = 0;
       // Tasks already waiting when the run begins (ticked by hand, resumed from a store) count too.
+      await job.load();
       const approver = new AutoApprover(job, runOptions.approve, actor);
-      job.start();
+      const firstSeq = job.seq;
+      await job.start();
       try {
         await settle();
-        approver.pass();
+        await approver.pass();
         while (!isDone(job.summary().state) && clock.now() < stop) {
           const due = Math.min(clock.nextDue() ?? stop, stop);
           await clock.advanceTo(due);
           ticks++;
           throwScriptErrors();
-          approver.pass();
+          await approver.pass();
         }
       } finally {
         await job.stop();
       }
       approver.checkListed();
-      return runReport(job, firstSeq, clock.now() - t0, ticks);
+      return await runReport(job, firstSeq, clock.now() - t0, ticks);
     },
   };
   const scriptErrors: unknown[] = [];
