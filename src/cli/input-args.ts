@@ -157,12 +157,12 @@ export interface InputFlags {
   /** The `--input key=value` flags, in order. */
   pairs?: readonly string[];
   /** The `--input-json` flag. */
-  json?: string;
+  inputJson?: string;
 }
 
 /** True when any input flag was given. */
 export function hasInput(flags: InputFlags): boolean {
-  return (flags.pairs?.length ?? 0) > 0 || flags.json !== undefined;
+  return (flags.pairs?.length ?? 0) > 0 || flags.inputJson !== undefined;
 }
 
 /**
@@ -176,7 +176,7 @@ export function hasInput(flags: InputFlags): boolean {
  * parseInputFlags({ pairs: ['version=1.6.0', 'batch.size=4'] }); // { version: '1.6.0', batch: { size: 4 } }
  */
 export function parseInputFlags(flags: InputFlags, schema?: Record<string, unknown>): Record<string, Json> {
-  const input: Record<string, Json> = flags.json === undefined ? {} : parseInputJson(flags.json);
+  const input: Record<string, Json> = flags.inputJson === undefined ? {} : parseInputJson(flags.inputJson);
   const root = isObject(schema) ? schema : {};
   const given = new Map<string, string>();
   for (const pair of flags.pairs ?? []) {

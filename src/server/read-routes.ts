@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { RnrError } from '../index.js';
 import type { RunStream } from '../runs/index.js';
 import { serveEventSocket } from './event-socket.js';

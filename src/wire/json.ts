@@ -53,7 +53,7 @@ export interface WireJob {
   seq?: number;
 }
 
-/** One row of `GET /jobs`. */
+/** One row of `GET /jobs`: a run's headline. */
 export interface WireJobSummary {
   id: string;
   name?: string;
@@ -64,6 +64,24 @@ export interface WireJobSummary {
   seq?: number;
   startedAt?: number;
   finishedAt?: number;
+  workflow?: string;
+  run?: number;
+  input?: Record<string, unknown>;
+  /** `CLI`, `API`, `SCHEDULE` (or `TRIGGER_UNSPECIFIED` for a plain job). */
+  trigger?: string;
+  startedBy?: string;
+  labels?: Record<string, string>;
+}
+
+/** One workflow of `GET /workflows`. */
+export interface WireWorkflow {
+  name: string;
+  description?: string;
+  inputSchema?: Record<string, unknown>;
+  schedules?: { cron: string; timezone?: string; overlap?: string; nextAt?: number }[];
+  concurrency?: number;
+  keepRuns?: number;
+  labels?: Record<string, string>;
 }
 
 /** One recorded change: a frame of the event stream. */

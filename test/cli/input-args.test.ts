@@ -40,7 +40,7 @@ describe('--input without a schema', () => {
   });
 
   it('merges --input over --input-json', () => {
-    expect(parseInputFlags({ json: '{"a":{"b":1,"c":2},"v":"x","n":5}', pairs: ['a.b=9', 'n.x=1'] })).toEqual(
+    expect(parseInputFlags({ inputJson: '{"a":{"b":1,"c":2},"v":"x","n":5}', pairs: ['a.b=9', 'n.x=1'] })).toEqual(
       {
         a: { b: 9, c: 2 },
         v: 'x',
@@ -63,9 +63,9 @@ describe('--input without a schema', () => {
     [{ pairs: ['v=1', 'v=2'] }, /--input v is given twice \(v=1 and v=2\)/],
     [{ pairs: ['a=1', 'a.b=2'] }, /a=1 and --input a.b=2: a cannot be both a value and an object/],
     [{ pairs: ['a.b=2', 'a=1'] }, /a cannot be both a value and an object/],
-    [{ json: '{"a":' }, /--input-json is not valid JSON: "\{\\"a\\":"/],
-    [{ json: '[1,2]' }, /--input-json must be a JSON object .* got array/],
-    [{ json: '"x"' }, /got string/],
+    [{ inputJson: '{"a":' }, /--input-json is not valid JSON: "\{\\"a\\":"/],
+    [{ inputJson: '[1,2]' }, /--input-json must be a JSON object .* got array/],
+    [{ inputJson: '"x"' }, /got string/],
   ])('refuses %j', (flags, message) => {
     expect(usageMessage(() => parseInputFlags(flags))).toMatch(message);
   });
