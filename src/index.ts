@@ -11,9 +11,25 @@ export { systemClock } from './engine/clock.js';
 export type { MachineTaskOptions } from './engine/machine-task.js';
 export { machineTask } from './engine/machine-task.js';
 export { MAX_MESSAGE_CHARS } from './engine/message-cap.js';
+export { runSnapshot, runSummary, taskTreeFromRecords } from './engine/run-view.js';
 export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
 export { callbackTask, nestedTask } from './engine/specs.js';
-export type { CommitBatch, JobRecord, Store, StoredJobState, TaskRecord } from './engine/store.js';
+export type {
+  CommitBatch,
+  CreatedRun,
+  CreateRunRequest,
+  Fence,
+  JsonObject,
+  OpenedRun,
+  RunPage,
+  RunQuery,
+  RunRecord,
+  RunStateFilter,
+  StateCounts,
+  Store,
+  StoredRun,
+  TaskRecord,
+} from './engine/store.js';
 export type { SchedulingState, TaskStateName } from './engine/task-state.js';
 export {
   isActive,
@@ -33,6 +49,7 @@ export type {
   ChildrenSource,
   GetTaskOptions,
   Job,
+  JobHalt,
   JobOptions,
   JobSnapshot,
   JobSummary,
@@ -44,14 +61,26 @@ export type {
   PollFn,
   PollObservation,
   PollResult,
+  RunFields,
+  RunOption,
   SetStateOptions,
   Task,
   TaskEvent,
   TaskSpec,
 } from './engine/types.js';
-export { EventCause, TaskKind } from './engine/types.js';
+export { EventCause, RunTrigger, TaskKind } from './engine/types.js';
+export type {
+  AnyWorkflow,
+  BuildContext,
+  Workflow,
+  WorkflowDefinition,
+  WorkflowSchedule,
+} from './engine/workflow.js';
+export { DEFAULT_KEEP_RUNS, isWorkflow, workflow } from './engine/workflow.js';
+export type { RunInput } from './engine/workflow-input.js';
+export { inputJsonSchema, sameInput, validateInput } from './engine/workflow-input.js';
 export type { WorkflowExport, WorkflowOptions } from './engine/workflow-module.js';
-export type { RnrErrorCode } from './errors.js';
+export type { InputIssue, RnrErrorCode } from './errors.js';
 export { describeError, errorCodes, isRnrError, RnrError } from './errors.js';
 export { memoryStore } from './store/memory-store.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';

@@ -1,5 +1,5 @@
 import { describeError, errorCodes, RnrError, type RnrErrorCode } from '../errors.js';
-import type { WireEvent, WireJob, WireJobSummary, WireTask } from './wire.js';
+import type { WireEvent, WireJob, WireJobSummary, WireTask, WireWorkflow } from './wire.js';
 
 /** Where the client verbs find the server, and who they are. */
 export interface ClientConfig {
@@ -27,6 +27,19 @@ export interface ApiClient {
   /** Who acts (`X-Rnr-Actor`), if set. */
   readonly actor: string | undefined;
   listJobs(): Promise<WireJobSummary[]>;
+  /** One page of `GET /jobs` (newest first). */
+  listRuns(query: {
+    workflow?: string;
+    state?: string;
+    limit?: number;
+    pageToken?: string;
+  }): Promise<{ jobs: WireJobSummary[]; nextPageToken?: string }>;
+  /** `GET /workflows`. */
+  workflows(): Promise<WireWorkflow[]>;
+  /** `POST /workflows/:workflow/runs` with an Idempotency-Key. */
+  startRun(workflow: string, input: Record<string, unknown>, idempotencyKey: string): Promise<WireJobSummary>;
+  /** `POST /jobs/:job/cancel`. */
+  cancel(job: string, reason?: string): Promise<WireJobSummary>;
   getJob(job: string): Promise<WireJob>;
   getTask(job: string, task: string): Promise<WireTask>;
   events(job: string, since: number): Promise<WireEvent[]>;
@@ -57,7 +70,12 @@ export function createApiClient(config: ClientConfig): ApiClient {
     return h;
   };
 
-  async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<T> {
     const url = `${base}/api/v1${path}`;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let res: { status: number; text: string };
@@ -65,7 +83,9 @@ export function createApiClient(config: ClientConfig): ApiClient {
       res = await send(
         url,
         method,
-        payload === undefined ? headers() : { ...headers(), 'content-type': 'application/json' },
+        payload === undefined
+          ? { ...headers(), ...extra }
+          : { ...headers(), ...extra, 'content-type': 'application/json' },
         payload,
         config.timeoutMs ?? 10_000,
       );
@@ -90,7 +110,28 @@ export function createApiClient(config: ClientConfig): ApiClient {
   return {
     server: base,
     actor: config.actor,
-    listJobs: async () => (await request<{ jobs?: WireJobSummary[] }>('GET', '/jobs')).jobs ?? [],
+    listJobs: async () => (await request<{ jobs?: WireJobSummary[] }>('GET', '/jobs?limit=1000')).jobs ?? [],
+    async listRuns(query) {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query))
+        if (value !== undefined) params.set(key, String(value));
+      const page = await request<{ jobs?: WireJobSummary[]; nextPageToken?: string }>(
+        'GET',
+        `/jobs?${params}`,
+      );
+      return { jobs: page.jobs ?? [], ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) };
+    },
+    workflows: async () =>
+      (await request<{ workflows?: WireWorkflow[] }>('GET', '/workflows')).workflows ?? [],
+    startRun: (workflow, input, idempotencyKey) =>
+      request<WireJobSummary>(
+        'POST',
+        `/workflows/${seg(workflow)}/runs`,
+        { input },
+        { 'idempotency-key': idempotencyKey },
+      ),
+    cancel: (job, reason) =>
+      request<WireJobSummary>('POST', `/jobs/${seg(job)}/cancel`, reason === undefined ? {} : { reason }),
     getJob: (job) => request<WireJob>('GET', `/jobs/${seg(job)}`),
     getTask: (job, task) => request<WireTask>('GET', `/jobs/${seg(job)}/tasks/${seg(task)}`),
     events: async (job, since) =>

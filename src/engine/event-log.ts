@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
-import type { JobRecord, Store } from './store.js';
+import type { PendingChanges } from './commit-pipeline.js';
+import type { TaskRecord } from './store.js';
 import type { TaskNode } from './task-node.js';
 import type { TaskState } from './task-state.js';
 import type { EventCause, TaskEvent } from './types.js';
@@ -11,35 +12,37 @@ export interface EventMeta {
   action?: string;
 }
 
+/** How an event log hands its changes on: the job's commit pipeline. */
+export interface LogSink {
+  flush(): Promise<void>;
+}
+
+const ignored = Promise.resolve();
+
 /**
- * A job's event log in the making: events recorded since the last commit, the tasks they touched,
- * and the subscribers. `commit` writes the batch to the store first and publishes it only once the
- * store returned (commit before publish); a failed commit keeps the batch for the next one. This is
- * the one path from a change to the store and to subscribers.
+ * A job's event log in the making: events recorded since the last batch was taken, and the tasks
+ * they touched. `commit()` hands them to the job's commit pipeline (commit-pipeline.ts), the one
+ * path to the store and then to subscribers. A log that belonged to a state the job rolled back
+ * from (see job-core.ts) is dead: what stale callbacks record there is never committed.
  */
-export class EventLog {
+export class EventLog implements PendingChanges {
   private outbox: TaskEvent[] = [];
   private readonly changed = new Set<TaskNode>();
-  private readonly listeners = new Set<(event: TaskEvent) => void>();
-  /** Committed events not yet delivered; a listener that acts on the job appends to it. */
-  private delivery: TaskEvent[] = [];
-  private delivering = false;
+  private dead = false;
 
   constructor(
-    /** The job's durable identity; `seq` is this log's. */
-    private readonly job: Omit<JobRecord, 'seq'>,
-    private readonly store: Store,
+    private readonly jobId: string,
+    private readonly sink: LogSink,
     private readonly clock: Clock,
     /** The seq of the last recorded event. */
     public seq: number,
-    private readonly onListenerError: (err: unknown) => void,
   ) {}
 
   /** Records a change of `node` (its state was `from`) as the next event. */
   record(node: TaskNode, from: TaskState, cause: EventCause, meta?: EventMeta): void {
     this.outbox.push({
       seq: ++this.seq,
-      jobId: this.job.id,
+      jobId: this.jobId,
       taskId: node.id,
       from,
       to: node.state,
@@ -61,56 +64,32 @@ export class EventLog {
     this.changed.add(node);
   }
 
-  /** Calls `listener` with every event after it is committed. Returns unsubscribe. */
-  subscribe(listener: (event: TaskEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  get hasPending(): boolean {
+    return !this.dead && (this.outbox.length > 0 || this.changed.size > 0);
   }
 
-  /** Commits what is pending to the store, then publishes its events; throws if the store does. */
-  commit(): void {
-    if (this.outbox.length === 0 && this.changed.size === 0) return;
+  /** Empties the outbox into a batch's parts (the pipeline calls it when a batch starts). */
+  take(): { tasks: TaskRecord[]; events: TaskEvent[]; seq: number } {
     const events = this.outbox;
-    const nodes = [...this.changed];
+    const tasks: TaskRecord[] = [];
+    for (const node of this.changed) tasks.push(node.toRecord());
     this.outbox = [];
     this.changed.clear();
-    try {
-      this.store.commit({
-        job: { id: this.job.id, name: this.job.name, createdAt: this.job.createdAt, seq: this.seq },
-        tasks: nodes.map((n) => n.toRecord()),
-        events,
-      });
-    } catch (err) {
-      // Keep the batch: nothing is published (or acknowledged) before it is durable.
-      this.outbox = events.concat(this.outbox);
-      for (const n of nodes) this.changed.add(n);
-      throw err;
-    }
-    this.publish(events);
+    return { tasks, events, seq: this.seq };
   }
 
   /**
-   * Delivers events to listeners in seq order. Not re-entrant: when a listener acts on the job, the
-   * events that action commits wait until the current ones have reached every listener.
+   * Commits what is pending; resolves once it is durable and its events published, rejects with the
+   * store's error. A dead log commits nothing.
    */
-  private publish(events: TaskEvent[]): void {
-    for (const event of events) this.delivery.push(event);
-    if (this.delivering) return;
-    this.delivering = true;
-    try {
-      for (let i = 0; i < this.delivery.length; i++) {
-        const event = this.delivery[i] as TaskEvent;
-        for (const listener of this.listeners) {
-          try {
-            listener(event);
-          } catch (err) {
-            this.onListenerError(err);
-          }
-        }
-      }
-    } finally {
-      this.delivery = [];
-      this.delivering = false;
-    }
+  commit(): Promise<void> {
+    return this.dead ? ignored : this.sink.flush();
+  }
+
+  /** Ends this log: the job rolled its state back, and nothing recorded here will be committed. */
+  kill(): void {
+    this.dead = true;
+    this.outbox = [];
+    this.changed.clear();
   }
 }

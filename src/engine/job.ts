@@ -1,19 +1,19 @@
 import type { TaskStateKey } from '../../machines/task.machine.js';
 import { describeError, RnrError } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
-import { EventLog } from './event-log.js';
+import { CommitPipeline, DurableImage } from './commit-pipeline.js';
+import { JobCore } from './job-core.js';
+import { HaltControl } from './job-halt.js';
 import { JobOptionsChecker } from './job-options.js';
 import { machineChart } from './machine-state.js';
-import { OperatorVerbs } from './operator-verbs.js';
-import { PollRunner } from './poll-runner.js';
-import { Scheduler } from './scheduler.js';
-import type { Store } from './store.js';
-import { StoredTasks } from './stored-tasks.js';
-import { TaskActors } from './task-actors.js';
+import type { JobHalt, RunFields } from './messages.js';
+import type { PreparedAction } from './operator-verbs.js';
+import type { PollsShared } from './poll-runner.js';
+import { runFieldsOf } from './run-view.js';
+import type { Fence, RunRecord, StateCounts, Store, StoredRun, TaskRecord } from './store.js';
 import { TaskIndex } from './task-index.js';
 import type { TaskNode } from './task-node.js';
 import { isDone, type TaskState, taskStateNames } from './task-state.js';
-import { TaskTransitions } from './task-transitions.js';
 import { toTask } from './task-view.js';
 import {
   EventCause,
@@ -28,6 +28,7 @@ import {
   type Task,
   type TaskEvent,
   TaskKind,
+  type TaskSpec,
 } from './types.js';
 
 /** What a job takes when its options leave it out (supplied by the package, not the engine). */
@@ -44,28 +45,33 @@ export function createJobWith(options: JobOptions, defaults: JobDefaults): Job {
   return new JobEngine(options, defaults);
 }
 
+const noop = () => {};
+
 /**
- * The engine behind `createJob`: a job's lifecycle (tick, start, stop, run, close) and its
- * reads. Changes to tasks go through the transition core ({@link TaskTransitions}); the actors live
- * in {@link TaskActors}, the operator's verbs in {@link OperatorVerbs}, the tick in {@link Scheduler},
- * polls in {@link PollRunner}.
+ * The engine behind `createJob`: a job's lifecycle (load, tick, start, stop, run, close) and its
+ * reads. Its state in memory is a {@link JobCore} (tasks, actors, scheduler, polls, operator verbs);
+ * commits go through the {@link CommitPipeline}; a failed commit halts the job ({@link HaltControl}),
+ * which then rebuilds its state from what is durable.
  */
 class JobEngine implements Job {
   readonly id: string;
   readonly name: string;
   readonly pollIntervalMs: number;
   readonly clock: Clock;
-  readonly resumed: { fromSeq: number; orphans: string[] } | undefined;
   private readonly store: Store;
-  private readonly index = new TaskIndex();
-  private readonly root: TaskNode;
-  private readonly createdAt: number;
-  private readonly log: EventLog;
-  private readonly actors: TaskActors;
-  private readonly changes: TaskTransitions;
-  private readonly scheduler: Scheduler;
-  private readonly polls: PollRunner;
-  private readonly verbs: OperatorVerbs;
+  private readonly spec: TaskSpec;
+  private readonly inspect: JobOptions['inspect'];
+  private readonly builtAt: number;
+  private readonly polls: PollsShared = { running: new Set(), observers: new Set() };
+  private readonly pipeline: CommitPipeline;
+  private readonly halts: HaltControl;
+  private core: JobCore;
+  private run_: RunFields;
+  private createdAt: number;
+  private fence: Fence | undefined;
+  private loading: Promise<void> | undefined;
+  private isLoaded = false;
+  private resumedFrom: { fromSeq: number; orphans: string[] } | undefined;
   private isStarted = false;
   private closed = false;
 
@@ -75,78 +81,40 @@ class JobEngine implements Job {
     this.id = opts.id;
     this.pollIntervalMs = opts.pollIntervalMs;
     this.clock = opts.clock ?? systemClock;
-    const inspect = opts.inspect;
+    this.inspect = opts.inspect;
     this.store = opts.store ?? defaults.store();
-    const now = this.clock.now();
-    this.root = this.index.build(options.root, undefined, now);
-    const stored = new StoredTasks(this.index);
-    const saved = this.store.openJob({ id: this.id, name: this.name, createdAt: now, seq: 0 });
-    this.createdAt = saved?.job.createdAt ?? now;
-    if (saved) {
-      stored.apply(saved.tasks);
-      this.resumed = { fromSeq: saved.job.seq, orphans: stored.orphans() };
-    }
-    this.log = new EventLog(
-      { id: this.id, name: this.name, createdAt: this.createdAt },
-      this.store,
-      this.clock,
-      saved?.job.seq ?? 0,
-      (err) => this.internalError('event listener', err),
+    this.spec = options.root;
+    this.run_ = opts.run;
+    this.builtAt = this.clock.now();
+    this.createdAt = this.builtAt;
+    // Built now, so a bad tree (duplicate ids) fails createJob itself; the store is read on load.
+    const index = new TaskIndex();
+    this.core = this.makeCore(index, index.build(this.spec, undefined, this.builtAt), 0);
+    this.pipeline = new CommitPipeline(
+      {
+        store: this.store,
+        fence: () => this.fence,
+        runRecord: (seq) => this.runRecord(seq),
+        pending: () => this.core.log,
+        failed: (err) => this.halts.failed(err),
+        internalError: (where, err) => this.internalError(where, err),
+      },
+      new DurableImage(0, []),
     );
-    this.actors = new TaskActors({
-      jobId: this.id,
+    this.halts = new HaltControl({
+      id: this.id,
       clock: this.clock,
-      inspect,
-      pollIntervalMs: this.pollIntervalMs,
-      root: this.root,
-      index: this.index,
-      tickDue: () => void this.tick().catch((err) => this.internalError('tick', err)),
+      store: this.store,
+      durableSeq: () => this.pipeline.image.seq,
+      rollBack: (stored) => this.rollBack(stored),
+      recover: (halt) => this.recover(halt),
+      log: (line) => console.error(`rnr: job ${JSON.stringify(this.id)} ${line}`),
+      closed: () => this.closed,
     });
-    this.changes = new TaskTransitions(
-      {
-        jobId: this.id,
-        clock: this.clock,
-        abortPoll: (node, reason) => this.polls.abort(node, reason),
-        internalError: (where, err) => this.internalError(where, err),
-      },
-      this.log,
-      this.actors,
-    );
-    this.polls = new PollRunner(
-      {
-        id: this.id,
-        name: this.name,
-        clock: this.clock,
-        internalError: (where, err) => this.internalError(where, err),
-      },
-      this.changes,
-    );
-    this.scheduler = new Scheduler(
-      { id: this.id, name: this.name, clock: this.clock, index: this.index, stored },
-      this.changes,
-      this.actors,
-      this.polls,
-    );
-    this.verbs = new OperatorVerbs(
-      { clock: this.clock, node: (id) => this.node(id), checkOpen: () => this.checkOpen() },
-      this.changes,
-      this.scheduler,
-      this.polls,
-    );
-    this.changes.initCounters(this.root);
-    this.changes.activate(this.root);
-    if (this.resumed) {
-      const { fromSeq, orphans } = this.resumed;
-      this.changes.record(this.root, this.root.state, EventCause.SYSTEM, {
-        actor: 'rnr',
-        reason: `resumed from seq ${fromSeq}${orphans.length ? `; ${orphans.length} stored task(s) no longer defined: ${orphans.slice(0, 5).join(', ')}` : ''}`,
-      });
-    }
-    this.changes.commit();
   }
 
   get seq(): number {
-    return this.log.seq;
+    return this.core.log.seq;
   }
 
   get started(): boolean {
@@ -157,95 +125,229 @@ class JobEngine implements Job {
     return this.store.description;
   }
 
+  get resumed(): { fromSeq: number; orphans: string[] } | undefined {
+    return this.resumedFrom;
+  }
+
+  get loaded(): boolean {
+    return this.isLoaded;
+  }
+
+  get halted(): JobHalt | undefined {
+    const halt = this.halts.current;
+    return halt && { ...halt };
+  }
+
+  // ---- loading ---------------------------------------------------------------------------------
+
+  load(): Promise<void> {
+    if (this.closed && !this.loading) return Promise.reject(this.closedError());
+    this.loading ??= this.open().catch((err: unknown) => {
+      this.loading = undefined;
+      throw err;
+    });
+    return this.loading;
+  }
+
+  private async open(): Promise<void> {
+    const opened = await this.store.openRun(this.runRecord(0));
+    if (this.closed) {
+      await this.store.releaseRun(this.id).catch(noop);
+      throw this.closedError();
+    }
+    this.fence = opened.fence;
+    this.createdAt = opened.run.createdAt;
+    this.run_ = runFieldsOf(opened.run);
+    this.pipeline.image = new DurableImage(opened.run.seq, opened.tasks);
+    const resumed = !opened.created && (opened.run.seq > 0 || opened.tasks.length > 0);
+    const orphans = opened.tasks.length > 0 ? this.core.restore(opened.tasks) : [];
+    this.core.log.seq = opened.run.seq;
+    this.core.activate();
+    this.isLoaded = true;
+    if (resumed) {
+      const fromSeq = opened.run.seq;
+      this.resumedFrom = { fromSeq, orphans };
+      this.core.changes.record(this.core.root, this.core.root.state, EventCause.SYSTEM, {
+        actor: 'rnr',
+        reason: `resumed from seq ${fromSeq}${orphans.length ? `; ${orphans.length} stored task(s) no longer defined: ${orphans.slice(0, 5).join(', ')}` : ''}`,
+      });
+    }
+    // A failure here halts the job (it retries by itself); the job is loaded all the same.
+    await this.core.changes.commit().catch(noop);
+    if (this.isStarted && !this.halts.current) this.core.actors.ticking(true);
+  }
+
+  private makeCore(index: TaskIndex, root: TaskNode, seq: number): JobCore {
+    return new JobCore(
+      {
+        id: this.id,
+        name: this.name,
+        clock: this.clock,
+        pollIntervalMs: this.pollIntervalMs,
+        inspect: this.inspect,
+        sink: { flush: () => this.pipeline.flush() },
+        polls: this.polls,
+        node: (id) => this.node(id),
+        tickDue: () =>
+          void this.tick().catch((err) => {
+            if (!this.halts.current) this.internalError('tick', err);
+          }),
+        internalError: (where, err) => this.internalError(where, err),
+      },
+      index,
+      root,
+      seq,
+    );
+  }
+
+  /** The run's record as it stands (the summary fields every batch carries). */
+  private runRecord(seq: number): RunRecord {
+    const root = this.core.root;
+    const record: RunRecord = {
+      id: this.id,
+      name: this.name,
+      createdAt: this.createdAt,
+      seq,
+      ...this.run_,
+      state: root.state,
+      counts: this.counts(),
+      total: this.core.index.byId.size,
+      labels: this.run_.labels,
+    };
+    if (root.startedAt !== undefined) record.startedAt = root.startedAt;
+    if (root.finishedAt !== undefined) record.finishedAt = root.finishedAt;
+    return record;
+  }
+
+  // ---- halting ---------------------------------------------------------------------------------
+
+  /** Throws the job's state away and rebuilds it from what is durable (halt-control.ts). */
+  private rollBack(stored?: StoredRun): void {
+    if (stored) this.pipeline.image = new DurableImage(stored.run.seq, stored.tasks);
+    const image = this.pipeline.image;
+    this.core.dispose('the job halted: its store refused a commit');
+    const index = new TaskIndex();
+    this.core = this.makeCore(index, index.build(this.spec, undefined, this.builtAt), image.seq);
+    this.core.restore([...image.records.values()] as TaskRecord[]);
+  }
+
+  /** The store answers again: run, record the halt, commit; rejects when that commit fails. */
+  private recover(halt: JobHalt): Promise<void> {
+    this.pipeline.resume();
+    this.core.activate();
+    const seconds = ((this.clock.now() - halt.since) / 1000).toFixed(1);
+    this.core.changes.record(this.core.root, this.core.root.state, EventCause.SYSTEM, {
+      actor: 'rnr',
+      reason: `halted for ${seconds} s: its store refused a commit (${halt.code}: ${halt.message}); resumed from seq ${this.pipeline.image.seq}`,
+    });
+    return this.core.changes.commit().then(() => {
+      if (this.isStarted && !this.closed) this.core.actors.ticking(true);
+    });
+  }
+
   // ---- running ---------------------------------------------------------------------------------
 
   tick(): Promise<void> {
-    if (this.closed)
-      return Promise.reject(new RnrError('RNR_ERR_JOB_CLOSED', `job ${JSON.stringify(this.id)} is closed`));
+    if (this.closed) return Promise.reject(this.closedError());
+    if (!this.isLoaded) return this.load().then(() => this.tick());
+    if (this.halts.current) return Promise.reject(this.halts.refusal());
     try {
-      return this.scheduler.tick();
+      return this.core.scheduler.tick();
     } catch (err) {
-      // A failed commit (full disk) must reject the tick, never throw out of the ticker's callback.
       return Promise.reject(err);
     }
   }
 
-  start(): void {
+  start(): Promise<void> {
     this.checkOpen();
-    if (this.isStarted) return;
+    const loaded = this.load().then(() => {
+      if (this.isStarted && !this.closed && !this.halts.current) this.core.actors.ticking(true);
+    });
     this.isStarted = true;
-    this.actors.ticking(true);
+    loaded.catch((err: unknown) => this.internalError('load', err));
+    return loaded;
   }
 
   stop(): Promise<void> {
     if (this.isStarted) {
       this.isStarted = false;
-      this.actors.ticking(false);
+      this.core.actors.ticking(false);
     }
-    for (const node of this.changes.runningLeaves) if (node.inflight) this.polls.abort(node, 'job stopped');
-    this.changes.safeCommit();
-    return Promise.resolve();
+    this.core.abortPolls('job stopped');
+    return this.pipeline.flush().catch(noop);
   }
 
   drain(): Promise<void> {
-    return this.polls.settled();
+    return Promise.all(this.polls.running).then(noop);
   }
 
-  run(): Promise<TaskState> {
-    if (isDone(this.root.state)) return Promise.resolve(this.root.state);
+  async run(): Promise<TaskState> {
+    await this.load();
+    if (isDone(this.core.root.state)) return this.core.root.state;
     const done = new Promise<TaskState>((resolve) => {
       // Heard after the root's DONE event is committed; a batch that reopened the root meanwhile
       // leaves it RUNNING by the time its events are published.
-      const unsubscribe = this.log.subscribe((event) => {
-        if (event.taskId !== this.root.id || !isDone(this.root.state)) return;
+      const unsubscribe = this.pipeline.subscribe((event) => {
+        const root = this.core.root;
+        if (event.taskId !== root.id || !isDone(root.state)) return;
         unsubscribe();
-        resolve(this.root.state);
+        resolve(root.state);
       });
     });
-    this.start();
-    return done.then((state) => {
-      void this.stop();
-      return state;
-    });
+    await this.start();
+    const state = await done;
+    void this.stop();
+    return state;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    void this.stop();
     this.closed = true;
-    this.actors.stop();
-    for (const node of this.changes.runningLeaves) node.machine?.stop();
-    this.store.releaseJob(this.id);
+    this.isStarted = false;
+    this.halts.cancel();
+    this.core.actors.ticking(false);
+    this.core.abortPolls('job closed');
+    await this.pipeline.flush().catch(noop);
+    this.core.dispose('job closed');
+    const opened = await this.loading?.then(
+      () => true,
+      () => false,
+    );
+    if (opened) await this.store.releaseRun(this.id);
   }
 
   // ---- reading ---------------------------------------------------------------------------------
 
   snapshot(): JobSnapshot {
-    return {
+    const snapshot: JobSnapshot = {
       id: this.id,
       name: this.name,
-      root: toTask(this.root, Number.POSITIVE_INFINITY),
+      root: toTask(this.core.root, Number.POSITIVE_INFINITY),
       createdAt: this.createdAt,
-      seq: this.log.seq,
+      seq: this.core.log.seq,
+      ...this.runFields(),
     };
+    const halt = this.halted;
+    if (halt) snapshot.halted = halt;
+    return snapshot;
   }
 
   summary(): JobSummary {
-    const counts = {} as JobSummary['counts'];
-    taskStateNames.forEach((name, state) => {
-      counts[name] = this.changes.counts[state] ?? 0;
-    });
+    const root = this.core.root;
     const summary: JobSummary = {
       id: this.id,
       name: this.name,
-      state: this.root.state,
-      counts,
+      state: root.state,
+      counts: this.counts(),
       createdAt: this.createdAt,
-      total: this.index.byId.size,
-      seq: this.log.seq,
+      total: this.core.index.byId.size,
+      seq: this.core.log.seq,
+      ...this.runFields(),
     };
-    if (this.root.startedAt !== undefined) summary.startedAt = this.root.startedAt;
-    if (this.root.finishedAt !== undefined) summary.finishedAt = this.root.finishedAt;
+    if (root.startedAt !== undefined) summary.startedAt = root.startedAt;
+    if (root.finishedAt !== undefined) summary.finishedAt = root.finishedAt;
+    const halt = this.halted;
+    if (halt) summary.halted = halt;
     return summary;
   }
 
@@ -265,52 +367,88 @@ class JobEngine implements Job {
   }
 
   hasTask(id: string): boolean {
-    return this.index.byId.has(id);
+    return this.core.index.byId.has(id);
   }
 
-  events(since = 0, limit?: number): TaskEvent[] {
+  events(since = 0, limit?: number): Promise<TaskEvent[]> {
     return this.store.events(this.id, Math.max(0, Number(since) || 0), limit);
   }
 
   subscribe(listener: (event: TaskEvent) => void): () => void {
-    return this.log.subscribe(listener);
+    return this.pipeline.subscribe(listener);
   }
 
   observePolls(listener: (poll: PollObservation) => void): () => void {
-    return this.polls.observe(listener);
+    this.polls.observers.add(listener);
+    return () => this.polls.observers.delete(listener);
   }
 
   // ---- operator actions (OperatorVerbs) --------------------------------------------------------
 
-  setTaskState(id: string, state: TaskState | TaskStateKey, options?: SetStateOptions): Task {
-    return this.verbs.setTaskState(id, state, options);
+  setTaskState(id: string, state: TaskState | TaskStateKey, options?: SetStateOptions): Promise<Task> {
+    return this.act((core) => core.verbs.setTaskState(id, state, options));
   }
 
-  retry(id: string, options?: OperatorOptions): Task {
-    return this.verbs.retry(id, options);
+  retry(id: string, options?: OperatorOptions): Promise<Task> {
+    return this.act((core) => core.verbs.retry(id, options));
   }
 
-  skip(id: string, options?: OperatorOptions): Task {
-    return this.verbs.skip(id, options);
+  skip(id: string, options?: OperatorOptions): Promise<Task> {
+    return this.act((core) => core.verbs.skip(id, options));
   }
 
-  approve(id: string, options?: OperatorOptions): Task {
-    return this.verbs.approve(id, options);
+  approve(id: string, options?: OperatorOptions): Promise<Task> {
+    return this.act((core) => core.verbs.approve(id, options));
   }
 
-  pause(id: string, options?: OperatorOptions): Task {
-    return this.verbs.pause(id, options);
+  pause(id: string, options?: OperatorOptions): Promise<Task> {
+    return this.act((core) => core.verbs.pause(id, options));
   }
 
-  resume(id: string, options?: OperatorOptions): Task {
-    return this.verbs.resume(id, options);
+  resume(id: string, options?: OperatorOptions): Promise<Task> {
+    return this.act((core) => core.verbs.resume(id, options));
   }
 
-  setParallelism(id: string, parallelism: number, options?: OperatorOptions): Task {
-    return this.verbs.setParallelism(id, parallelism, options);
+  setParallelism(id: string, parallelism: number, options?: OperatorOptions): Promise<Task> {
+    return this.act((core) => core.verbs.setParallelism(id, parallelism, options));
+  }
+
+  async cancel(options?: OperatorOptions): Promise<JobSummary> {
+    await this.act((core) => core.verbs.cancel(core.root, this.id, options));
+    await this.stop();
+    return this.summary();
+  }
+
+  /**
+   * Runs an operator action: its input is checked now (throwing at once), then it is applied now,
+   * or once the job has loaded (checked again on the state it loaded). Refused while halted.
+   */
+  private act(prepare: (core: JobCore) => PreparedAction): Promise<Task> {
+    this.checkOpen();
+    const action = prepare(this.core);
+    if (this.isLoaded) return this.halts.current ? Promise.reject(this.halts.refusal()) : action();
+    return this.load().then(() => {
+      this.checkOpen();
+      if (this.halts.current) throw this.halts.refusal();
+      return prepare(this.core)();
+    });
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
+
+  private runFields(): RunFields {
+    const run = this.run_;
+    return { ...run, input: { ...run.input }, labels: { ...run.labels } };
+  }
+
+  private counts(): StateCounts {
+    const counts = {} as StateCounts;
+    const byState = this.core.changes.counts;
+    taskStateNames.forEach((name, state) => {
+      counts[name] = byState[state] ?? 0;
+    });
+    return counts;
+  }
 
   private internalError(where: string, err: unknown): void {
     // The engine never crashes on a user's code; what reaches here is logged, not thrown.
@@ -318,7 +456,7 @@ class JobEngine implements Job {
   }
 
   private node(id: string): TaskNode {
-    const node = typeof id === 'string' ? this.index.byId.get(id) : undefined;
+    const node = typeof id === 'string' ? this.core.index.byId.get(id) : undefined;
     if (!node) {
       throw new RnrError(
         'RNR_ERR_TASK_NOT_FOUND',
@@ -328,7 +466,11 @@ class JobEngine implements Job {
     return node;
   }
 
+  private closedError(): RnrError {
+    return new RnrError('RNR_ERR_JOB_CLOSED', `job ${JSON.stringify(this.id)} is closed`);
+  }
+
   private checkOpen(): void {
-    if (this.closed) throw new RnrError('RNR_ERR_JOB_CLOSED', `job ${JSON.stringify(this.id)} is closed`);
+    if (this.closed) throw this.closedError();
   }
 }

@@ -19,6 +19,43 @@ export enum EventCause {
   SYSTEM = 3,
 }
 
+/** What started a run (proto `RunTrigger`). */
+export enum RunTrigger {
+  TRIGGER_UNSPECIFIED = 0,
+  CLI = 1,
+  API = 2,
+  SCHEDULE = 3,
+}
+
+/**
+ * Why a job stopped acting (proto `JobHalt`): its store refused a commit. `RNR_ERR_STORE_IO` and
+ * the like halt it until a commit succeeds again (it retries by itself at `retryAt`);
+ * `RNR_ERR_LEASE_LOST` ends it for good (another process owns the run now).
+ */
+export interface JobHalt {
+  /** The store's error code, e.g. `RNR_ERR_STORE_IO`. */
+  code: string;
+  message: string;
+  /** ms since the Unix epoch: when the job halted. */
+  since: number;
+  /** ms since the Unix epoch: the next attempt to recover (absent when it will not retry). */
+  retryAt?: number;
+}
+
+/** The run a job is: which workflow, which number, started how and by whom. */
+export interface RunFields {
+  /** The workflow this job is a run of (a job created without one: its own id). */
+  workflow: string;
+  /** The run's number within its workflow. */
+  run: number;
+  /** The run's input (a JSON object; `{}` when none). */
+  input: Record<string, unknown>;
+  trigger: RunTrigger;
+  /** Who started the run ('' when nobody said). */
+  startedBy: string;
+  labels: Record<string, string>;
+}
+
 /** An operator's approval of an ACTION_PENDING task. */
 export interface Approval {
   by: string;
@@ -66,17 +103,19 @@ export interface Task {
 }
 
 /** A job, as the `Job` message of the proto (a plain object). */
-export interface JobSnapshot {
+export interface JobSnapshot extends RunFields {
   id: string;
   name: string;
   root: Task;
   createdAt: number;
   /** The seq of the last recorded event (0 before any). */
   seq: number;
+  /** Present while the job is halted: its store refused a commit (see {@link JobHalt}). */
+  halted?: JobHalt;
 }
 
 /** A job's headline figures, as the `JobSummary` message. */
-export interface JobSummary {
+export interface JobSummary extends RunFields {
   id: string;
   name: string;
   /** The root task's state. */
@@ -88,6 +127,8 @@ export interface JobSummary {
   seq: number;
   startedAt?: number;
   finishedAt?: number;
+  /** Present while the job is halted: its store refused a commit (see {@link JobHalt}). */
+  halted?: JobHalt;
 }
 
 /** One recorded change, as the `TaskEvent` message. */

@@ -2,11 +2,12 @@ import type { TaskStateKey } from '../../machines/task.machine.js';
 import { RnrError } from '../errors.js';
 import type { Clock } from './clock.js';
 import type { EventMeta } from './event-log.js';
+import { capMessage } from './message-cap.js';
 import type { PollRunner } from './poll-runner.js';
 import type { Scheduler } from './scheduler.js';
 import { checkParallelism } from './specs.js';
 import type { TaskNode } from './task-node.js';
-import { parseTaskState, stateName, TaskState } from './task-state.js';
+import { isDone, parseTaskState, stateName, TaskState } from './task-state.js';
 import type { TaskTransitions } from './task-transitions.js';
 import { toTask } from './task-view.js';
 import { EventCause, type OperatorOptions, type SetStateOptions, type Task, TaskKind } from './types.js';
@@ -16,15 +17,21 @@ export interface OperatorHost {
   readonly clock: Clock;
   /** The task with that id, or `RNR_ERR_TASK_NOT_FOUND`. */
   node(id: string): TaskNode;
-  /** Throws `RNR_ERR_JOB_CLOSED` once the job is closed. */
-  checkOpen(): void;
 }
 
 /**
+ * An operator action whose input is checked (task found, arguments valid): `apply()` makes the
+ * change in memory at once (throwing for a task in the wrong state, such as approving one that is
+ * not ACTION_PENDING) and resolves with the task once the change is durable.
+ */
+export type PreparedAction = () => Promise<Task>;
+
+/**
  * The operator's verbs on a job's tasks (`Job.setTaskState`, `retry`, `skip`, `approve`, `pause`,
- * `resume`, `setParallelism`): each checks its input, changes the task through the transition
- * core, records one OPERATOR event (also when nothing changed), lets DONE ancestors reopen, and
- * returns once the change is committed.
+ * `resume`, `setParallelism`): each checks its input at once and hands back the action, which
+ * changes the task through the transition core, records one OPERATOR event (also when nothing
+ * changed), lets DONE ancestors reopen, and resolves once the change is committed. The job applies
+ * a prepared action at once, or once it has loaded from its store.
  */
 export class OperatorVerbs {
   constructor(
@@ -34,7 +41,7 @@ export class OperatorVerbs {
     private readonly polls: PollRunner,
   ) {}
 
-  setTaskState(id: string, state: TaskState | TaskStateKey, options?: SetStateOptions): Task {
+  setTaskState(id: string, state: TaskState | TaskStateKey, options?: SetStateOptions): PreparedAction {
     const to = parseTaskState(state);
     if (options?.message !== undefined && typeof options.message !== 'string') {
       throw new RnrError(
@@ -53,7 +60,7 @@ export class OperatorVerbs {
     });
   }
 
-  retry(id: string, options?: OperatorOptions): Task {
+  retry(id: string, options?: OperatorOptions): PreparedAction {
     return this.operate(id, 'retry', options, (node, meta) => {
       this.polls.abort(node, 'retried by an operator');
       node.attempt += 1;
@@ -69,22 +76,24 @@ export class OperatorVerbs {
     });
   }
 
-  skip(id: string, options?: OperatorOptions): Task {
+  skip(id: string, options?: OperatorOptions): PreparedAction {
     return this.operate(id, 'skip', options, (node, meta) => {
       this.polls.abort(node, 'skipped by an operator');
       return this.changes.apply(node, { type: 'skip' }, EventCause.OPERATOR, meta);
     });
   }
 
-  approve(id: string, options?: OperatorOptions): Task {
-    const node = this.host.node(id);
-    if (node.state !== TaskState.ACTION_PENDING) {
-      throw new RnrError(
-        'RNR_ERR_NOT_ACTION_PENDING',
-        `task ${JSON.stringify(id)} is ${stateName(node.state)}, not ACTION_PENDING: nothing to approve`,
-      );
-    }
+  approve(id: string, options?: OperatorOptions): PreparedAction {
+    const check = (node: TaskNode) => {
+      if (node.state !== TaskState.ACTION_PENDING) {
+        throw new RnrError(
+          'RNR_ERR_NOT_ACTION_PENDING',
+          `task ${JSON.stringify(id)} is ${stateName(node.state)}, not ACTION_PENDING: nothing to approve`,
+        );
+      }
+    };
     return this.operate(id, 'approve', options, (n, meta) => {
+      check(n);
       this.polls.abort(n, 'approved by an operator');
       n.approval = {
         by: meta.actor ?? 'anonymous',
@@ -97,15 +106,15 @@ export class OperatorVerbs {
     });
   }
 
-  pause(id: string, options?: OperatorOptions): Task {
+  pause(id: string, options?: OperatorOptions): PreparedAction {
     return this.operate(id, 'pause', options, (node) => this.changes.setPaused(node, true));
   }
 
-  resume(id: string, options?: OperatorOptions): Task {
+  resume(id: string, options?: OperatorOptions): PreparedAction {
     return this.operate(id, 'resume', options, (node) => this.changes.setPaused(node, false));
   }
 
-  setParallelism(id: string, parallelism: number, options?: OperatorOptions): Task {
+  setParallelism(id: string, parallelism: number, options?: OperatorOptions): PreparedAction {
     const node = this.host.node(id);
     if (node.spec.kind !== TaskKind.NESTED) {
       throw new RnrError(
@@ -121,18 +130,41 @@ export class OperatorVerbs {
   }
 
   /**
-   * Runs one operator action: checks who and why, applies `change`, records an OPERATOR event when
-   * `change` recorded none, reopens DONE ancestors the change no longer justifies, and commits
-   * (a failed commit throws: the action is not acknowledged).
+   * Prepares the cancel of a job: every unfinished task, top down from `root`, ends SKIPPED (its
+   * poll in flight aborted) with one OPERATOR event (`action: 'cancel'`) and the status line
+   * `cancelled by <actor>: <reason>`; tasks that ended keep their state. Applying it to a job whose
+   * root has ended throws `RNR_ERR_CONFLICT`. Resolves with the root once durable.
    */
-  private operate(
-    id: string,
-    action: string,
-    options: OperatorOptions | undefined,
-    change: (node: TaskNode, meta: EventMeta) => boolean,
-  ): Task {
-    this.host.checkOpen();
-    const node = this.host.node(id);
+  cancel(root: TaskNode, jobId: string, options?: OperatorOptions): PreparedAction {
+    const meta = this.meta('cancel', options);
+    const line = capMessage(`cancelled by ${meta.actor}${meta.reason ? `: ${meta.reason}` : ''}`);
+    return () => {
+      if (isDone(root.state)) {
+        throw new RnrError(
+          'RNR_ERR_CONFLICT',
+          `job ${JSON.stringify(jobId)} has already ended ${stateName(root.state)}: nothing to cancel`,
+        );
+      }
+      // Top down: a nested task SKIPPED by an operator stays so while its children follow (a
+      // parent skipped last would first settle SUCCESS on children that were all skipped).
+      const stack = [root];
+      for (let node = stack.pop(); node; node = stack.pop()) {
+        if (!isDone(node.state)) {
+          this.polls.abort(node, 'job cancelled by an operator');
+          node.message = line;
+          if (!this.changes.apply(node, { type: 'skip' }, EventCause.OPERATOR, meta))
+            this.changes.record(node, node.state, EventCause.OPERATOR, meta);
+        }
+        const children = node.children ?? [];
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as TaskNode);
+      }
+      const task = toTask(root, 0);
+      return this.changes.commit().then(() => task);
+    };
+  }
+
+  /** Who and why, checked: an actor (default `'anonymous'`) and a reason must be strings. */
+  private meta(action: string, options: OperatorOptions | undefined): EventMeta {
     const actor = options?.actor;
     const reason = options?.reason;
     if (actor !== undefined && typeof actor !== 'string') {
@@ -144,10 +176,28 @@ export class OperatorVerbs {
         `reason: got ${JSON.stringify(reason)}, expected a string`,
       );
     }
-    const meta: EventMeta = { actor: actor || 'anonymous', reason: reason ?? '', action };
-    if (!change(node, meta)) this.changes.record(node, node.state, EventCause.OPERATOR, meta);
-    this.scheduler.reopenAncestors(node);
-    this.changes.commit();
-    return toTask(node, 0);
+    return { actor: actor || 'anonymous', reason: reason ?? '', action };
+  }
+
+  /**
+   * Prepares one operator action: checks who and why and finds the task now; the action, when
+   * applied, runs `change`, records an OPERATOR event when `change` recorded none, reopens DONE
+   * ancestors the change no longer justifies, and commits (a failed commit rejects: the action is
+   * not acknowledged, and the job rolls it back).
+   */
+  private operate(
+    id: string,
+    action: string,
+    options: OperatorOptions | undefined,
+    change: (node: TaskNode, meta: EventMeta) => boolean,
+  ): PreparedAction {
+    const node = this.host.node(id);
+    const meta = this.meta(action, options);
+    return () => {
+      if (!change(node, meta)) this.changes.record(node, node.state, EventCause.OPERATOR, meta);
+      this.scheduler.reopenAncestors(node);
+      const task = toTask(node, 0);
+      return this.changes.commit().then(() => task);
+    };
   }
 }

@@ -34,6 +34,14 @@ export interface PollChanges {
 
 const noop = () => {};
 
+/** A job's polls across its states (a rollback replaces the runner, not these). */
+export interface PollsShared {
+  /** The user's poll promises still running (aborted or not), for `drain()` to wait on. */
+  readonly running: Set<Promise<void>>;
+  /** Observers of finished polls (metrics: `Job.observePolls`). */
+  readonly observers: Set<(poll: PollObservation) => void>;
+}
+
 /** A `ctx.log` line as text; whatever it is, reading it never throws into the poll. */
 function lineText(line: unknown): string {
   if (typeof line === 'string') return line;
@@ -86,24 +94,19 @@ class PollCtx implements PollContext {
  * nothing a poll does can crash the engine.
  */
 export class PollRunner {
-  /** The user's poll promises still running (aborted or not), for `stop()` to wait on. */
-  private readonly running = new Set<Promise<void>>();
-  private readonly observers = new Set<(poll: PollObservation) => void>();
-
   constructor(
     private readonly host: PollHost,
     private readonly changes: PollChanges,
+    /** What outlives a rollback of the job's state: the polls still running and the observers. */
+    private readonly shared: PollsShared,
   ) {}
 
-  /** Calls `listener` with every finished poll (metrics: `Job.observePolls`). Returns unsubscribe. */
-  observe(listener: (poll: PollObservation) => void): () => void {
-    this.observers.add(listener);
-    return () => this.observers.delete(listener);
+  private get running(): Set<Promise<void>> {
+    return this.shared.running;
   }
 
-  /** Resolves once every poll promise started so far has settled. */
-  settled(): Promise<void> {
-    return Promise.all(this.running).then(noop);
+  private get observers(): Set<(poll: PollObservation) => void> {
+    return this.shared.observers;
   }
 
   /** Polls `node`; returns a promise when the poll is async (settles on result, timeout or abort). */

@@ -31,7 +31,10 @@ export class Scheduler {
     this.resolver = new ChildrenResolver(host, changes, (node) => this.resolved(node));
   }
 
-  /** One tick; resolves when the polls it started have settled. Throws when a commit fails. */
+  /**
+   * One tick; resolves when the polls it started have settled and what they changed is committed.
+   * Rejects when a commit fails.
+   */
   tick(): Promise<void> {
     const ticked = new Set<TaskNode>();
     const started = this.actors.tickJob();
@@ -131,8 +134,9 @@ export class Scheduler {
       const wait = this.polls.poll(node);
       if (wait) waits.push(wait);
     }
-    this.changes.commit();
-    if (waits.length === 0) return Promise.resolve();
-    return Promise.all(waits).then(() => this.changes.safeCommit());
+    // The scheduling and synchronous poll results of the tick: one batch. Async results follow.
+    const first = this.changes.commit();
+    if (waits.length === 0) return first;
+    return Promise.all(waits).then(() => this.changes.commit());
   }
 }

@@ -1,11 +1,17 @@
-import type { Approval, TaskEvent, TaskKind } from './messages.js';
-import type { TaskState } from './task-state.js';
+import type { Approval, RunTrigger, TaskEvent, TaskKind } from './messages.js';
+import type { TaskState, TaskStateName } from './task-state.js';
+
+// The store port: what the engine (and the run host) need of a store, as Promises so that a
+// network database can implement it. docs/durability.md ("The store port") explains the contract
+// every store keeps; test/store/contract/ checks it against each store.
 
 /** The durable form of one task: what survives a restart. */
 export interface TaskRecord {
   id: string;
   /** '' for the root. */
   parentId: string;
+  /** Position among its parent's children (0 for the root), so a run can be drawn from its records. */
+  index: number;
   name: string;
   kind: TaskKind;
   state: TaskState;
@@ -14,6 +20,8 @@ export interface TaskRecord {
   parallelism: number;
   /** True once an operator set this nested task's parallelism (it then wins over the definition). */
   parallelismSet: boolean;
+  /** Nested tasks: whether a failed child stops new children (from the definition; for drawing). */
+  failFast: boolean;
   attempt: number;
   approval?: Approval;
   labels: Record<string, string>;
@@ -29,49 +37,157 @@ export interface TaskRecord {
   machineSnapshot?: unknown;
 }
 
-/** The durable identity of a job. */
-export interface JobRecord {
+/** A JSON object: a run's input. */
+export type JsonObject = { [key: string]: unknown };
+
+/** Tasks per state name, every name present (a run's `counts`). */
+export type StateCounts = Record<TaskStateName, number>;
+
+/**
+ * Who writes a run's state: the process that opened it and the epoch it opened it in. A store
+ * that fences (SQLite, PostgreSQL) bumps the epoch every time the run is opened, and refuses a
+ * commit whose fence is not the run's current one with `RNR_ERR_LEASE_LOST`.
+ */
+export interface Fence {
+  /** The owning process's id in this store (fresh per process start or store instance). */
+  process: string;
+  epoch: number;
+}
+
+/**
+ * The durable identity and headline of one run (a Job): who started what, and the summary fields
+ * that the engine passes with every batch, so that listing runs never reads their tasks.
+ */
+export interface RunRecord {
+  /** `<workflow>-<run>` for runs made by `createRun`; a legacy job keeps its own id. */
   id: string;
   name: string;
   createdAt: number;
   /** The last event seq written. */
   seq: number;
+  /** The workflow this is a run of; a job created without one is a run of workflow = its id. */
+  workflow: string;
+  /** The run's number within its workflow: 1, 2, 3 … never reused. */
+  run: number;
+  input: JsonObject;
+  trigger: RunTrigger;
+  /** Who started it ('' when nobody said). */
+  startedBy: string;
+  /** The root task's state. */
+  state: TaskState;
+  counts: StateCounts;
+  /** Tasks in the run. */
+  total: number;
+  startedAt?: number;
+  finishedAt?: number;
+  labels: Record<string, string>;
+  /** The run's current owner, where the store knows one (listing and loading only). */
+  owner?: Fence;
 }
 
-/** One atomic write: the tasks that changed and the events they produced. */
+/** One atomic write: the run's record as it now stands, the tasks that changed, their events. */
 export interface CommitBatch {
-  job: JobRecord;
+  run: RunRecord;
   tasks: readonly TaskRecord[];
   events: readonly TaskEvent[];
+  /** The writer's fence from `openRun`: a stale one changes nothing (`RNR_ERR_LEASE_LOST`). */
+  fence?: Fence;
 }
 
-/** What a store knows of a job when it is opened again. */
-export interface StoredJobState {
-  job: JobRecord;
+/** A run as stored: its record and every task record. */
+export interface StoredRun {
+  run: RunRecord;
   tasks: TaskRecord[];
 }
 
+/** What `openRun` hands the engine: the stored run (claimed for this process) and its fence. */
+export interface OpenedRun extends StoredRun {
+  /** True when the store did not know the run and recorded it now. */
+  created: boolean;
+  /** Put on every commit of this run (absent: the store does not fence). */
+  fence?: Fence;
+}
+
+/** The states `listRuns` filters on: a state name, `ACTIVE` (not finished) or `DONE` (finished). */
+export type RunStateFilter = TaskStateName | 'ACTIVE' | 'DONE';
+
+/** A query of `listRuns`. */
+export interface RunQuery {
+  workflow?: string;
+  /** Runs whose root is in any of these (default: any state). */
+  states?: readonly RunStateFilter[];
+  /** Runs per page: default 100, clamped to 1..1000. */
+  limit?: number;
+  /** `nextPageToken` of the previous page. */
+  pageToken?: string;
+}
+
+/** One page of runs, newest first. */
+export interface RunPage {
+  runs: RunRecord[];
+  /** Absent on the last page. */
+  nextPageToken?: string;
+}
+
+/** A request to start a new run of a workflow (`createRun`). */
+export interface CreateRunRequest {
+  workflow: string;
+  /** The run's display name (default: the workflow's name). */
+  name?: string;
+  input?: JsonObject;
+  trigger?: RunTrigger;
+  startedBy?: string;
+  labels?: Record<string, string>;
+  /** At most this many unfinished runs of the workflow, this one included (default: no limit). */
+  concurrency?: number;
+  /** A retried request with the same key (per workflow) gets the same run instead of a new one. */
+  idempotencyKey?: string;
+  /** ms since the Unix epoch (default: the store's clock). */
+  createdAt?: number;
+}
+
+/** What `createRun` answers: the run, and whether this call made it (false: an idempotent replay). */
+export interface CreatedRun {
+  run: RunRecord;
+  created: boolean;
+}
+
 /**
- * Where a job's state lives. The interface is synchronous on purpose: a commit returns only once
- * the batch is durable, so the engine can publish an event right after (commit before publish).
- * `memoryStore()` and `sqliteStore(path)` implement it.
+ * Where runs' state lives. Every method returns a Promise; a commit resolves only once its batch is
+ * durable, and the engine publishes a batch's events only after that (commit before publish).
+ * Three groups of methods: owning a run (`openRun`, `commit`, `releaseRun`: the process that runs
+ * it), reading any run, owned or not, by any process (`events`, `loadRun`, `listRuns`), and run
+ * lifecycle (`createRun`, `pruneRuns`). `memoryStore()` and `sqliteStore(path)` implement it.
  */
 export interface Store {
-  /** A short description for logs, e.g. `sqlite:/var/lib/rnr/rnr.db`. */
+  /** A short description for logs, e.g. `sqlite:/var/lib/rnr/rnr.db`; never holds a password. */
   readonly description: string;
   /**
-   * Claims the job for this process and returns its stored state, or `undefined` for a new job.
-   * Throws `RNR_ERR_JOB_LOCKED` when another live process owns it.
+   * Claims the run for this process and reads it; records it first when the store does not know
+   * it. Rejects with `RNR_ERR_JOB_LOCKED` while another live process owns it.
    */
-  openJob(job: JobRecord): StoredJobState | undefined;
-  /** Writes the batch atomically; durable on return. */
-  commit(batch: CommitBatch): void;
-  /** Recorded events of a job with seq > since, in seq order, at most `limit`. */
-  events(jobId: string, since: number, limit?: number): TaskEvent[];
-  /** Releases this process's claim on the job. */
-  releaseJob(jobId: string): void;
-  /** Every job the store knows. */
-  listJobs(): JobRecord[];
-  /** Releases the store (files, locks). */
-  close(): void;
+  openRun(run: RunRecord): Promise<OpenedRun>;
+  /** Writes the batch in one transaction; resolves once durable. Fenced by `batch.fence`. */
+  commit(batch: CommitBatch): Promise<void>;
+  /** Gives up this process's claim on the run. */
+  releaseRun(runId: string): Promise<void>;
+  /** Recorded events of a run with seq > since, in seq order, at most `limit`. */
+  events(runId: string, since: number, limit?: number): Promise<TaskEvent[]>;
+  /** A run's record and task records, read-only (no claim); undefined for an unknown run. */
+  loadRun(runId: string): Promise<StoredRun | undefined>;
+  /** Runs newest first, filtered, in pages (keyset: the cost of a page does not grow with the store). */
+  listRuns(query?: RunQuery): Promise<RunPage>;
+  /**
+   * Records a new run of a workflow, atomically: the next run number (never reused), the
+   * `concurrency` check (`RNR_ERR_CONFLICT` naming the unfinished runs in the way) and the
+   * idempotency key (the same key answers the same run).
+   */
+  createRun(request: CreateRunRequest): Promise<CreatedRun>;
+  /**
+   * Deletes a workflow's finished runs (with their tasks and events) beyond the newest `keep`;
+   * runs that a process holds open are left for a later call. Resolves with how many it deleted.
+   */
+  pruneRuns(workflow: string, keep: number): Promise<number>;
+  /** Releases the store (its claims, files, connections). */
+  close(): Promise<void>;
 }

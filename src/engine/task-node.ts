@@ -63,7 +63,7 @@ export class TaskNode {
     readonly id: string,
     readonly spec: TaskSpec,
     readonly parent: TaskNode | undefined,
-    readonly createdAt: number,
+    public createdAt: number,
   ) {
     this.updatedAt = createdAt;
     this.parallelism = spec.kind === 1 ? spec.parallelism : 0;
@@ -87,6 +87,7 @@ export class TaskNode {
     const record: TaskRecord = {
       id: this.id,
       parentId: this.parent?.id ?? '',
+      index: this.index,
       name: this.spec.name,
       kind: this.spec.kind,
       state: this.state,
@@ -94,6 +95,7 @@ export class TaskNode {
       paused: this.paused,
       parallelism: this.parallelism,
       parallelismSet: this.parallelismSet,
+      failFast: this.spec.kind === 1 && this.spec.failFast,
       attempt: this.attempt,
       labels: this.spec.labels ? { ...this.spec.labels } : {},
       createdAt: this.createdAt,
@@ -112,6 +114,7 @@ export class TaskNode {
 
   /** Takes over what a store remembered of this task. */
   restore(record: TaskRecord): void {
+    this.createdAt = record.createdAt;
     this.state = record.state;
     this.message = record.message;
     this.paused = record.paused;
@@ -127,5 +130,13 @@ export class TaskNode {
       this.parallelism = record.parallelism;
       this.parallelismSet = true;
     }
+  }
+
+  /** Forgets the counts of its children (they are counted again from their records). */
+  resetCounters(): void {
+    this.cursor = 0;
+    this.pendingCount = 0;
+    this.runningCount = 0;
+    this.failedCount = 0;
   }
 }

@@ -121,28 +121,23 @@ export class TaskTransitions {
     this.log.touch(node);
   }
 
-  /** Commits what changed, then publishes its events; throws when the store does. */
-  commit(): void {
-    this.log.commit();
+  /**
+   * Commits what changed, then publishes its events; resolves once durable, rejects with the
+   * store's error (the job then halts: see commit-pipeline.ts).
+   */
+  commit(): Promise<void> {
+    return this.log.commit();
   }
 
-  /** Commits soon (after async poll results and machine snapshots); a failed commit is logged. */
+  /** Commits soon (after async poll results and machine snapshots), in one batch per microtask turn. */
   queueCommit(): void {
     if (this.commitQueued) return;
     this.commitQueued = true;
     queueMicrotask(() => {
       this.commitQueued = false;
-      this.safeCommit();
+      // A failure halts the job (the pipeline tells it); nobody waits for this batch.
+      void this.log.commit();
     });
-  }
-
-  /** Commits; a failure is logged (the batch stays pending for the next commit). */
-  safeCommit(): void {
-    try {
-      this.commit();
-    } catch (err) {
-      this.host.internalError('store commit', err);
-    }
   }
 
   /** Counts a subtree that came to exist (the tree at creation, children a function produced). */

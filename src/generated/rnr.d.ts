@@ -63,6 +63,22 @@ export namespace rnr {
             SYSTEM = 3
         }
 
+        /** RunTrigger enum. */
+        enum RunTrigger {
+
+            /** TRIGGER_UNSPECIFIED value */
+            TRIGGER_UNSPECIFIED = 0,
+
+            /** CLI value */
+            CLI = 1,
+
+            /** API value */
+            API = 2,
+
+            /** SCHEDULE value */
+            SCHEDULE = 3
+        }
+
         /**
          * Properties of an Approval.
          * @deprecated Use rnr.v1.Approval.$Properties instead.
@@ -529,6 +545,21 @@ export namespace rnr {
             /** Job seq. */
             seq: number;
 
+            /** Job workflow. */
+            workflow: string;
+
+            /** Job run. */
+            run: number;
+
+            /** Job input. */
+            input?: (google.protobuf.Struct.$Properties|null);
+
+            /** Job trigger. */
+            trigger: rnr.v1.RunTrigger;
+
+            /** Job startedBy. */
+            startedBy: string;
+
             /**
              * Creates a new Job instance using the specified properties.
              * @param [properties] Properties to set
@@ -611,12 +642,39 @@ export namespace rnr {
                 /** Job seq */
                 seq?: (number|null);
 
+                /** Job workflow */
+                workflow?: (string|null);
+
+                /** Job run */
+                run?: (number|null);
+
+                /** Job input */
+                input?: (google.protobuf.Struct.$Properties|null);
+
+                /** Job trigger */
+                trigger?: (rnr.v1.RunTrigger|null);
+
+                /** Job startedBy */
+                startedBy?: (string|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Job. */
-            type $Shape = rnr.v1.Job.$Properties;
+            type $Shape = {
+              id?: string|null;
+              name?: string|null;
+              root?: rnr.v1.Task.$Shape|null;
+              createdAt?: number|null;
+              seq?: number|null;
+              workflow?: string|null;
+              run?: number|null;
+              input?: google.protobuf.Struct.$Shape|null;
+              trigger?: rnr.v1.RunTrigger|null;
+              startedBy?: string|null;
+              $unknowns?: Uint8Array[];
+            };
         }
 
         /**
@@ -664,6 +722,21 @@ export namespace rnr {
 
             /** JobSummary finishedAt. */
             finishedAt: number;
+
+            /** JobSummary workflow. */
+            workflow: string;
+
+            /** JobSummary run. */
+            run: number;
+
+            /** JobSummary input. */
+            input?: (google.protobuf.Struct.$Properties|null);
+
+            /** JobSummary trigger. */
+            trigger: rnr.v1.RunTrigger;
+
+            /** JobSummary startedBy. */
+            startedBy: string;
 
             /**
              * Creates a new JobSummary instance using the specified properties.
@@ -759,12 +832,43 @@ export namespace rnr {
                 /** JobSummary finishedAt */
                 finishedAt?: (number|null);
 
+                /** JobSummary workflow */
+                workflow?: (string|null);
+
+                /** JobSummary run */
+                run?: (number|null);
+
+                /** JobSummary input */
+                input?: (google.protobuf.Struct.$Properties|null);
+
+                /** JobSummary trigger */
+                trigger?: (rnr.v1.RunTrigger|null);
+
+                /** JobSummary startedBy */
+                startedBy?: (string|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a JobSummary. */
-            type $Shape = rnr.v1.JobSummary.$Properties;
+            type $Shape = {
+              id?: string|null;
+              name?: string|null;
+              state?: rnr.v1.TaskState|null;
+              counts?: { [k: string]: number }|null;
+              createdAt?: number|null;
+              total?: number|null;
+              seq?: number|null;
+              startedAt?: number|null;
+              finishedAt?: number|null;
+              workflow?: string|null;
+              run?: number|null;
+              input?: google.protobuf.Struct.$Shape|null;
+              trigger?: rnr.v1.RunTrigger|null;
+              startedBy?: string|null;
+              $unknowns?: Uint8Array[];
+            };
         }
 
         /**
@@ -788,6 +892,9 @@ export namespace rnr {
 
             /** JobList jobs. */
             jobs: rnr.v1.JobSummary.$Properties[];
+
+            /** JobList nextPageToken. */
+            nextPageToken: string;
 
             /**
              * Creates a new JobList instance using the specified properties.
@@ -859,12 +966,588 @@ export namespace rnr {
                 /** JobList jobs */
                 jobs?: (rnr.v1.JobSummary.$Properties[]|null);
 
+                /** JobList nextPageToken */
+                nextPageToken?: (string|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a JobList. */
-            type $Shape = rnr.v1.JobList.$Properties;
+            type $Shape = {
+              jobs?: rnr.v1.JobSummary.$Shape[]|null;
+              nextPageToken?: string|null;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a Schedule.
+         * @deprecated Use rnr.v1.Schedule.$Properties instead.
+         */
+        interface ISchedule extends rnr.v1.Schedule.$Properties {
+        }
+
+        /** Represents a Schedule. */
+        class Schedule {
+
+            /**
+             * Constructs a new Schedule.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.Schedule.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Schedule cron. */
+            cron: string;
+
+            /** Schedule timezone. */
+            timezone: string;
+
+            /** Schedule overlap. */
+            overlap: string;
+
+            /** Schedule nextAt. */
+            nextAt: number;
+
+            /**
+             * Creates a new Schedule instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Schedule instance
+             */
+            static create(properties: rnr.v1.Schedule.$Shape): rnr.v1.Schedule & rnr.v1.Schedule.$Shape;
+            static create(properties?: rnr.v1.Schedule.$Properties): rnr.v1.Schedule;
+
+            /**
+             * Encodes the specified Schedule message. Does not implicitly {@link rnr.v1.Schedule.verify|verify} messages.
+             * @param message Schedule message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.Schedule.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Schedule message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.Schedule & rnr.v1.Schedule.$Shape} Schedule
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.Schedule & rnr.v1.Schedule.$Shape;
+
+            /**
+             * Verifies a Schedule message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a Schedule message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Schedule
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.Schedule;
+
+            /**
+             * Creates a plain object from a Schedule message. Also converts values to other types if specified.
+             * @param message Schedule
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.Schedule, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Schedule to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for Schedule
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Schedule {
+
+            /** Properties of a Schedule. */
+            interface $Properties {
+
+                /** Schedule cron */
+                cron?: (string|null);
+
+                /** Schedule timezone */
+                timezone?: (string|null);
+
+                /** Schedule overlap */
+                overlap?: (string|null);
+
+                /** Schedule nextAt */
+                nextAt?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Schedule. */
+            type $Shape = rnr.v1.Schedule.$Properties;
+        }
+
+        /**
+         * Properties of a Workflow.
+         * @deprecated Use rnr.v1.Workflow.$Properties instead.
+         */
+        interface IWorkflow extends rnr.v1.Workflow.$Properties {
+        }
+
+        /** Represents a Workflow. */
+        class Workflow {
+
+            /**
+             * Constructs a new Workflow.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.Workflow.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Workflow name. */
+            name: string;
+
+            /** Workflow description. */
+            description: string;
+
+            /** Workflow inputSchema. */
+            inputSchema?: (google.protobuf.Struct.$Properties|null);
+
+            /** Workflow schedules. */
+            schedules: rnr.v1.Schedule.$Properties[];
+
+            /** Workflow concurrency. */
+            concurrency: number;
+
+            /** Workflow keepRuns. */
+            keepRuns: number;
+
+            /** Workflow labels. */
+            labels: { [k: string]: string };
+
+            /**
+             * Creates a new Workflow instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Workflow instance
+             */
+            static create(properties: rnr.v1.Workflow.$Shape): rnr.v1.Workflow & rnr.v1.Workflow.$Shape;
+            static create(properties?: rnr.v1.Workflow.$Properties): rnr.v1.Workflow;
+
+            /**
+             * Encodes the specified Workflow message. Does not implicitly {@link rnr.v1.Workflow.verify|verify} messages.
+             * @param message Workflow message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.Workflow.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Workflow message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.Workflow & rnr.v1.Workflow.$Shape} Workflow
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.Workflow & rnr.v1.Workflow.$Shape;
+
+            /**
+             * Verifies a Workflow message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a Workflow message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Workflow
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.Workflow;
+
+            /**
+             * Creates a plain object from a Workflow message. Also converts values to other types if specified.
+             * @param message Workflow
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.Workflow, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Workflow to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for Workflow
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Workflow {
+
+            /** Properties of a Workflow. */
+            interface $Properties {
+
+                /** Workflow name */
+                name?: (string|null);
+
+                /** Workflow description */
+                description?: (string|null);
+
+                /** Workflow inputSchema */
+                inputSchema?: (google.protobuf.Struct.$Properties|null);
+
+                /** Workflow schedules */
+                schedules?: (rnr.v1.Schedule.$Properties[]|null);
+
+                /** Workflow concurrency */
+                concurrency?: (number|null);
+
+                /** Workflow keepRuns */
+                keepRuns?: (number|null);
+
+                /** Workflow labels */
+                labels?: ({ [k: string]: string }|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Workflow. */
+            type $Shape = {
+              name?: string|null;
+              description?: string|null;
+              inputSchema?: google.protobuf.Struct.$Shape|null;
+              schedules?: rnr.v1.Schedule.$Shape[]|null;
+              concurrency?: number|null;
+              keepRuns?: number|null;
+              labels?: { [k: string]: string }|null;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a WorkflowList.
+         * @deprecated Use rnr.v1.WorkflowList.$Properties instead.
+         */
+        interface IWorkflowList extends rnr.v1.WorkflowList.$Properties {
+        }
+
+        /** Represents a WorkflowList. */
+        class WorkflowList {
+
+            /**
+             * Constructs a new WorkflowList.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.WorkflowList.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** WorkflowList workflows. */
+            workflows: rnr.v1.Workflow.$Properties[];
+
+            /**
+             * Creates a new WorkflowList instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns WorkflowList instance
+             */
+            static create(properties: rnr.v1.WorkflowList.$Shape): rnr.v1.WorkflowList & rnr.v1.WorkflowList.$Shape;
+            static create(properties?: rnr.v1.WorkflowList.$Properties): rnr.v1.WorkflowList;
+
+            /**
+             * Encodes the specified WorkflowList message. Does not implicitly {@link rnr.v1.WorkflowList.verify|verify} messages.
+             * @param message WorkflowList message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.WorkflowList.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a WorkflowList message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.WorkflowList & rnr.v1.WorkflowList.$Shape} WorkflowList
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.WorkflowList & rnr.v1.WorkflowList.$Shape;
+
+            /**
+             * Verifies a WorkflowList message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a WorkflowList message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns WorkflowList
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.WorkflowList;
+
+            /**
+             * Creates a plain object from a WorkflowList message. Also converts values to other types if specified.
+             * @param message WorkflowList
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.WorkflowList, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this WorkflowList to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for WorkflowList
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace WorkflowList {
+
+            /** Properties of a WorkflowList. */
+            interface $Properties {
+
+                /** WorkflowList workflows */
+                workflows?: (rnr.v1.Workflow.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a WorkflowList. */
+            type $Shape = {
+              workflows?: rnr.v1.Workflow.$Shape[]|null;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a StartRunRequest.
+         * @deprecated Use rnr.v1.StartRunRequest.$Properties instead.
+         */
+        interface IStartRunRequest extends rnr.v1.StartRunRequest.$Properties {
+        }
+
+        /** Represents a StartRunRequest. */
+        class StartRunRequest {
+
+            /**
+             * Constructs a new StartRunRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.StartRunRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** StartRunRequest input. */
+            input?: (google.protobuf.Struct.$Properties|null);
+
+            /**
+             * Creates a new StartRunRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StartRunRequest instance
+             */
+            static create(properties: rnr.v1.StartRunRequest.$Shape): rnr.v1.StartRunRequest & rnr.v1.StartRunRequest.$Shape;
+            static create(properties?: rnr.v1.StartRunRequest.$Properties): rnr.v1.StartRunRequest;
+
+            /**
+             * Encodes the specified StartRunRequest message. Does not implicitly {@link rnr.v1.StartRunRequest.verify|verify} messages.
+             * @param message StartRunRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.StartRunRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StartRunRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.StartRunRequest & rnr.v1.StartRunRequest.$Shape} StartRunRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.StartRunRequest & rnr.v1.StartRunRequest.$Shape;
+
+            /**
+             * Verifies a StartRunRequest message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a StartRunRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StartRunRequest
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.StartRunRequest;
+
+            /**
+             * Creates a plain object from a StartRunRequest message. Also converts values to other types if specified.
+             * @param message StartRunRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.StartRunRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StartRunRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for StartRunRequest
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace StartRunRequest {
+
+            /** Properties of a StartRunRequest. */
+            interface $Properties {
+
+                /** StartRunRequest input */
+                input?: (google.protobuf.Struct.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a StartRunRequest. */
+            type $Shape = {
+              input?: google.protobuf.Struct.$Shape|null;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a CancelRequest.
+         * @deprecated Use rnr.v1.CancelRequest.$Properties instead.
+         */
+        interface ICancelRequest extends rnr.v1.CancelRequest.$Properties {
+        }
+
+        /** Represents a CancelRequest. */
+        class CancelRequest {
+
+            /**
+             * Constructs a new CancelRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.CancelRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** CancelRequest reason. */
+            reason: string;
+
+            /**
+             * Creates a new CancelRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CancelRequest instance
+             */
+            static create(properties: rnr.v1.CancelRequest.$Shape): rnr.v1.CancelRequest & rnr.v1.CancelRequest.$Shape;
+            static create(properties?: rnr.v1.CancelRequest.$Properties): rnr.v1.CancelRequest;
+
+            /**
+             * Encodes the specified CancelRequest message. Does not implicitly {@link rnr.v1.CancelRequest.verify|verify} messages.
+             * @param message CancelRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.CancelRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CancelRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.CancelRequest & rnr.v1.CancelRequest.$Shape} CancelRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.CancelRequest & rnr.v1.CancelRequest.$Shape;
+
+            /**
+             * Verifies a CancelRequest message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a CancelRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CancelRequest
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.CancelRequest;
+
+            /**
+             * Creates a plain object from a CancelRequest message. Also converts values to other types if specified.
+             * @param message CancelRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.CancelRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CancelRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for CancelRequest
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace CancelRequest {
+
+            /** Properties of a CancelRequest. */
+            interface $Properties {
+
+                /** CancelRequest reason */
+                reason?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a CancelRequest. */
+            type $Shape = rnr.v1.CancelRequest.$Properties;
         }
 
         /**
@@ -1600,6 +2283,112 @@ export namespace rnr {
         }
 
         /**
+         * Properties of an InputIssue.
+         * @deprecated Use rnr.v1.InputIssue.$Properties instead.
+         */
+        interface IInputIssue extends rnr.v1.InputIssue.$Properties {
+        }
+
+        /** Represents an InputIssue. */
+        class InputIssue {
+
+            /**
+             * Constructs a new InputIssue.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.InputIssue.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** InputIssue path. */
+            path: string;
+
+            /** InputIssue message. */
+            message: string;
+
+            /**
+             * Creates a new InputIssue instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns InputIssue instance
+             */
+            static create(properties: rnr.v1.InputIssue.$Shape): rnr.v1.InputIssue & rnr.v1.InputIssue.$Shape;
+            static create(properties?: rnr.v1.InputIssue.$Properties): rnr.v1.InputIssue;
+
+            /**
+             * Encodes the specified InputIssue message. Does not implicitly {@link rnr.v1.InputIssue.verify|verify} messages.
+             * @param message InputIssue message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.InputIssue.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an InputIssue message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.InputIssue & rnr.v1.InputIssue.$Shape} InputIssue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.InputIssue & rnr.v1.InputIssue.$Shape;
+
+            /**
+             * Verifies an InputIssue message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates an InputIssue message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns InputIssue
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.InputIssue;
+
+            /**
+             * Creates a plain object from an InputIssue message. Also converts values to other types if specified.
+             * @param message InputIssue
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.InputIssue, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this InputIssue to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for InputIssue
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace InputIssue {
+
+            /** Properties of an InputIssue. */
+            interface $Properties {
+
+                /** InputIssue path */
+                path?: (string|null);
+
+                /** InputIssue message */
+                message?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an InputIssue. */
+            type $Shape = rnr.v1.InputIssue.$Properties;
+        }
+
+        /**
          * Properties of an Error.
          * @deprecated Use rnr.v1.Error.$Properties instead.
          */
@@ -1623,6 +2412,9 @@ export namespace rnr {
 
             /** Error message. */
             message: string;
+
+            /** Error issues. */
+            issues: rnr.v1.InputIssue.$Properties[];
 
             /**
              * Creates a new Error instance using the specified properties.
@@ -1696,6 +2488,9 @@ export namespace rnr {
 
                 /** Error message */
                 message?: (string|null);
+
+                /** Error issues */
+                issues?: (rnr.v1.InputIssue.$Properties[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1921,6 +2716,373 @@ export namespace rnr {
 
             /** Shape of an ActionResult. */
             type $Shape = rnr.v1.ActionResult.$Properties;
+        }
+    }
+}
+
+/** Namespace google. */
+export namespace google {
+
+    /** Namespace protobuf. */
+    namespace protobuf {
+
+        /**
+         * Properties of a Struct.
+         * @deprecated Use google.protobuf.Struct.$Properties instead.
+         */
+        interface IStruct extends google.protobuf.Struct.$Properties {
+        }
+
+        /** Represents a Struct. */
+        class Struct {
+
+            /**
+             * Constructs a new Struct.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: google.protobuf.Struct.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Struct fields. */
+            fields: { [k: string]: google.protobuf.Value.$Properties };
+
+            /**
+             * Creates a new Struct instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Struct instance
+             */
+            static create(properties: google.protobuf.Struct.$Shape): google.protobuf.Struct & google.protobuf.Struct.$Shape;
+            static create(properties?: google.protobuf.Struct.$Properties): google.protobuf.Struct;
+
+            /**
+             * Encodes the specified Struct message. Does not implicitly {@link google.protobuf.Struct.verify|verify} messages.
+             * @param message Struct message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: google.protobuf.Struct.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Struct message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {google.protobuf.Struct & google.protobuf.Struct.$Shape} Struct
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): google.protobuf.Struct & google.protobuf.Struct.$Shape;
+
+            /**
+             * Verifies a Struct message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a Struct message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Struct
+             */
+            static fromObject(object: { [k: string]: any }): google.protobuf.Struct;
+
+            /**
+             * Creates a plain object from a Struct message. Also converts values to other types if specified.
+             * @param message Struct
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: google.protobuf.Struct, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Struct to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for Struct
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Struct {
+
+            /** Properties of a Struct. */
+            interface $Properties {
+
+                /** Struct fields */
+                fields?: ({ [k: string]: google.protobuf.Value.$Properties }|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Struct. */
+            type $Shape = {
+              fields?: { [k: string]: google.protobuf.Value.$Shape }|null;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a Value.
+         * @deprecated Use google.protobuf.Value.$Properties instead.
+         */
+        interface IValue extends google.protobuf.Value.$Properties {
+        }
+
+        /** Represents a Value. */
+        class Value {
+
+            /**
+             * Constructs a new Value.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: google.protobuf.Value.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Value nullValue. */
+            nullValue?: (google.protobuf.NullValue|null);
+
+            /** Value numberValue. */
+            numberValue?: (number|null);
+
+            /** Value stringValue. */
+            stringValue?: (string|null);
+
+            /** Value boolValue. */
+            boolValue?: (boolean|null);
+
+            /** Value structValue. */
+            structValue?: (google.protobuf.Struct.$Properties|null);
+
+            /** Value listValue. */
+            listValue?: (google.protobuf.ListValue.$Properties|null);
+
+            /** Value kind. */
+            kind?: ("nullValue"|"numberValue"|"stringValue"|"boolValue"|"structValue"|"listValue");
+
+            /**
+             * Creates a new Value instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Value instance
+             */
+            static create(properties: google.protobuf.Value.$Shape): google.protobuf.Value & google.protobuf.Value.$Shape;
+            static create(properties?: google.protobuf.Value.$Properties): google.protobuf.Value;
+
+            /**
+             * Encodes the specified Value message. Does not implicitly {@link google.protobuf.Value.verify|verify} messages.
+             * @param message Value message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: google.protobuf.Value.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Value message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {google.protobuf.Value & google.protobuf.Value.$Shape} Value
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): google.protobuf.Value & google.protobuf.Value.$Shape;
+
+            /**
+             * Verifies a Value message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a Value message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Value
+             */
+            static fromObject(object: { [k: string]: any }): google.protobuf.Value;
+
+            /**
+             * Creates a plain object from a Value message. Also converts values to other types if specified.
+             * @param message Value
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: google.protobuf.Value, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Value to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for Value
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Value {
+
+            /** Properties of a Value. */
+            interface $Properties {
+
+                /** Value nullValue */
+                nullValue?: (google.protobuf.NullValue|null);
+
+                /** Value numberValue */
+                numberValue?: (number|null);
+
+                /** Value stringValue */
+                stringValue?: (string|null);
+
+                /** Value boolValue */
+                boolValue?: (boolean|null);
+
+                /** Value structValue */
+                structValue?: (google.protobuf.Struct.$Properties|null);
+
+                /** Value listValue */
+                listValue?: (google.protobuf.ListValue.$Properties|null);
+
+                /** Value kind */
+                kind?: ("nullValue"|"numberValue"|"stringValue"|"boolValue"|"structValue"|"listValue");
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Narrowed shape of a Value. */
+            type $Shape = {
+              nullValue?: google.protobuf.NullValue|null;
+              numberValue?: number|null;
+              stringValue?: string|null;
+              boolValue?: boolean|null;
+              structValue?: google.protobuf.Struct.$Shape|null;
+              listValue?: google.protobuf.ListValue.$Shape|null;
+              $unknowns?: Uint8Array[];
+            } & (
+              ({ kind?: undefined; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "nullValue"; nullValue: google.protobuf.NullValue; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "numberValue"; nullValue?: null; numberValue: number; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "stringValue"; nullValue?: null; numberValue?: null; stringValue: string; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "boolValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue: boolean; structValue?: null; listValue?: null }|{ kind?: "structValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue: google.protobuf.Struct.$Shape; listValue?: null }|{ kind?: "listValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue: google.protobuf.ListValue.$Shape })
+            );
+        }
+
+        /** NullValue enum. */
+        enum NullValue {
+
+            /** NULL_VALUE value */
+            NULL_VALUE = 0
+        }
+
+        /**
+         * Properties of a ListValue.
+         * @deprecated Use google.protobuf.ListValue.$Properties instead.
+         */
+        interface IListValue extends google.protobuf.ListValue.$Properties {
+        }
+
+        /** Represents a ListValue. */
+        class ListValue {
+
+            /**
+             * Constructs a new ListValue.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: google.protobuf.ListValue.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ListValue values. */
+            values: google.protobuf.Value.$Properties[];
+
+            /**
+             * Creates a new ListValue instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ListValue instance
+             */
+            static create(properties: google.protobuf.ListValue.$Shape): google.protobuf.ListValue & google.protobuf.ListValue.$Shape;
+            static create(properties?: google.protobuf.ListValue.$Properties): google.protobuf.ListValue;
+
+            /**
+             * Encodes the specified ListValue message. Does not implicitly {@link google.protobuf.ListValue.verify|verify} messages.
+             * @param message ListValue message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: google.protobuf.ListValue.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ListValue message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {google.protobuf.ListValue & google.protobuf.ListValue.$Shape} ListValue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): google.protobuf.ListValue & google.protobuf.ListValue.$Shape;
+
+            /**
+             * Verifies a ListValue message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a ListValue message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ListValue
+             */
+            static fromObject(object: { [k: string]: any }): google.protobuf.ListValue;
+
+            /**
+             * Creates a plain object from a ListValue message. Also converts values to other types if specified.
+             * @param message ListValue
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: google.protobuf.ListValue, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ListValue to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ListValue
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ListValue {
+
+            /** Properties of a ListValue. */
+            interface $Properties {
+
+                /** ListValue values */
+                values?: (google.protobuf.Value.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ListValue. */
+            type $Shape = {
+              values?: google.protobuf.Value.$Shape[]|null;
+              $unknowns?: Uint8Array[];
+            };
         }
     }
 }

@@ -86,6 +86,24 @@ export const rnr = $root.rnr = (() => {
             return values;
         })();
 
+        /**
+         * RunTrigger enum.
+         * @name rnr.v1.RunTrigger
+         * @enum {number}
+         * @property {number} TRIGGER_UNSPECIFIED=0 TRIGGER_UNSPECIFIED value
+         * @property {number} CLI=1 CLI value
+         * @property {number} API=2 API value
+         * @property {number} SCHEDULE=3 SCHEDULE value
+         */
+        v1.RunTrigger = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "TRIGGER_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "CLI"] = 1;
+            values[valuesById[2] = "API"] = 2;
+            values[valuesById[3] = "SCHEDULE"] = 3;
+            return values;
+        })();
+
         v1.Approval = (function() {
 
             /**
@@ -1603,6 +1621,11 @@ export const rnr = $root.rnr = (() => {
              * @property {rnr.v1.Task.$Properties|null} [root] Job root
              * @property {number|null} [createdAt] Job createdAt
              * @property {number|null} [seq] Job seq
+             * @property {string|null} [workflow] Job workflow
+             * @property {number|null} [run] Job run
+             * @property {google.protobuf.Struct.$Properties|null} [input] Job input
+             * @property {rnr.v1.RunTrigger|null} [trigger] Job trigger
+             * @property {string|null} [startedBy] Job startedBy
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1616,7 +1639,19 @@ export const rnr = $root.rnr = (() => {
 
             /**
              * Shape of a Job.
-             * @typedef {rnr.v1.Job.$Properties} rnr.v1.Job.$Shape
+             * @typedef {{
+             *   id?: string|null;
+             *   name?: string|null;
+             *   root?: rnr.v1.Task.$Shape|null;
+             *   createdAt?: number|null;
+             *   seq?: number|null;
+             *   workflow?: string|null;
+             *   run?: number|null;
+             *   input?: google.protobuf.Struct.$Shape|null;
+             *   trigger?: rnr.v1.RunTrigger|null;
+             *   startedBy?: string|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.Job.$Shape
              */
 
             /**
@@ -1675,6 +1710,46 @@ export const rnr = $root.rnr = (() => {
             Job.prototype.seq = 0;
 
             /**
+             * Job workflow.
+             * @member {string} workflow
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.workflow = "";
+
+            /**
+             * Job run.
+             * @member {number} run
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.run = 0;
+
+            /**
+             * Job input.
+             * @member {google.protobuf.Struct.$Properties|null|undefined} input
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.input = null;
+
+            /**
+             * Job trigger.
+             * @member {rnr.v1.RunTrigger} trigger
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.trigger = 0;
+
+            /**
+             * Job startedBy.
+             * @member {string} startedBy
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.startedBy = "";
+
+            /**
              * Creates a new Job instance using the specified properties.
              * @function create
              * @memberof rnr.v1.Job
@@ -1716,6 +1791,16 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 4, wireType 1 =*/33).double(message.createdAt);
                 if (message.seq != null && $Object.hasOwnProperty.call(message, "seq") && message.seq !== 0)
                     writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.seq);
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow") && message.workflow !== "")
+                    writer.uint32(/* id 6, wireType 2 =*/50).string(message.workflow);
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run") && message.run !== 0)
+                    writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.run);
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    $root.google.protobuf.Struct.encode(message.input, writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger") && message.trigger !== 0)
+                    writer.uint32(/* id 9, wireType 0 =*/72).int32(message.trigger);
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy") && message.startedBy !== "")
+                    writer.uint32(/* id 10, wireType 2 =*/82).string(message.startedBy);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1802,6 +1887,48 @@ export const rnr = $root.rnr = (() => {
                                 delete message.seq;
                             continue;
                         }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.workflow = value;
+                            else
+                                delete message.workflow;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.run = value;
+                            else
+                                delete message.run;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            message.input = $root.google.protobuf.Struct.decode(reader, reader.size(), $undefined, _depth + 1, message.input);
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.trigger = value;
+                            else
+                                delete message.trigger;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.startedBy = value;
+                            else
+                                delete message.startedBy;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1851,6 +1978,23 @@ export const rnr = $root.rnr = (() => {
                 if (message.seq != null && $Object.hasOwnProperty.call(message, "seq"))
                     if (!$util.isInteger(message.seq))
                         return "seq: integer expected";
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow"))
+                    if (!$util.isString(message.workflow))
+                        return "workflow: string expected";
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run"))
+                    if (!$util.isInteger(message.run))
+                        return "run: integer expected";
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input")) {
+                    let error = $root.google.protobuf.Struct.verify(message.input, _depth + 1);
+                    if (error)
+                        return "input." + error;
+                }
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger"))
+                    if (typeof message.trigger !== "number" || (message.trigger | 0) !== message.trigger)
+                        return "trigger: enum value expected";
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
+                    if (!$util.isString(message.startedBy))
+                        return "startedBy: string expected";
                 return null;
             };
 
@@ -1889,6 +2033,42 @@ export const rnr = $root.rnr = (() => {
                 if (object.seq != null)
                     if ($Number(object.seq) !== 0)
                         message.seq = object.seq >>> 0;
+                if (object.workflow != null)
+                    if (typeof object.workflow !== "string" || object.workflow.length)
+                        message.workflow = $String(object.workflow);
+                if (object.run != null)
+                    if ($Number(object.run) !== 0)
+                        message.run = object.run >>> 0;
+                if (object.input != null) {
+                    if (!$util.isObject(object.input))
+                        throw $TypeError(".rnr.v1.Job.input: object expected");
+                    message.input = $root.google.protobuf.Struct.fromObject(object.input, _depth + 1);
+                }
+                if (object.trigger !== 0 && (typeof object.trigger !== "string" || $root.rnr.v1.RunTrigger[object.trigger] !== 0))
+                    switch (object.trigger) {
+                    case "TRIGGER_UNSPECIFIED":
+                    case 0:
+                        message.trigger = 0;
+                        break;
+                    case "CLI":
+                    case 1:
+                        message.trigger = 1;
+                        break;
+                    case "API":
+                    case 2:
+                        message.trigger = 2;
+                        break;
+                    case "SCHEDULE":
+                    case 3:
+                        message.trigger = 3;
+                        break;
+                    default:
+                        if (typeof object.trigger === "number" && (object.trigger | 0) === object.trigger)
+                            message.trigger = object.trigger;
+                    }
+                if (object.startedBy != null)
+                    if (typeof object.startedBy !== "string" || object.startedBy.length)
+                        message.startedBy = $String(object.startedBy);
                 return message;
             };
 
@@ -1915,6 +2095,11 @@ export const rnr = $root.rnr = (() => {
                     object.root = null;
                     object.createdAt = 0;
                     object.seq = 0;
+                    object.workflow = "";
+                    object.run = 0;
+                    object.input = null;
+                    object.trigger = options.enums === $String ? "TRIGGER_UNSPECIFIED" : 0;
+                    object.startedBy = "";
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -1926,6 +2111,16 @@ export const rnr = $root.rnr = (() => {
                     object.createdAt = options.json && !$isFinite(message.createdAt) ? $String(message.createdAt) : message.createdAt;
                 if (message.seq != null && $Object.hasOwnProperty.call(message, "seq"))
                     object.seq = message.seq;
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow"))
+                    object.workflow = message.workflow;
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run"))
+                    object.run = message.run;
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    object.input = $root.google.protobuf.Struct.toObject(message.input, options, _depth + 1);
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger"))
+                    object.trigger = options.enums === $String ? $root.rnr.v1.RunTrigger[message.trigger] === $undefined ? message.trigger : $root.rnr.v1.RunTrigger[message.trigger] : message.trigger;
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
+                    object.startedBy = message.startedBy;
                 return object;
             };
 
@@ -1971,6 +2166,11 @@ export const rnr = $root.rnr = (() => {
              * @property {number|null} [seq] JobSummary seq
              * @property {number|null} [startedAt] JobSummary startedAt
              * @property {number|null} [finishedAt] JobSummary finishedAt
+             * @property {string|null} [workflow] JobSummary workflow
+             * @property {number|null} [run] JobSummary run
+             * @property {google.protobuf.Struct.$Properties|null} [input] JobSummary input
+             * @property {rnr.v1.RunTrigger|null} [trigger] JobSummary trigger
+             * @property {string|null} [startedBy] JobSummary startedBy
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1984,7 +2184,23 @@ export const rnr = $root.rnr = (() => {
 
             /**
              * Shape of a JobSummary.
-             * @typedef {rnr.v1.JobSummary.$Properties} rnr.v1.JobSummary.$Shape
+             * @typedef {{
+             *   id?: string|null;
+             *   name?: string|null;
+             *   state?: rnr.v1.TaskState|null;
+             *   counts?: Object.<string,number>|null;
+             *   createdAt?: number|null;
+             *   total?: number|null;
+             *   seq?: number|null;
+             *   startedAt?: number|null;
+             *   finishedAt?: number|null;
+             *   workflow?: string|null;
+             *   run?: number|null;
+             *   input?: google.protobuf.Struct.$Shape|null;
+             *   trigger?: rnr.v1.RunTrigger|null;
+             *   startedBy?: string|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.JobSummary.$Shape
              */
 
             /**
@@ -2076,6 +2292,46 @@ export const rnr = $root.rnr = (() => {
             JobSummary.prototype.finishedAt = 0;
 
             /**
+             * JobSummary workflow.
+             * @member {string} workflow
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.workflow = "";
+
+            /**
+             * JobSummary run.
+             * @member {number} run
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.run = 0;
+
+            /**
+             * JobSummary input.
+             * @member {google.protobuf.Struct.$Properties|null|undefined} input
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.input = null;
+
+            /**
+             * JobSummary trigger.
+             * @member {rnr.v1.RunTrigger} trigger
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.trigger = 0;
+
+            /**
+             * JobSummary startedBy.
+             * @member {string} startedBy
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.startedBy = "";
+
+            /**
              * Creates a new JobSummary instance using the specified properties.
              * @function create
              * @memberof rnr.v1.JobSummary
@@ -2126,6 +2382,16 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 8, wireType 1 =*/65).double(message.startedAt);
                 if (message.finishedAt != null && $Object.hasOwnProperty.call(message, "finishedAt") && !$Object.is(message.finishedAt, 0))
                     writer.uint32(/* id 9, wireType 1 =*/73).double(message.finishedAt);
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow") && message.workflow !== "")
+                    writer.uint32(/* id 10, wireType 2 =*/82).string(message.workflow);
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run") && message.run !== 0)
+                    writer.uint32(/* id 11, wireType 0 =*/88).uint32(message.run);
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    $root.google.protobuf.Struct.encode(message.input, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger") && message.trigger !== 0)
+                    writer.uint32(/* id 13, wireType 0 =*/104).int32(message.trigger);
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy") && message.startedBy !== "")
+                    writer.uint32(/* id 14, wireType 2 =*/114).string(message.startedBy);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2278,6 +2544,48 @@ export const rnr = $root.rnr = (() => {
                                 delete message.finishedAt;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.workflow = value;
+                            else
+                                delete message.workflow;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.run = value;
+                            else
+                                delete message.run;
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            message.input = $root.google.protobuf.Struct.decode(reader, reader.size(), $undefined, _depth + 1, message.input);
+                            continue;
+                        }
+                    case 13: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.trigger = value;
+                            else
+                                delete message.trigger;
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.startedBy = value;
+                            else
+                                delete message.startedBy;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2342,6 +2650,23 @@ export const rnr = $root.rnr = (() => {
                 if (message.finishedAt != null && $Object.hasOwnProperty.call(message, "finishedAt"))
                     if (typeof message.finishedAt !== "number")
                         return "finishedAt: number expected";
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow"))
+                    if (!$util.isString(message.workflow))
+                        return "workflow: string expected";
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run"))
+                    if (!$util.isInteger(message.run))
+                        return "run: integer expected";
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input")) {
+                    let error = $root.google.protobuf.Struct.verify(message.input, _depth + 1);
+                    if (error)
+                        return "input." + error;
+                }
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger"))
+                    if (typeof message.trigger !== "number" || (message.trigger | 0) !== message.trigger)
+                        return "trigger: enum value expected";
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
+                    if (!$util.isString(message.startedBy))
+                        return "startedBy: string expected";
                 return null;
             };
 
@@ -2428,6 +2753,42 @@ export const rnr = $root.rnr = (() => {
                 if (object.finishedAt != null)
                     if (!$Object.is($Number(object.finishedAt), 0))
                         message.finishedAt = $Number(object.finishedAt);
+                if (object.workflow != null)
+                    if (typeof object.workflow !== "string" || object.workflow.length)
+                        message.workflow = $String(object.workflow);
+                if (object.run != null)
+                    if ($Number(object.run) !== 0)
+                        message.run = object.run >>> 0;
+                if (object.input != null) {
+                    if (!$util.isObject(object.input))
+                        throw $TypeError(".rnr.v1.JobSummary.input: object expected");
+                    message.input = $root.google.protobuf.Struct.fromObject(object.input, _depth + 1);
+                }
+                if (object.trigger !== 0 && (typeof object.trigger !== "string" || $root.rnr.v1.RunTrigger[object.trigger] !== 0))
+                    switch (object.trigger) {
+                    case "TRIGGER_UNSPECIFIED":
+                    case 0:
+                        message.trigger = 0;
+                        break;
+                    case "CLI":
+                    case 1:
+                        message.trigger = 1;
+                        break;
+                    case "API":
+                    case 2:
+                        message.trigger = 2;
+                        break;
+                    case "SCHEDULE":
+                    case 3:
+                        message.trigger = 3;
+                        break;
+                    default:
+                        if (typeof object.trigger === "number" && (object.trigger | 0) === object.trigger)
+                            message.trigger = object.trigger;
+                    }
+                if (object.startedBy != null)
+                    if (typeof object.startedBy !== "string" || object.startedBy.length)
+                        message.startedBy = $String(object.startedBy);
                 return message;
             };
 
@@ -2459,6 +2820,11 @@ export const rnr = $root.rnr = (() => {
                     object.seq = 0;
                     object.startedAt = 0;
                     object.finishedAt = 0;
+                    object.workflow = "";
+                    object.run = 0;
+                    object.input = null;
+                    object.trigger = options.enums === $String ? "TRIGGER_UNSPECIFIED" : 0;
+                    object.startedBy = "";
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -2485,6 +2851,16 @@ export const rnr = $root.rnr = (() => {
                     object.startedAt = options.json && !$isFinite(message.startedAt) ? $String(message.startedAt) : message.startedAt;
                 if (message.finishedAt != null && $Object.hasOwnProperty.call(message, "finishedAt"))
                     object.finishedAt = options.json && !$isFinite(message.finishedAt) ? $String(message.finishedAt) : message.finishedAt;
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow"))
+                    object.workflow = message.workflow;
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run"))
+                    object.run = message.run;
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    object.input = $root.google.protobuf.Struct.toObject(message.input, options, _depth + 1);
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger"))
+                    object.trigger = options.enums === $String ? $root.rnr.v1.RunTrigger[message.trigger] === $undefined ? message.trigger : $root.rnr.v1.RunTrigger[message.trigger] : message.trigger;
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
+                    object.startedBy = message.startedBy;
                 return object;
             };
 
@@ -2522,6 +2898,7 @@ export const rnr = $root.rnr = (() => {
              * Properties of a JobList.
              * @typedef {Object} rnr.v1.JobList.$Properties
              * @property {Array.<rnr.v1.JobSummary.$Properties>|null} [jobs] JobList jobs
+             * @property {string|null} [nextPageToken] JobList nextPageToken
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2535,7 +2912,11 @@ export const rnr = $root.rnr = (() => {
 
             /**
              * Shape of a JobList.
-             * @typedef {rnr.v1.JobList.$Properties} rnr.v1.JobList.$Shape
+             * @typedef {{
+             *   jobs?: Array.<rnr.v1.JobSummary.$Shape>|null;
+             *   nextPageToken?: string|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.JobList.$Shape
              */
 
             /**
@@ -2561,6 +2942,14 @@ export const rnr = $root.rnr = (() => {
              * @instance
              */
             JobList.prototype.jobs = $util.emptyArray;
+
+            /**
+             * JobList nextPageToken.
+             * @member {string} nextPageToken
+             * @memberof rnr.v1.JobList
+             * @instance
+             */
+            JobList.prototype.nextPageToken = "";
 
             /**
              * Creates a new JobList instance using the specified properties.
@@ -2597,6 +2986,8 @@ export const rnr = $root.rnr = (() => {
                 if (message.jobs != null && message.jobs.length)
                     for (let i = 0; i < message.jobs.length; ++i)
                         $root.rnr.v1.JobSummary.encode(message.jobs[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.nextPageToken != null && $Object.hasOwnProperty.call(message, "nextPageToken") && message.nextPageToken !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.nextPageToken);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2621,7 +3012,7 @@ export const rnr = $root.rnr = (() => {
                     _depth = 0;
                 if (_depth > $Reader.recursionLimit)
                     throw $Error("max depth exceeded");
-                let end, message;
+                let end, message, value;
                 if (length === $undefined)
                     end = reader.len;
                 else {
@@ -2647,6 +3038,15 @@ export const rnr = $root.rnr = (() => {
                             if (!(message.jobs && message.jobs.length))
                                 message.jobs = [];
                             message.jobs.push($root.rnr.v1.JobSummary.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.nextPageToken = value;
+                            else
+                                delete message.nextPageToken;
                             continue;
                         }
                     }
@@ -2690,6 +3090,9 @@ export const rnr = $root.rnr = (() => {
                             return "jobs." + error;
                     }
                 }
+                if (message.nextPageToken != null && $Object.hasOwnProperty.call(message, "nextPageToken"))
+                    if (!$util.isString(message.nextPageToken))
+                        return "nextPageToken: string expected";
                 return null;
             };
 
@@ -2721,6 +3124,9 @@ export const rnr = $root.rnr = (() => {
                         message.jobs[i] = $root.rnr.v1.JobSummary.fromObject(object.jobs[i], _depth + 1);
                     }
                 }
+                if (object.nextPageToken != null)
+                    if (typeof object.nextPageToken !== "string" || object.nextPageToken.length)
+                        message.nextPageToken = $String(object.nextPageToken);
                 return message;
             };
 
@@ -2743,11 +3149,15 @@ export const rnr = $root.rnr = (() => {
                 let object = {};
                 if (options.arrays || options.defaults)
                     object.jobs = [];
+                if (options.defaults)
+                    object.nextPageToken = "";
                 if (message.jobs && message.jobs.length) {
                     object.jobs = $Array(message.jobs.length);
                     for (let j = 0; j < message.jobs.length; ++j)
                         object.jobs[j] = $root.rnr.v1.JobSummary.toObject(message.jobs[j], options, _depth + 1);
                 }
+                if (message.nextPageToken != null && $Object.hasOwnProperty.call(message, "nextPageToken"))
+                    object.nextPageToken = message.nextPageToken;
                 return object;
             };
 
@@ -2777,6 +3187,1600 @@ export const rnr = $root.rnr = (() => {
             };
 
             return JobList;
+        })();
+
+        v1.Schedule = (function() {
+
+            /**
+             * Properties of a Schedule.
+             * @typedef {Object} rnr.v1.Schedule.$Properties
+             * @property {string|null} [cron] Schedule cron
+             * @property {string|null} [timezone] Schedule timezone
+             * @property {string|null} [overlap] Schedule overlap
+             * @property {number|null} [nextAt] Schedule nextAt
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Schedule.
+             * @memberof rnr.v1
+             * @interface ISchedule
+             * @augments rnr.v1.Schedule.$Properties
+             * @deprecated Use rnr.v1.Schedule.$Properties instead.
+             */
+
+            /**
+             * Shape of a Schedule.
+             * @typedef {rnr.v1.Schedule.$Properties} rnr.v1.Schedule.$Shape
+             */
+
+            /**
+             * Constructs a new Schedule.
+             * @memberof rnr.v1
+             * @classdesc Represents a Schedule.
+             * @constructor
+             * @param {rnr.v1.Schedule.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Schedule = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Schedule cron.
+             * @member {string} cron
+             * @memberof rnr.v1.Schedule
+             * @instance
+             */
+            Schedule.prototype.cron = "";
+
+            /**
+             * Schedule timezone.
+             * @member {string} timezone
+             * @memberof rnr.v1.Schedule
+             * @instance
+             */
+            Schedule.prototype.timezone = "";
+
+            /**
+             * Schedule overlap.
+             * @member {string} overlap
+             * @memberof rnr.v1.Schedule
+             * @instance
+             */
+            Schedule.prototype.overlap = "";
+
+            /**
+             * Schedule nextAt.
+             * @member {number} nextAt
+             * @memberof rnr.v1.Schedule
+             * @instance
+             */
+            Schedule.prototype.nextAt = 0;
+
+            /**
+             * Creates a new Schedule instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {rnr.v1.Schedule.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.Schedule} Schedule instance
+             * @type {{
+             *   (properties: rnr.v1.Schedule.$Shape): rnr.v1.Schedule & rnr.v1.Schedule.$Shape;
+             *   (properties?: rnr.v1.Schedule.$Properties): rnr.v1.Schedule;
+             * }}
+             */
+            Schedule.create = function(properties) {
+                return new Schedule(properties);
+            };
+
+            /**
+             * Encodes the specified Schedule message. Does not implicitly {@link rnr.v1.Schedule.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {rnr.v1.Schedule.$Properties} message Schedule message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Schedule.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.cron != null && $Object.hasOwnProperty.call(message, "cron") && message.cron !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.cron);
+                if (message.timezone != null && $Object.hasOwnProperty.call(message, "timezone") && message.timezone !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.timezone);
+                if (message.overlap != null && $Object.hasOwnProperty.call(message, "overlap") && message.overlap !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.overlap);
+                if (message.nextAt != null && $Object.hasOwnProperty.call(message, "nextAt") && !$Object.is(message.nextAt, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.nextAt);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Schedule message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.Schedule & rnr.v1.Schedule.$Shape} Schedule
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Schedule.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.Schedule();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.cron = value;
+                            else
+                                delete message.cron;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.timezone = value;
+                            else
+                                delete message.timezone;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.overlap = value;
+                            else
+                                delete message.overlap;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.nextAt = value;
+                            else
+                                delete message.nextAt;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Schedule message.
+             * @function verify
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Schedule.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.cron != null && $Object.hasOwnProperty.call(message, "cron"))
+                    if (!$util.isString(message.cron))
+                        return "cron: string expected";
+                if (message.timezone != null && $Object.hasOwnProperty.call(message, "timezone"))
+                    if (!$util.isString(message.timezone))
+                        return "timezone: string expected";
+                if (message.overlap != null && $Object.hasOwnProperty.call(message, "overlap"))
+                    if (!$util.isString(message.overlap))
+                        return "overlap: string expected";
+                if (message.nextAt != null && $Object.hasOwnProperty.call(message, "nextAt"))
+                    if (typeof message.nextAt !== "number")
+                        return "nextAt: number expected";
+                return null;
+            };
+
+            /**
+             * Creates a Schedule message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.Schedule} Schedule
+             */
+            Schedule.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.Schedule)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.Schedule: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.Schedule();
+                if (object.cron != null)
+                    if (typeof object.cron !== "string" || object.cron.length)
+                        message.cron = $String(object.cron);
+                if (object.timezone != null)
+                    if (typeof object.timezone !== "string" || object.timezone.length)
+                        message.timezone = $String(object.timezone);
+                if (object.overlap != null)
+                    if (typeof object.overlap !== "string" || object.overlap.length)
+                        message.overlap = $String(object.overlap);
+                if (object.nextAt != null)
+                    if (!$Object.is($Number(object.nextAt), 0))
+                        message.nextAt = $Number(object.nextAt);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Schedule message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {rnr.v1.Schedule} message Schedule
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Schedule.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.cron = "";
+                    object.timezone = "";
+                    object.overlap = "";
+                    object.nextAt = 0;
+                }
+                if (message.cron != null && $Object.hasOwnProperty.call(message, "cron"))
+                    object.cron = message.cron;
+                if (message.timezone != null && $Object.hasOwnProperty.call(message, "timezone"))
+                    object.timezone = message.timezone;
+                if (message.overlap != null && $Object.hasOwnProperty.call(message, "overlap"))
+                    object.overlap = message.overlap;
+                if (message.nextAt != null && $Object.hasOwnProperty.call(message, "nextAt"))
+                    object.nextAt = options.json && !$isFinite(message.nextAt) ? $String(message.nextAt) : message.nextAt;
+                return object;
+            };
+
+            /**
+             * Converts this Schedule to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.Schedule
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Schedule.prototype.toJSON = function() {
+                return Schedule.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Schedule
+             * @function getTypeUrl
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Schedule.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.Schedule";
+            };
+
+            return Schedule;
+        })();
+
+        v1.Workflow = (function() {
+
+            /**
+             * Properties of a Workflow.
+             * @typedef {Object} rnr.v1.Workflow.$Properties
+             * @property {string|null} [name] Workflow name
+             * @property {string|null} [description] Workflow description
+             * @property {google.protobuf.Struct.$Properties|null} [inputSchema] Workflow inputSchema
+             * @property {Array.<rnr.v1.Schedule.$Properties>|null} [schedules] Workflow schedules
+             * @property {number|null} [concurrency] Workflow concurrency
+             * @property {number|null} [keepRuns] Workflow keepRuns
+             * @property {Object.<string,string>|null} [labels] Workflow labels
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Workflow.
+             * @memberof rnr.v1
+             * @interface IWorkflow
+             * @augments rnr.v1.Workflow.$Properties
+             * @deprecated Use rnr.v1.Workflow.$Properties instead.
+             */
+
+            /**
+             * Shape of a Workflow.
+             * @typedef {{
+             *   name?: string|null;
+             *   description?: string|null;
+             *   inputSchema?: google.protobuf.Struct.$Shape|null;
+             *   schedules?: Array.<rnr.v1.Schedule.$Shape>|null;
+             *   concurrency?: number|null;
+             *   keepRuns?: number|null;
+             *   labels?: Object.<string,string>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.Workflow.$Shape
+             */
+
+            /**
+             * Constructs a new Workflow.
+             * @memberof rnr.v1
+             * @classdesc Represents a Workflow.
+             * @constructor
+             * @param {rnr.v1.Workflow.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Workflow = function (properties) {
+                this.schedules = [];
+                this.labels = {};
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Workflow name.
+             * @member {string} name
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.name = "";
+
+            /**
+             * Workflow description.
+             * @member {string} description
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.description = "";
+
+            /**
+             * Workflow inputSchema.
+             * @member {google.protobuf.Struct.$Properties|null|undefined} inputSchema
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.inputSchema = null;
+
+            /**
+             * Workflow schedules.
+             * @member {Array.<rnr.v1.Schedule.$Properties>} schedules
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.schedules = $util.emptyArray;
+
+            /**
+             * Workflow concurrency.
+             * @member {number} concurrency
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.concurrency = 0;
+
+            /**
+             * Workflow keepRuns.
+             * @member {number} keepRuns
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.keepRuns = 0;
+
+            /**
+             * Workflow labels.
+             * @member {Object.<string,string>} labels
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.labels = $util.emptyObject;
+
+            /**
+             * Creates a new Workflow instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {rnr.v1.Workflow.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.Workflow} Workflow instance
+             * @type {{
+             *   (properties: rnr.v1.Workflow.$Shape): rnr.v1.Workflow & rnr.v1.Workflow.$Shape;
+             *   (properties?: rnr.v1.Workflow.$Properties): rnr.v1.Workflow;
+             * }}
+             */
+            Workflow.create = function(properties) {
+                return new Workflow(properties);
+            };
+
+            /**
+             * Encodes the specified Workflow message. Does not implicitly {@link rnr.v1.Workflow.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {rnr.v1.Workflow.$Properties} message Workflow message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Workflow.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.description != null && $Object.hasOwnProperty.call(message, "description") && message.description !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.description);
+                if (message.inputSchema != null && $Object.hasOwnProperty.call(message, "inputSchema"))
+                    $root.google.protobuf.Struct.encode(message.inputSchema, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.schedules != null && message.schedules.length)
+                    for (let i = 0; i < message.schedules.length; ++i)
+                        $root.rnr.v1.Schedule.encode(message.schedules[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.concurrency != null && $Object.hasOwnProperty.call(message, "concurrency") && message.concurrency !== 0)
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.concurrency);
+                if (message.keepRuns != null && $Object.hasOwnProperty.call(message, "keepRuns") && message.keepRuns !== 0)
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.keepRuns);
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels"))
+                    for (let keys = $Object.keys(message.labels), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 7, wireType 2 =*/58).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Workflow message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.Workflow & rnr.v1.Workflow.$Shape} Workflow
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Workflow.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, key, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.Workflow();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.description = value;
+                            else
+                                delete message.description;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.inputSchema = $root.google.protobuf.Struct.decode(reader, reader.size(), $undefined, _depth + 1, message.inputSchema);
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.schedules && message.schedules.length))
+                                message.schedules = [];
+                            message.schedules.push($root.rnr.v1.Schedule.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.concurrency = value;
+                            else
+                                delete message.concurrency;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.keepRuns = value;
+                            else
+                                delete message.keepRuns;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.labels === $util.emptyObject)
+                                message.labels = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.labels, key);
+                            message.labels[key] = value;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Workflow message.
+             * @function verify
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Workflow.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    if (!$util.isString(message.name))
+                        return "name: string expected";
+                if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                    if (!$util.isString(message.description))
+                        return "description: string expected";
+                if (message.inputSchema != null && $Object.hasOwnProperty.call(message, "inputSchema")) {
+                    let error = $root.google.protobuf.Struct.verify(message.inputSchema, _depth + 1);
+                    if (error)
+                        return "inputSchema." + error;
+                }
+                if (message.schedules != null && $Object.hasOwnProperty.call(message, "schedules")) {
+                    if (!$Array.isArray(message.schedules))
+                        return "schedules: array expected";
+                    for (let i = 0; i < message.schedules.length; ++i) {
+                        let error = $root.rnr.v1.Schedule.verify(message.schedules[i], _depth + 1);
+                        if (error)
+                            return "schedules." + error;
+                    }
+                }
+                if (message.concurrency != null && $Object.hasOwnProperty.call(message, "concurrency"))
+                    if (!$util.isInteger(message.concurrency))
+                        return "concurrency: integer expected";
+                if (message.keepRuns != null && $Object.hasOwnProperty.call(message, "keepRuns"))
+                    if (!$util.isInteger(message.keepRuns))
+                        return "keepRuns: integer expected";
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels")) {
+                    if (!$util.isObject(message.labels))
+                        return "labels: object expected";
+                    let key = $Object.keys(message.labels);
+                    for (let i = 0; i < key.length; ++i)
+                        if (!$util.isString(message.labels[key[i]]))
+                            return "labels: string{k:string} expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Workflow message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.Workflow} Workflow
+             */
+            Workflow.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.Workflow)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.Workflow: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.Workflow();
+                if (object.name != null)
+                    if (typeof object.name !== "string" || object.name.length)
+                        message.name = $String(object.name);
+                if (object.description != null)
+                    if (typeof object.description !== "string" || object.description.length)
+                        message.description = $String(object.description);
+                if (object.inputSchema != null) {
+                    if (!$util.isObject(object.inputSchema))
+                        throw $TypeError(".rnr.v1.Workflow.inputSchema: object expected");
+                    message.inputSchema = $root.google.protobuf.Struct.fromObject(object.inputSchema, _depth + 1);
+                }
+                if (object.schedules) {
+                    if (!$Array.isArray(object.schedules))
+                        throw $TypeError(".rnr.v1.Workflow.schedules: array expected");
+                    message.schedules = $Array(object.schedules.length);
+                    for (let i = 0; i < object.schedules.length; ++i) {
+                        if (!$util.isObject(object.schedules[i]))
+                            throw $TypeError(".rnr.v1.Workflow.schedules: object expected");
+                        message.schedules[i] = $root.rnr.v1.Schedule.fromObject(object.schedules[i], _depth + 1);
+                    }
+                }
+                if (object.concurrency != null)
+                    if ($Number(object.concurrency) !== 0)
+                        message.concurrency = object.concurrency >>> 0;
+                if (object.keepRuns != null)
+                    if ($Number(object.keepRuns) !== 0)
+                        message.keepRuns = object.keepRuns >>> 0;
+                if (object.labels) {
+                    if (!$util.isObject(object.labels))
+                        throw $TypeError(".rnr.v1.Workflow.labels: object expected");
+                    message.labels = {};
+                    for (let keys = $Object.keys(object.labels), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.labels, keys[i]);
+                        message.labels[keys[i]] = $String(object.labels[keys[i]]);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Workflow message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {rnr.v1.Workflow} message Workflow
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Workflow.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.schedules = [];
+                if (options.objects || options.defaults)
+                    object.labels = {};
+                if (options.defaults) {
+                    object.name = "";
+                    object.description = "";
+                    object.inputSchema = null;
+                    object.concurrency = 0;
+                    object.keepRuns = 0;
+                }
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                    object.description = message.description;
+                if (message.inputSchema != null && $Object.hasOwnProperty.call(message, "inputSchema"))
+                    object.inputSchema = $root.google.protobuf.Struct.toObject(message.inputSchema, options, _depth + 1);
+                if (message.schedules && message.schedules.length) {
+                    object.schedules = $Array(message.schedules.length);
+                    for (let j = 0; j < message.schedules.length; ++j)
+                        object.schedules[j] = $root.rnr.v1.Schedule.toObject(message.schedules[j], options, _depth + 1);
+                }
+                if (message.concurrency != null && $Object.hasOwnProperty.call(message, "concurrency"))
+                    object.concurrency = message.concurrency;
+                if (message.keepRuns != null && $Object.hasOwnProperty.call(message, "keepRuns"))
+                    object.keepRuns = message.keepRuns;
+                let keys2;
+                if (message.labels && (keys2 = $Object.keys(message.labels)).length) {
+                    object.labels = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.labels, keys2[j]);
+                        object.labels[keys2[j]] = message.labels[keys2[j]];
+                    }
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Workflow to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.Workflow
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Workflow.prototype.toJSON = function() {
+                return Workflow.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Workflow
+             * @function getTypeUrl
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Workflow.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.Workflow";
+            };
+
+            return Workflow;
+        })();
+
+        v1.WorkflowList = (function() {
+
+            /**
+             * Properties of a WorkflowList.
+             * @typedef {Object} rnr.v1.WorkflowList.$Properties
+             * @property {Array.<rnr.v1.Workflow.$Properties>|null} [workflows] WorkflowList workflows
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a WorkflowList.
+             * @memberof rnr.v1
+             * @interface IWorkflowList
+             * @augments rnr.v1.WorkflowList.$Properties
+             * @deprecated Use rnr.v1.WorkflowList.$Properties instead.
+             */
+
+            /**
+             * Shape of a WorkflowList.
+             * @typedef {{
+             *   workflows?: Array.<rnr.v1.Workflow.$Shape>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.WorkflowList.$Shape
+             */
+
+            /**
+             * Constructs a new WorkflowList.
+             * @memberof rnr.v1
+             * @classdesc Represents a WorkflowList.
+             * @constructor
+             * @param {rnr.v1.WorkflowList.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const WorkflowList = function (properties) {
+                this.workflows = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * WorkflowList workflows.
+             * @member {Array.<rnr.v1.Workflow.$Properties>} workflows
+             * @memberof rnr.v1.WorkflowList
+             * @instance
+             */
+            WorkflowList.prototype.workflows = $util.emptyArray;
+
+            /**
+             * Creates a new WorkflowList instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {rnr.v1.WorkflowList.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.WorkflowList} WorkflowList instance
+             * @type {{
+             *   (properties: rnr.v1.WorkflowList.$Shape): rnr.v1.WorkflowList & rnr.v1.WorkflowList.$Shape;
+             *   (properties?: rnr.v1.WorkflowList.$Properties): rnr.v1.WorkflowList;
+             * }}
+             */
+            WorkflowList.create = function(properties) {
+                return new WorkflowList(properties);
+            };
+
+            /**
+             * Encodes the specified WorkflowList message. Does not implicitly {@link rnr.v1.WorkflowList.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {rnr.v1.WorkflowList.$Properties} message WorkflowList message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            WorkflowList.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.workflows != null && message.workflows.length)
+                    for (let i = 0; i < message.workflows.length; ++i)
+                        $root.rnr.v1.Workflow.encode(message.workflows[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a WorkflowList message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.WorkflowList & rnr.v1.WorkflowList.$Shape} WorkflowList
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            WorkflowList.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.WorkflowList();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.workflows && message.workflows.length))
+                                message.workflows = [];
+                            message.workflows.push($root.rnr.v1.Workflow.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a WorkflowList message.
+             * @function verify
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            WorkflowList.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.workflows != null && $Object.hasOwnProperty.call(message, "workflows")) {
+                    if (!$Array.isArray(message.workflows))
+                        return "workflows: array expected";
+                    for (let i = 0; i < message.workflows.length; ++i) {
+                        let error = $root.rnr.v1.Workflow.verify(message.workflows[i], _depth + 1);
+                        if (error)
+                            return "workflows." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a WorkflowList message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.WorkflowList} WorkflowList
+             */
+            WorkflowList.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.WorkflowList)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.WorkflowList: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.WorkflowList();
+                if (object.workflows) {
+                    if (!$Array.isArray(object.workflows))
+                        throw $TypeError(".rnr.v1.WorkflowList.workflows: array expected");
+                    message.workflows = $Array(object.workflows.length);
+                    for (let i = 0; i < object.workflows.length; ++i) {
+                        if (!$util.isObject(object.workflows[i]))
+                            throw $TypeError(".rnr.v1.WorkflowList.workflows: object expected");
+                        message.workflows[i] = $root.rnr.v1.Workflow.fromObject(object.workflows[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a WorkflowList message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {rnr.v1.WorkflowList} message WorkflowList
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            WorkflowList.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.workflows = [];
+                if (message.workflows && message.workflows.length) {
+                    object.workflows = $Array(message.workflows.length);
+                    for (let j = 0; j < message.workflows.length; ++j)
+                        object.workflows[j] = $root.rnr.v1.Workflow.toObject(message.workflows[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this WorkflowList to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.WorkflowList
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            WorkflowList.prototype.toJSON = function() {
+                return WorkflowList.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for WorkflowList
+             * @function getTypeUrl
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            WorkflowList.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.WorkflowList";
+            };
+
+            return WorkflowList;
+        })();
+
+        v1.StartRunRequest = (function() {
+
+            /**
+             * Properties of a StartRunRequest.
+             * @typedef {Object} rnr.v1.StartRunRequest.$Properties
+             * @property {google.protobuf.Struct.$Properties|null} [input] StartRunRequest input
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StartRunRequest.
+             * @memberof rnr.v1
+             * @interface IStartRunRequest
+             * @augments rnr.v1.StartRunRequest.$Properties
+             * @deprecated Use rnr.v1.StartRunRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a StartRunRequest.
+             * @typedef {{
+             *   input?: google.protobuf.Struct.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.StartRunRequest.$Shape
+             */
+
+            /**
+             * Constructs a new StartRunRequest.
+             * @memberof rnr.v1
+             * @classdesc Represents a StartRunRequest.
+             * @constructor
+             * @param {rnr.v1.StartRunRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StartRunRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * StartRunRequest input.
+             * @member {google.protobuf.Struct.$Properties|null|undefined} input
+             * @memberof rnr.v1.StartRunRequest
+             * @instance
+             */
+            StartRunRequest.prototype.input = null;
+
+            /**
+             * Creates a new StartRunRequest instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {rnr.v1.StartRunRequest.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.StartRunRequest} StartRunRequest instance
+             * @type {{
+             *   (properties: rnr.v1.StartRunRequest.$Shape): rnr.v1.StartRunRequest & rnr.v1.StartRunRequest.$Shape;
+             *   (properties?: rnr.v1.StartRunRequest.$Properties): rnr.v1.StartRunRequest;
+             * }}
+             */
+            StartRunRequest.create = function(properties) {
+                return new StartRunRequest(properties);
+            };
+
+            /**
+             * Encodes the specified StartRunRequest message. Does not implicitly {@link rnr.v1.StartRunRequest.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {rnr.v1.StartRunRequest.$Properties} message StartRunRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StartRunRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    $root.google.protobuf.Struct.encode(message.input, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a StartRunRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.StartRunRequest & rnr.v1.StartRunRequest.$Shape} StartRunRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StartRunRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.StartRunRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.input = $root.google.protobuf.Struct.decode(reader, reader.size(), $undefined, _depth + 1, message.input);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a StartRunRequest message.
+             * @function verify
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            StartRunRequest.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input")) {
+                    let error = $root.google.protobuf.Struct.verify(message.input, _depth + 1);
+                    if (error)
+                        return "input." + error;
+                }
+                return null;
+            };
+
+            /**
+             * Creates a StartRunRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.StartRunRequest} StartRunRequest
+             */
+            StartRunRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.StartRunRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.StartRunRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.StartRunRequest();
+                if (object.input != null) {
+                    if (!$util.isObject(object.input))
+                        throw $TypeError(".rnr.v1.StartRunRequest.input: object expected");
+                    message.input = $root.google.protobuf.Struct.fromObject(object.input, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StartRunRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {rnr.v1.StartRunRequest} message StartRunRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StartRunRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.input = null;
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    object.input = $root.google.protobuf.Struct.toObject(message.input, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this StartRunRequest to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.StartRunRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StartRunRequest.prototype.toJSON = function() {
+                return StartRunRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for StartRunRequest
+             * @function getTypeUrl
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            StartRunRequest.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.StartRunRequest";
+            };
+
+            return StartRunRequest;
+        })();
+
+        v1.CancelRequest = (function() {
+
+            /**
+             * Properties of a CancelRequest.
+             * @typedef {Object} rnr.v1.CancelRequest.$Properties
+             * @property {string|null} [reason] CancelRequest reason
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CancelRequest.
+             * @memberof rnr.v1
+             * @interface ICancelRequest
+             * @augments rnr.v1.CancelRequest.$Properties
+             * @deprecated Use rnr.v1.CancelRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a CancelRequest.
+             * @typedef {rnr.v1.CancelRequest.$Properties} rnr.v1.CancelRequest.$Shape
+             */
+
+            /**
+             * Constructs a new CancelRequest.
+             * @memberof rnr.v1
+             * @classdesc Represents a CancelRequest.
+             * @constructor
+             * @param {rnr.v1.CancelRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CancelRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CancelRequest reason.
+             * @member {string} reason
+             * @memberof rnr.v1.CancelRequest
+             * @instance
+             */
+            CancelRequest.prototype.reason = "";
+
+            /**
+             * Creates a new CancelRequest instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {rnr.v1.CancelRequest.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.CancelRequest} CancelRequest instance
+             * @type {{
+             *   (properties: rnr.v1.CancelRequest.$Shape): rnr.v1.CancelRequest & rnr.v1.CancelRequest.$Shape;
+             *   (properties?: rnr.v1.CancelRequest.$Properties): rnr.v1.CancelRequest;
+             * }}
+             */
+            CancelRequest.create = function(properties) {
+                return new CancelRequest(properties);
+            };
+
+            /**
+             * Encodes the specified CancelRequest message. Does not implicitly {@link rnr.v1.CancelRequest.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {rnr.v1.CancelRequest.$Properties} message CancelRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CancelRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.reason);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a CancelRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.CancelRequest & rnr.v1.CancelRequest.$Shape} CancelRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CancelRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.CancelRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a CancelRequest message.
+             * @function verify
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CancelRequest.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    if (!$util.isString(message.reason))
+                        return "reason: string expected";
+                return null;
+            };
+
+            /**
+             * Creates a CancelRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.CancelRequest} CancelRequest
+             */
+            CancelRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.CancelRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.CancelRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.CancelRequest();
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CancelRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {rnr.v1.CancelRequest} message CancelRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CancelRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.reason = "";
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                return object;
+            };
+
+            /**
+             * Converts this CancelRequest to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.CancelRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CancelRequest.prototype.toJSON = function() {
+                return CancelRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for CancelRequest
+             * @function getTypeUrl
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            CancelRequest.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.CancelRequest";
+            };
+
+            return CancelRequest;
         })();
 
         v1.TaskEvent = (function() {
@@ -5057,6 +7061,282 @@ export const rnr = $root.rnr = (() => {
             return SocketCommand;
         })();
 
+        v1.InputIssue = (function() {
+
+            /**
+             * Properties of an InputIssue.
+             * @typedef {Object} rnr.v1.InputIssue.$Properties
+             * @property {string|null} [path] InputIssue path
+             * @property {string|null} [message] InputIssue message
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an InputIssue.
+             * @memberof rnr.v1
+             * @interface IInputIssue
+             * @augments rnr.v1.InputIssue.$Properties
+             * @deprecated Use rnr.v1.InputIssue.$Properties instead.
+             */
+
+            /**
+             * Shape of an InputIssue.
+             * @typedef {rnr.v1.InputIssue.$Properties} rnr.v1.InputIssue.$Shape
+             */
+
+            /**
+             * Constructs a new InputIssue.
+             * @memberof rnr.v1
+             * @classdesc Represents an InputIssue.
+             * @constructor
+             * @param {rnr.v1.InputIssue.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const InputIssue = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * InputIssue path.
+             * @member {string} path
+             * @memberof rnr.v1.InputIssue
+             * @instance
+             */
+            InputIssue.prototype.path = "";
+
+            /**
+             * InputIssue message.
+             * @member {string} message
+             * @memberof rnr.v1.InputIssue
+             * @instance
+             */
+            InputIssue.prototype.message = "";
+
+            /**
+             * Creates a new InputIssue instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {rnr.v1.InputIssue.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.InputIssue} InputIssue instance
+             * @type {{
+             *   (properties: rnr.v1.InputIssue.$Shape): rnr.v1.InputIssue & rnr.v1.InputIssue.$Shape;
+             *   (properties?: rnr.v1.InputIssue.$Properties): rnr.v1.InputIssue;
+             * }}
+             */
+            InputIssue.create = function(properties) {
+                return new InputIssue(properties);
+            };
+
+            /**
+             * Encodes the specified InputIssue message. Does not implicitly {@link rnr.v1.InputIssue.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {rnr.v1.InputIssue.$Properties} message InputIssue message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            InputIssue.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.path != null && $Object.hasOwnProperty.call(message, "path") && message.path !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.path);
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.message);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an InputIssue message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.InputIssue & rnr.v1.InputIssue.$Shape} InputIssue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            InputIssue.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.InputIssue();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.path = value;
+                            else
+                                delete message.path;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.message = value;
+                            else
+                                delete message.message;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies an InputIssue message.
+             * @function verify
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            InputIssue.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.path != null && $Object.hasOwnProperty.call(message, "path"))
+                    if (!$util.isString(message.path))
+                        return "path: string expected";
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    if (!$util.isString(message.message))
+                        return "message: string expected";
+                return null;
+            };
+
+            /**
+             * Creates an InputIssue message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.InputIssue} InputIssue
+             */
+            InputIssue.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.InputIssue)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.InputIssue: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.InputIssue();
+                if (object.path != null)
+                    if (typeof object.path !== "string" || object.path.length)
+                        message.path = $String(object.path);
+                if (object.message != null)
+                    if (typeof object.message !== "string" || object.message.length)
+                        message.message = $String(object.message);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an InputIssue message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {rnr.v1.InputIssue} message InputIssue
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            InputIssue.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.path = "";
+                    object.message = "";
+                }
+                if (message.path != null && $Object.hasOwnProperty.call(message, "path"))
+                    object.path = message.path;
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    object.message = message.message;
+                return object;
+            };
+
+            /**
+             * Converts this InputIssue to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.InputIssue
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            InputIssue.prototype.toJSON = function() {
+                return InputIssue.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for InputIssue
+             * @function getTypeUrl
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            InputIssue.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.InputIssue";
+            };
+
+            return InputIssue;
+        })();
+
         v1.Error = (function() {
 
             /**
@@ -5064,6 +7344,7 @@ export const rnr = $root.rnr = (() => {
              * @typedef {Object} rnr.v1.Error.$Properties
              * @property {string|null} [code] Error code
              * @property {string|null} [message] Error message
+             * @property {Array.<rnr.v1.InputIssue.$Properties>|null} [issues] Error issues
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -5089,6 +7370,7 @@ export const rnr = $root.rnr = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const Error = function (properties) {
+                this.issues = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5110,6 +7392,14 @@ export const rnr = $root.rnr = (() => {
              * @instance
              */
             Error.prototype.message = "";
+
+            /**
+             * Error issues.
+             * @member {Array.<rnr.v1.InputIssue.$Properties>} issues
+             * @memberof rnr.v1.Error
+             * @instance
+             */
+            Error.prototype.issues = $util.emptyArray;
 
             /**
              * Creates a new Error instance using the specified properties.
@@ -5147,6 +7437,9 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.code);
                 if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
                     writer.uint32(/* id 2, wireType 2 =*/18).string(message.message);
+                if (message.issues != null && message.issues.length)
+                    for (let i = 0; i < message.issues.length; ++i)
+                        $root.rnr.v1.InputIssue.encode(message.issues[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -5209,6 +7502,14 @@ export const rnr = $root.rnr = (() => {
                                 delete message.message;
                             continue;
                         }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.issues && message.issues.length))
+                                message.issues = [];
+                            message.issues.push($root.rnr.v1.InputIssue.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -5247,6 +7548,15 @@ export const rnr = $root.rnr = (() => {
                 if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
                     if (!$util.isString(message.message))
                         return "message: string expected";
+                if (message.issues != null && $Object.hasOwnProperty.call(message, "issues")) {
+                    if (!$Array.isArray(message.issues))
+                        return "issues: array expected";
+                    for (let i = 0; i < message.issues.length; ++i) {
+                        let error = $root.rnr.v1.InputIssue.verify(message.issues[i], _depth + 1);
+                        if (error)
+                            return "issues." + error;
+                    }
+                }
                 return null;
             };
 
@@ -5274,6 +7584,16 @@ export const rnr = $root.rnr = (() => {
                 if (object.message != null)
                     if (typeof object.message !== "string" || object.message.length)
                         message.message = $String(object.message);
+                if (object.issues) {
+                    if (!$Array.isArray(object.issues))
+                        throw $TypeError(".rnr.v1.Error.issues: array expected");
+                    message.issues = $Array(object.issues.length);
+                    for (let i = 0; i < object.issues.length; ++i) {
+                        if (!$util.isObject(object.issues[i]))
+                            throw $TypeError(".rnr.v1.Error.issues: object expected");
+                        message.issues[i] = $root.rnr.v1.InputIssue.fromObject(object.issues[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -5294,6 +7614,8 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.arrays || options.defaults)
+                    object.issues = [];
                 if (options.defaults) {
                     object.code = "";
                     object.message = "";
@@ -5302,6 +7624,11 @@ export const rnr = $root.rnr = (() => {
                     object.code = message.code;
                 if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
                     object.message = message.message;
+                if (message.issues && message.issues.length) {
+                    object.issues = $Array(message.issues.length);
+                    for (let j = 0; j < message.issues.length; ++j)
+                        object.issues[j] = $root.rnr.v1.InputIssue.toObject(message.issues[j], options, _depth + 1);
+                }
                 return object;
             };
 
@@ -5920,6 +8247,1062 @@ export const rnr = $root.rnr = (() => {
     })();
 
     return rnr;
+})();
+
+export const google = $root.google = (() => {
+
+    /**
+     * Namespace google.
+     * @exports google
+     * @namespace
+     */
+    const google = {};
+
+    google.protobuf = (function() {
+
+        /**
+         * Namespace protobuf.
+         * @memberof google
+         * @namespace
+         */
+        const protobuf = {};
+
+        protobuf.Struct = (function() {
+
+            /**
+             * Properties of a Struct.
+             * @typedef {Object} google.protobuf.Struct.$Properties
+             * @property {Object.<string,google.protobuf.Value.$Properties>|null} [fields] Struct fields
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Struct.
+             * @memberof google.protobuf
+             * @interface IStruct
+             * @augments google.protobuf.Struct.$Properties
+             * @deprecated Use google.protobuf.Struct.$Properties instead.
+             */
+
+            /**
+             * Shape of a Struct.
+             * @typedef {{
+             *   fields?: Object.<string,google.protobuf.Value.$Shape>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} google.protobuf.Struct.$Shape
+             */
+
+            /**
+             * Constructs a new Struct.
+             * @memberof google.protobuf
+             * @classdesc Represents a Struct.
+             * @constructor
+             * @param {google.protobuf.Struct.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Struct = function (properties) {
+                this.fields = {};
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Struct fields.
+             * @member {Object.<string,google.protobuf.Value.$Properties>} fields
+             * @memberof google.protobuf.Struct
+             * @instance
+             */
+            Struct.prototype.fields = $util.emptyObject;
+
+            /**
+             * Creates a new Struct instance using the specified properties.
+             * @function create
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {google.protobuf.Struct.$Properties=} [properties] Properties to set
+             * @returns {google.protobuf.Struct} Struct instance
+             * @type {{
+             *   (properties: google.protobuf.Struct.$Shape): google.protobuf.Struct & google.protobuf.Struct.$Shape;
+             *   (properties?: google.protobuf.Struct.$Properties): google.protobuf.Struct;
+             * }}
+             */
+            Struct.create = function(properties) {
+                return new Struct(properties);
+            };
+
+            /**
+             * Encodes the specified Struct message. Does not implicitly {@link google.protobuf.Struct.verify|verify} messages.
+             * @function encode
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {google.protobuf.Struct.$Properties} message Struct message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Struct.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.fields != null && $Object.hasOwnProperty.call(message, "fields"))
+                    for (let keys = $Object.keys(message.fields), i = 0; i < keys.length; ++i) {
+                        writer.uint32(/* id 1, wireType 2 =*/10).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]);
+                        $root.google.protobuf.Value.encode(message.fields[keys[i]], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim().ldelim();
+                    }
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Struct message from the specified reader or buffer.
+             * @function decode
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {google.protobuf.Struct & google.protobuf.Struct.$Shape} Struct
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Struct.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, key, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.google.protobuf.Struct();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.fields === $util.emptyObject)
+                                message.fields = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = null;
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = $root.google.protobuf.Value.decode(reader, reader.size(), $undefined, _depth + 1, value);
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.fields, key);
+                            message.fields[key] = value || new $root.google.protobuf.Value();
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Struct message.
+             * @function verify
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Struct.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.fields != null && $Object.hasOwnProperty.call(message, "fields")) {
+                    if (!$util.isObject(message.fields))
+                        return "fields: object expected";
+                    let key = $Object.keys(message.fields);
+                    for (let i = 0; i < key.length; ++i) {
+                        let error = $root.google.protobuf.Value.verify(message.fields[key[i]], _depth + 1);
+                        if (error)
+                            return "fields." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Struct message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {google.protobuf.Struct} Struct
+             */
+            Struct.fromObject = function (object, _depth) {
+                if (object instanceof $root.google.protobuf.Struct)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".google.protobuf.Struct: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.google.protobuf.Struct();
+                if (object.fields) {
+                    if (!$util.isObject(object.fields))
+                        throw $TypeError(".google.protobuf.Struct.fields: object expected");
+                    message.fields = {};
+                    for (let keys = $Object.keys(object.fields), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.fields, keys[i]);
+                        if (!$util.isObject(object.fields[keys[i]]))
+                            throw $TypeError(".google.protobuf.Struct.fields: object expected");
+                        message.fields[keys[i]] = $root.google.protobuf.Value.fromObject(object.fields[keys[i]], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Struct message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {google.protobuf.Struct} message Struct
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Struct.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.objects || options.defaults)
+                    object.fields = {};
+                let keys2;
+                if (message.fields && (keys2 = $Object.keys(message.fields)).length) {
+                    object.fields = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.fields, keys2[j]);
+                        object.fields[keys2[j]] = $root.google.protobuf.Value.toObject(message.fields[keys2[j]], options, _depth + 1);
+                    }
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Struct to JSON.
+             * @function toJSON
+             * @memberof google.protobuf.Struct
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Struct.prototype.toJSON = function() {
+                return Struct.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Struct
+             * @function getTypeUrl
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Struct.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/google.protobuf.Struct";
+            };
+
+            return Struct;
+        })();
+
+        protobuf.Value = (function() {
+
+            /**
+             * Properties of a Value.
+             * @typedef {Object} google.protobuf.Value.$Properties
+             * @property {google.protobuf.NullValue|null} [nullValue] Value nullValue
+             * @property {number|null} [numberValue] Value numberValue
+             * @property {string|null} [stringValue] Value stringValue
+             * @property {boolean|null} [boolValue] Value boolValue
+             * @property {google.protobuf.Struct.$Properties|null} [structValue] Value structValue
+             * @property {google.protobuf.ListValue.$Properties|null} [listValue] Value listValue
+             * @property {"nullValue"|"numberValue"|"stringValue"|"boolValue"|"structValue"|"listValue"} [kind] Value kind
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Value.
+             * @memberof google.protobuf
+             * @interface IValue
+             * @augments google.protobuf.Value.$Properties
+             * @deprecated Use google.protobuf.Value.$Properties instead.
+             */
+
+            /**
+             * Narrowed shape of a Value.
+             * @typedef {{
+             *   nullValue?: google.protobuf.NullValue|null;
+             *   numberValue?: number|null;
+             *   stringValue?: string|null;
+             *   boolValue?: boolean|null;
+             *   structValue?: google.protobuf.Struct.$Shape|null;
+             *   listValue?: google.protobuf.ListValue.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * } & (
+             *   ({ kind?: undefined; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "nullValue"; nullValue: google.protobuf.NullValue; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "numberValue"; nullValue?: null; numberValue: number; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "stringValue"; nullValue?: null; numberValue?: null; stringValue: string; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "boolValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue: boolean; structValue?: null; listValue?: null }|{ kind?: "structValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue: google.protobuf.Struct.$Shape; listValue?: null }|{ kind?: "listValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue: google.protobuf.ListValue.$Shape })
+             * )} google.protobuf.Value.$Shape
+             */
+
+            /**
+             * Constructs a new Value.
+             * @memberof google.protobuf
+             * @classdesc Represents a Value.
+             * @constructor
+             * @param {google.protobuf.Value.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Value = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Value nullValue.
+             * @member {google.protobuf.NullValue|null|undefined} nullValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.nullValue = null;
+
+            /**
+             * Value numberValue.
+             * @member {number|null|undefined} numberValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.numberValue = null;
+
+            /**
+             * Value stringValue.
+             * @member {string|null|undefined} stringValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.stringValue = null;
+
+            /**
+             * Value boolValue.
+             * @member {boolean|null|undefined} boolValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.boolValue = null;
+
+            /**
+             * Value structValue.
+             * @member {google.protobuf.Struct.$Properties|null|undefined} structValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.structValue = null;
+
+            /**
+             * Value listValue.
+             * @member {google.protobuf.ListValue.$Properties|null|undefined} listValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.listValue = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * Value kind.
+             * @member {"nullValue"|"numberValue"|"stringValue"|"boolValue"|"structValue"|"listValue"|undefined} kind
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            $Object.defineProperty(Value.prototype, "kind", {
+                get: $util.oneOfGetter($oneOfFields = ["nullValue", "numberValue", "stringValue", "boolValue", "structValue", "listValue"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new Value instance using the specified properties.
+             * @function create
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {google.protobuf.Value.$Properties=} [properties] Properties to set
+             * @returns {google.protobuf.Value} Value instance
+             * @type {{
+             *   (properties: google.protobuf.Value.$Shape): google.protobuf.Value & google.protobuf.Value.$Shape;
+             *   (properties?: google.protobuf.Value.$Properties): google.protobuf.Value;
+             * }}
+             */
+            Value.create = function(properties) {
+                return new Value(properties);
+            };
+
+            /**
+             * Encodes the specified Value message. Does not implicitly {@link google.protobuf.Value.verify|verify} messages.
+             * @function encode
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {google.protobuf.Value.$Properties} message Value message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Value.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.nullValue != null && $Object.hasOwnProperty.call(message, "nullValue"))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int32(message.nullValue);
+                if (message.numberValue != null && $Object.hasOwnProperty.call(message, "numberValue"))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.numberValue);
+                if (message.stringValue != null && $Object.hasOwnProperty.call(message, "stringValue"))
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.stringValue);
+                if (message.boolValue != null && $Object.hasOwnProperty.call(message, "boolValue"))
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.boolValue);
+                if (message.structValue != null && $Object.hasOwnProperty.call(message, "structValue"))
+                    $root.google.protobuf.Struct.encode(message.structValue, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.listValue != null && $Object.hasOwnProperty.call(message, "listValue"))
+                    $root.google.protobuf.ListValue.encode(message.listValue, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Value message from the specified reader or buffer.
+             * @function decode
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {google.protobuf.Value & google.protobuf.Value.$Shape} Value
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Value.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.google.protobuf.Value();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            message.nullValue = reader.int32();
+                            message.kind = "nullValue";
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            message.numberValue = reader.double();
+                            message.kind = "numberValue";
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.stringValue = reader.stringVerify();
+                            message.kind = "stringValue";
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            message.boolValue = reader.bool();
+                            message.kind = "boolValue";
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            message.structValue = $root.google.protobuf.Struct.decode(reader, reader.size(), $undefined, _depth + 1, message.structValue);
+                            message.kind = "structValue";
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            message.listValue = $root.google.protobuf.ListValue.decode(reader, reader.size(), $undefined, _depth + 1, message.listValue);
+                            message.kind = "listValue";
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Value message.
+             * @function verify
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Value.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                let properties = {};
+                if (message.nullValue != null && $Object.hasOwnProperty.call(message, "nullValue")) {
+                    properties.kind = 1;
+                    if (typeof message.nullValue !== "number" || (message.nullValue | 0) !== message.nullValue)
+                        return "nullValue: enum value expected";
+                }
+                if (message.numberValue != null && $Object.hasOwnProperty.call(message, "numberValue")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    if (typeof message.numberValue !== "number")
+                        return "numberValue: number expected";
+                }
+                if (message.stringValue != null && $Object.hasOwnProperty.call(message, "stringValue")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    if (!$util.isString(message.stringValue))
+                        return "stringValue: string expected";
+                }
+                if (message.boolValue != null && $Object.hasOwnProperty.call(message, "boolValue")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    if (typeof message.boolValue !== "boolean")
+                        return "boolValue: boolean expected";
+                }
+                if (message.structValue != null && $Object.hasOwnProperty.call(message, "structValue")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    {
+                        let error = $root.google.protobuf.Struct.verify(message.structValue, _depth + 1);
+                        if (error)
+                            return "structValue." + error;
+                    }
+                }
+                if (message.listValue != null && $Object.hasOwnProperty.call(message, "listValue")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    {
+                        let error = $root.google.protobuf.ListValue.verify(message.listValue, _depth + 1);
+                        if (error)
+                            return "listValue." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Value message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {google.protobuf.Value} Value
+             */
+            Value.fromObject = function (object, _depth) {
+                if (object instanceof $root.google.protobuf.Value)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".google.protobuf.Value: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.google.protobuf.Value();
+                switch (object.nullValue) {
+                case "NULL_VALUE":
+                case 0:
+                    message.nullValue = 0;
+                    break;
+                default:
+                    if (typeof object.nullValue === "number" && (object.nullValue | 0) === object.nullValue)
+                        message.nullValue = object.nullValue;
+                }
+                if (object.numberValue != null)
+                    message.numberValue = $Number(object.numberValue);
+                if (object.stringValue != null)
+                    message.stringValue = $String(object.stringValue);
+                if (object.boolValue != null)
+                    message.boolValue = $Boolean(object.boolValue);
+                if (object.structValue != null) {
+                    if (!$util.isObject(object.structValue))
+                        throw $TypeError(".google.protobuf.Value.structValue: object expected");
+                    message.structValue = $root.google.protobuf.Struct.fromObject(object.structValue, _depth + 1);
+                }
+                if (object.listValue != null) {
+                    if (!$util.isObject(object.listValue))
+                        throw $TypeError(".google.protobuf.Value.listValue: object expected");
+                    message.listValue = $root.google.protobuf.ListValue.fromObject(object.listValue, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Value message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {google.protobuf.Value} message Value
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Value.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (message.nullValue != null && $Object.hasOwnProperty.call(message, "nullValue")) {
+                    object.nullValue = options.enums === $String ? $root.google.protobuf.NullValue[message.nullValue] === $undefined ? message.nullValue : $root.google.protobuf.NullValue[message.nullValue] : message.nullValue;
+                    if (options.oneofs)
+                        object.kind = "nullValue";
+                }
+                if (message.numberValue != null && $Object.hasOwnProperty.call(message, "numberValue")) {
+                    object.numberValue = options.json && !$isFinite(message.numberValue) ? $String(message.numberValue) : message.numberValue;
+                    if (options.oneofs)
+                        object.kind = "numberValue";
+                }
+                if (message.stringValue != null && $Object.hasOwnProperty.call(message, "stringValue")) {
+                    object.stringValue = message.stringValue;
+                    if (options.oneofs)
+                        object.kind = "stringValue";
+                }
+                if (message.boolValue != null && $Object.hasOwnProperty.call(message, "boolValue")) {
+                    object.boolValue = message.boolValue;
+                    if (options.oneofs)
+                        object.kind = "boolValue";
+                }
+                if (message.structValue != null && $Object.hasOwnProperty.call(message, "structValue")) {
+                    object.structValue = $root.google.protobuf.Struct.toObject(message.structValue, options, _depth + 1);
+                    if (options.oneofs)
+                        object.kind = "structValue";
+                }
+                if (message.listValue != null && $Object.hasOwnProperty.call(message, "listValue")) {
+                    object.listValue = $root.google.protobuf.ListValue.toObject(message.listValue, options, _depth + 1);
+                    if (options.oneofs)
+                        object.kind = "listValue";
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Value to JSON.
+             * @function toJSON
+             * @memberof google.protobuf.Value
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Value.prototype.toJSON = function() {
+                return Value.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Value
+             * @function getTypeUrl
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Value.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/google.protobuf.Value";
+            };
+
+            return Value;
+        })();
+
+        /**
+         * NullValue enum.
+         * @name google.protobuf.NullValue
+         * @enum {number}
+         * @property {number} NULL_VALUE=0 NULL_VALUE value
+         */
+        protobuf.NullValue = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "NULL_VALUE"] = 0;
+            return values;
+        })();
+
+        protobuf.ListValue = (function() {
+
+            /**
+             * Properties of a ListValue.
+             * @typedef {Object} google.protobuf.ListValue.$Properties
+             * @property {Array.<google.protobuf.Value.$Properties>|null} [values] ListValue values
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ListValue.
+             * @memberof google.protobuf
+             * @interface IListValue
+             * @augments google.protobuf.ListValue.$Properties
+             * @deprecated Use google.protobuf.ListValue.$Properties instead.
+             */
+
+            /**
+             * Shape of a ListValue.
+             * @typedef {{
+             *   values?: Array.<google.protobuf.Value.$Shape>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} google.protobuf.ListValue.$Shape
+             */
+
+            /**
+             * Constructs a new ListValue.
+             * @memberof google.protobuf
+             * @classdesc Represents a ListValue.
+             * @constructor
+             * @param {google.protobuf.ListValue.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ListValue = function (properties) {
+                this.values = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ListValue values.
+             * @member {Array.<google.protobuf.Value.$Properties>} values
+             * @memberof google.protobuf.ListValue
+             * @instance
+             */
+            ListValue.prototype.values = $util.emptyArray;
+
+            /**
+             * Creates a new ListValue instance using the specified properties.
+             * @function create
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {google.protobuf.ListValue.$Properties=} [properties] Properties to set
+             * @returns {google.protobuf.ListValue} ListValue instance
+             * @type {{
+             *   (properties: google.protobuf.ListValue.$Shape): google.protobuf.ListValue & google.protobuf.ListValue.$Shape;
+             *   (properties?: google.protobuf.ListValue.$Properties): google.protobuf.ListValue;
+             * }}
+             */
+            ListValue.create = function(properties) {
+                return new ListValue(properties);
+            };
+
+            /**
+             * Encodes the specified ListValue message. Does not implicitly {@link google.protobuf.ListValue.verify|verify} messages.
+             * @function encode
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {google.protobuf.ListValue.$Properties} message ListValue message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ListValue.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.values != null && message.values.length)
+                    for (let i = 0; i < message.values.length; ++i)
+                        $root.google.protobuf.Value.encode(message.values[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ListValue message from the specified reader or buffer.
+             * @function decode
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {google.protobuf.ListValue & google.protobuf.ListValue.$Shape} ListValue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ListValue.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.google.protobuf.ListValue();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.values && message.values.length))
+                                message.values = [];
+                            message.values.push($root.google.protobuf.Value.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a ListValue message.
+             * @function verify
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ListValue.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.values != null && $Object.hasOwnProperty.call(message, "values")) {
+                    if (!$Array.isArray(message.values))
+                        return "values: array expected";
+                    for (let i = 0; i < message.values.length; ++i) {
+                        let error = $root.google.protobuf.Value.verify(message.values[i], _depth + 1);
+                        if (error)
+                            return "values." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a ListValue message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {google.protobuf.ListValue} ListValue
+             */
+            ListValue.fromObject = function (object, _depth) {
+                if (object instanceof $root.google.protobuf.ListValue)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".google.protobuf.ListValue: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.google.protobuf.ListValue();
+                if (object.values) {
+                    if (!$Array.isArray(object.values))
+                        throw $TypeError(".google.protobuf.ListValue.values: array expected");
+                    message.values = $Array(object.values.length);
+                    for (let i = 0; i < object.values.length; ++i) {
+                        if (!$util.isObject(object.values[i]))
+                            throw $TypeError(".google.protobuf.ListValue.values: object expected");
+                        message.values[i] = $root.google.protobuf.Value.fromObject(object.values[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ListValue message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {google.protobuf.ListValue} message ListValue
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ListValue.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.values = [];
+                if (message.values && message.values.length) {
+                    object.values = $Array(message.values.length);
+                    for (let j = 0; j < message.values.length; ++j)
+                        object.values[j] = $root.google.protobuf.Value.toObject(message.values[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this ListValue to JSON.
+             * @function toJSON
+             * @memberof google.protobuf.ListValue
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ListValue.prototype.toJSON = function() {
+                return ListValue.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ListValue
+             * @function getTypeUrl
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ListValue.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/google.protobuf.ListValue";
+            };
+
+            return ListValue;
+        })();
+
+        return protobuf;
+    })();
+
+    return google;
 })();
 
 export {

@@ -1,4 +1,5 @@
-import type { Job, TaskEvent } from '../index.js';
+import type { TaskEvent } from '../index.js';
+import type { RunStream } from '../runs/index.js';
 import { eventToJson } from './json-codec.js';
 import { encodeMessage } from './proto-codec.js';
 
@@ -45,10 +46,10 @@ export function eventFrames(event: TaskEvent): EventFrames {
 }
 
 /**
- * Makes the event feed of a job. It subscribes to the job while at least one sink is attached;
- * a sink that throws is detached so it cannot hurt the others or the engine.
+ * Makes the event feed of a run. It subscribes to the run's stream while at least one sink is
+ * attached; a sink that throws is detached so it cannot hurt the others or the engine.
  */
-export function createEventFeed(job: Job): EventFeed {
+export function createEventFeed(job: Pick<RunStream, 'subscribe'>): EventFeed {
   const sinks = new Set<EventSink>();
   let unsubscribe: (() => void) | undefined;
   const publish = (event: TaskEvent): void => {

@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { Job } from '../index.js';
-import { isRnrError, type RnrError } from '../index.js';
+import { isRnrError, type RnrError, type TaskEvent } from '../index.js';
+import type { RunStream } from '../runs/index.js';
 import { requireOperator } from './auth.js';
 import { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
 import { toRnrError } from './error-handler.js';
 import { type EventFrames, type EventSink, eventFrames } from './event-feed.js';
-import { actorName, applyCommand } from './operator-actions.js';
+import { actorName } from './operator-actions.js';
 import type { ServerContext } from './server-context.js';
 import { parseSocketCommand, type SocketCommand } from './socket-commands.js';
 
@@ -33,7 +33,7 @@ function slotKey(request: FastifyRequest, context: ServerContext): string {
 /**
  * Serves one event socket: the log after `since`, then every live event, gap- and duplicate-free.
  *
- * A socket is either *catching up* — reading the job's log in pages, one page handed to the socket
+ * A socket is either *catching up* — reading the run's log in pages, one page handed to the socket
  * only once the previous one has been written out, through the server's {@link ReplayPump} — or
  * *live*, sending each event as the job publishes it. It goes live when a page comes back short
  * (it has read the whole committed log; every committed event is published after that), and falls
@@ -47,7 +47,7 @@ function slotKey(request: FastifyRequest, context: ServerContext): string {
 export function serveEventSocket(
   socket: WebSocket,
   request: FastifyRequest,
-  job: Job,
+  job: RunStream,
   context: ServerContext,
 ): void {
   const key = slotKey(request, context);
@@ -120,15 +120,29 @@ export function serveEventSocket(
 
   /** Sends the next page of the log; goes live when the log is read to its end. */
   function page(): void {
+    if (closed || live || socket.readyState !== OPEN) {
+      paging = false;
+      return;
+    }
+    // `paging` stays set while the page is read: no second read of the same page meanwhile.
+    job.events(lastSent, PAGE).then(sendPage, (err: unknown) => {
+      paging = false;
+      request.log.error({ err }, 'event replay failed');
+      close(1011, 'RNR_ERR_INTERNAL: event replay failed; reconnect with since');
+    });
+  }
+
+  function sendPage(read: readonly TaskEvent[]): void {
     paging = false;
     if (closed || live || socket.readyState !== OPEN) return;
     try {
-      const events = job.events(lastSent, PAGE);
+      // Events sent live while the page was read are not sent twice.
+      const events = read.filter((event) => event.seq > lastSent);
       for (const event of events) sendFrame(eventFrames(event));
-      if (events.length < PAGE && seen > lastSent) {
+      if (read.length < PAGE && seen > lastSent) {
         // Published while this page was read, so in no page yet: one more page.
         if (written === sent) schedulePage();
-      } else if (events.length < PAGE) {
+      } else if (read.length < PAGE) {
         live = true;
         for (const answer of answers.splice(0)) socket.send(answer);
         if (socket.bufferedAmount > maxSocketBuffer) catchUp();
@@ -173,15 +187,20 @@ export function serveEventSocket(
       actor = actorName(command.actor);
       return reply({ id: command.id, ok: true });
     }
-    let error: RnrError | undefined;
+    const op = command.op;
+    const done = (error: RnrError | undefined): void => {
+      audit(command, error);
+      reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
+    };
+    const failed = (err: unknown): void => done(isRnrError(err) ? err : toRnrError(err, request));
     try {
       requireOperator(request.rnrRole);
-      applyCommand(job, { ...command, op: command.op, task: command.task ?? '', actor });
+      context.runs
+        .operate(job.id, { ...command, op, task: command.task ?? '', actor })
+        .then(() => done(undefined), failed);
     } catch (err) {
-      error = isRnrError(err) ? err : toRnrError(err, request);
+      failed(err);
     }
-    audit(command, error);
-    reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
   });
 
   function audit(command: SocketCommand, error: RnrError | undefined): void {

@@ -1,12 +1,29 @@
 /**
- * rnr's Control API server (`rnr/server`): `createServer`, the registry of the jobs it serves, the
- * close codes of its event sockets, and the protobuf codec a client of the binary API needs.
- * Everything else in this folder is internal.
+ * rnr's Control API server (`rnr/server`): `createServer`, the run host it serves
+ * (`createRunHost`: workflows and their runs in a store), the registry of plain jobs, the close
+ * codes of its event sockets, and the protobuf codec a client of the binary API needs. Everything
+ * else in this folder is internal.
  *
  * @packageDocumentation
  */
 
-export type { AuditRecord, AuditSink } from './audit.js';
+export type {
+  CancelOptions,
+  LiveRunWatcher,
+  LocalRunHost,
+  ResumedRun,
+  RunCommand,
+  RunHost,
+  RunHostOptions,
+  RunListPage,
+  RunListQuery,
+  RunStream,
+  StartedRun,
+  StartRequest,
+  WorkflowInfo,
+} from '../runs/index.js';
+export { createRunHost } from '../runs/index.js';
+export type { AuditedOp, AuditRecord, AuditSink } from './audit.js';
 export { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
 export type { ServerOptions } from './create-server.js';
 export { createServer } from './create-server.js';
@@ -21,6 +38,7 @@ export {
   decodeJob,
   decodeJobList,
   decodeTask,
+  decodeWorkflowList,
   encodeMessage,
   PROTOBUF_MEDIA_TYPE,
 } from './proto-codec.js';

@@ -2,12 +2,14 @@ import {
   EventCause,
   type JobSnapshot,
   type JobSummary,
+  RunTrigger,
   stateName,
   type Task,
   type TaskEvent,
   TaskKind,
   type TaskStateName,
 } from '../index.js';
+import type { RunListPage, WorkflowInfo } from '../runs/index.js';
 
 /** A `Task` in the proto3 JSON mapping: enums by name. */
 export type TaskJson = Omit<Task, 'kind' | 'state' | 'children'> & {
@@ -17,10 +19,16 @@ export type TaskJson = Omit<Task, 'kind' | 'state' | 'children'> & {
 };
 
 /** A `Job` in the proto3 JSON mapping. */
-export type JobJson = Omit<JobSnapshot, 'root'> & { root: TaskJson };
+export type JobJson = Omit<JobSnapshot, 'root' | 'trigger'> & {
+  root: TaskJson;
+  trigger: keyof typeof RunTrigger;
+};
 
 /** A `JobSummary` in the proto3 JSON mapping. */
-export type JobSummaryJson = Omit<JobSummary, 'state'> & { state: TaskStateName };
+export type JobSummaryJson = Omit<JobSummary, 'state' | 'trigger'> & {
+  state: TaskStateName;
+  trigger: keyof typeof RunTrigger;
+};
 
 /** A `TaskEvent` in the proto3 JSON mapping. */
 export type TaskEventJson = Omit<TaskEvent, 'from' | 'to' | 'cause'> & {
@@ -50,12 +58,25 @@ export function taskToJson(task: Task): TaskJson {
 
 /** A job snapshot in the proto3 JSON mapping. */
 export function jobToJson(job: JobSnapshot): JobJson {
-  return { ...job, root: taskToJson(job.root) };
+  return { ...job, root: taskToJson(job.root), trigger: enumName(RunTrigger, job.trigger) };
 }
 
 /** A job summary in the proto3 JSON mapping. */
 export function summaryToJson(summary: JobSummary): JobSummaryJson {
-  return { ...summary, state: stateName(summary.state) };
+  return { ...summary, state: stateName(summary.state), trigger: enumName(RunTrigger, summary.trigger) };
+}
+
+/** A page of runs (`JobList`) in the proto3 JSON mapping. */
+export function jobListToJson(page: RunListPage): { jobs: JobSummaryJson[]; nextPageToken?: string } {
+  return {
+    jobs: page.jobs.map(summaryToJson),
+    ...(page.nextPageToken && { nextPageToken: page.nextPageToken }),
+  };
+}
+
+/** The hosted workflows (`WorkflowList`) in the proto3 JSON mapping. */
+export function workflowsToJson(list: { workflows: WorkflowInfo[] }): { workflows: WorkflowInfo[] } {
+  return list;
 }
 
 /** An event in the proto3 JSON mapping. */

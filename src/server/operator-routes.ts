@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TaskState, TaskStateName } from '../index.js';
-import { requireJob } from './job-registry.js';
 import { taskToJson } from './json-codec.js';
 import { sendMessage } from './negotiate.js';
-import { actorName, applyCommand, type OperatorOp, operatorOps } from './operator-actions.js';
+import { actorName, type OperatorOp, operatorOps } from './operator-actions.js';
 import type { MessageName } from './proto-codec.js';
 import { produces, responses, taskParams } from './schemas.js';
 import type { ServerContext } from './server-context.js';
@@ -65,9 +64,8 @@ export function registerOperatorRoutes(app: FastifyInstance, context: ServerCont
         preValidation: async (request) => {
           if (request.body === undefined || request.body === null) request.body = {};
         },
-        handler: (request, reply) => {
-          const job = requireJob(context.jobs, request.params.job);
-          const task = applyCommand(job, {
+        handler: async (request, reply) => {
+          const task = await context.runs.operate(request.params.job, {
             ...request.body,
             op,
             task: request.params.task,

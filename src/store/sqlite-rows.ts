@@ -1,27 +1,50 @@
-import type { JobRecord, TaskRecord } from '../engine/store.js';
+import type { JsonObject, RunRecord, StateCounts, TaskRecord } from '../engine/store.js';
+import { isDone } from '../engine/task-state.js';
 import type { TaskEvent } from '../engine/types.js';
 import type { JobOwner } from './job-owner.js';
 
+/** The columns of a run row a RunRecord is read from. */
+const RUN_COLUMNS =
+  'r.ord, r.id, r.name, r.workflow, r.run, r.input, r.trigger, r.started_by, r.labels, r.state, r.counts, r.total, r.created_at, r.started_at, r.finished_at, r.seq, r.epoch';
+
+/** The SELECT of run rows with their owner's token (the base of listing; see listSql). */
+export const RUN_SELECT = `SELECT ${RUN_COLUMNS}, o.token AS owner FROM runs r LEFT JOIN owners o ON o.job_id = r.id`;
+
 /** The SQL of every statement the store prepares once per database. */
 export const sql = {
-  selectJob: 'SELECT id, name, created_at, seq FROM jobs WHERE id = ?',
-  listJobs: 'SELECT id, name, created_at, seq FROM jobs ORDER BY created_at, rowid',
-  insertJob:
-    'INSERT INTO jobs (id, name, created_at, seq, updated_at) VALUES (@id, @name, @createdAt, @seq, @updatedAt)',
-  upsertJob: `INSERT INTO jobs (id, name, created_at, seq, updated_at) VALUES (@id, @name, @createdAt, @seq, @updatedAt)
-    ON CONFLICT (id) DO UPDATE SET name = excluded.name, seq = excluded.seq, updated_at = excluded.updated_at`,
+  selectRun: `${RUN_SELECT} WHERE r.id = ?`,
+  insertRun: `INSERT INTO runs (id, name, workflow, run, input, trigger, started_by, labels, state, done, counts,
+      total, created_at, started_at, finished_at, seq, epoch, idempotency_key, updated_at)
+    VALUES (@id, @name, @workflow, @run, @input, @trigger, @startedBy, @labels, @state, @done, @counts, @total,
+      @createdAt, @startedAt, @finishedAt, @seq, @epoch, @idempotencyKey, @updatedAt)`,
+  // The fence: a commit under another epoch changes no row (and so nothing at all).
+  updateRun: `UPDATE runs SET name = ?, seq = ?, state = ?, done = ?, counts = ?, total = ?, started_at = ?,
+      finished_at = ?, updated_at = ? WHERE id = ? AND epoch = coalesce(?, epoch)`,
+  bumpEpoch: 'UPDATE runs SET epoch = epoch + 1 WHERE id = ? RETURNING epoch',
+  runExists: 'SELECT 1 FROM runs WHERE id = ?',
+  numberTaken: 'SELECT id FROM runs WHERE workflow = ? AND run = ?',
+  lastRun: 'SELECT last_run FROM workflows WHERE workflow = ?',
+  setLastRun: `INSERT INTO workflows (workflow, last_run) VALUES (?, ?)
+    ON CONFLICT (workflow) DO UPDATE SET last_run = max(last_run, excluded.last_run)`,
+  runByKey: `${RUN_SELECT} WHERE r.workflow = ? AND r.idempotency_key = ?`,
+  unfinished: 'SELECT id FROM runs WHERE workflow = ? AND done = 0 ORDER BY ord',
+  finishedBeyond: `SELECT r.id, o.token AS owner FROM runs r LEFT JOIN owners o ON o.job_id = r.id
+    WHERE r.workflow = ? AND r.done = 1 ORDER BY r.ord DESC LIMIT -1 OFFSET ?`,
+  deleteRun: 'DELETE FROM runs WHERE id = ?',
+  deleteTasks: 'DELETE FROM tasks WHERE job_id = ?',
+  deleteEvents: 'DELETE FROM events WHERE job_id = ?',
   selectTasks: 'SELECT * FROM tasks WHERE job_id = ? ORDER BY task_id',
   upsertTask: `INSERT INTO tasks (job_id, task_id, parent_id, name, kind, state, message, paused, parallelism,
       parallelism_set, attempt, approval, labels, created_at, started_at, finished_at, updated_at, poll_errors,
-      state_set_by_operator, machine_snapshot)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      state_set_by_operator, machine_snapshot, position, fail_fast)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (job_id, task_id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,
       kind = excluded.kind, state = excluded.state, message = excluded.message, paused = excluded.paused,
       parallelism = excluded.parallelism, parallelism_set = excluded.parallelism_set, attempt = excluded.attempt,
       approval = excluded.approval, labels = excluded.labels, created_at = excluded.created_at,
       started_at = excluded.started_at, finished_at = excluded.finished_at, updated_at = excluded.updated_at,
       poll_errors = excluded.poll_errors, state_set_by_operator = excluded.state_set_by_operator,
-      machine_snapshot = excluded.machine_snapshot`,
+      machine_snapshot = excluded.machine_snapshot, position = excluded.position, fail_fast = excluded.fail_fast`,
   insertEvent: `INSERT INTO events (job_id, seq, task_id, from_state, to_state, paused, message, cause, actor, reason,
       time, action, attempt, parallelism)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -41,19 +64,76 @@ const json = (value: unknown): string | null => (value === undefined ? null : JS
 const parse = (text: unknown): unknown => (typeof text === 'string' ? JSON.parse(text) : undefined);
 const optional = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
-/** A job row as a {@link JobRecord}. */
-export function jobFromRow(row: Row): JobRecord {
-  return {
+/** A run row (with its owner's token) as a {@link RunRecord}. */
+export function runFromRow(row: Row): RunRecord {
+  const record: RunRecord = {
     id: String(row.id),
     name: String(row.name),
     createdAt: Number(row.created_at),
     seq: Number(row.seq),
+    workflow: String(row.workflow),
+    run: Number(row.run),
+    input: parse(row.input) as JsonObject,
+    trigger: Number(row.trigger),
+    startedBy: String(row.started_by),
+    state: Number(row.state),
+    counts: parse(row.counts) as StateCounts,
+    total: Number(row.total),
+    labels: parse(row.labels) as Record<string, string>,
+  };
+  const startedAt = optional(row.started_at);
+  if (startedAt !== undefined) record.startedAt = startedAt;
+  const finishedAt = optional(row.finished_at);
+  if (finishedAt !== undefined) record.finishedAt = finishedAt;
+  if (typeof row.owner === 'string') record.owner = { process: row.owner, epoch: Number(row.epoch) };
+  return record;
+}
+
+/** The named parameters of a new run row. */
+export function runParams(
+  run: RunRecord,
+  epoch: number,
+  idempotencyKey: string | null,
+  updatedAt: number,
+): Row {
+  return {
+    id: run.id,
+    name: run.name,
+    workflow: run.workflow,
+    run: run.run,
+    input: JSON.stringify(run.input ?? {}),
+    trigger: run.trigger,
+    startedBy: run.startedBy,
+    labels: JSON.stringify(run.labels ?? {}),
+    state: run.state,
+    done: isDone(run.state) ? 1 : 0,
+    counts: JSON.stringify(run.counts),
+    total: run.total,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt ?? null,
+    finishedAt: run.finishedAt ?? null,
+    seq: run.seq,
+    epoch,
+    idempotencyKey,
+    updatedAt,
   };
 }
 
-/** The named parameters of a job row. */
-export function jobParams(job: JobRecord, updatedAt: number): Row {
-  return { id: job.id, name: job.name, createdAt: job.createdAt, seq: job.seq, updatedAt };
+/** The parameters of a commit's run update, in column order (the epoch last: null checks none). */
+export function runUpdateParams(run: RunRecord, epoch: number | undefined, updatedAt: number): unknown[] {
+  return [
+    run.name,
+    run.seq,
+    run.state,
+    isDone(run.state) ? 1 : 0,
+    JSON.stringify(run.counts),
+    run.total,
+    run.startedAt ?? null,
+    run.finishedAt ?? null,
+    updatedAt,
+    run.id,
+    epoch ?? null,
+  ];
 }
 
 /**
@@ -82,6 +162,8 @@ export function taskParams(jobId: string, task: TaskRecord): unknown[] {
     task.pollErrors,
     task.stateSetByOperator ? 1 : 0,
     json(task.machineSnapshot),
+    task.index,
+    task.failFast ? 1 : 0,
   ];
 }
 
@@ -90,6 +172,7 @@ export function taskFromRow(row: Row): TaskRecord {
   const task: TaskRecord = {
     id: String(row.task_id),
     parentId: String(row.parent_id),
+    index: Number(row.position),
     name: String(row.name),
     kind: Number(row.kind),
     state: Number(row.state),
@@ -97,6 +180,7 @@ export function taskFromRow(row: Row): TaskRecord {
     paused: row.paused === 1,
     parallelism: Number(row.parallelism),
     parallelismSet: row.parallelism_set === 1,
+    failFast: row.fail_fast === 1,
     attempt: Number(row.attempt),
     labels: (parse(row.labels) as Record<string, string> | undefined) ?? {},
     createdAt: Number(row.created_at),

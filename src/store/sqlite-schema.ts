@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { taskStateNames } from '../engine/task-state.js';
 import { RnrError } from '../errors.js';
 
 /**
@@ -91,6 +92,67 @@ export const migrations: readonly Migration[] = [
           proc_start TEXT NOT NULL,
           token TEXT NOT NULL
         );
+      `);
+    },
+  },
+  {
+    version: 3,
+    description:
+      'jobs become runs (workflow, number, input, trigger, starter, root state, counts, fencing epoch, idempotency key; a job keeps its id as run 1 of workflow = its id), per-workflow run counters, task positions',
+    up(db) {
+      const counts = taskStateNames
+        .map(
+          (name, state) =>
+            `'${name}', (SELECT count(*) FROM tasks t WHERE t.job_id = j.id AND t.state = ${state})`,
+        )
+        .join(', ');
+      db.exec(`
+        CREATE TABLE runs (
+          ord INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          name TEXT NOT NULL,
+          workflow TEXT NOT NULL,
+          run INTEGER NOT NULL,
+          input TEXT NOT NULL DEFAULT '{}',
+          trigger INTEGER NOT NULL DEFAULT 0,
+          started_by TEXT NOT NULL DEFAULT '',
+          labels TEXT NOT NULL DEFAULT '{}',
+          state INTEGER NOT NULL,
+          done INTEGER NOT NULL,
+          counts TEXT NOT NULL,
+          total INTEGER NOT NULL,
+          created_at INTEGER NOT NULL,
+          started_at INTEGER,
+          finished_at INTEGER,
+          seq INTEGER NOT NULL DEFAULT 0,
+          epoch INTEGER NOT NULL DEFAULT 0,
+          idempotency_key TEXT,
+          updated_at INTEGER NOT NULL
+        );
+        INSERT INTO runs (id, name, workflow, run, state, done, counts, total, created_at, started_at,
+            finished_at, seq, updated_at)
+          SELECT j.id, j.name, j.id, 1, coalesce(root.state, 1), coalesce(root.state IN (3, 4, 5), 0),
+            json_object(${counts}),
+            (SELECT count(*) FROM tasks t WHERE t.job_id = j.id), j.created_at, root.started_at,
+            root.finished_at, max(j.seq, coalesce((SELECT max(seq) FROM events e WHERE e.job_id = j.id), 0)),
+            j.updated_at
+          FROM jobs j LEFT JOIN tasks root ON root.job_id = j.id AND root.parent_id = ''
+          ORDER BY j.created_at, j.rowid;
+        DROP TABLE jobs;
+        -- Listing reads these newest first (ord descending), a page at a time from a position.
+        CREATE UNIQUE INDEX runs_number ON runs (workflow, run);
+        CREATE UNIQUE INDEX runs_idempotency ON runs (workflow, idempotency_key)
+          WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX runs_by_workflow ON runs (workflow, ord);
+        CREATE INDEX runs_by_done ON runs (done, ord);
+        CREATE INDEX runs_by_state ON runs (state, ord);
+        CREATE INDEX runs_by_workflow_done ON runs (workflow, done, ord);
+        -- The last run number of each workflow: numbers are never reused, even once runs are pruned.
+        CREATE TABLE workflows (workflow TEXT PRIMARY KEY, last_run INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO workflows SELECT workflow, max(run) FROM runs GROUP BY workflow;
+        ALTER TABLE tasks ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE tasks ADD COLUMN fail_fast INTEGER NOT NULL DEFAULT 0;
+        UPDATE tasks SET fail_fast = 1 WHERE kind = 1;
       `);
     },
   },

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { CommitBatch, JobRecord, Store, StoredJobState } from '../engine/store.js';
+import type { CommitBatch, OpenedRun, RunRecord, Store } from '../engine/store.js';
 import type { TaskEvent } from '../engine/types.js';
 import { RnrError } from '../errors.js';
 import { describeOwner, dropClaim, type JobOwner, newClaim, ownerAlive } from './job-owner.js';
@@ -8,13 +8,15 @@ import { type OpenSettings, openDatabase, storeError } from './sqlite-open.js';
 import {
   eventFromRow,
   eventParams,
-  jobFromRow,
-  jobParams,
   ownerFromRow,
+  runFromRow,
+  runParams,
+  runUpdateParams,
   sql,
   taskFromRow,
   taskParams,
 } from './sqlite-rows.js';
+import { SqliteRuns } from './sqlite-runs.js';
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -36,6 +38,7 @@ export interface SqliteStoreOptions {
 }
 
 type Row = Record<string, unknown>;
+type Statements = Record<keyof typeof sql, Database.Statement>;
 
 function settingsOf(path: unknown, options: SqliteStoreOptions): OpenSettings {
   const bad = (what: string) => new RnrError('RNR_ERR_INVALID_OPTION', `sqliteStore: ${what}`);
@@ -57,14 +60,16 @@ function settingsOf(path: unknown, options: SqliteStoreOptions): OpenSettings {
 /**
  * A store in one SQLite file (WAL mode, one transaction per commit): the default of `rnr run`.
  * Opening refuses a file that is not an rnr store, or is from a newer rnr, without modifying it.
- * One process owns a job at a time: `openJob` throws `RNR_ERR_JOB_LOCKED` naming the owner's
- * pid@host while that process lives.
+ * One process owns a run at a time: `openRun` rejects with `RNR_ERR_JOB_LOCKED` naming the owner's
+ * pid@host while that process lives, and bumps the run's epoch, so a process that was taken over
+ * has its next commit refused (`RNR_ERR_LEASE_LOST`). better-sqlite3 is synchronous: each method
+ * does its work before it returns its (settled) promise.
  *
  * @example
  * const store = sqliteStore('.rnr/rnr.db');
  * const job = createJob({ id: 'upgrade', name: 'Upgrade', root, store });
  * await job.run();
- * store.close();
+ * await store.close();
  */
 export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   const settings = settingsOf(path, options);
@@ -72,21 +77,23 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Sto
   const db = openDatabase(file, settings);
   const statements = Object.fromEntries(
     Object.entries(sql).map(([name, text]) => [name, db.prepare(text)]),
-  ) as Record<keyof typeof sql, Database.Statement>;
+  ) as Statements;
+  const runs = new SqliteRuns(db, statements);
   const claims = new Map<string, JobOwner>();
   let closed = false;
 
-  const guard = <T>(doing: string, fn: () => T): T => {
-    if (closed) throw new RnrError('RNR_ERR_STORE_CLOSED', `rnr store ${file} is closed`);
+  /** Runs `fn` as the store's answer: its error named after the file, closed stores refused. */
+  const guard = <T>(doing: string, fn: () => T): Promise<T> => {
     try {
-      return fn();
+      if (closed) throw new RnrError('RNR_ERR_STORE_CLOSED', `rnr store ${file} is closed`);
+      return Promise.resolve(fn());
     } catch (err) {
-      throw storeError(file, doing, err);
+      return Promise.reject(storeError(file, doing, err));
     }
   };
 
-  const claimJob = db.transaction((job: JobRecord, claim: JobOwner): StoredJobState | undefined => {
-    const row = statements.selectOwner.get(job.id) as Row | undefined;
+  const claimRun = db.transaction((run: RunRecord, claim: JobOwner): OpenedRun => {
+    const row = statements.selectOwner.get(run.id) as Row | undefined;
     const owner = row && ownerFromRow(row);
     if (owner && (owner.token === claim.token || (!options.takeOver && ownerAlive(owner, claim)))) {
       const self = owner.pid === claim.pid && owner.host === claim.host;
@@ -95,93 +102,116 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Sto
         : 'stop that process first (or, if it is gone, open the store with takeOver)';
       throw new RnrError(
         'RNR_ERR_JOB_LOCKED',
-        `job ${JSON.stringify(job.id)} in rnr store ${file} is owned by ${describeOwner(owner)}${self ? ' (this process)' : ''}; ${advice}`,
+        `job ${JSON.stringify(run.id)} in rnr store ${file} is owned by ${describeOwner(owner)}${self ? ' (this process)' : ''}; ${advice}`,
       );
     }
-    statements.upsertOwner.run({ jobId: job.id, ...claim });
-    const stored = statements.selectJob.get(job.id) as Row | undefined;
+    statements.upsertOwner.run({ jobId: run.id, ...claim });
+    const stored = statements.selectRun.get(run.id) as Row | undefined;
     if (!stored) {
-      statements.insertJob.run(jobParams(job, claim.since));
-      return undefined;
+      const number = runs.freeNumber(run.workflow, run.run);
+      const record: RunRecord = { ...run, run: number, seq: 0 };
+      delete record.owner;
+      statements.insertRun.run(runParams(record, 1, null, claim.since));
+      statements.setLastRun.run(record.workflow, number);
+      return { run: record, tasks: [], created: true, fence: { process: claim.token, epoch: 1 } };
     }
-    const jobRecord = jobFromRow(stored);
+    const epoch = Number(statements.bumpEpoch.pluck().get(run.id));
+    const record = runFromRow(stored);
+    delete record.owner;
     // The log is the truth for seq: never hand out a seq that is already written.
-    const lastSeq = Number(statements.lastSeq.pluck().get(job.id) ?? 0);
-    jobRecord.seq = Math.max(jobRecord.seq, lastSeq);
-    const tasks = (statements.selectTasks.all(job.id) as Row[]).map(taskFromRow);
-    return { job: jobRecord, tasks };
+    const lastSeq = Number(statements.lastSeq.pluck().get(run.id) ?? 0);
+    record.seq = Math.max(record.seq, lastSeq);
+    const tasks = (statements.selectTasks.all(run.id) as Row[]).map(taskFromRow);
+    return { run: record, tasks, created: false, fence: { process: claim.token, epoch } };
   }).immediate;
 
-  const writeBatch = db.transaction((batch: CommitBatch, claim: JobOwner) => {
-    const jobId = batch.job.id;
-    // Check we still own the job: another process that took over must not see our writes mixed in.
-    const row = statements.selectOwner.get(jobId) as Row | undefined;
-    if (!row || ownerFromRow(row).token !== claim.token) {
+  const writeBatch = db.transaction((batch: CommitBatch, token: string) => {
+    const id = batch.run.id;
+    // Still ours? A process that took the run over must not see our writes mixed in with its own.
+    const row = statements.selectOwner.get(id) as Row | undefined;
+    if (!row || ownerFromRow(row).token !== token) {
       const by = row ? ` by ${describeOwner(ownerFromRow(row))}` : '';
       throw new RnrError(
-        'RNR_ERR_JOB_LOCKED',
-        `job ${JSON.stringify(jobId)} in rnr store ${file} was taken over${by}`,
+        'RNR_ERR_LEASE_LOST',
+        `job ${JSON.stringify(id)} in rnr store ${file} was taken over${by}: nothing of this commit was written`,
       );
     }
-    statements.upsertJob.run(jobParams(batch.job, Date.now()));
-    for (const task of batch.tasks) statements.upsertTask.run(taskParams(jobId, task));
-    for (const event of batch.events) statements.insertEvent.run(eventParams(jobId, event));
+    const updated = statements.updateRun.run(...runUpdateParams(batch.run, batch.fence?.epoch, Date.now()));
+    if (updated.changes === 0) {
+      if (!statements.runExists.get(id))
+        throw new RnrError('RNR_ERR_JOB_NOT_FOUND', `job ${JSON.stringify(id)} is not in rnr store ${file}`);
+      throw new RnrError(
+        'RNR_ERR_LEASE_LOST',
+        `job ${JSON.stringify(id)} in rnr store ${file} was opened again since (this writer's epoch ${batch.fence?.epoch}): nothing of this commit was written`,
+      );
+    }
+    for (const task of batch.tasks) statements.upsertTask.run(taskParams(id, task));
+    for (const event of batch.events) statements.insertEvent.run(eventParams(id, event));
   }).immediate;
 
-  const release = (jobId: string) => {
-    const claim = claims.get(jobId);
+  const release = (runId: string) => {
+    const claim = claims.get(runId);
     if (!claim) return;
-    claims.delete(jobId);
+    claims.delete(runId);
     dropClaim(claim.token);
-    statements.deleteOwner.run(jobId, claim.token);
+    statements.deleteOwner.run(runId, claim.token);
   };
 
   return {
     description: `sqlite:${file}`,
-    openJob(job) {
-      return guard(`opening job ${JSON.stringify(job.id)}`, () => {
-        const claim = claims.get(job.id) ?? newClaim(Date.now());
+    openRun(run) {
+      return guard(`opening job ${JSON.stringify(run.id)}`, () => {
+        const claim = claims.get(run.id) ?? newClaim(Date.now());
         try {
-          const state = claimJob(job, claim);
-          claims.set(job.id, claim);
-          return state;
+          const opened = claimRun(run, claim);
+          claims.set(run.id, claim);
+          return opened;
         } catch (err) {
-          if (!claims.has(job.id)) dropClaim(claim.token);
+          if (!claims.has(run.id)) dropClaim(claim.token);
           throw err;
         }
       });
     },
     commit(batch) {
-      guard(`committing ${batch.events.length} events of job ${JSON.stringify(batch.job.id)}`, () => {
-        const claim = claims.get(batch.job.id);
-        if (!claim) {
+      return guard(`committing ${batch.events.length} events of job ${JSON.stringify(batch.run.id)}`, () => {
+        const token = batch.fence?.process ?? claims.get(batch.run.id)?.token;
+        if (token === undefined) {
           throw new RnrError(
             'RNR_ERR_JOB_NOT_FOUND',
-            `job ${JSON.stringify(batch.job.id)} is not open in rnr store ${file}`,
+            `job ${JSON.stringify(batch.run.id)} is not open in rnr store ${file}`,
           );
         }
-        writeBatch(batch, claim);
+        writeBatch(batch, token);
       });
     },
-    events(jobId, since, limit = Number.POSITIVE_INFINITY) {
-      return guard(`reading events of job ${JSON.stringify(jobId)}`, () => {
+    events(runId, since, limit = Number.POSITIVE_INFINITY) {
+      return guard(`reading events of job ${JSON.stringify(runId)}`, () => {
         const max = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : -1;
-        const rows = statements.selectEvents.all(jobId, since, max) as Row[];
+        const rows = statements.selectEvents.all(runId, since, max) as Row[];
         return rows.map(eventFromRow) satisfies TaskEvent[];
       });
     },
-    releaseJob(jobId) {
-      guard(`releasing job ${JSON.stringify(jobId)}`, () => release(jobId));
+    releaseRun(runId) {
+      return guard(`releasing job ${JSON.stringify(runId)}`, () => release(runId));
     },
-    listJobs() {
-      return guard('listing jobs', () => (statements.listJobs.all() as Row[]).map(jobFromRow));
+    loadRun(runId) {
+      return guard(`reading job ${JSON.stringify(runId)}`, () => runs.load(runId));
     },
-    close() {
+    listRuns(query) {
+      return guard('listing runs', () => runs.list(query));
+    },
+    createRun(request) {
+      return guard(`creating a run of ${JSON.stringify(request?.workflow)}`, () => runs.create(request));
+    },
+    pruneRuns(workflow, keep) {
+      return guard(`pruning runs of ${JSON.stringify(workflow)}`, () => runs.prune(workflow, keep));
+    },
+    async close() {
       if (closed) return;
       closed = true;
-      for (const jobId of [...claims.keys()]) {
+      for (const runId of [...claims.keys()]) {
         try {
-          release(jobId);
+          release(runId);
         } catch {
           // A claim left behind (say, on a full disk) is stale once this process is gone.
         }

@@ -32,11 +32,11 @@ export class AutoApprover {
     visit(job.snapshot().root);
   }
 
-  /** Approves every task that waits and is picked. */
-  pass(): void {
+  /** Approves every task that waits and is picked; resolves once the approvals are durable. */
+  async pass(): Promise<void> {
     const approve = this.approve;
     if (!approve) return;
-    for (const e of this.job.events(this.seen)) {
+    for (const e of await this.job.events(this.seen)) {
       this.seen = e.seq;
       if (e.to === TaskState.ACTION_PENDING) this.waiting.add(e.taskId);
     }
@@ -48,7 +48,8 @@ export class AutoApprover {
       if (task.state !== TaskState.ACTION_PENDING) continue;
       const yes =
         approve === true || (listed ? listed.has(task.id) : typeof approve === 'function' && approve(task));
-      if (yes) this.job.approve(task.id, { actor: this.actor, reason: 'approved by the test environment' });
+      if (yes)
+        await this.job.approve(task.id, { actor: this.actor, reason: 'approved by the test environment' });
     }
   }
 

@@ -27,7 +27,12 @@ export interface RunReport {
 }
 
 /** Builds the report of a run of `job` that began at `firstSeq` and took `elapsedMs`. */
-export function runReport(job: Job, firstSeq: number, elapsedMs: number, ticks: number): RunReport {
+export async function runReport(
+  job: Job,
+  firstSeq: number,
+  elapsedMs: number,
+  ticks: number,
+): Promise<RunReport> {
   const root = job.snapshot().root;
   const taskStates = new Map<string, TaskStateName>();
   const failed: { id: string; message: string }[] = [];
@@ -39,12 +44,13 @@ export function runReport(job: Job, firstSeq: number, elapsedMs: number, ticks: 
     task.children.forEach(visit);
   };
   visit(root);
+  const events = await job.events(firstSeq);
   return {
     state: root.state,
     stateName: stateName(root.state),
     elapsedMs,
     ticks,
-    events: job.events(firstSeq),
+    events,
     done: isDone(root.state),
     taskStates,
     failed,

@@ -59,7 +59,7 @@ export interface WireJob {
   startedBy?: string;
 }
 
-/** One row of `GET /jobs`. */
+/** One row of `GET /jobs`: a run's headline. */
 export interface WireJobSummary {
   id: string;
   name?: string;
@@ -70,16 +70,32 @@ export interface WireJobSummary {
   seq?: number;
   startedAt?: number;
   finishedAt?: number;
-  /** The workflow this job is a run of (a legacy job: its own id). */
   workflow?: string;
-  /** The run's number within its workflow (1, 2, 3 …). */
   run?: number;
-  /** The run's validated input. */
   input?: Record<string, unknown>;
-  /** What started the run: `CLI`, `API`, `SCHEDULE` (`TRIGGER_UNSPECIFIED` for a legacy job). */
+  /** `CLI`, `API`, `SCHEDULE` (or `TRIGGER_UNSPECIFIED` for a plain job). */
   trigger?: string;
-  /** Who started the run (the actor of the start request, or the schedule). */
   startedBy?: string;
+  labels?: Record<string, string>;
+}
+
+/** One workflow of `GET /workflows`. */
+export interface WireWorkflow {
+  name: string;
+  description?: string;
+  inputSchema?: Record<string, unknown>;
+  schedules?: { cron: string; timezone?: string; overlap?: string; nextAt?: number }[];
+  concurrency?: number;
+  keepRuns?: number;
+  labels?: Record<string, string>;
+}
+
+/** One schedule of a workflow, with its next fire time (ms since the epoch; absent or 0: none). */
+export type WireSchedule = NonNullable<WireWorkflow['schedules']>[number];
+
+/** `GET /workflows`. */
+export interface WireWorkflowList {
+  workflows: WireWorkflow[];
 }
 
 /** `GET /jobs?workflow=&state=&limit=&pageToken=`: one page of runs, newest first. */
@@ -87,30 +103,6 @@ export interface WireJobPage {
   jobs: WireJobSummary[];
   /** Absent on the last page. */
   nextPageToken?: string;
-}
-
-/** One schedule of a workflow, as `GET /workflows` lists it. */
-export interface WireSchedule {
-  cron: string;
-  timezone?: string;
-  /** `skip` (no new run while the schedule's last run is unfinished) or `allow`. */
-  overlap?: string;
-  /** The next fire time (epoch ms). */
-  nextAt?: number;
-}
-
-/** One workflow a server hosts. */
-export interface WireWorkflow {
-  name: string;
-  description?: string;
-  /** The input's JSON Schema, where the validator offers one. */
-  inputSchema?: unknown;
-  schedules?: WireSchedule[];
-}
-
-/** `GET /workflows`. */
-export interface WireWorkflowList {
-  workflows: WireWorkflow[];
 }
 
 /** One recorded change: a frame of the event stream. */
