@@ -1,6 +1,8 @@
 // The start form's pure model without a browser: a workflow's input JSON Schema → field
 // descriptors → the input object, the browser-side checks, and the server's issues placed by field.
 import { describe, expect, test } from 'vitest';
+import { z } from 'zod';
+import { callbackTask, inputJsonSchema, workflow } from '../../src/index.js';
 import {
   type FieldValue,
   hasIssues,
@@ -340,6 +342,74 @@ describe("the server's issues, by field", () => {
       'canary.extra: Unrecognized key',
       'nope: Unknown',
       'Bad input',
+    ]);
+  });
+});
+
+describe('with the schema a real validator writes', () => {
+  test("zod 4's JSON Schema makes the form, and the form's input passes zod", () => {
+    const input = z.object({
+      version: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+$/)
+        .describe('Version to roll out'),
+      replicas: z.int().min(1).max(50).default(3),
+      strategy: z.enum(['rolling', 'blue-green']).default('rolling'),
+      dryRun: z.boolean().default(false),
+      zones: z.array(z.string()).min(1),
+      notify: z.email().optional(),
+      window: z.object({ start: z.iso.datetime(), hours: z.number().positive() }).optional(),
+      note: z.string().nullable(),
+      labels: z.record(z.string(), z.string()).optional(),
+    });
+    const wf = workflow({
+      name: 'zod-form',
+      input,
+      build: () => callbackTask({ name: 'x', poll: () => true }),
+    });
+    const f = formFromSchema(inputJsonSchema(wf));
+    expect(allFields(f.fields).map((x) => [x.name, x.kind, x.required])).toEqual([
+      ['version', 'text', true],
+      ['replicas', 'number', false],
+      ['strategy', 'choice', false],
+      ['dryRun', 'boolean', false],
+      ['zones', 'list', true],
+      ['notify', 'text', false],
+      ['window', 'group', false],
+      ['window.start', 'text', true],
+      ['window.hours', 'number', true],
+      ['note', 'text', true],
+      ['labels', 'json', false],
+    ]);
+    const v = initialValues(f);
+    const set = (name: string, value: FieldValue) =>
+      v.set(allFields(f.fields).find((x) => x.name === name)!.key, value);
+    set('version', '1.6.0');
+    set('zones', ['eu-1']);
+    set('window', true);
+    set('window.start', '2025-01-31T09:00:00Z');
+    set('window.hours', '2.5');
+    set('labels', '{"team": "web"}');
+    const built = inputFromValues(f, v);
+    expect(built.issues).toEqual({ byField: new Map(), general: [] });
+    expect(input.parse(built.input)).toEqual({
+      version: '1.6.0',
+      replicas: 3,
+      strategy: 'rolling',
+      dryRun: false,
+      zones: ['eu-1'],
+      window: { start: '2025-01-31T09:00:00Z', hours: 2.5 },
+      note: null,
+      labels: { team: 'web' },
+    });
+    // The browser's checks agree with zod's where they are cheap.
+    set('window.start', 'tomorrow');
+    set('window.hours', '0');
+    set('notify', 'ops');
+    expect([...inputFromValues(f, v).issues.byField.values()]).toEqual([
+      ['not an email address'],
+      ['not a date-time with a zone (2025-01-31T09:00:00Z)'],
+      ['must be more than 0'],
     ]);
   });
 });

@@ -41,7 +41,7 @@ export function FormField({ field, values, issues, onChange }: FormFieldProps) {
   };
   let control: ComponentChildren;
   if (field.kind === 'list') {
-    control = <ListControl field={field} value={value} set={set} />;
+    control = <ListControl field={field} value={value} set={set} problems={problems} />;
   } else if (field.kind === 'json') {
     control = (
       <JsonEditor
@@ -226,7 +226,7 @@ function ScalarControl({ field, value, set, attrs }: ScalarProps) {
     case 'choice':
       return (
         <select {...attrs} value={text} onChange={onText}>
-          {text === '' || !field.required ? (
+          {text === '' || (!field.required && field.defaultValue === undefined) ? (
             <option value="">{field.required ? '— choose —' : '— not set —'}</option>
           ) : null}
           {field.options.map((o, i) => (
@@ -244,12 +244,16 @@ function ListControl({
   field,
   value,
   set,
+  problems,
 }: {
   field: ListField;
   value: FieldValue;
   set(v: FieldValue): void;
+  problems: readonly string[];
 }) {
   const items = Array.isArray(value) ? (value as readonly string[]) : [];
+  // Problems of one item (`item 2: …`) mark that item's input; the others mark none.
+  const badItems = new Set(problems.map((p) => Number(/^item (\d+)/.exec(p)?.[1] ?? 0) - 1));
   const id = fieldId(field);
   const item = field.item;
   if (item.kind === 'choice') {
@@ -287,7 +291,11 @@ function ListControl({
             field={item}
             value={item.kind === 'boolean' ? text === 'true' : text}
             set={(v) => change(k, v)}
-            attrs={{ name: `${field.name}[${k}]`, 'aria-label': `${field.label}, item ${k + 1}` }}
+            attrs={{
+              name: `${field.name}[${k}]`,
+              'aria-label': `${field.label}, item ${k + 1}`,
+              'aria-invalid': badItems.has(k) ? 'true' : undefined,
+            }}
           />
           <button
             type="button"

@@ -7,7 +7,12 @@ import { inZone, relativeTime, toMs, viewerZone } from '../model/zoned-time.js';
  */
 export function ScheduleTime({ at, zone, now }: { at: unknown; zone: string | undefined; now: number }) {
   const ms = toMs(at);
-  if (ms === undefined) return <span class="note">not scheduled</span>;
+  if (ms === undefined)
+    return (
+      <span class="note" title="the server gave no next time">
+        –
+      </span>
+    );
   const tz = zone || 'UTC';
   const there = inZone(ms, tz);
   const mine = viewerZone();
