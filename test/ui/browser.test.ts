@@ -102,7 +102,7 @@ describe.skipIf(!hasChromium)('web view', () => {
       .toBe(TaskState.SKIPPED);
     await page.waitForSelector(row('skip/canary/vm-1', TaskState.SKIPPED));
     await page.waitForSelector('.controls .outcome.ok:has-text("Skip vm-1 — done.")');
-    const event = job.events(0).find((e) => e.action === 'skip');
+    const event = (await job.events(0)).find((e) => e.action === 'skip');
     expect(event).toMatchObject({ taskId: 'skip/canary/vm-1', actor: 'web', reason: 'host retired' });
     // The task's own history shows who did it and why.
     await page.waitForSelector('.history li.operator:has-text("host retired")');
@@ -131,12 +131,12 @@ describe.skipIf(!hasChromium)('web view', () => {
     await confirm('Set', 'Set production to FAILED');
     expect(job.getTask('ops/production').state).toBe(TaskState.FAILED);
     await page.waitForSelector(row('ops/production', TaskState.FAILED));
-    expect(
-      job
-        .events(0)
-        .filter((e) => e.actor === 'web')
-        .map((e) => e.action),
-    ).toEqual(['pause', 'resume', 'parallelism', 'state']);
+    expect((await job.events(0)).filter((e) => e.actor === 'web').map((e) => e.action)).toEqual([
+      'pause',
+      'resume',
+      'parallelism',
+      'state',
+    ]);
   });
 
   test('approve from the inbox completes a gate', async () => {
