@@ -43,7 +43,11 @@ export function WorkflowPage({ name }: { name: string }) {
       <div class="workflow-columns">
         <section class="panel" aria-labelledby="start-title">
           <h2 id="start-title">Start a run</h2>
-          <StartForm key={workflow.name} workflow={workflow} />
+          {/* A new schema (the server reloaded the workflow) makes a new form. */}
+          <StartForm
+            key={`${workflow.name}\n${JSON.stringify(workflow.inputSchema ?? null)}`}
+            workflow={workflow}
+          />
         </section>
         <div>
           <section class="panel" aria-labelledby="schedules-title">
