@@ -251,7 +251,6 @@ describe('runs over the API', () => {
       id: 'upgrade-1',
       input: { version: '2.0.0', batch: 2 },
       trigger: RunTrigger.API,
-      state: TaskState.PENDING,
     });
   });
 
