@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { stateNames } from '../wire/names.js';
 import { type ClientFlags, clientFor, withClientOptions, withOutput, withReason } from './args.js';
 import {
   type ActionRequest,
@@ -10,7 +11,6 @@ import {
   parallelismRequest,
   setStateRequest,
 } from './client-verbs.js';
-import { stateNames } from './wire.js';
 
 interface VerbFlags extends ClientFlags {
   output: OutputFormat;

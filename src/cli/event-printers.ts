@@ -1,6 +1,6 @@
 import pc from 'picocolors';
+import type { TaskEventJson } from '../wire/json.js';
 import { formatClock, paintState, printable, shellQuote, stateSymbol } from './format.js';
-import type { WireEvent } from './wire.js';
 
 /** The default control API address; commands shown to the user omit `--server` when it is this. */
 export const defaultServer = 'http://127.0.0.1:7300';
@@ -8,7 +8,7 @@ export const defaultServer = 'http://127.0.0.1:7300';
 /** Something that shows a stream of events: the live view, the plain printer, the JSON printer. */
 export interface EventSink {
   /** Shows one event. */
-  event(event: WireEvent): void;
+  event(event: TaskEventJson): void;
   /** Shows an informational line (listening on…, resumed from…). */
   info(line: string): void;
   /**
@@ -33,7 +33,7 @@ export function commandFor(verb: string, jobId: string, taskId: string, server?:
  * @example
  * formatEventLine(event); // '22:40:01 #12 ✓ upgrade/node-3 RUNNING → SUCCESS  drained'
  */
-export function formatEventLine(event: WireEvent, server?: string): string {
+export function formatEventLine(event: TaskEventJson, server?: string): string {
   const to = printable(event.to ?? 'UNKNOWN');
   const from = printable(event.from ?? 'UNKNOWN');
   const change = from === to ? to : `${from} → ${to}`;

@@ -1,5 +1,5 @@
 import type { Job, TaskEvent } from '../index.js';
-import { eventToJson } from './json-codec.js';
+import { eventToJson } from '../wire/encode.js';
 import { encodeMessage } from './proto-codec.js';
 
 /** One event with its wire frames, encoded at most once whatever the number of sockets. */

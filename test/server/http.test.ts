@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventCause, type Job, TaskState } from '../../src/index.js';
 import { createJobRegistry, createServer } from '../../src/server/index.js';
-import { jobToJson, taskToJson } from '../../src/server/json-codec.js';
 import { isLoopback } from '../../src/server/listen-guard.js';
+import { jobToJson, taskToJson } from '../../src/wire/encode.js';
 import { deployJob, listening, server } from './fixtures.js';
 
 const enc = encodeURIComponent;

@@ -7,7 +7,7 @@ import {
   SLOW_CONSUMER_CLOSE,
   TOO_MANY_SOCKETS_CLOSE,
 } from '../../src/server/index.js';
-import { eventToJson } from '../../src/server/json-codec.js';
+import { eventToJson } from '../../src/wire/encode.js';
 import { busyJob, connect, deployJob, listening, server } from './fixtures.js';
 
 let closers: Array<() => Promise<unknown>> = [];
