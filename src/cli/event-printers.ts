@@ -6,7 +6,7 @@ import { formatClock, paintState, printable, shellQuote, stateSymbol } from './f
 export const defaultServer = 'http://127.0.0.1:7300';
 
 /** Something that shows a stream of events: the live view, the plain printer, the JSON printer. */
-export interface EventSink {
+export interface EventDisplay {
   /** Shows one event. */
   event(event: TaskEventJson): void;
   /** Shows an informational line (listening on…, resumed from…). */
@@ -58,7 +58,7 @@ export function formatEventLine(event: TaskEventJson, server?: string): string {
 }
 
 /** Prints one plain line per event (and per info line) to `out`: the view for CI logs and pipes. */
-export function plainPrinter(out: NodeJS.WritableStream = process.stdout, server?: string): EventSink {
+export function plainPrinter(out: NodeJS.WritableStream = process.stdout, server?: string): EventDisplay {
   return {
     event: (event) => out.write(`${formatEventLine(event, server)}\n`),
     info: (line) => out.write(`${line}\n`),
@@ -73,7 +73,7 @@ export function plainPrinter(out: NodeJS.WritableStream = process.stdout, server
 export function jsonPrinter(
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
-): EventSink {
+): EventDisplay {
   return {
     event: (event) => out.write(`${JSON.stringify(event)}\n`),
     info: (line) => err.write(`${line}\n`),
@@ -82,6 +82,6 @@ export function jsonPrinter(
 }
 
 /** Shows no events; info lines go to `err` (for `--quiet`). */
-export function quietPrinter(err: NodeJS.WritableStream = process.stderr): EventSink {
+export function quietPrinter(err: NodeJS.WritableStream = process.stderr): EventDisplay {
   return { event: () => {}, info: (line) => err.write(`${line}\n`), close: () => {} };
 }

@@ -2,7 +2,7 @@ import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { formatDuration } from '../wire/duration.js';
 import type { TaskEventJson } from '../wire/json.js';
-import { commandFor, type EventSink, formatEventLine } from './event-printers.js';
+import { commandFor, type EventDisplay, formatEventLine } from './event-printers.js';
 import { paintState, printable, stateSymbol, truncate } from './format.js';
 import type { JobModel, PausedTask, ViewTask } from './job-model.js';
 
@@ -49,7 +49,7 @@ export interface FrameOptions {
  * const view = liveView(model, { server: 'http://127.0.0.1:7300' });
  * job.subscribe((e) => { model.apply(eventToJson(e)); view.event(eventToJson(e)); });
  */
-export function liveView(model: JobModel, options: LiveViewOptions = {}): EventSink {
+export function liveView(model: JobModel, options: LiveViewOptions = {}): EventDisplay {
   const out = options.out ?? process.stdout;
   const log = createLogUpdate(out);
   let dirty = true;

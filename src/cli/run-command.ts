@@ -8,7 +8,7 @@ import { isDoneName } from '../wire/names.js';
 import {
   commandFor,
   defaultServer,
-  type EventSink,
+  type EventDisplay,
   jsonPrinter,
   plainPrinter,
   quietPrinter,
@@ -186,7 +186,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   });
 }
 
-function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventSink {
+function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventDisplay {
   if (options.json) return jsonPrinter();
   if (options.quiet) return quietPrinter();
   if (process.stdout.isTTY) return liveView(model, { server: url });

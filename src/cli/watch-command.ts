@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { RnrError } from '../errors.js';
 import type { TaskEventJson } from '../wire/json.js';
 import { isDoneName } from '../wire/names.js';
-import { type EventSink, jsonPrinter, plainPrinter } from './event-printers.js';
+import { type EventDisplay, jsonPrinter, plainPrinter } from './event-printers.js';
 import { ExitCode } from './exit-codes.js';
 import { printable } from './format.js';
 import type { ApiClient } from './http-client.js';
@@ -25,7 +25,7 @@ export interface WatchOptions {
  */
 export async function watchCommand(api: ApiClient, jobId: string, options: WatchOptions): Promise<number> {
   const model = new JobModel(await withJobId(api, jobId, () => api.getJob(jobId)));
-  const sink: EventSink = options.json
+  const sink: EventDisplay = options.json
     ? jsonPrinter()
     : process.stdout.isTTY
       ? liveView(model, { server: api.server })

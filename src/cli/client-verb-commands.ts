@@ -1,3 +1,5 @@
+// The client verbs (`ls`, `get`, `set`, `retry`… `inbox`) as commands of the `rnr` program: their
+// arguments, flags and help. What each verb does is in client-verb-actions.ts.
 import type { Command } from 'commander';
 import { stateNames } from '../wire/names.js';
 import { type ClientFlags, clientFor, withClientOptions, withOutput, withReason } from './args.js';
@@ -10,7 +12,7 @@ import {
   type OutputFormat,
   parallelismRequest,
   setStateRequest,
-} from './client-verbs.js';
+} from './client-verb-actions.js';
 
 interface VerbFlags extends ClientFlags {
   output: OutputFormat;

@@ -1,3 +1,5 @@
+// What the client verbs do: ask the control API (http-client.ts) and print the answer as a tree,
+// a table or JSON. Their command-line shape is in client-verb-commands.ts.
 import pc from 'picocolors';
 import { formatDuration } from '../wire/duration.js';
 import type { TaskJson } from '../wire/json.js';
