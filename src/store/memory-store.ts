@@ -1,5 +1,5 @@
+import type { TaskEvent } from '../engine/messages.js';
 import type { CommitBatch, JobRecord, Store, StoredJobState, TaskRecord } from '../engine/store.js';
-import type { TaskEvent } from '../engine/types.js';
 import { RnrError } from '../errors.js';
 
 interface MemoryJob {

@@ -1,5 +1,5 @@
+import type { TaskEvent } from '../engine/messages.js';
 import type { JobRecord, TaskRecord } from '../engine/store.js';
-import type { TaskEvent } from '../engine/types.js';
 import type { JobOwner } from './job-owner.js';
 
 /** The SQL of every statement the store prepares once per database. */
