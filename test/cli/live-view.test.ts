@@ -1,11 +1,8 @@
-// The live view of rnr run and rnr watch: the job's own elapsed time, paused branches and what
-// they hold back, and no command hints once nothing serves the job.
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { JobModel } from '../../src/cli/job-model.js';
 import { frame } from '../../src/cli/live-view.js';
 import { eventJson, jobJson } from '../fixtures/wire-json.js';
-import { spawnInTerminal, stateDir } from './harness.js';
+import { hasScript, spawnInTerminal, stateDir } from './harness.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing colour codes.
@@ -106,12 +103,3 @@ describe('live view', () => {
     },
   );
 });
-
-function hasScript(): boolean {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
