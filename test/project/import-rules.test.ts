@@ -26,6 +26,7 @@ const files: Record<string, string[]> = {
   'src/store/bad-server.ts': ["import '../server/index.js';"],
   'src/store/bad-engine.ts': ["import '../engine/job.js';"],
   'src/server/bad-engine.ts': ["import '../engine/job.js';"],
+  'src/server/bad-cli.ts': ["import '../cli/main.js';"],
   'src/cli/bad-store.ts': ["import '../store/sqlite-store.js';"],
   'src/wire/bad-cli.ts': ["import '../cli/format.js';"],
   'src/wire/bad-node.ts': ["import 'node:path';"],
