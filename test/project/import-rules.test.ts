@@ -71,6 +71,7 @@ function lintScratch(): string[] {
     execFileSync(biome, ['lint', '--max-diagnostics=none', '--colors=off', '.'], {
       cwd: scratch,
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (err) {
     const { stdout, stderr } = err as { stdout: string; stderr: string };
