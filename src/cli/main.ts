@@ -9,7 +9,7 @@ import {
   storeFlagsOf,
   storeOption,
 } from './args.js';
-import { registerClientVerbs } from './client-commands.js';
+import { registerClientVerbs } from './client-verb-commands.js';
 import { ExitCode, exitCodeFor, reportError } from './exit-codes.js';
 import { printable } from './format.js';
 import { packageVersion } from './package-version.js';

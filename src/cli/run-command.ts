@@ -1,9 +1,12 @@
 import { describeError } from '../errors.js';
 import { type Job, stateName, TaskState } from '../index.js';
+import { eventToJson, jobToJson, taskToJson } from '../wire/encode.js';
+import type { TaskEventJson } from '../wire/json.js';
+import { isDoneName } from '../wire/names.js';
 import {
   commandFor,
   defaultServer,
-  type EventSink,
+  type EventDisplay,
   jsonPrinter,
   plainPrinter,
   quietPrinter,
@@ -19,7 +22,6 @@ import { auditFileOf, type PreparedRun, prepareRun } from './run-target.js';
 import type { ServedJob } from './serve.js';
 import { onStopSignal, type StopSignal, signalExitCodes, within } from './signals.js';
 import type { StoreFlags } from './store-url.js';
-import { eventToWire, isDoneName, jobToWire, taskToWire, type WireEvent } from './wire.js';
 
 /** The flags of `rnr run`, parsed. */
 export interface RunCommandOptions extends StoreFlags, InputFlags {
@@ -72,8 +74,6 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   }
   const { job, where } = run;
   current = job;
-  // Said on stderr whatever the output mode: a supervisor or a script learns the run's id.
-  process.stderr.write(`rnr: ${run.runLine}\n`);
   // Signals are caught from before the server listens: the first line a supervisor reads may
   // be followed by a signal at once, and the default action would skip the clean shutdown.
   let early: StopSignal | undefined;
@@ -92,8 +92,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     throw err;
   }
   const { app, url } = served;
+  // Said on stderr whatever the output mode: a supervisor or a script learns the run's id.
+  process.stderr.write(`rnr: ${run.runLine}\n`);
 
-  const model = new JobModel(jobToWire(job.snapshot()));
+  const model = new JobModel(jobToJson(job.snapshot()));
   const sink = makeSink(model, options, url);
   sink.info(
     `rnr: serving ${run.workflow ? 'run' : 'job'} ${printable(job.id)} (${printable(job.name)}) at ${url}  (API /api/v1, web view /)`,
@@ -134,10 +136,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       void finish(outcome(state), endLine(run, state, file, options));
     };
     const unsubscribe = job.subscribe((event) => {
-      const wire: WireEvent = eventToWire(event);
+      const wire: TaskEventJson = eventToJson(event);
       model.apply(wire);
       if (model.isPlaceholder(wire.taskId) && job.hasTask(wire.taskId)) {
-        model.add(taskToWire(job.getTask(wire.taskId, { depth: 0 })));
+        model.add(taskToJson(job.getTask(wire.taskId, { depth: 0 })));
       }
       try {
         sink.event(wire);
@@ -166,7 +168,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   });
 }
 
-function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventSink {
+function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventDisplay {
   if (options.json) return jsonPrinter();
   if (options.quiet) return quietPrinter();
   if (process.stdout.isTTY) return liveView(model, { server: url });
@@ -182,7 +184,7 @@ function inspectorLine(inspector: RunInspector, prebuilt: boolean): string {
 
 function startLine(job: Job, where: string, prebuilt: boolean): string {
   const note = prebuilt
-    ? '; note: a prebuilt Job ignores --store, --state-dir and --poll-interval, export a workflow to use them'
+    ? '; note: a prebuilt Job ignores --state-dir and --poll-interval (and --store): export a workflow to use them'
     : '';
   return `rnr: state in ${printable(where)}, polling every ${job.pollIntervalMs}ms${note}`;
 }

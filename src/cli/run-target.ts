@@ -57,9 +57,12 @@ export function currentUser(): string {
 }
 
 /** A JOB_LOCKED error with what to do under `rnr run`: the same store is in use. */
-function lockedHint(err: unknown, spec: StoreSpec): unknown {
+function lockedHint(err: unknown, spec: StoreSpec, stateDir: string | undefined): unknown {
   if (!isRnrError(err, 'RNR_ERR_JOB_LOCKED')) return err;
-  const hint = `another rnr process is using ${spec.url} for this run: stop it, or pass another --store / --state-dir`;
+  const hint =
+    stateDir !== undefined
+      ? `another rnr run is using --state-dir ${stateDir} for this run: stop it, or pass another --state-dir`
+      : `another rnr process is using ${spec.url} for this run: stop it, or pass another --store`;
   return new RnrError('RNR_ERR_JOB_LOCKED', `${err.message.split('; ')[0]}: ${hint}`, { cause: err });
 }
 
@@ -102,7 +105,11 @@ export async function prepareRun(file: string, options: RunTargetOptions): Promi
     };
   } catch (err) {
     await host.close();
-    throw lockedHint(err, spec);
+    throw lockedHint(
+      err,
+      spec,
+      options.stateDir ?? (options.store === undefined && !options.env ? '.rnr' : undefined),
+    );
   }
 }
 
@@ -160,7 +167,11 @@ async function prepareLegacy(
     };
   }).catch(async (err: unknown) => {
     await store?.close();
-    throw lockedHint(err, spec);
+    throw lockedHint(
+      err,
+      spec,
+      options.stateDir ?? (options.store === undefined && !options.env ? '.rnr' : undefined),
+    );
   });
   const { job } = loaded;
   let where: string;
@@ -171,7 +182,11 @@ async function prepareLegacy(
   } catch (err) {
     await job.close();
     await store?.close();
-    throw lockedHint(err, spec);
+    throw lockedHint(
+      err,
+      spec,
+      options.stateDir ?? (options.store === undefined && !options.env ? '.rnr' : undefined),
+    );
   }
   if (store && where !== store.description) {
     // The job keeps its state in a durable store of its own: release the one made for it.

@@ -45,7 +45,7 @@ function sqliteSpec(url: string, path: string, stateDir: string): StoreSpec {
     stateDir,
     async open() {
       mkdirSync(dirname(path), { recursive: true });
-      const { sqliteStore } = await import('../store/sqlite-store.js');
+      const { sqliteStore } = await import('../index.js');
       return sqliteStore(path);
     },
   };

@@ -5,7 +5,7 @@ import type { RunStream } from '../runs/index.js';
 import { requireOperator } from './auth.js';
 import { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
 import { toRnrError } from './error-handler.js';
-import { type EventFrames, type EventSink, eventFrames } from './event-feed.js';
+import { type EventFrames, eventFrames, type FeedSubscriber } from './event-feed.js';
 import { actorName } from './operator-actions.js';
 import type { ServerContext } from './server-context.js';
 import { parseSocketCommand, type SocketCommand } from './socket-commands.js';
@@ -100,7 +100,7 @@ export function serveEventSocket(
     live = false;
     if (written === sent) schedulePage();
   };
-  const sink: EventSink = {
+  const sink: FeedSubscriber = {
     event(frames) {
       if (!live) seen = Math.max(seen, frames.event.seq);
       if (!live || closed || frames.event.seq <= lastSent) return;

@@ -1,8 +1,7 @@
 /**
- * rnr's Control API server (`rnr/server`): `createServer`, the run host it serves
- * (`createRunHost`: workflows and their runs in a store), the registry of plain jobs, the close
- * codes of its event sockets, and the protobuf codec a client of the binary API needs. Everything
- * else in this folder is internal.
+ * rnr's Control API server (`rnr/server`): `createServer`, the registry of the jobs it serves, the
+ * close codes of its event sockets, and the protobuf codec a client of the binary API needs.
+ * Everything else in this folder is internal.
  *
  * @packageDocumentation
  */
@@ -23,13 +22,13 @@ export type {
   WorkflowInfo,
 } from '../runs/index.js';
 export { createRunHost } from '../runs/index.js';
+export type { OperatorOp } from '../wire/names.js';
 export type { AuditedOp, AuditRecord, AuditSink } from './audit.js';
 export { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
 export type { ServerOptions } from './create-server.js';
 export { createServer } from './create-server.js';
 export type { JobRegistry, JobRegistryWatcher } from './job-registry.js';
 export { createJobRegistry } from './job-registry.js';
-export type { OperatorOp } from './operator-actions.js';
 export type { MessageName } from './proto-codec.js';
 export {
   decodeError,

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { RnrError } from '../index.js';
 import type { RunStream } from '../runs/index.js';
+import { eventToJson, jobListToJson, jobToJson, taskToJson } from '../wire/encode.js';
 import { serveEventSocket } from './event-socket.js';
-import { eventToJson, jobListToJson, jobToJson, taskToJson } from './json-codec.js';
 import { acceptedFormat, sendMessage } from './negotiate.js';
 import { eventsQuery, jobParams, jobsQuery, produces, responses, taskParams, taskQuery } from './schemas.js';
 import type { ServerContext } from './server-context.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RnrError, RunTrigger } from '../index.js';
-import { summaryToJson, workflowsToJson } from './json-codec.js';
+import { summaryToJson, workflowsToJson } from '../wire/encode.js';
 import { sendMessage } from './negotiate.js';
 import { actorName } from './operator-actions.js';
 import { jobParams, produces, responses } from './schemas.js';

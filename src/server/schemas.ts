@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { MAX_MESSAGE_CHARS, taskStateNames } from '../index.js';
+import { causeNames } from '../wire/names.js';
 
 /** Longest accepted free-text field (message, reason), in characters: the engine's message cap. */
 export const MAX_TEXT = MAX_MESSAGE_CHARS;
@@ -222,7 +223,7 @@ const components = [
       to: { type: 'string', enum: taskStateNames },
       paused: { type: 'boolean' },
       message: { type: 'string' },
-      cause: { type: 'string', enum: ['POLL', 'SCHEDULER', 'OPERATOR', 'SYSTEM'] },
+      cause: { type: 'string', enum: causeNames },
       actor: { type: 'string' },
       reason: { type: 'string' },
       action: { type: 'string' },

@@ -40,13 +40,13 @@ describe('--input without a schema', () => {
   });
 
   it('merges --input over --input-json', () => {
-    expect(parseInputFlags({ inputJson: '{"a":{"b":1,"c":2},"v":"x","n":5}', pairs: ['a.b=9', 'n.x=1'] })).toEqual(
-      {
-        a: { b: 9, c: 2 },
-        v: 'x',
-        n: { x: 1 },
-      },
-    );
+    expect(
+      parseInputFlags({ inputJson: '{"a":{"b":1,"c":2},"v":"x","n":5}', pairs: ['a.b=9', 'n.x=1'] }),
+    ).toEqual({
+      a: { b: 9, c: 2 },
+      v: 'x',
+      n: { x: 1 },
+    });
   });
 
   it('keeps __proto__ and constructor as plain keys', () => {

@@ -1,28 +1,7 @@
-import {
-  type CallbackTaskOptions,
-  callbackTask,
-  createJob,
-  nestedTask,
-  type PollContext,
-  type PollResult,
-  TaskState,
-} from 'rnr';
+import { callbackTask, createJob, nestedTask, type PollResult, TaskState } from 'rnr';
 import { createTestEnvironment, TestClock } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
-
-type Poll = (ctx: PollContext) => unknown;
-
-/** A job whose root runs one leaf, `job/leaf`, polled with `poll`. */
-function oneLeaf(poll: Poll, options: Partial<CallbackTaskOptions> = {}) {
-  const leaf = callbackTask({ name: 'leaf', ...options, poll: poll as CallbackTaskOptions['poll'] });
-  const job = createJob({
-    name: 'job',
-    root: nestedTask({ name: 'job', children: [leaf] }),
-    clock: new TestClock(),
-  });
-  const id = job.snapshot().root.children[0]?.id as string;
-  return { job, id, task: () => job.getTask(id) };
-}
+import { oneLeaf, type Poll } from '../fixtures/one-leaf.js';
 
 const modes = [
   [

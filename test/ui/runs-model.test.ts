@@ -1,9 +1,17 @@
 // The runs pages' model without a browser: the runs filter and its URL, triggers, which runs the
 // inbox watches, and schedule times in a zone and relative to now.
 import { describe, expect, test } from 'vitest';
-import type { WireJobSummary } from '../../src/ui/app/api/wire.js';
-import { inboxRuns, parseRunsFilter, runLabel, runsHref, triggerLabel } from '../../src/ui/app/model/runs.js';
+import {
+  inboxRuns,
+  isRun,
+  parseRunsFilter,
+  type RunHead,
+  runLabel,
+  runsHref,
+  triggerLabel,
+} from '../../src/ui/app/model/runs.js';
 import { inZone, relativeTime, toMs } from '../../src/ui/app/model/zoned-time.js';
+import type { TaskStateName } from '../../src/wire/names.js';
 
 describe('runs', () => {
   test('the filter travels in the URL: workflow, states (unknown names dropped), page', () => {
@@ -29,10 +37,14 @@ describe('runs', () => {
       'rolling-upgrade #12',
     );
     expect(runLabel({ id: 'legacy', name: 'Legacy job' })).toBe('Legacy job');
+    // A plain job is stored as run 1 of a workflow named after it: it is not labelled as a run.
+    expect(runLabel({ id: 'legacy', name: 'Legacy job', workflow: 'legacy', run: 1 })).toBe('Legacy job');
+    expect(isRun({ id: 'legacy', workflow: 'legacy', run: 1 })).toBe(false);
+    expect(isRun({ id: 'legacy-1', workflow: 'legacy', run: 1 })).toBe(true);
   });
 
   test('the inbox watches unfinished runs and the newest run of each workflow, not old history', () => {
-    const run = (workflow: string, n: number, state: string): WireJobSummary => ({
+    const run = (workflow: string, n: number, state: TaskStateName): RunHead => ({
       id: `${workflow}-${n}`,
       workflow,
       run: n,
@@ -44,7 +56,7 @@ describe('runs', () => {
       run('certs', 9, 'FAILED'),
       run('certs', 8, 'FAILED'),
       run('upgrade', 2, 'ACTION_PENDING'),
-      { id: 'legacy', state: 'SUCCESS' },
+      { id: 'legacy', workflow: 'legacy', run: 1, state: 'SUCCESS' } as RunHead,
     ];
     expect(inboxRuns(list).map((r) => r.id)).toEqual(['upgrade-4', 'certs-9', 'upgrade-2', 'legacy']);
   });

@@ -1,5 +1,6 @@
+import type { ErrorJson, JobJson, JobSummaryJson, TaskEventJson } from '../../../wire/json.js';
+import type { OperatorOp } from '../../../wire/names.js';
 import { authHeaders, updateAuth } from './auth.js';
-import type { OperatorOp, WireError, WireEvent, WireJob, WireJobSummary } from './wire.js';
 
 /** The API's base path. */
 export const apiBase = '/api/v1';
@@ -29,9 +30,9 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
 /** The body of a 2xx answer, or an {@link ApiError} (with the side effects on the access state). */
 async function answer<T>(res: Response): Promise<T> {
   if (res.ok) return (await res.json()) as T;
-  let body: WireError = {};
+  let body: Partial<ErrorJson> = {};
   try {
-    body = (await res.json()) as WireError;
+    body = (await res.json()) as Partial<ErrorJson>;
   } catch {
     // Not JSON (a proxy's page): the status says enough.
   }
@@ -59,38 +60,38 @@ const MAX_ACTIVE = 1000;
  * The jobs the Jobs page, the inbox and the header's count show: the newest page of `GET /jobs`
  * (finished runs included) and every unfinished run, however old, newest first.
  */
-export async function listJobs(): Promise<WireJobSummary[]> {
+export async function listJobs(): Promise<JobSummaryJson[]> {
   const read = async (path: string) => {
-    const body = await api<{ jobs?: WireJobSummary[] } | WireJobSummary[]>(path);
+    const body = await api<{ jobs?: JobSummaryJson[] } | JobSummaryJson[]>(path);
     return Array.isArray(body) ? body : (body.jobs ?? []);
   };
   const [recent, active] = await Promise.all([read('/jobs'), read(`/jobs?state=ACTIVE&limit=${MAX_ACTIVE}`)]);
-  const byId = new Map<string, WireJobSummary>();
+  const byId = new Map<string, JobSummaryJson>();
   for (const job of [...recent, ...active]) byId.set(job.id, job);
   if (byId.size === recent.length) return recent;
   return [...byId.values()].sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || (a.id < b.id ? -1 : 1));
 }
 
 /** `GET /jobs/:job`. */
-export async function getJob(jobId: string): Promise<WireJob> {
+export async function getJob(jobId: string): Promise<JobJson> {
   const path = `/jobs/${encodeURIComponent(jobId)}`;
   const w = window as { rnrPreload?: Preload };
   const preload = w.rnrPreload;
   w.rnrPreload = undefined;
   if (preload && preload.path === path) {
     try {
-      return await answer<WireJob>(await preload.response);
+      return await answer<JobJson>(await preload.response);
     } catch (err) {
       if (err instanceof ApiError) throw err;
       // A network error on the early download: ask again the ordinary way.
     }
   }
-  return api<WireJob>(path);
+  return api<JobJson>(path);
 }
 
 /** `GET /jobs/:job/events?since=N` as JSON. */
-export async function getEvents(jobId: string, since: number): Promise<WireEvent[]> {
-  const body = await api<{ events?: WireEvent[] } | WireEvent[]>(
+export async function getEvents(jobId: string, since: number): Promise<TaskEventJson[]> {
+  const body = await api<{ events?: TaskEventJson[] } | TaskEventJson[]>(
     `/jobs/${encodeURIComponent(jobId)}/events?since=${since}`,
   );
   return Array.isArray(body) ? body : (body.events ?? []);

@@ -2,8 +2,9 @@
  * The runs half of the API: workflows, pages of runs, starting a run (with an Idempotency-Key)
  * and cancelling one.
  */
+
+import type { JobListJson, JobSummaryJson, WorkflowJson } from '../../../wire/json.js';
 import { api } from './http.js';
-import type { WireJobPage, WireJobSummary, WireWorkflow, WireWorkflowList } from './wire.js';
 
 /** A query of `GET /jobs`: runs of one workflow (or all), in some states, one page at a time. */
 export interface RunsQuery {
@@ -15,21 +16,21 @@ export interface RunsQuery {
 }
 
 /** `GET /jobs?workflow=&state=&limit=&pageToken=`: one page of runs, newest first. */
-export async function listRuns(query: RunsQuery): Promise<WireJobPage> {
+export async function listRuns(query: RunsQuery): Promise<JobListJson> {
   const q = new URLSearchParams();
   if (query.workflow) q.set('workflow', query.workflow);
   if (query.states && query.states.length > 0) q.set('state', query.states.join(','));
   if (query.limit !== undefined) q.set('limit', String(query.limit));
   if (query.pageToken) q.set('pageToken', query.pageToken);
   const qs = q.toString();
-  const body = await api<WireJobPage | WireJobSummary[]>(`/jobs${qs ? `?${qs}` : ''}`);
+  const body = await api<JobListJson | JobSummaryJson[]>(`/jobs${qs ? `?${qs}` : ''}`);
   // A server from before runs answers a bare list (or `{ jobs }` without paging).
   return Array.isArray(body) ? { jobs: body } : { jobs: body.jobs ?? [], nextPageToken: body.nextPageToken };
 }
 
 /** `GET /workflows`. */
-export async function listWorkflows(): Promise<WireWorkflow[]> {
-  const body = await api<WireWorkflowList>('/workflows');
+export async function listWorkflows(): Promise<WorkflowJson[]> {
+  const body = await api<{ workflows?: WorkflowJson[] }>('/workflows');
   return body.workflows ?? [];
 }
 
@@ -37,8 +38,8 @@ export async function listWorkflows(): Promise<WireWorkflow[]> {
  * `POST /workflows/:workflow/runs`: starts a run and answers its summary. The same `key` answers
  * the same run, so a double click or a retried request starts one run.
  */
-export function startRun(workflow: string, input: unknown, key: string): Promise<WireJobSummary> {
-  return api<WireJobSummary>(`/workflows/${encodeURIComponent(workflow)}/runs`, {
+export function startRun(workflow: string, input: unknown, key: string): Promise<JobSummaryJson> {
+  return api<JobSummaryJson>(`/workflows/${encodeURIComponent(workflow)}/runs`, {
     method: 'POST',
     headers: { 'idempotency-key': key },
     body: JSON.stringify(input === undefined ? {} : { input }),

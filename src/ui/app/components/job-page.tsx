@@ -1,9 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { isDone } from '../../../wire/names.js';
 import { useNow, useSession, useThrottled } from '../hooks.js';
 import { elapsed } from '../model/format.js';
-import { triggerLabel, workflowHref } from '../model/runs.js';
-import { isDoneState } from '../model/states.js';
+import { isRun, triggerLabel, workflowHref } from '../model/runs.js';
 import type { TaskTree } from '../model/task-tree.js';
 import { isEmptyFilter, type TreeFilter, visibleRows } from '../model/visible-rows.js';
 import { jobHref, navigate, onLinkClick } from '../router.js';
@@ -34,6 +34,8 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
   }
   const root = 0;
   const run = tree.run;
+  const numbered = isRun({ id: jobId, ...run });
+  const label = numbered ? `${run.workflow} #${run.run}` : tree.jobName;
   const started = tree.startedAt[root] || undefined;
   const finished = tree.finishedAt[root] || undefined;
   const audit = tab === 'audit';
@@ -42,7 +44,7 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
     <main class="page job-page">
       <header class="job-head">
         <nav class="crumbs" aria-label="Breadcrumb">
-          {run.workflow && run.run ? (
+          {numbered ? (
             <>
               <a href="/runs" onClick={onLinkClick}>
                 Runs
@@ -62,7 +64,7 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
             </>
           )}
         </nav>
-        <h1>{run.workflow && run.run ? `${run.workflow} #${run.run}` : tree.jobName}</h1>
+        <h1>{label}</h1>
         <StateBadge state={tree.state[root]!} paused={tree.paused[root] === 1} />
         <ProgressBar
           label={`Progress of ${tree.jobName}`}
@@ -74,13 +76,9 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
         <StateCounts counts={tree.counts} />
         <span class="elapsed">elapsed {elapsed(started, finished, now) || '–'}</span>
         <ConnectionBadge status={session.status} />
-        <CancelRun
-          jobId={jobId}
-          label={run.workflow && run.run ? `${run.workflow} #${run.run}` : tree.jobName}
-          enabled={!isDoneState(tree.state[root]!)}
-        />
+        <CancelRun jobId={jobId} label={label} enabled={!isDone(tree.state[root]!)} />
       </header>
-      {run.workflow && run.run ? <RunFacts run={run} /> : null}
+      {numbered ? <RunFacts run={run} /> : null}
       <div class="tabs" role="tablist" aria-label="Job views">
         <button type="button" role="tab" aria-selected={!audit} onClick={() => go(undefined)}>
           Tasks

@@ -1,7 +1,7 @@
-import type { WireJobSummary } from '../api/wire.js';
+import type { JobSummaryJson } from '../../../wire/json.js';
+import { stateOf } from '../../../wire/names.js';
 import { elapsed, formatTime } from '../model/format.js';
-import { isFinished, runLabel, triggerLabel, workflowHref } from '../model/runs.js';
-import { parseState } from '../model/states.js';
+import { isFinished, isRun, runLabel, triggerLabel, workflowHref } from '../model/runs.js';
 import { relativeTime } from '../model/zoned-time.js';
 import { jobHref, onLinkClick } from '../router.js';
 import { ProgressBar, StateBadge } from './badges.js';
@@ -9,7 +9,7 @@ import { CancelRun } from './cancel-run.js';
 
 /** Props of {@link RunsTable}. */
 export interface RunsTableProps {
-  runs: readonly WireJobSummary[];
+  runs: readonly JobSummaryJson[];
   now: number;
   /** Shows the workflow column (the runs page; a workflow's page leaves it out). */
   showWorkflow: boolean;
@@ -51,7 +51,7 @@ function RunRow({
   showWorkflow,
   onChange,
 }: {
-  run: WireJobSummary;
+  run: JobSummaryJson;
   now: number;
   showWorkflow: boolean;
   onChange?(): void;
@@ -64,17 +64,18 @@ function RunRow({
   const started = run.startedAt ?? run.createdAt;
   const finished = isFinished(run);
   const label = runLabel(run);
+  const numbered = isRun(run);
   return (
     <tr data-job-id={run.id} data-state={run.state ?? 'UNKNOWN'}>
       <th scope="row">
         <a href={jobHref(run.id)} onClick={onLinkClick}>
-          {run.run ? `#${run.run}` : label}
+          {numbered ? `#${run.run}` : label}
         </a>
-        {run.run ? <div class="task-id">{run.id}</div> : null}
+        {numbered ? <div class="task-id">{run.id}</div> : null}
       </th>
       {showWorkflow ? (
         <td>
-          {run.workflow ? (
+          {numbered && run.workflow ? (
             <a href={workflowHref(run.workflow)} onClick={onLinkClick}>
               {run.workflow}
             </a>
@@ -84,7 +85,7 @@ function RunRow({
         </td>
       ) : null}
       <td>
-        <StateBadge state={parseState(run.state)} />
+        <StateBadge state={stateOf(run.state)} />
       </td>
       <td>
         <ProgressBar

@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
+import type { WorkflowJson } from '../../../wire/json.js';
 import { ApiError } from '../api/http.js';
 import { newIdempotencyKey, startRun } from '../api/runs.js';
-import type { WireWorkflow } from '../api/wire.js';
 import { refreshJobs, useAuth } from '../hooks.js';
 import {
   type FieldValue,
@@ -26,7 +26,7 @@ const noIssues: FormIssues = { byField: new Map(), general: [] };
  * as the operator edits; the server's issues are shown by the field they name. Each submission
  * carries an Idempotency-Key, so a double click starts one run; on success the view goes to it.
  */
-export function StartForm({ workflow }: { workflow: WireWorkflow }) {
+export function StartForm({ workflow }: { workflow: WorkflowJson }) {
   const access = useAuth();
   const schemaText = JSON.stringify(workflow.inputSchema ?? null);
   const form = useMemo(() => formFromSchema(workflow.inputSchema), [schemaText]);

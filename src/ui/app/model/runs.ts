@@ -2,7 +2,11 @@
  * Runs as the view lists them: the state filter of the runs page (and its URL), triggers, and
  * which runs the inbox watches.
  */
-import type { WireJobSummary } from '../api/wire.js';
+import type { JobSummaryJson } from '../../../wire/json.js';
+import { isDoneName } from '../../../wire/names.js';
+
+/** What the view reads of a run's summary (tests and older servers may leave fields out). */
+export type RunHead = Partial<JobSummaryJson> & { id: string };
 
 /** The state filters of the runs page, in the order of its chips: groups first, then states. */
 export const runStateFilters: readonly { value: string; label: string }[] = [
@@ -75,13 +79,21 @@ export function triggerLabel(trigger: string | number | undefined): string {
 }
 
 /** True once the run's root is SUCCESS, FAILED or SKIPPED. */
-export function isFinished(run: WireJobSummary): boolean {
-  return run.state === 'SUCCESS' || run.state === 'FAILED' || run.state === 'SKIPPED';
+export function isFinished(run: RunHead): boolean {
+  return isDoneName(run.state);
 }
 
-/** A run's label: `rolling-upgrade #12`, or its id for a job that is not a numbered run. */
-export function runLabel(run: WireJobSummary): string {
-  return run.workflow && run.run ? `${run.workflow} #${run.run}` : (run.name ?? run.id);
+/**
+ * True for a run of a workflow (id `<workflow>-<n>`); false for a job made with createJob, which
+ * the store keeps as run 1 of a workflow named after it.
+ */
+export function isRun(run: Pick<RunHead, 'id' | 'workflow' | 'run'>): boolean {
+  return !!run.workflow && !!run.run && run.id === `${run.workflow}-${run.run}`;
+}
+
+/** A run's label: `rolling-upgrade #12`, or its name for a job that is not a run of a workflow. */
+export function runLabel(run: RunHead): string {
+  return isRun(run) ? `${run.workflow} #${run.run}` : run.name || run.id;
 }
 
 /**
@@ -90,9 +102,9 @@ export function runLabel(run: WireJobSummary): string {
  * its failures are history and would only pile up). A job that is not a numbered run is its own
  * workflow, so it is always listed. `list` is newest first, as `GET /jobs` answers.
  */
-export function inboxRuns(list: readonly WireJobSummary[]): WireJobSummary[] {
+export function inboxRuns<T extends RunHead>(list: readonly T[]): T[] {
   const seen = new Set<string>();
-  const out: WireJobSummary[] = [];
+  const out: T[] = [];
   for (const run of list) {
     const workflow = run.workflow ?? run.id;
     const newest = !seen.has(workflow);

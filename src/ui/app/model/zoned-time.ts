@@ -2,7 +2,7 @@
  * Times in a named time zone (a schedule's) and in the viewer's, and relative to now: how the
  * view shows a schedule's next fire time.
  */
-import { formatDuration } from './format.js';
+import { formatDuration } from '../../../wire/duration.js';
 
 const formats = new Map<string, Intl.DateTimeFormat | undefined>();
 

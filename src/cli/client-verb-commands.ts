@@ -1,4 +1,8 @@
+// The client verbs (`ls`, `get`, `set`, `retry`… `inbox`, and the run verbs `start`, `workflows`,
+// `cancel`) as commands of the `rnr` program: their arguments, flags and help. What each verb does
+// is in client-verb-actions.ts.
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type OperatorOp, stateNames } from '../wire/names.js';
 import {
   type ClientFlags,
   clientFor,
@@ -20,9 +24,8 @@ import {
   parallelismRequest,
   setStateRequest,
   startRun,
-} from './client-verbs.js';
+} from './client-verb-actions.js';
 import { parseInputFlags } from './input-args.js';
-import { stateNames } from './wire.js';
 
 const parseCount = (value: string): number => {
   const n = Number(value);
@@ -39,7 +42,7 @@ interface VerbFlags extends ClientFlags {
 }
 
 const simpleActions: {
-  verb: 'retry' | 'skip' | 'approve' | 'pause' | 'resume';
+  verb: Exclude<OperatorOp, 'state' | 'parallelism'>;
   done: string;
   about: string;
 }[] = [
