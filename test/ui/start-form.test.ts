@@ -11,43 +11,8 @@ import {
   parseJsonInput,
   valuesFromInput,
 } from '../../src/ui/app/model/form-values.js';
-import { placeIssues, readIssues } from '../../src/ui/app/model/input-issues.js';
 import { allFields, type Field, formFromSchema, pathKey } from '../../src/ui/app/model/schema-form.js';
-
-/** What zod 4 writes for a rollout's input (`z.toJSONSchema(schema, { io: 'input' })`). */
-const rolloutSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  type: 'object',
-  properties: {
-    version: { description: 'Version to roll out', type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$' },
-    replicas: { default: 3, type: 'integer', minimum: 1, maximum: 50 },
-    strategy: { default: 'rolling', type: 'string', enum: ['rolling', 'blue-green'] },
-    dryRun: { default: false, type: 'boolean' },
-    zones: { minItems: 1, type: 'array', items: { type: 'string' } },
-    notify: {
-      type: 'string',
-      format: 'email',
-      pattern:
-        "^(?!\\.)(?!.*\\.\\.)([A-Za-z0-9_'+\\-\\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$",
-    },
-    canary: {
-      type: 'object',
-      properties: {
-        percent: { type: 'number', minimum: 0, maximum: 100 },
-        soakMinutes: { type: 'integer', exclusiveMinimum: 0, maximum: 9007199254740991 },
-      },
-      required: ['percent', 'soakMinutes'],
-      additionalProperties: false,
-    },
-    labels: {
-      type: 'object',
-      propertyNames: { type: 'string' },
-      additionalProperties: { type: 'string' },
-    },
-  },
-  required: ['version', 'zones'],
-  additionalProperties: false,
-};
+import { rolloutSchema } from '../fixtures/input-schema.js';
 
 const form = formFromSchema(rolloutSchema);
 const byName = (name: string): Field => {
@@ -279,70 +244,6 @@ describe('values → input', () => {
     expect(parseJsonInput(form, '').input).toBeUndefined();
     expect(parseJsonInput(form, '[1]').issues.general).toEqual(['The input must be a JSON object.']);
     expect(parseJsonInput(form, '{"a":').issues.general[0]).toMatch(/^Not valid JSON: /);
-  });
-});
-
-describe("the server's issues, by field", () => {
-  test('paths as key lists, { key } segments, JSON pointers and dotted paths all read alike', () => {
-    expect(
-      readIssues({
-        code: 'RNR_ERR_INVALID_INPUT',
-        issues: [
-          { path: ['canary', { key: 'percent' }], message: 'Too big' },
-          { path: '/zones/1', message: 'Too short' },
-          { path: 'labels.team', message: 'Expected string' },
-          { path: 'hosts[2].name', message: 'Required' },
-          { path: 'labels["a b"][0]', message: 'Quoted' },
-          { path: '["x.y"].z', message: 'Dotted key' },
-          { message: 'Unrecognized key: "extra"' },
-        ],
-      }),
-    ).toEqual([
-      { path: ['canary', 'percent'], message: 'Too big' },
-      { path: ['zones', 1], message: 'Too short' },
-      { path: ['labels', 'team'], message: 'Expected string' },
-      { path: ['hosts', 2, 'name'], message: 'Required' },
-      { path: ['labels', 'a b', 0], message: 'Quoted' },
-      { path: ['x.y', 'z'], message: 'Dotted key' },
-      { path: [], message: 'Unrecognized key: "extra"' },
-    ]);
-    expect(readIssues({ details: { issues: [{ path: ['a'], message: 'x' }] } })).toEqual([
-      { path: ['a'], message: 'x' },
-    ]);
-    expect(readIssues(undefined)).toEqual([]);
-  });
-
-  test('each goes to the deepest field its path names; the rest to the top', () => {
-    const issues = readIssues({
-      issues: [
-        { path: ['version'], message: 'Invalid semver' },
-        { path: ['zones', 1], message: 'Too short' },
-        { path: ['canary', 'percent'], message: 'Too big' },
-        { path: ['labels', 'team'], message: 'Expected string' },
-        { path: ['canary', 'extra'], message: 'Unrecognized key' },
-        { path: ['nope'], message: 'Unknown' },
-        { path: [], message: 'Bad input' },
-      ],
-    });
-    const placed = placeIssues(form, issues, false);
-    expect(Object.fromEntries(placed.byField)).toEqual({
-      [key('version')]: ['Invalid semver'],
-      [key('zones')]: ['item 2: Too short'],
-      [key('canary', 'percent')]: ['Too big'],
-      [key('labels')]: ['team: Expected string'],
-      [key('canary')]: ['extra: Unrecognized key'],
-    });
-    expect(placed.general).toEqual(['nope: Unknown', 'Bad input']);
-    // Editing the whole input as JSON, every issue is listed at the top with its path.
-    expect(placeIssues(form, issues, true).general).toEqual([
-      'version: Invalid semver',
-      'zones[1]: Too short',
-      'canary.percent: Too big',
-      'labels.team: Expected string',
-      'canary.extra: Unrecognized key',
-      'nope: Unknown',
-      'Bad input',
-    ]);
   });
 });
 
