@@ -560,6 +560,9 @@ export namespace rnr {
             /** Job startedBy. */
             startedBy: string;
 
+            /** Job labels. */
+            labels: { [k: string]: string };
+
             /**
              * Creates a new Job instance using the specified properties.
              * @param [properties] Properties to set
@@ -657,6 +660,9 @@ export namespace rnr {
                 /** Job startedBy */
                 startedBy?: (string|null);
 
+                /** Job labels */
+                labels?: ({ [k: string]: string }|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -673,6 +679,7 @@ export namespace rnr {
               input?: google.protobuf.Struct.$Shape|null;
               trigger?: rnr.v1.RunTrigger|null;
               startedBy?: string|null;
+              labels?: { [k: string]: string }|null;
               $unknowns?: Uint8Array[];
             };
         }
@@ -737,6 +744,9 @@ export namespace rnr {
 
             /** JobSummary startedBy. */
             startedBy: string;
+
+            /** JobSummary labels. */
+            labels: { [k: string]: string };
 
             /**
              * Creates a new JobSummary instance using the specified properties.
@@ -847,6 +857,9 @@ export namespace rnr {
                 /** JobSummary startedBy */
                 startedBy?: (string|null);
 
+                /** JobSummary labels */
+                labels?: ({ [k: string]: string }|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -867,6 +880,7 @@ export namespace rnr {
               input?: google.protobuf.Struct.$Shape|null;
               trigger?: rnr.v1.RunTrigger|null;
               startedBy?: string|null;
+              labels?: { [k: string]: string }|null;
               $unknowns?: Uint8Array[];
             };
         }

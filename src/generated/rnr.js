@@ -1626,6 +1626,7 @@ export const rnr = $root.rnr = (() => {
              * @property {google.protobuf.Struct.$Properties|null} [input] Job input
              * @property {rnr.v1.RunTrigger|null} [trigger] Job trigger
              * @property {string|null} [startedBy] Job startedBy
+             * @property {Object.<string,string>|null} [labels] Job labels
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1650,6 +1651,7 @@ export const rnr = $root.rnr = (() => {
              *   input?: google.protobuf.Struct.$Shape|null;
              *   trigger?: rnr.v1.RunTrigger|null;
              *   startedBy?: string|null;
+             *   labels?: Object.<string,string>|null;
              *   $unknowns?: Array.<Uint8Array>;
              * }} rnr.v1.Job.$Shape
              */
@@ -1663,6 +1665,7 @@ export const rnr = $root.rnr = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const Job = function (properties) {
+                this.labels = {};
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1750,6 +1753,14 @@ export const rnr = $root.rnr = (() => {
             Job.prototype.startedBy = "";
 
             /**
+             * Job labels.
+             * @member {Object.<string,string>} labels
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.labels = $util.emptyObject;
+
+            /**
              * Creates a new Job instance using the specified properties.
              * @function create
              * @memberof rnr.v1.Job
@@ -1801,6 +1812,9 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 9, wireType 0 =*/72).int32(message.trigger);
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy") && message.startedBy !== "")
                     writer.uint32(/* id 10, wireType 2 =*/82).string(message.startedBy);
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels"))
+                    for (let keys = $Object.keys(message.labels), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 11, wireType 2 =*/90).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1825,7 +1839,7 @@ export const rnr = $root.rnr = (() => {
                     _depth = 0;
                 if (_depth > $Reader.recursionLimit)
                     throw $Error("max depth exceeded");
-                let end, message, value;
+                let end, message, key, value;
                 if (length === $undefined)
                     end = reader.len;
                 else {
@@ -1929,6 +1943,42 @@ export const rnr = $root.rnr = (() => {
                                 delete message.startedBy;
                             continue;
                         }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.labels === $util.emptyObject)
+                                message.labels = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.labels, key);
+                            message.labels[key] = value;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1995,6 +2045,14 @@ export const rnr = $root.rnr = (() => {
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     if (!$util.isString(message.startedBy))
                         return "startedBy: string expected";
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels")) {
+                    if (!$util.isObject(message.labels))
+                        return "labels: object expected";
+                    let key = $Object.keys(message.labels);
+                    for (let i = 0; i < key.length; ++i)
+                        if (!$util.isString(message.labels[key[i]]))
+                            return "labels: string{k:string} expected";
+                }
                 return null;
             };
 
@@ -2069,6 +2127,16 @@ export const rnr = $root.rnr = (() => {
                 if (object.startedBy != null)
                     if (typeof object.startedBy !== "string" || object.startedBy.length)
                         message.startedBy = $String(object.startedBy);
+                if (object.labels) {
+                    if (!$util.isObject(object.labels))
+                        throw $TypeError(".rnr.v1.Job.labels: object expected");
+                    message.labels = {};
+                    for (let keys = $Object.keys(object.labels), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.labels, keys[i]);
+                        message.labels[keys[i]] = $String(object.labels[keys[i]]);
+                    }
+                }
                 return message;
             };
 
@@ -2089,6 +2157,8 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.objects || options.defaults)
+                    object.labels = {};
                 if (options.defaults) {
                     object.id = "";
                     object.name = "";
@@ -2121,6 +2191,15 @@ export const rnr = $root.rnr = (() => {
                     object.trigger = options.enums === $String ? $root.rnr.v1.RunTrigger[message.trigger] === $undefined ? message.trigger : $root.rnr.v1.RunTrigger[message.trigger] : message.trigger;
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     object.startedBy = message.startedBy;
+                let keys2;
+                if (message.labels && (keys2 = $Object.keys(message.labels)).length) {
+                    object.labels = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.labels, keys2[j]);
+                        object.labels[keys2[j]] = message.labels[keys2[j]];
+                    }
+                }
                 return object;
             };
 
@@ -2171,6 +2250,7 @@ export const rnr = $root.rnr = (() => {
              * @property {google.protobuf.Struct.$Properties|null} [input] JobSummary input
              * @property {rnr.v1.RunTrigger|null} [trigger] JobSummary trigger
              * @property {string|null} [startedBy] JobSummary startedBy
+             * @property {Object.<string,string>|null} [labels] JobSummary labels
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2199,6 +2279,7 @@ export const rnr = $root.rnr = (() => {
              *   input?: google.protobuf.Struct.$Shape|null;
              *   trigger?: rnr.v1.RunTrigger|null;
              *   startedBy?: string|null;
+             *   labels?: Object.<string,string>|null;
              *   $unknowns?: Array.<Uint8Array>;
              * }} rnr.v1.JobSummary.$Shape
              */
@@ -2213,6 +2294,7 @@ export const rnr = $root.rnr = (() => {
              */
             const JobSummary = function (properties) {
                 this.counts = {};
+                this.labels = {};
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2332,6 +2414,14 @@ export const rnr = $root.rnr = (() => {
             JobSummary.prototype.startedBy = "";
 
             /**
+             * JobSummary labels.
+             * @member {Object.<string,string>} labels
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.labels = $util.emptyObject;
+
+            /**
              * Creates a new JobSummary instance using the specified properties.
              * @function create
              * @memberof rnr.v1.JobSummary
@@ -2392,6 +2482,9 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 13, wireType 0 =*/104).int32(message.trigger);
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy") && message.startedBy !== "")
                     writer.uint32(/* id 14, wireType 2 =*/114).string(message.startedBy);
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels"))
+                    for (let keys = $Object.keys(message.labels), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 15, wireType 2 =*/122).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2586,6 +2679,42 @@ export const rnr = $root.rnr = (() => {
                                 delete message.startedBy;
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.labels === $util.emptyObject)
+                                message.labels = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.labels, key);
+                            message.labels[key] = value;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2667,6 +2796,14 @@ export const rnr = $root.rnr = (() => {
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     if (!$util.isString(message.startedBy))
                         return "startedBy: string expected";
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels")) {
+                    if (!$util.isObject(message.labels))
+                        return "labels: object expected";
+                    let key = $Object.keys(message.labels);
+                    for (let i = 0; i < key.length; ++i)
+                        if (!$util.isString(message.labels[key[i]]))
+                            return "labels: string{k:string} expected";
+                }
                 return null;
             };
 
@@ -2789,6 +2926,16 @@ export const rnr = $root.rnr = (() => {
                 if (object.startedBy != null)
                     if (typeof object.startedBy !== "string" || object.startedBy.length)
                         message.startedBy = $String(object.startedBy);
+                if (object.labels) {
+                    if (!$util.isObject(object.labels))
+                        throw $TypeError(".rnr.v1.JobSummary.labels: object expected");
+                    message.labels = {};
+                    for (let keys = $Object.keys(object.labels), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.labels, keys[i]);
+                        message.labels[keys[i]] = $String(object.labels[keys[i]]);
+                    }
+                }
                 return message;
             };
 
@@ -2809,8 +2956,10 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.objects || options.defaults)
+                if (options.objects || options.defaults) {
                     object.counts = {};
+                    object.labels = {};
+                }
                 if (options.defaults) {
                     object.id = "";
                     object.name = "";
@@ -2861,6 +3010,14 @@ export const rnr = $root.rnr = (() => {
                     object.trigger = options.enums === $String ? $root.rnr.v1.RunTrigger[message.trigger] === $undefined ? message.trigger : $root.rnr.v1.RunTrigger[message.trigger] : message.trigger;
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     object.startedBy = message.startedBy;
+                if (message.labels && (keys2 = $Object.keys(message.labels)).length) {
+                    object.labels = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.labels, keys2[j]);
+                        object.labels[keys2[j]] = message.labels[keys2[j]];
+                    }
+                }
                 return object;
             };
 

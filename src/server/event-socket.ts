@@ -72,6 +72,8 @@ export function serveEventSocket(
   let sent = 0;
   let written = 0;
   const answers: string[] = [];
+  /** The socket's commands, applied one after the other. */
+  let commands: Promise<void> = Promise.resolve();
 
   const release = (): void => {
     if (closed) return;
@@ -188,22 +190,26 @@ export function serveEventSocket(
       return reply({ id: command.id, ok: true });
     }
     const op = command.op;
+    const who = actor;
     const done = (error: RnrError | undefined): void => {
-      audit(command, error);
+      audit(command, error, who);
       reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
     };
     const failed = (err: unknown): void => done(isRnrError(err) ? err : toRnrError(err, request));
-    try {
-      requireOperator(request.rnrRole);
-      context.runs
-        .operate(job.id, { ...command, op, task: command.task ?? '', actor })
-        .then(() => done(undefined), failed);
-    } catch (err) {
-      failed(err);
-    }
+    // One command at a time, in the order sent: each is applied, and answered once durable (after
+    // the events it caused), before the next; a refusal never overtakes an earlier acceptance.
+    commands = commands.then(async () => {
+      try {
+        requireOperator(request.rnrRole);
+        await context.runs.operate(job.id, { ...command, op, task: command.task ?? '', actor: who });
+        done(undefined);
+      } catch (err) {
+        failed(err);
+      }
+    });
   });
 
-  function audit(command: SocketCommand, error: RnrError | undefined): void {
+  function audit(command: SocketCommand, error: RnrError | undefined, actor: string): void {
     context.audit.write(
       {
         time: Date.now(),
