@@ -1,5 +1,6 @@
 import { describeError, errorCodes, RnrError, type RnrErrorCode } from '../errors.js';
-import type { WireEvent, WireJob, WireJobSummary, WireTask } from './wire.js';
+import type { JobJson, JobSummaryJson, TaskEventJson, TaskJson } from '../wire/json.js';
+import type { OperatorOp } from '../wire/names.js';
 
 /** Where the client verbs find the server, and who they are. */
 export interface ClientConfig {
@@ -12,13 +13,10 @@ export interface ClientConfig {
   timeoutMs?: number;
 }
 
-/** An operator action on one task, as a POST under `/jobs/:job/tasks/:task/`. */
-export type TaskAction = 'state' | 'retry' | 'skip' | 'approve' | 'pause' | 'resume' | 'parallelism';
-
 /** What a successful operator POST answers (the `ActionResult` message). */
 export interface ActionResult {
   ok?: boolean;
-  task?: WireTask;
+  task?: TaskJson;
 }
 
 /** A thin client of the control API (`/api/v1`), speaking JSON. */
@@ -26,11 +24,11 @@ export interface ApiClient {
   readonly server: string;
   /** Who acts (`X-Rnr-Actor`), if set. */
   readonly actor: string | undefined;
-  listJobs(): Promise<WireJobSummary[]>;
-  getJob(job: string): Promise<WireJob>;
-  getTask(job: string, task: string): Promise<WireTask>;
-  events(job: string, since: number): Promise<WireEvent[]>;
-  act(job: string, task: string, action: TaskAction, body: Record<string, unknown>): Promise<ActionResult>;
+  listJobs(): Promise<JobSummaryJson[]>;
+  getJob(job: string): Promise<JobJson>;
+  getTask(job: string, task: string): Promise<TaskJson>;
+  events(job: string, since: number): Promise<TaskEventJson[]>;
+  act(job: string, task: string, action: OperatorOp, body: Record<string, unknown>): Promise<ActionResult>;
   /** The `ws://` URL of a job's event stream after `since`. */
   eventStreamUrl(job: string, since: number): string;
   /** Headers for the WebSocket upgrade (auth, actor). */
@@ -90,12 +88,12 @@ export function createApiClient(config: ClientConfig): ApiClient {
   return {
     server: base,
     actor: config.actor,
-    listJobs: async () => (await request<{ jobs?: WireJobSummary[] }>('GET', '/jobs')).jobs ?? [],
-    getJob: (job) => request<WireJob>('GET', `/jobs/${seg(job)}`),
-    getTask: (job, task) => request<WireTask>('GET', `/jobs/${seg(job)}/tasks/${seg(task)}`),
+    listJobs: async () => (await request<{ jobs?: JobSummaryJson[] }>('GET', '/jobs')).jobs ?? [],
+    getJob: (job) => request<JobJson>('GET', `/jobs/${seg(job)}`),
+    getTask: (job, task) => request<TaskJson>('GET', `/jobs/${seg(job)}/tasks/${seg(task)}`),
     events: async (job, since) =>
-      (await request<{ events?: WireEvent[] }>('GET', `/jobs/${seg(job)}/events?since=${since}`)).events ??
-      [],
+      (await request<{ events?: TaskEventJson[] }>('GET', `/jobs/${seg(job)}/events?since=${since}`))
+        .events ?? [],
     act: (job, task, action, body) =>
       request<ActionResult>('POST', `/jobs/${seg(job)}/tasks/${seg(task)}/${action}`, body),
     eventStreamUrl: (job, since) =>

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type ClientFlags, parseMillis, parsePort } from './args.js';
-import { registerClientVerbs } from './client-commands.js';
+import { registerClientVerbs } from './client-verb-commands.js';
 import { ExitCode, exitCodeFor, reportError } from './exit-codes.js';
 import { printable } from './format.js';
 import { packageVersion } from './package-version.js';

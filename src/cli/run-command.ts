@@ -2,10 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError, isRnrError, RnrError } from '../errors.js';
 import { type Job, type Store, sqliteStore, stateName, systemClock, TaskState } from '../index.js';
+import { eventToJson, jobToJson, taskToJson } from '../wire/encode.js';
+import type { TaskEventJson } from '../wire/json.js';
+import { isDoneName } from '../wire/names.js';
 import {
   commandFor,
   defaultServer,
-  type EventSink,
+  type EventDisplay,
   jsonPrinter,
   plainPrinter,
   quietPrinter,
@@ -18,7 +21,6 @@ import { JobModel } from './job-model.js';
 import { liveView } from './live-view.js';
 import { type ServedJob, serveJob } from './serve.js';
 import { onStopSignal, type StopSignal, signalExitCodes, within } from './signals.js';
-import { eventToWire, isDoneName, jobToWire, taskToWire, type WireEvent } from './wire.js';
 import { loadWorkflow } from './workflow-loader.js';
 import { checkJobStore } from './workflow-store.js';
 
@@ -111,7 +113,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   }
   const { app, url } = served;
 
-  const model = new JobModel(jobToWire(job.snapshot()));
+  const model = new JobModel(jobToJson(job.snapshot()));
   const sink = makeSink(model, options, url);
   sink.info(
     `rnr: serving job ${printable(job.id)} (${printable(job.name)}) at ${url}  (API /api/v1, web view /)`,
@@ -153,10 +155,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       void finish(outcome(state), endLine(job, state, file, options));
     };
     const unsubscribe = job.subscribe((event) => {
-      const wire: WireEvent = eventToWire(event);
+      const wire: TaskEventJson = eventToJson(event);
       model.apply(wire);
       if (model.isPlaceholder(wire.taskId) && job.hasTask(wire.taskId)) {
-        model.add(taskToWire(job.getTask(wire.taskId, { depth: 0 })));
+        model.add(taskToJson(job.getTask(wire.taskId, { depth: 0 })));
       }
       try {
         sink.event(wire);
@@ -192,7 +194,7 @@ function lockedHint(err: unknown, options: RunCommandOptions): unknown {
   return new RnrError('RNR_ERR_JOB_LOCKED', `${err.message.split('; ')[0]}: ${hint}`, { cause: err });
 }
 
-function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventSink {
+function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventDisplay {
   if (options.json) return jsonPrinter();
   if (options.quiet) return quietPrinter();
   if (process.stdout.isTTY) return liveView(model, { server: url });

@@ -81,7 +81,7 @@ class JobEngine implements Job {
     this.store = opts.store ?? defaults.store();
     this.spec = options.root;
     this.builtAt = this.clock.now();
-    this.run_ = new JobRun(this.id, this.name, opts.run, opts.runLabels, this.builtAt);
+    this.run_ = new JobRun(this.id, this.name, opts.run, this.builtAt);
     this.coreHost = {
       id: this.id,
       name: this.name,

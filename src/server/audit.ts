@@ -2,7 +2,8 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { describeError, type RnrErrorCode } from '../index.js';
-import { actorName, type OperatorOp } from './operator-actions.js';
+import type { OperatorOp } from '../wire/names.js';
+import { actorName } from './operator-actions.js';
 
 /**
  * One audit line: an operator action (or a refused socket upgrade, `op: 'connect'`), accepted or

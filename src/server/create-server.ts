@@ -133,7 +133,7 @@ function loggerOptions(logger: ServerOptions['logger']): Partial<FastifyServerOp
 }
 
 /**
- * Makes the Control API server (not listening yet): the API of DESIGN §5 under `/api/v1`, the
+ * Makes the Control API server (not listening yet): the API of docs/api.md under `/api/v1`, the
  * event WebSocket, `/healthz`, `/metrics`, OpenAPI at `/docs`, and the web view at `/`.
  *
  * @example

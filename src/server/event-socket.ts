@@ -5,7 +5,7 @@ import { isRnrError, type RnrError } from '../index.js';
 import { requireOperator } from './auth.js';
 import { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
 import { toRnrError } from './error-handler.js';
-import { type EventFrames, type EventSink, eventFrames } from './event-feed.js';
+import { type EventFrames, eventFrames, type FeedSubscriber } from './event-feed.js';
 import { actorName, applyCommand } from './operator-actions.js';
 import type { ServerContext } from './server-context.js';
 import { parseSocketCommand, type SocketCommand } from './socket-commands.js';
@@ -79,7 +79,7 @@ export function serveEventSocket(
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
-    feed.remove(sink);
+    feed.remove(subscriber);
     context.sockets.release(key);
   };
   const close = (code: number, reason: string): void => {
@@ -102,7 +102,7 @@ export function serveEventSocket(
     live = false;
     if (written === sent) schedulePage();
   };
-  const sink: EventSink = {
+  const subscriber: FeedSubscriber = {
     event(frames) {
       if (!live) seen = Math.max(seen, frames.event.seq);
       if (!live || closed || frames.event.seq <= lastSent) return;
@@ -228,6 +228,6 @@ export function serveEventSocket(
     );
   }
 
-  feed.add(sink);
+  feed.add(subscriber);
   schedulePage();
 }

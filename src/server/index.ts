@@ -6,13 +6,13 @@
  * @packageDocumentation
  */
 
+export type { OperatorOp } from '../wire/names.js';
 export type { AuditRecord, AuditSink } from './audit.js';
 export { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
 export type { ServerOptions } from './create-server.js';
 export { createServer } from './create-server.js';
 export type { JobRegistry, JobRegistryWatcher } from './job-registry.js';
 export { createJobRegistry } from './job-registry.js';
-export type { OperatorOp } from './operator-actions.js';
 export type { MessageName } from './proto-codec.js';
 export {
   decodeError,

@@ -1,11 +1,6 @@
 import type { Job, Task } from '../index.js';
 import { parseTaskState } from '../index.js';
-
-/** The operator actions of the API, as path segments and socket `op`s. */
-export const operatorOps = ['state', 'retry', 'skip', 'approve', 'pause', 'resume', 'parallelism'] as const;
-
-/** One operator action. */
-export type OperatorOp = (typeof operatorOps)[number];
+import type { OperatorOp } from '../wire/names.js';
 
 /** An operator action on one task, from an HTTP request or a socket command. */
 export interface OperatorCommand {

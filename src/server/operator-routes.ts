@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { TaskState, TaskStateName } from '../index.js';
+import { taskToJson } from '../wire/encode.js';
+import { type OperatorOp, operatorOps } from '../wire/names.js';
 import { requireJob } from './job-registry.js';
-import { taskToJson } from './json-codec.js';
 import { sendMessage } from './negotiate.js';
-import { actorName, applyCommand, type OperatorOp, operatorOps } from './operator-actions.js';
+import { actorName, applyCommand } from './operator-actions.js';
 import type { MessageName } from './proto-codec.js';
 import { produces, responses, taskParams } from './schemas.js';
 import type { ServerContext } from './server-context.js';

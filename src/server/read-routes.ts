@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Job, RnrError } from '../index.js';
+import { eventToJson, jobToJson, summaryToJson, taskToJson } from '../wire/encode.js';
 import { serveEventSocket } from './event-socket.js';
 import { requireJob } from './job-registry.js';
-import { eventToJson, jobToJson, summaryToJson, taskToJson } from './json-codec.js';
 import { acceptedFormat, sendMessage } from './negotiate.js';
 import { eventsQuery, jobParams, produces, responses, taskParams, taskQuery } from './schemas.js';
 import type { ServerContext } from './server-context.js';

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { MAX_MESSAGE_CHARS, taskStateNames } from '../index.js';
+import { causeNames } from '../wire/names.js';
 
 /** Longest accepted free-text field (message, reason), in characters: the engine's message cap. */
 export const MAX_TEXT = MAX_MESSAGE_CHARS;
@@ -101,26 +102,40 @@ const components = [
     },
   },
   {
+    $id: 'JobHalt',
+    type: 'object',
+    description: 'Why a job is halted: its store refused a commit (it retries by itself at retryAt).',
+    properties: { code: { type: 'string' }, message: { type: 'string' }, since: time, retryAt: time },
+  },
+  {
     $id: 'Job',
     type: 'object',
     properties: {
+      // Present while the job is halted: its store refused a commit.
+      halted: { $ref: 'JobHalt#' },
       id: { type: 'string' },
       name: { type: 'string' },
       root: { $ref: 'Task#' },
       createdAt: time,
       seq: { type: 'integer' },
-      workflow: { type: 'string' },
-      run: { type: 'integer' },
-      input: { type: 'object', additionalProperties: true },
+      workflow: { type: 'string', description: 'The workflow this is a run of' },
+      run: { type: 'integer', description: "The run's number n (its id is <workflow>-<n>)" },
+      input: {
+        type: 'object',
+        additionalProperties: true,
+        description: 'The validated input it started with',
+      },
       trigger: { type: 'string', enum: ['TRIGGER_UNSPECIFIED', 'CLI', 'API', 'SCHEDULE'] },
       startedBy: { type: 'string' },
-      halted: { $ref: 'JobHalt#' },
+      labels: { type: 'object', additionalProperties: { type: 'string' } },
     },
   },
   {
     $id: 'JobSummary',
     type: 'object',
     properties: {
+      // Present while the job is halted: its store refused a commit.
+      halted: { $ref: 'JobHalt#' },
       id: { type: 'string' },
       name: { type: 'string' },
       state: { type: 'string', enum: taskStateNames },
@@ -130,19 +145,17 @@ const components = [
       createdAt: time,
       startedAt: time,
       finishedAt: time,
-      workflow: { type: 'string' },
-      run: { type: 'integer' },
-      input: { type: 'object', additionalProperties: true },
+      workflow: { type: 'string', description: 'The workflow this is a run of' },
+      run: { type: 'integer', description: "The run's number n (its id is <workflow>-<n>)" },
+      input: {
+        type: 'object',
+        additionalProperties: true,
+        description: 'The validated input it started with',
+      },
       trigger: { type: 'string', enum: ['TRIGGER_UNSPECIFIED', 'CLI', 'API', 'SCHEDULE'] },
       startedBy: { type: 'string' },
-      halted: { $ref: 'JobHalt#' },
+      labels: { type: 'object', additionalProperties: { type: 'string' } },
     },
-  },
-  {
-    $id: 'JobHalt',
-    type: 'object',
-    description: 'Present while the job is halted: its store refused a commit.',
-    properties: { code: { type: 'string' }, message: { type: 'string' }, since: time, retryAt: time },
   },
   {
     $id: 'TaskEvent',
@@ -155,7 +168,7 @@ const components = [
       to: { type: 'string', enum: taskStateNames },
       paused: { type: 'boolean' },
       message: { type: 'string' },
-      cause: { type: 'string', enum: ['POLL', 'SCHEDULER', 'OPERATOR', 'SYSTEM'] },
+      cause: { type: 'string', enum: causeNames },
       actor: { type: 'string' },
       reason: { type: 'string' },
       action: { type: 'string' },

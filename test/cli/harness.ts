@@ -1,5 +1,5 @@
 // Spawns the real `rnr` binary for the CLI tests and waits on its output, never on the clock.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -151,4 +151,14 @@ export async function startRun(fixture: string, extra: string[] = [], env?: Reco
   const stream = extra.includes('--json') || extra.includes('--quiet') ? 'stderr' : 'stdout';
   const [, url] = await run.waitFor(/serving job \S+ \(.*?\) at (http:\/\/\S+)/, stream);
   return { run, url: url as string, dir };
+}
+
+/** True when util-linux `script` is installed ({@link spawnInTerminal} and {@link runInTerminal} need it). */
+export function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,8 +1,5 @@
-// `rnr run` end to end: exit codes for SUCCESS and FAILED, plain and JSON output, resume from
-// the state directory, --hold, and the SIGINT/SIGTERM paths.
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { rnr, runInTerminal, spawnRnr, startRun, stateDir } from './harness.js';
+import { hasScript, rnr, runInTerminal, spawnRnr, startRun, stateDir } from './harness.js';
 
 describe('rnr run', () => {
   it('exits 0 when the root ends SUCCESS, one plain line per event, and resumes from .rnr', async () => {
@@ -156,12 +153,3 @@ describe('rnr run', () => {
     },
   );
 });
-
-function hasScript(): boolean {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

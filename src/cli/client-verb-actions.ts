@@ -1,11 +1,15 @@
+// What the client verbs do: ask the control API (http-client.ts) and print the answer as a tree,
+// a table or JSON. Their command-line shape is in client-verb-commands.ts.
 import pc from 'picocolors';
+import { formatDuration } from '../wire/duration.js';
+import type { TaskJson } from '../wire/json.js';
+import { type OperatorOp, stateNames, type TaskStateName } from '../wire/names.js';
 import { commandFor } from './event-printers.js';
 import { usageError } from './exit-codes.js';
-import { formatDuration, formatTable, paintState, printable, stateSymbol } from './format.js';
-import type { ApiClient, TaskAction } from './http-client.js';
+import { formatTable, paintState, printable, stateSymbol } from './format.js';
+import type { ApiClient } from './http-client.js';
 import { withJobId, withTaskId } from './task-ids.js';
 import { flattenTasks, formatTree } from './tree-format.js';
-import { stateNames, type WireTask } from './wire.js';
 
 /** Output format of the read verbs. */
 export type OutputFormat = 'tree' | 'json' | 'table';
@@ -22,7 +26,7 @@ export async function listJobs(api: ApiClient, output: OutputFormat): Promise<vo
   const rows = [['JOB', 'STATE', 'DONE', 'RUNNING', 'WAITING', 'FAILED', 'NAME']];
   for (const job of jobs) {
     const c = job.counts ?? {};
-    const n = (s: string) => c[s] ?? 0;
+    const n = (s: TaskStateName) => c[s] ?? 0;
     const done = n('SUCCESS') + n('FAILED') + n('SKIPPED');
     const total = job.total ?? Object.values(c).reduce((a, b) => a + b, 0);
     const state = printable(job.state ?? 'UNKNOWN');
@@ -69,7 +73,7 @@ export async function getJobOrTask(
 
 /** The request body and the words for one operator action. */
 export interface ActionRequest {
-  action: TaskAction;
+  action: OperatorOp;
   body: Record<string, unknown>;
   /** Past tense for the confirmation line, e.g. 'approved'. */
   done: string;
@@ -78,7 +82,7 @@ export interface ActionRequest {
 /** Builds the request of `rnr set <job> <task> <STATE>`, checking the state name first. */
 export function setStateRequest(state: string, message?: string, reason?: string): ActionRequest {
   const name = state.toUpperCase();
-  if (!stateNames.includes(name)) {
+  if (!(stateNames as readonly string[]).includes(name)) {
     throw usageError(`invalid state ${JSON.stringify(state)}: expected one of ${stateNames.join(', ')}`);
   }
   return { action: 'state', body: compact({ state: name, message, reason }), done: `set` };
@@ -112,7 +116,7 @@ export async function actOnTask(
   });
   if (output === 'json') return write(JSON.stringify(result, null, 2));
   // The proto's ActionResult carries the task; a server may also answer with the Task itself.
-  const task = result?.task ?? ((result as WireTask | undefined)?.id ? (result as WireTask) : undefined);
+  const task = result?.task ?? ((result as TaskJson | undefined)?.id ? (result as TaskJson) : undefined);
   const state = printable(task?.state ?? 'UNKNOWN');
   const by = api.actor ? ` by ${printable(api.actor)}` : '';
   const after = task
@@ -124,7 +128,7 @@ export async function actOnTask(
 /** `rnr inbox`: tasks waiting for a human (ACTION_PENDING) and FAILED ones, across every job. */
 export async function inbox(api: ApiClient, output: OutputFormat): Promise<void> {
   const jobs = await api.listJobs();
-  const items: { job: string; task: WireTask }[] = [];
+  const items: { job: string; task: TaskJson }[] = [];
   for (const summary of jobs) {
     const c = summary.counts;
     if (c && !c.ACTION_PENDING && !c.FAILED) continue;

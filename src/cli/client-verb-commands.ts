@@ -1,4 +1,7 @@
+// The client verbs (`ls`, `get`, `set`, `retry`… `inbox`) as commands of the `rnr` program: their
+// arguments, flags and help. What each verb does is in client-verb-actions.ts.
 import type { Command } from 'commander';
+import { type OperatorOp, stateNames } from '../wire/names.js';
 import { type ClientFlags, clientFor, withClientOptions, withOutput, withReason } from './args.js';
 import {
   type ActionRequest,
@@ -9,8 +12,7 @@ import {
   type OutputFormat,
   parallelismRequest,
   setStateRequest,
-} from './client-verbs.js';
-import { stateNames } from './wire.js';
+} from './client-verb-actions.js';
 
 interface VerbFlags extends ClientFlags {
   output: OutputFormat;
@@ -21,7 +23,7 @@ interface VerbFlags extends ClientFlags {
 }
 
 const simpleActions: {
-  verb: 'retry' | 'skip' | 'approve' | 'pause' | 'resume';
+  verb: Exclude<OperatorOp, 'state' | 'parallelism'>;
   done: string;
   about: string;
 }[] = [
