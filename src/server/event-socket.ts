@@ -184,10 +184,15 @@ export function serveEventSocket(
         close(SLOW_CONSUMER_CLOSE, `not reading its answers: reconnect with since=${lastSent}`);
       }
     };
-    if ('error' in command) return reply({ id: command.id, error: command.error.toJSON() });
+    if ('error' in command) {
+      const error = command.error;
+      commands = commands.then(() => reply({ id: command.id, error: error.toJSON() }));
+      return;
+    }
     if (command.op === 'hello') {
       actor = actorName(command.actor);
-      return reply({ id: command.id, ok: true });
+      commands = commands.then(() => reply({ id: command.id, ok: true }));
+      return;
     }
     const op = command.op;
     const who = actor;

@@ -130,6 +130,12 @@ describe('visibleRows', () => {
       name: 'big',
       createdAt: 0,
       seq: 0,
+      workflow: 'big',
+      run: 1,
+      input: {},
+      trigger: 'TRIGGER_UNSPECIFIED',
+      startedBy: '',
+      labels: {},
       root: nested('big', children),
     });
     expect(tree.n).toBe(100_101);
