@@ -361,10 +361,7 @@ class JobEngine implements Job {
     return this.summary();
   }
 
-  /**
-   * Runs an operator action: its input is checked now (throwing at once), then it is applied now,
-   * or once the job has loaded (checked again on the state it loaded). Refused while halted.
-   */
+  /** An operator action: checked now (throwing), applied now or once loaded (checked again); refused while halted. */
   private act(prepare: (core: JobCore) => PreparedAction): Promise<Task> {
     this.checkOpen();
     const action = prepare(this.core);
@@ -375,8 +372,6 @@ class JobEngine implements Job {
       return prepare(this.core)();
     });
   }
-
-  // ---- helpers ---------------------------------------------------------------------------------
 
   private internalError(where: string, err: unknown): void {
     // The engine never crashes on a user's code; what reaches here is logged, not thrown.
