@@ -53,6 +53,7 @@ export interface RunFields {
   trigger: RunTrigger;
   /** Who started the run ('' when nobody said). */
   startedBy: string;
+  /** The run's labels (its workflow's). */
   labels: Record<string, string>;
 }
 

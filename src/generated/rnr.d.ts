@@ -310,6 +310,124 @@ export namespace rnr {
         }
 
         /**
+         * Properties of a JobHalt.
+         * @deprecated Use rnr.v1.JobHalt.$Properties instead.
+         */
+        interface IJobHalt extends rnr.v1.JobHalt.$Properties {
+        }
+
+        /** Represents a JobHalt. */
+        class JobHalt {
+
+            /**
+             * Constructs a new JobHalt.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.JobHalt.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** JobHalt code. */
+            code: string;
+
+            /** JobHalt message. */
+            message: string;
+
+            /** JobHalt since. */
+            since: number;
+
+            /** JobHalt retryAt. */
+            retryAt: number;
+
+            /**
+             * Creates a new JobHalt instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns JobHalt instance
+             */
+            static create(properties: rnr.v1.JobHalt.$Shape): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
+            static create(properties?: rnr.v1.JobHalt.$Properties): rnr.v1.JobHalt;
+
+            /**
+             * Encodes the specified JobHalt message. Does not implicitly {@link rnr.v1.JobHalt.verify|verify} messages.
+             * @param message JobHalt message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.JobHalt.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a JobHalt message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape} JobHalt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
+
+            /**
+             * Verifies a JobHalt message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a JobHalt message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns JobHalt
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.JobHalt;
+
+            /**
+             * Creates a plain object from a JobHalt message. Also converts values to other types if specified.
+             * @param message JobHalt
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.JobHalt, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this JobHalt to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for JobHalt
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace JobHalt {
+
+            /** Properties of a JobHalt. */
+            interface $Properties {
+
+                /** JobHalt code */
+                code?: (string|null);
+
+                /** JobHalt message */
+                message?: (string|null);
+
+                /** JobHalt since */
+                since?: (number|null);
+
+                /** JobHalt retryAt */
+                retryAt?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a JobHalt. */
+            type $Shape = rnr.v1.JobHalt.$Properties;
+        }
+
+        /**
          * Properties of a Task.
          * @deprecated Use rnr.v1.Task.$Properties instead.
          */
@@ -530,6 +648,9 @@ export namespace rnr {
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
 
+            /** Job halted. */
+            halted?: (rnr.v1.JobHalt.$Properties|null);
+
             /** Job id. */
             id: string;
 
@@ -559,6 +680,9 @@ export namespace rnr {
 
             /** Job startedBy. */
             startedBy: string;
+
+            /** Job labels. */
+            labels: { [k: string]: string };
 
             /**
              * Creates a new Job instance using the specified properties.
@@ -627,6 +751,9 @@ export namespace rnr {
             /** Properties of a Job. */
             interface $Properties {
 
+                /** Job halted */
+                halted?: (rnr.v1.JobHalt.$Properties|null);
+
                 /** Job id */
                 id?: (string|null);
 
@@ -657,12 +784,16 @@ export namespace rnr {
                 /** Job startedBy */
                 startedBy?: (string|null);
 
+                /** Job labels */
+                labels?: ({ [k: string]: string }|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Job. */
             type $Shape = {
+              halted?: rnr.v1.JobHalt.$Shape|null;
               id?: string|null;
               name?: string|null;
               root?: rnr.v1.Task.$Shape|null;
@@ -673,6 +804,7 @@ export namespace rnr {
               input?: google.protobuf.Struct.$Shape|null;
               trigger?: rnr.v1.RunTrigger|null;
               startedBy?: string|null;
+              labels?: { [k: string]: string }|null;
               $unknowns?: Uint8Array[];
             };
         }
@@ -695,6 +827,9 @@ export namespace rnr {
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
+
+            /** JobSummary halted. */
+            halted?: (rnr.v1.JobHalt.$Properties|null);
 
             /** JobSummary id. */
             id: string;
@@ -737,6 +872,9 @@ export namespace rnr {
 
             /** JobSummary startedBy. */
             startedBy: string;
+
+            /** JobSummary labels. */
+            labels: { [k: string]: string };
 
             /**
              * Creates a new JobSummary instance using the specified properties.
@@ -805,6 +943,9 @@ export namespace rnr {
             /** Properties of a JobSummary. */
             interface $Properties {
 
+                /** JobSummary halted */
+                halted?: (rnr.v1.JobHalt.$Properties|null);
+
                 /** JobSummary id */
                 id?: (string|null);
 
@@ -847,12 +988,16 @@ export namespace rnr {
                 /** JobSummary startedBy */
                 startedBy?: (string|null);
 
+                /** JobSummary labels */
+                labels?: ({ [k: string]: string }|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a JobSummary. */
             type $Shape = {
+              halted?: rnr.v1.JobHalt.$Shape|null;
               id?: string|null;
               name?: string|null;
               state?: rnr.v1.TaskState|null;
@@ -867,6 +1012,7 @@ export namespace rnr {
               input?: google.protobuf.Struct.$Shape|null;
               trigger?: rnr.v1.RunTrigger|null;
               startedBy?: string|null;
+              labels?: { [k: string]: string }|null;
               $unknowns?: Uint8Array[];
             };
         }

@@ -756,6 +756,340 @@ export const rnr = $root.rnr = (() => {
             return MachineStatus;
         })();
 
+        v1.JobHalt = (function() {
+
+            /**
+             * Properties of a JobHalt.
+             * @typedef {Object} rnr.v1.JobHalt.$Properties
+             * @property {string|null} [code] JobHalt code
+             * @property {string|null} [message] JobHalt message
+             * @property {number|null} [since] JobHalt since
+             * @property {number|null} [retryAt] JobHalt retryAt
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a JobHalt.
+             * @memberof rnr.v1
+             * @interface IJobHalt
+             * @augments rnr.v1.JobHalt.$Properties
+             * @deprecated Use rnr.v1.JobHalt.$Properties instead.
+             */
+
+            /**
+             * Shape of a JobHalt.
+             * @typedef {rnr.v1.JobHalt.$Properties} rnr.v1.JobHalt.$Shape
+             */
+
+            /**
+             * Constructs a new JobHalt.
+             * @memberof rnr.v1
+             * @classdesc Represents a JobHalt.
+             * @constructor
+             * @param {rnr.v1.JobHalt.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const JobHalt = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * JobHalt code.
+             * @member {string} code
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.code = "";
+
+            /**
+             * JobHalt message.
+             * @member {string} message
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.message = "";
+
+            /**
+             * JobHalt since.
+             * @member {number} since
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.since = 0;
+
+            /**
+             * JobHalt retryAt.
+             * @member {number} retryAt
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.retryAt = 0;
+
+            /**
+             * Creates a new JobHalt instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {rnr.v1.JobHalt.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.JobHalt} JobHalt instance
+             * @type {{
+             *   (properties: rnr.v1.JobHalt.$Shape): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
+             *   (properties?: rnr.v1.JobHalt.$Properties): rnr.v1.JobHalt;
+             * }}
+             */
+            JobHalt.create = function(properties) {
+                return new JobHalt(properties);
+            };
+
+            /**
+             * Encodes the specified JobHalt message. Does not implicitly {@link rnr.v1.JobHalt.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {rnr.v1.JobHalt.$Properties} message JobHalt message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            JobHalt.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.code);
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.message);
+                if (message.since != null && $Object.hasOwnProperty.call(message, "since") && !$Object.is(message.since, 0))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.since);
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt") && !$Object.is(message.retryAt, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.retryAt);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a JobHalt message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape} JobHalt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            JobHalt.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.JobHalt();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.code = value;
+                            else
+                                delete message.code;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.message = value;
+                            else
+                                delete message.message;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.since = value;
+                            else
+                                delete message.since;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.retryAt = value;
+                            else
+                                delete message.retryAt;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a JobHalt message.
+             * @function verify
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            JobHalt.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
+                    if (!$util.isString(message.code))
+                        return "code: string expected";
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    if (!$util.isString(message.message))
+                        return "message: string expected";
+                if (message.since != null && $Object.hasOwnProperty.call(message, "since"))
+                    if (typeof message.since !== "number")
+                        return "since: number expected";
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    if (typeof message.retryAt !== "number")
+                        return "retryAt: number expected";
+                return null;
+            };
+
+            /**
+             * Creates a JobHalt message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.JobHalt} JobHalt
+             */
+            JobHalt.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.JobHalt)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.JobHalt: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.JobHalt();
+                if (object.code != null)
+                    if (typeof object.code !== "string" || object.code.length)
+                        message.code = $String(object.code);
+                if (object.message != null)
+                    if (typeof object.message !== "string" || object.message.length)
+                        message.message = $String(object.message);
+                if (object.since != null)
+                    if (!$Object.is($Number(object.since), 0))
+                        message.since = $Number(object.since);
+                if (object.retryAt != null)
+                    if (!$Object.is($Number(object.retryAt), 0))
+                        message.retryAt = $Number(object.retryAt);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a JobHalt message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {rnr.v1.JobHalt} message JobHalt
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            JobHalt.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.code = "";
+                    object.message = "";
+                    object.since = 0;
+                    object.retryAt = 0;
+                }
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
+                    object.code = message.code;
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    object.message = message.message;
+                if (message.since != null && $Object.hasOwnProperty.call(message, "since"))
+                    object.since = options.json && !$isFinite(message.since) ? $String(message.since) : message.since;
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    object.retryAt = options.json && !$isFinite(message.retryAt) ? $String(message.retryAt) : message.retryAt;
+                return object;
+            };
+
+            /**
+             * Converts this JobHalt to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            JobHalt.prototype.toJSON = function() {
+                return JobHalt.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for JobHalt
+             * @function getTypeUrl
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            JobHalt.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.JobHalt";
+            };
+
+            return JobHalt;
+        })();
+
         v1.Task = (function() {
 
             /**
@@ -1616,6 +1950,7 @@ export const rnr = $root.rnr = (() => {
             /**
              * Properties of a Job.
              * @typedef {Object} rnr.v1.Job.$Properties
+             * @property {rnr.v1.JobHalt.$Properties|null} [halted] Job halted
              * @property {string|null} [id] Job id
              * @property {string|null} [name] Job name
              * @property {rnr.v1.Task.$Properties|null} [root] Job root
@@ -1626,6 +1961,7 @@ export const rnr = $root.rnr = (() => {
              * @property {google.protobuf.Struct.$Properties|null} [input] Job input
              * @property {rnr.v1.RunTrigger|null} [trigger] Job trigger
              * @property {string|null} [startedBy] Job startedBy
+             * @property {Object.<string,string>|null} [labels] Job labels
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1640,6 +1976,7 @@ export const rnr = $root.rnr = (() => {
             /**
              * Shape of a Job.
              * @typedef {{
+             *   halted?: rnr.v1.JobHalt.$Shape|null;
              *   id?: string|null;
              *   name?: string|null;
              *   root?: rnr.v1.Task.$Shape|null;
@@ -1650,6 +1987,7 @@ export const rnr = $root.rnr = (() => {
              *   input?: google.protobuf.Struct.$Shape|null;
              *   trigger?: rnr.v1.RunTrigger|null;
              *   startedBy?: string|null;
+             *   labels?: Object.<string,string>|null;
              *   $unknowns?: Array.<Uint8Array>;
              * }} rnr.v1.Job.$Shape
              */
@@ -1663,11 +2001,20 @@ export const rnr = $root.rnr = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const Job = function (properties) {
+                this.labels = {};
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
                             this[keys[i]] = properties[keys[i]];
             };
+
+            /**
+             * Job halted.
+             * @member {rnr.v1.JobHalt.$Properties|null|undefined} halted
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.halted = null;
 
             /**
              * Job id.
@@ -1750,6 +2097,14 @@ export const rnr = $root.rnr = (() => {
             Job.prototype.startedBy = "";
 
             /**
+             * Job labels.
+             * @member {Object.<string,string>} labels
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.labels = $util.emptyObject;
+
+            /**
              * Creates a new Job instance using the specified properties.
              * @function create
              * @memberof rnr.v1.Job
@@ -1801,6 +2156,11 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 9, wireType 0 =*/72).int32(message.trigger);
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy") && message.startedBy !== "")
                     writer.uint32(/* id 10, wireType 2 =*/82).string(message.startedBy);
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels"))
+                    for (let keys = $Object.keys(message.labels), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 11, wireType 2 =*/90).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
+                    $root.rnr.v1.JobHalt.encode(message.halted, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1825,7 +2185,7 @@ export const rnr = $root.rnr = (() => {
                     _depth = 0;
                 if (_depth > $Reader.recursionLimit)
                     throw $Error("max depth exceeded");
-                let end, message, value;
+                let end, message, key, value;
                 if (length === $undefined)
                     end = reader.len;
                 else {
@@ -1845,6 +2205,12 @@ export const rnr = $root.rnr = (() => {
                     }
                     let wireType = tag & 7;
                     switch (tag >>>= 3) {
+                    case 20: {
+                            if (wireType !== 2)
+                                break;
+                            message.halted = $root.rnr.v1.JobHalt.decode(reader, reader.size(), $undefined, _depth + 1, message.halted);
+                            continue;
+                        }
                     case 1: {
                             if (wireType !== 2)
                                 break;
@@ -1929,6 +2295,42 @@ export const rnr = $root.rnr = (() => {
                                 delete message.startedBy;
                             continue;
                         }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.labels === $util.emptyObject)
+                                message.labels = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.labels, key);
+                            message.labels[key] = value;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1961,6 +2363,11 @@ export const rnr = $root.rnr = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     return "max depth exceeded";
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted")) {
+                    let error = $root.rnr.v1.JobHalt.verify(message.halted, _depth + 1);
+                    if (error)
+                        return "halted." + error;
+                }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     if (!$util.isString(message.id))
                         return "id: string expected";
@@ -1995,6 +2402,14 @@ export const rnr = $root.rnr = (() => {
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     if (!$util.isString(message.startedBy))
                         return "startedBy: string expected";
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels")) {
+                    if (!$util.isObject(message.labels))
+                        return "labels: object expected";
+                    let key = $Object.keys(message.labels);
+                    for (let i = 0; i < key.length; ++i)
+                        if (!$util.isString(message.labels[key[i]]))
+                            return "labels: string{k:string} expected";
+                }
                 return null;
             };
 
@@ -2016,6 +2431,11 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let message = new $root.rnr.v1.Job();
+                if (object.halted != null) {
+                    if (!$util.isObject(object.halted))
+                        throw $TypeError(".rnr.v1.Job.halted: object expected");
+                    message.halted = $root.rnr.v1.JobHalt.fromObject(object.halted, _depth + 1);
+                }
                 if (object.id != null)
                     if (typeof object.id !== "string" || object.id.length)
                         message.id = $String(object.id);
@@ -2069,6 +2489,16 @@ export const rnr = $root.rnr = (() => {
                 if (object.startedBy != null)
                     if (typeof object.startedBy !== "string" || object.startedBy.length)
                         message.startedBy = $String(object.startedBy);
+                if (object.labels) {
+                    if (!$util.isObject(object.labels))
+                        throw $TypeError(".rnr.v1.Job.labels: object expected");
+                    message.labels = {};
+                    for (let keys = $Object.keys(object.labels), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.labels, keys[i]);
+                        message.labels[keys[i]] = $String(object.labels[keys[i]]);
+                    }
+                }
                 return message;
             };
 
@@ -2089,6 +2519,8 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.objects || options.defaults)
+                    object.labels = {};
                 if (options.defaults) {
                     object.id = "";
                     object.name = "";
@@ -2100,6 +2532,7 @@ export const rnr = $root.rnr = (() => {
                     object.input = null;
                     object.trigger = options.enums === $String ? "TRIGGER_UNSPECIFIED" : 0;
                     object.startedBy = "";
+                    object.halted = null;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -2121,6 +2554,17 @@ export const rnr = $root.rnr = (() => {
                     object.trigger = options.enums === $String ? $root.rnr.v1.RunTrigger[message.trigger] === $undefined ? message.trigger : $root.rnr.v1.RunTrigger[message.trigger] : message.trigger;
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     object.startedBy = message.startedBy;
+                let keys2;
+                if (message.labels && (keys2 = $Object.keys(message.labels)).length) {
+                    object.labels = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.labels, keys2[j]);
+                        object.labels[keys2[j]] = message.labels[keys2[j]];
+                    }
+                }
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
+                    object.halted = $root.rnr.v1.JobHalt.toObject(message.halted, options, _depth + 1);
                 return object;
             };
 
@@ -2157,6 +2601,7 @@ export const rnr = $root.rnr = (() => {
             /**
              * Properties of a JobSummary.
              * @typedef {Object} rnr.v1.JobSummary.$Properties
+             * @property {rnr.v1.JobHalt.$Properties|null} [halted] JobSummary halted
              * @property {string|null} [id] JobSummary id
              * @property {string|null} [name] JobSummary name
              * @property {rnr.v1.TaskState|null} [state] JobSummary state
@@ -2171,6 +2616,7 @@ export const rnr = $root.rnr = (() => {
              * @property {google.protobuf.Struct.$Properties|null} [input] JobSummary input
              * @property {rnr.v1.RunTrigger|null} [trigger] JobSummary trigger
              * @property {string|null} [startedBy] JobSummary startedBy
+             * @property {Object.<string,string>|null} [labels] JobSummary labels
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2185,6 +2631,7 @@ export const rnr = $root.rnr = (() => {
             /**
              * Shape of a JobSummary.
              * @typedef {{
+             *   halted?: rnr.v1.JobHalt.$Shape|null;
              *   id?: string|null;
              *   name?: string|null;
              *   state?: rnr.v1.TaskState|null;
@@ -2199,6 +2646,7 @@ export const rnr = $root.rnr = (() => {
              *   input?: google.protobuf.Struct.$Shape|null;
              *   trigger?: rnr.v1.RunTrigger|null;
              *   startedBy?: string|null;
+             *   labels?: Object.<string,string>|null;
              *   $unknowns?: Array.<Uint8Array>;
              * }} rnr.v1.JobSummary.$Shape
              */
@@ -2213,11 +2661,20 @@ export const rnr = $root.rnr = (() => {
              */
             const JobSummary = function (properties) {
                 this.counts = {};
+                this.labels = {};
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
                             this[keys[i]] = properties[keys[i]];
             };
+
+            /**
+             * JobSummary halted.
+             * @member {rnr.v1.JobHalt.$Properties|null|undefined} halted
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.halted = null;
 
             /**
              * JobSummary id.
@@ -2332,6 +2789,14 @@ export const rnr = $root.rnr = (() => {
             JobSummary.prototype.startedBy = "";
 
             /**
+             * JobSummary labels.
+             * @member {Object.<string,string>} labels
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.labels = $util.emptyObject;
+
+            /**
              * Creates a new JobSummary instance using the specified properties.
              * @function create
              * @memberof rnr.v1.JobSummary
@@ -2392,6 +2857,11 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 13, wireType 0 =*/104).int32(message.trigger);
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy") && message.startedBy !== "")
                     writer.uint32(/* id 14, wireType 2 =*/114).string(message.startedBy);
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels"))
+                    for (let keys = $Object.keys(message.labels), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 15, wireType 2 =*/122).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
+                    $root.rnr.v1.JobHalt.encode(message.halted, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2436,6 +2906,12 @@ export const rnr = $root.rnr = (() => {
                     }
                     let wireType = tag & 7;
                     switch (tag >>>= 3) {
+                    case 20: {
+                            if (wireType !== 2)
+                                break;
+                            message.halted = $root.rnr.v1.JobHalt.decode(reader, reader.size(), $undefined, _depth + 1, message.halted);
+                            continue;
+                        }
                     case 1: {
                             if (wireType !== 2)
                                 break;
@@ -2586,6 +3062,42 @@ export const rnr = $root.rnr = (() => {
                                 delete message.startedBy;
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.labels === $util.emptyObject)
+                                message.labels = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.labels, key);
+                            message.labels[key] = value;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2618,6 +3130,11 @@ export const rnr = $root.rnr = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     return "max depth exceeded";
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted")) {
+                    let error = $root.rnr.v1.JobHalt.verify(message.halted, _depth + 1);
+                    if (error)
+                        return "halted." + error;
+                }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     if (!$util.isString(message.id))
                         return "id: string expected";
@@ -2667,6 +3184,14 @@ export const rnr = $root.rnr = (() => {
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     if (!$util.isString(message.startedBy))
                         return "startedBy: string expected";
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels")) {
+                    if (!$util.isObject(message.labels))
+                        return "labels: object expected";
+                    let key = $Object.keys(message.labels);
+                    for (let i = 0; i < key.length; ++i)
+                        if (!$util.isString(message.labels[key[i]]))
+                            return "labels: string{k:string} expected";
+                }
                 return null;
             };
 
@@ -2688,6 +3213,11 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let message = new $root.rnr.v1.JobSummary();
+                if (object.halted != null) {
+                    if (!$util.isObject(object.halted))
+                        throw $TypeError(".rnr.v1.JobSummary.halted: object expected");
+                    message.halted = $root.rnr.v1.JobHalt.fromObject(object.halted, _depth + 1);
+                }
                 if (object.id != null)
                     if (typeof object.id !== "string" || object.id.length)
                         message.id = $String(object.id);
@@ -2789,6 +3319,16 @@ export const rnr = $root.rnr = (() => {
                 if (object.startedBy != null)
                     if (typeof object.startedBy !== "string" || object.startedBy.length)
                         message.startedBy = $String(object.startedBy);
+                if (object.labels) {
+                    if (!$util.isObject(object.labels))
+                        throw $TypeError(".rnr.v1.JobSummary.labels: object expected");
+                    message.labels = {};
+                    for (let keys = $Object.keys(object.labels), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.labels, keys[i]);
+                        message.labels[keys[i]] = $String(object.labels[keys[i]]);
+                    }
+                }
                 return message;
             };
 
@@ -2809,8 +3349,10 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.objects || options.defaults)
+                if (options.objects || options.defaults) {
                     object.counts = {};
+                    object.labels = {};
+                }
                 if (options.defaults) {
                     object.id = "";
                     object.name = "";
@@ -2825,6 +3367,7 @@ export const rnr = $root.rnr = (() => {
                     object.input = null;
                     object.trigger = options.enums === $String ? "TRIGGER_UNSPECIFIED" : 0;
                     object.startedBy = "";
+                    object.halted = null;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -2861,6 +3404,16 @@ export const rnr = $root.rnr = (() => {
                     object.trigger = options.enums === $String ? $root.rnr.v1.RunTrigger[message.trigger] === $undefined ? message.trigger : $root.rnr.v1.RunTrigger[message.trigger] : message.trigger;
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     object.startedBy = message.startedBy;
+                if (message.labels && (keys2 = $Object.keys(message.labels)).length) {
+                    object.labels = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.labels, keys2[j]);
+                        object.labels[keys2[j]] = message.labels[keys2[j]];
+                    }
+                }
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
+                    object.halted = $root.rnr.v1.JobHalt.toObject(message.halted, options, _depth + 1);
                 return object;
             };
 

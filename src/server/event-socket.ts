@@ -72,6 +72,8 @@ export function serveEventSocket(
   let sent = 0;
   let written = 0;
   const answers: string[] = [];
+  /** The socket's commands, applied one after the other. */
+  let commands: Promise<void> = Promise.resolve();
 
   const release = (): void => {
     if (closed) return;
@@ -182,28 +184,37 @@ export function serveEventSocket(
         close(SLOW_CONSUMER_CLOSE, `not reading its answers: reconnect with since=${lastSent}`);
       }
     };
-    if ('error' in command) return reply({ id: command.id, error: command.error.toJSON() });
+    if ('error' in command) {
+      const error = command.error;
+      commands = commands.then(() => reply({ id: command.id, error: error.toJSON() }));
+      return;
+    }
     if (command.op === 'hello') {
       actor = actorName(command.actor);
-      return reply({ id: command.id, ok: true });
+      commands = commands.then(() => reply({ id: command.id, ok: true }));
+      return;
     }
     const op = command.op;
+    const who = actor;
     const done = (error: RnrError | undefined): void => {
-      audit(command, error);
+      audit(command, error, who);
       reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
     };
     const failed = (err: unknown): void => done(isRnrError(err) ? err : toRnrError(err, request));
-    try {
-      requireOperator(request.rnrRole);
-      context.runs
-        .operate(job.id, { ...command, op, task: command.task ?? '', actor })
-        .then(() => done(undefined), failed);
-    } catch (err) {
-      failed(err);
-    }
+    // One command at a time, in the order sent: each is applied, and answered once durable (after
+    // the events it caused), before the next; a refusal never overtakes an earlier acceptance.
+    commands = commands.then(async () => {
+      try {
+        requireOperator(request.rnrRole);
+        await context.runs.operate(job.id, { ...command, op, task: command.task ?? '', actor: who });
+        done(undefined);
+      } catch (err) {
+        failed(err);
+      }
+    });
   });
 
-  function audit(command: SocketCommand, error: RnrError | undefined): void {
+  function audit(command: SocketCommand, error: RnrError | undefined, actor: string): void {
     context.audit.write(
       {
         time: Date.now(),

@@ -138,9 +138,17 @@ function normalizeTask(task: Record<string, unknown>): Task {
   return task as unknown as Task;
 }
 
+/** A job's halt, present only while it is halted. */
+function normalizeHalt(run: Record<string, unknown>): void {
+  optionalFields(run, ['halted']);
+  const halted = run.halted as Record<string, unknown> | undefined;
+  if (halted) optionalFields(halted, ['retryAt']);
+}
+
 function normalizeSummary(summary: Record<string, unknown>): JobSummary {
   optionalFields(summary, ['startedAt', 'finishedAt']);
   fromWire(summary, 'input');
+  normalizeHalt(summary);
   return summary as unknown as JobSummary;
 }
 
@@ -154,6 +162,7 @@ export function decodeJob(bytes: Uint8Array): JobSnapshot {
   const job = decodeMessage('Job', bytes);
   normalizeTask(job.root as Record<string, unknown>);
   fromWire(job, 'input');
+  normalizeHalt(job);
   return job as unknown as JobSnapshot;
 }
 

@@ -139,9 +139,17 @@ const components = [
     },
   },
   {
+    $id: 'JobHalt',
+    type: 'object',
+    description: 'Why a job is halted: its store refused a commit (it retries by itself at retryAt).',
+    properties: { code: { type: 'string' }, message: { type: 'string' }, since: time, retryAt: time },
+  },
+  {
     $id: 'Job',
     type: 'object',
     properties: {
+      // Present while the job is halted: its store refused a commit.
+      halted: { $ref: 'JobHalt#' },
       id: { type: 'string' },
       name: { type: 'string' },
       root: { $ref: 'Task#' },
@@ -163,6 +171,8 @@ const components = [
     $id: 'JobSummary',
     type: 'object',
     properties: {
+      // Present while the job is halted: its store refused a commit.
+      halted: { $ref: 'JobHalt#' },
       id: { type: 'string' },
       name: { type: 'string' },
       state: { type: 'string', enum: taskStateNames },

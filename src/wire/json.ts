@@ -6,6 +6,7 @@
  */
 import type {
   Approval,
+  JobHalt,
   JobSnapshot,
   JobSummary,
   MachineStatus,
@@ -14,7 +15,7 @@ import type {
 } from '../engine/messages.js';
 import type { EventCauseName, RunTriggerName, TaskKindName, TaskStateName } from './names.js';
 
-export type { Approval, MachineStatus };
+export type { Approval, JobHalt, MachineStatus };
 
 /** A `Task` (and its children). */
 export type TaskJson = Omit<Task, 'kind' | 'state' | 'children'> & {

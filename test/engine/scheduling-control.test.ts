@@ -1,6 +1,7 @@
 // The scheduling rules of docs/engine.md that an operator or the host drives: 4 (any state at any
-// time; a change during a poll wins), 5 (paused), a store that fails to commit, stop and drain.
-import { callbackTask, createJob, memoryStore, nestedTask, type Store, TaskState } from 'rnr';
+// time; a change during a poll wins), 5 (paused), stop and drain. A store that fails to commit:
+// test/store/contract/halting.contract.ts.
+import { callbackTask, createJob, nestedTask, TaskState } from 'rnr';
 import { describe, expect, it } from 'vitest';
 import { deferred, probe, runTicks, states } from '../fixtures/scheduling.js';
 
@@ -18,14 +19,15 @@ describe('rule 4: an operator may set any state at any time; a change during a p
         },
       }),
     });
+    await job.load();
     const tick = job.tick();
     await Promise.resolve();
-    job.setTaskState('leaf', 'SKIPPED', { actor: 'ana', reason: 'not needed' });
+    await job.setTaskState('leaf', 'SKIPPED', { actor: 'ana', reason: 'not needed' });
     expect(signal?.aborted).toBe(true);
     gate.resolve(undefined);
     await tick;
     expect(job.getTask('leaf').state).toBe(TaskState.SKIPPED);
-    const last = job.events().at(-1);
+    const last = (await job.events()).at(-1);
     expect(last).toMatchObject({
       taskId: 'leaf',
       to: TaskState.SKIPPED,
@@ -47,12 +49,12 @@ describe('rule 4: an operator may set any state at any time; a change during a p
       TaskState.SKIPPED,
     ]) {
       for (const to of [TaskState.RUNNING, TaskState.UNKNOWN, TaskState.ACTION_PENDING, TaskState.FAILED]) {
-        job.setTaskState('r/leaf', from);
-        job.setTaskState('r/leaf', to);
+        await job.setTaskState('r/leaf', from);
+        await job.setTaskState('r/leaf', to);
         expect(job.getTask('r/leaf').state).toBe(to);
       }
     }
-    job.setTaskState('r/leaf', TaskState.RUNNING);
+    await job.setTaskState('r/leaf', TaskState.RUNNING);
     const before = leaf.polls.length;
     await job.tick();
     expect(leaf.polls.length).toBe(before + 1); // RUNNING set by an operator is polled
@@ -67,14 +69,14 @@ describe('rule 5: paused', () => {
       name: 'j',
       root: nestedTask({ name: 'r', parallelism: 2, children: [a.spec, b.spec] }),
     });
-    job.pause('r/b');
+    await job.pause('r/b');
     await job.tick();
     expect(states(job, ['r/a', 'r/b'])).toEqual(['RUNNING', 'PENDING']);
-    job.pause('r/a');
+    await job.pause('r/a');
     await job.tick();
     expect(a.polls).toHaveLength(1);
-    job.resume('r/a');
-    job.resume('r/b');
+    await job.resume('r/a');
+    await job.resume('r/b');
     await job.tick();
     expect(a.polls).toHaveLength(2);
     expect(b.polls).toHaveLength(1);
@@ -87,13 +89,13 @@ describe('rule 5: paused', () => {
       root: nestedTask({ name: 'r', parallelism: 2, children: kids.map((k) => k.spec) }),
     });
     await job.tick();
-    job.pause('r');
-    job.skip('r/a');
+    await job.pause('r');
+    await job.skip('r/a');
     await job.tick();
     await job.tick();
     expect(job.getTask('r/c').state).toBe(TaskState.PENDING);
     expect(kids[1]?.polls).toHaveLength(3);
-    job.resume('r');
+    await job.resume('r');
     await job.tick();
     expect(job.getTask('r/c').state).toBe(TaskState.RUNNING);
   });
@@ -107,50 +109,22 @@ describe('rule 5: paused', () => {
         children: [nestedTask({ name: 'z', children: leaves.map((l) => l.spec) })],
       }),
     });
-    job.pause('r');
+    await job.pause('r');
     await job.tick();
     await job.tick();
     expect(job.getTask('r').state).toBe(TaskState.PENDING);
     expect(leaves.every((l) => l.polls.length === 0)).toBe(true);
-    job.resume('r');
+    await job.resume('r');
     expect(await runTicks(job, 10)).toBe(TaskState.SUCCESS);
   });
 
-  it('pause and resume are recorded as events with the paused flag', () => {
+  it('pause and resume are recorded as events with the paused flag', async () => {
     const job = createJob({ name: 'j', root: callbackTask({ name: 'leaf', poll: () => undefined }) });
-    job.pause('leaf', { actor: 'bo', reason: 'maintenance window' });
-    job.resume('leaf', { actor: 'bo' });
-    expect(job.events().map((e) => [e.action, e.paused, e.actor])).toEqual([
+    await job.pause('leaf', { actor: 'bo', reason: 'maintenance window' });
+    await job.resume('leaf', { actor: 'bo' });
+    expect((await job.events()).map((e) => [e.action, e.paused, e.actor])).toEqual([
       ['pause', true, 'bo'],
       ['resume', false, 'bo'],
-    ]);
-  });
-});
-
-describe('a store that fails to commit', () => {
-  it('rejects the tick instead of throwing, and keeps the batch for the next commit', async () => {
-    const inner = memoryStore();
-    let failing = true;
-    const store: Store = {
-      ...inner,
-      description: 'flaky',
-      openJob: (job) => inner.openJob(job),
-      commit: (batch) => {
-        if (failing) throw new Error('disk full');
-        inner.commit(batch);
-      },
-      events: (jobId, since, limit) => inner.events(jobId, since, limit),
-    };
-    const job = createJob({ name: 'j', store, root: callbackTask({ name: 'leaf', poll: () => true }) });
-    const tick = job.tick();
-    expect(tick).toBeInstanceOf(Promise);
-    await expect(tick).rejects.toThrow('disk full');
-    expect(job.events()).toEqual([]); // nothing published or readable before it is durable
-    failing = false;
-    await job.tick();
-    expect(job.events().map((e) => [e.seq, TaskState[e.to]])).toEqual([
-      [1, 'RUNNING'],
-      [2, 'SUCCESS'],
     ]);
   });
 });
@@ -174,7 +148,7 @@ describe('an operator setting RUNNING after poll errors', () => {
       state: TaskState.FAILED,
       message: 'boom 3 (after 3 consecutive poll errors)',
     });
-    job.setTaskState('leaf', 'RUNNING');
+    await job.setTaskState('leaf', 'RUNNING');
     await job.tick();
     expect(job.getTask('leaf')).toMatchObject({
       state: TaskState.RUNNING,
@@ -199,6 +173,7 @@ describe('stop() and drain()', () => {
         },
       }),
     });
+    await job.load();
     const tick = job.tick();
     await Promise.resolve();
     await job.stop();

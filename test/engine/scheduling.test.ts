@@ -102,7 +102,7 @@ describe('rule 2: children start in order under parallelism, polled in the tick 
       'PENDING',
     ]);
     expect(kids.map((k) => k.polls.length)).toEqual([1, 1, 0, 0, 0]);
-    job.skip('r/a');
+    await job.skip('r/a');
     await job.tick();
     expect(states(job, ['r/a', 'r/b', 'r/c', 'r/d'])).toEqual(['SKIPPED', 'RUNNING', 'RUNNING', 'PENDING']);
     expect(kids[2]?.polls).toHaveLength(1); // started and polled in the same tick
@@ -139,13 +139,13 @@ describe('rule 3: more running than parallelism → nothing new starts; nothing 
       root: nestedTask({ name: 'r', parallelism: 2, children: kids.map((k) => k.spec) }),
     });
     await job.tick(); // a, b running
-    job.setTaskState('r/c', TaskState.RUNNING); // 3 running > 2
+    await job.setTaskState('r/c', TaskState.RUNNING); // 3 running > 2
     await job.tick();
     expect(states(job, ['r/a', 'r/b', 'r/c', 'r/d'])).toEqual(['RUNNING', 'RUNNING', 'RUNNING', 'PENDING']);
-    job.setTaskState('r/a', 'SUCCESS'); // 2 running: still not < 2
+    await job.setTaskState('r/a', 'SUCCESS'); // 2 running: still not < 2
     await job.tick();
     expect(job.getTask('r/d').state).toBe(TaskState.PENDING);
-    job.setTaskState('r/b', 'SUCCESS'); // 1 running
+    await job.setTaskState('r/b', 'SUCCESS'); // 1 running
     await job.tick();
     expect(job.getTask('r/d').state).toBe(TaskState.RUNNING);
   });
@@ -157,11 +157,11 @@ describe('rule 3: more running than parallelism → nothing new starts; nothing 
       root: nestedTask({ name: 'r', parallelism: 3, children: kids.map((k) => k.spec) }),
     });
     await job.tick();
-    job.setParallelism('r', 1);
+    await job.setParallelism('r', 1);
     await job.tick();
     expect(states(job, ['r/a', 'r/b', 'r/c', 'r/d'])).toEqual(['RUNNING', 'RUNNING', 'RUNNING', 'PENDING']);
     expect(kids.map((k) => k.polls.length)).toEqual([2, 2, 2, 0]);
-    job.setParallelism('r', 4);
+    await job.setParallelism('r', 4);
     await job.tick();
     expect(job.getTask('r/d').state).toBe(TaskState.RUNNING);
     expect(job.getTask('r').parallelism).toBe(4);

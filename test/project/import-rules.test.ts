@@ -42,7 +42,11 @@ const files: Record<string, string[]> = {
   ],
   // Allowed.
   'src/engine/ok.ts': ["import '../errors.js';", "import '../../machines/task.machine.js';"],
-  'src/store/ok.ts': ["import '../engine/store.js';", "import '../engine/messages.js';"],
+  'src/store/ok.ts': [
+    "import '../engine/store.js';",
+    "import '../engine/messages.js';",
+    "import '../engine/task-state.js';",
+  ],
   'src/wire/ok.ts': ["import '../engine/task-state.js';", "import '../engine/messages.js';"],
   'src/ui/app/components/ok.tsx': ["import '../../../wire/names.js';", "import '../model/states.js';"],
   'src/server/ok.ts': [

@@ -9,7 +9,13 @@ const token = 'op-secret';
 const closers = closeAfterEach();
 const { started } = closers;
 
-const params = { job: 'deploy', task: encodeURIComponent('deploy/soak'), name: 'task.json', '*': 'x' };
+const params = {
+  job: 'deploy',
+  task: encodeURIComponent('deploy/soak'),
+  name: 'task.json',
+  workflow: 'deploy',
+  '*': 'x',
+};
 const host = '127.0.0.1:7300';
 const hostile: Array<[string, Record<string, string>]> = [
   ['another site', { origin: 'https://evil.example' }],

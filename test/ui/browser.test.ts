@@ -168,7 +168,7 @@ describe.skipIf(!hasChromium)('web view', () => {
     await page.waitForSelector('.conn[data-status="live"]');
     expect(await page.evaluate(() => sessionStorage.getItem('rnr.token'))).toBe('viewer-secret');
     // The inbox too: items are listed, their buttons disabled.
-    job.setTaskState('viewer/canary/vm-1', TaskState.FAILED, { actor: 'test' });
+    await job.setTaskState('viewer/canary/vm-1', TaskState.FAILED, { actor: 'test' });
     await page.click('nav a:has-text("Inbox")');
     await page.waitForSelector('.inbox-item[data-task-id="viewer/canary/vm-1"]');
     expect(await page.locator('.inbox button:enabled').count()).toBe(0);
@@ -238,7 +238,7 @@ describe.skipIf(!hasChromium)('web view', () => {
       .locator('[role=treeitem][data-task-id^="big/g49/t"]')
       .first()
       .getAttribute('data-task-id');
-    job.skip(inView!, { actor: 'test' });
+    await job.skip(inView!, { actor: 'test' });
     await page.waitForSelector(row(inView!, TaskState.SKIPPED));
   });
 });

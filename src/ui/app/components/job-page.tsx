@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { isDone } from '../../../wire/names.js';
-import { useNow, useSession, useThrottled } from '../hooks.js';
+import { useJobs, useNow, useSession, useThrottled } from '../hooks.js';
 import { elapsed } from '../model/format.js';
 import { isRun, triggerLabel, workflowHref } from '../model/runs.js';
 import type { TaskTree } from '../model/task-tree.js';
@@ -12,6 +12,7 @@ import { ProgressBar, StateBadge, StateCounts } from './badges.js';
 import { CancelRun } from './cancel-run.js';
 import { ConnectionBadge } from './connection-badge.js';
 import { FilterBar } from './filter-bar.js';
+import { HaltBanner } from './halt-banner.js';
 import { TaskDetail } from './task-detail.js';
 import { TaskTreeView } from './task-tree-view.js';
 
@@ -21,6 +22,8 @@ const FILTER_REFRESH_MS = 300;
 /** One job: header figures, the live task tree with filters, the selected task, the audit log. */
 export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string; tab?: string }) {
   const session = useSession(jobId);
+  // A halt is no event: the job list (polled) says whether the job is halted now.
+  const halted = useJobs().list?.find((j) => j.id === jobId)?.halted;
   const tree = session.tree;
   const now = useNow();
   if (!tree) {
@@ -79,6 +82,7 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
         <CancelRun jobId={jobId} label={label} enabled={!isDone(tree.state[root]!)} />
       </header>
       {numbered ? <RunFacts run={run} /> : null}
+      <HaltBanner halted={halted} />
       <div class="tabs" role="tablist" aria-label="Job views">
         <button type="button" role="tab" aria-selected={!audit} onClick={() => go(undefined)}>
           Tasks
