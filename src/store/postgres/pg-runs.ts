@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { CreatedRun, CreateRunRequest, RunPage, RunQuery, StoredRun } from '../../engine/store.js';
-import { TaskState } from '../../engine/task-state.js';
 import {
   type CheckedRunQuery,
   canonicalJson,
@@ -17,10 +16,12 @@ import { fromDb, toDb } from './text-codec.js';
 
 type Row = Record<string, unknown>;
 
-const ACTIVE = [TaskState.UNKNOWN, TaskState.PENDING, TaskState.RUNNING, TaskState.ACTION_PENDING];
-const DONE = [TaskState.SUCCESS, TaskState.FAILED, TaskState.SKIPPED];
+// The root states of finished runs (SUCCESS, FAILED, SKIPPED: what the runs.done column computes)
+// and of unfinished ones (UNKNOWN, PENDING, RUNNING, ACTION_PENDING).
+const DONE = [3, 4, 5];
+const ACTIVE = [0, 1, 2, 6];
 
-function same(states: ReadonlySet<TaskState>, list: readonly TaskState[]): boolean {
+function same(states: ReadonlySet<number>, list: readonly number[]): boolean {
   return states.size === list.length && list.every((s) => states.has(s));
 }
 
