@@ -1,5 +1,5 @@
-import type { CommitBatch, JsonObject, RunRecord, StateCounts, TaskRecord } from '../../engine/store.js';
 import type { TaskEvent } from '../../engine/messages.js';
+import type { CommitBatch, JsonObject, RunRecord, StateCounts, TaskRecord } from '../../engine/store.js';
 import { fromDb, jsonFromDb, jsonToDb, toDb } from './text-codec.js';
 
 // Rows of rnr's PostgreSQL tables and the records of the store port, both ways. A commit sends its
