@@ -117,7 +117,7 @@ async function wideOpen(
   );
   const job = createJob({ name: 'wide-open', root: nestedTask({ name: 'all', parallelism: 1, children }) });
   await job.tick();
-  job.setParallelism('all', total);
+  await job.setParallelism('all', total);
   const start = await timedTick(job);
   const steadyRuns: number[] = [];
   for (let i = 0; i < 5; i++) steadyRuns.push(await timedTick(job));

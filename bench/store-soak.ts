@@ -20,7 +20,7 @@ const total = { kills: 0, runs: 0, events: 0, acks: 0, episodes: 0 };
 console.log(`crash soak: at least ${wanted} SIGKILLs, first seed ${seed}`);
 try {
   while (total.kills < wanted) {
-    const report = await crashScenario(join(dir, `episode-${total.episodes}.db`), 6, seed);
+    const report = await crashScenario(`sqlite:${join(dir, `episode-${total.episodes}.db`)}`, 6, seed);
     total.episodes++;
     total.kills += report.kills;
     total.runs += report.runs;

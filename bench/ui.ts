@@ -122,11 +122,14 @@ try {
           const g = 1 + Math.floor(Math.random() * (GROUPS - 1));
           const id = `big/g${g}/t${Math.floor(Math.random() * PER_GROUP)}`;
           const state = n % 2 ? TaskState.RUNNING : TaskState.ACTION_PENDING;
-          job.setTaskState(id, state, { message: `load ${n++}`, actor: 'bench' });
+          void job.setTaskState(id, state, { message: `load ${n++}`, actor: 'bench' });
           continue;
         }
         const message = `probe ${probes.length} ${Date.now()}`;
-        job.setTaskState(`big/g0/t${probes.length % 12}`, TaskState.RUNNING, { message, actor: 'bench' });
+        void job.setTaskState(`big/g0/t${probes.length % 12}`, TaskState.RUNNING, {
+          message,
+          actor: 'bench',
+        });
         probes.push(message);
       }
       if (Date.now() - start >= SECONDS * 1000) {

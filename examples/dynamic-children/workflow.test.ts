@@ -45,7 +45,7 @@ describe('dynamic children', () => {
     expect((await env.run(job, { for: hours(6) })).state).toBe(TaskState.SUCCESS);
 
     const added = inventory.addShard('orders');
-    job.retry('migrate-shards/orders', { actor: 'dba', reason: `pick up ${added}` });
+    await job.retry('migrate-shards/orders', { actor: 'dba', reason: `pick up ${added}` });
     const report = await env.run(job, { for: hours(6) });
 
     expect(report.state).toBe(TaskState.SUCCESS);

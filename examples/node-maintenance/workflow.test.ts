@@ -79,7 +79,7 @@ describe('node maintenance', () => {
     expect(actions(cluster.history, 'uncordon').sort()).toEqual(['node-1', 'node-2', 'node-4', 'node-5']);
 
     const approvedAt = env.clock.now();
-    job.approve(nodeTask('node-3'), { actor: 'bob', reason: 'db-0 has a replica on node-1' });
+    await job.approve(nodeTask('node-3'), { actor: 'bob', reason: 'db-0 has a replica on node-1' });
     const report = await env.run(job, { for: hours(1) });
     expect(report.state).toBe(TaskState.SUCCESS);
     const forced = cluster.history.find((h) => h.action === 'force-evict');
@@ -106,7 +106,7 @@ describe('node maintenance', () => {
     expect(job.getTask(nodeTask('node-5')).state).toBe(TaskState.PENDING);
     expect(actions(cluster.history, 'cordon')).not.toContain('node-4');
 
-    job.skip(nodeTask('node-2'), { actor: 'carol', reason: 'hardware ticket 4711' });
+    await job.skip(nodeTask('node-2'), { actor: 'carol', reason: 'hardware ticket 4711' });
     const report = await env.run(job, { for: hours(4), approve: true });
     expect(report.state).toBe(TaskState.SUCCESS);
     expect(actions(cluster.history, 'uncordon').sort()).toEqual(['node-1', 'node-3', 'node-4', 'node-5']);
@@ -116,7 +116,7 @@ describe('node maintenance', () => {
     const { env, cluster, job } = setup({ brokenNodes: ['node-1'], nodes: { 'node-1': ['web-1'] } });
     await env.run(job, { for: hours(1) });
     expect(job.getTask(nodeTask('node-1')).state).toBe(TaskState.FAILED);
-    job.retry(nodeTask('node-1'), { actor: 'carol', reason: 'BMC reset' });
+    await job.retry(nodeTask('node-1'), { actor: 'carol', reason: 'BMC reset' });
     await env.run(job, { for: minutes(5) });
     expect(job.getTask(nodeTask('node-1'))).toMatchObject({ attempt: 1, state: TaskState.RUNNING });
     expect(actions(cluster.history, 'reboot')).toEqual(['node-1', 'node-1']); // one per attempt
@@ -129,6 +129,7 @@ describe('node maintenance', () => {
     await job.close();
 
     const again = create();
+    await again.load();
     expect(again.resumed).toBeDefined();
     expect(again.getTask(nodeTask('node-1')).machine?.value).toBe('{"waitReady":"waiting"}');
     const report = await env.run(again, { for: hours(4), approve: true });

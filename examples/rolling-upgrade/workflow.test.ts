@@ -78,7 +78,7 @@ describe('rolling upgrade', () => {
     expect(await versions(fleet, 'production')).toEqual(Array(12).fill('1.4.2'));
     expect(fleet.history.filter((h) => h.vm.startsWith('production/'))).toEqual([]);
 
-    job.approve(gate, { actor: 'bob', reason: 'staging looks healthy' });
+    await job.approve(gate, { actor: 'bob', reason: 'staging looks healthy' });
     const report = await env.run(job, { for: hours(12) });
 
     expect(report.state).toBe(TaskState.SUCCESS);
@@ -99,7 +99,7 @@ describe('rolling upgrade', () => {
     expect(job.getTask(gate).state).toBe(TaskState.PENDING);
     expect(fleet.history.filter((h) => h.vm.startsWith('production/'))).toEqual([]);
 
-    job.retry(vmTask('staging/vm-2'), { actor: 'carol', reason: 'flaky health check' });
+    await job.retry(vmTask('staging/vm-2'), { actor: 'carol', reason: 'flaky health check' });
     const report = await env.run(job, { for: hours(12), approve: true });
 
     expect(report.state).toBe(TaskState.SUCCESS);
@@ -117,7 +117,7 @@ describe('rolling upgrade', () => {
     expect((await env.run(job, { for: hours(12), approve: true })).state).toBe(TaskState.FAILED);
     expect(fleet.history).toHaveLength(1);
 
-    job.skip(vmTask('canary/vm-1'), { actor: 'carol', reason: 'canary host is being replaced' });
+    await job.skip(vmTask('canary/vm-1'), { actor: 'carol', reason: 'canary host is being replaced' });
     const report = await env.run(job, { for: hours(12), approve: true });
 
     expect(report.state).toBe(TaskState.SUCCESS);
@@ -139,8 +139,8 @@ describe('rolling upgrade', () => {
 
   it('widens a zone when an operator raises its parallelism mid-rollout', async () => {
     const { env, job } = setup();
-    env.at(hours(2), () => {
-      job.setParallelism('rolling-upgrade/production', 6, { actor: 'test', reason: 'going well' });
+    env.at(hours(2), async () => {
+      await job.setParallelism('rolling-upgrade/production', 6, { actor: 'test', reason: 'going well' });
     });
 
     const report = await env.run(job, { for: hours(12), approve: true });
@@ -154,9 +154,9 @@ describe('rolling upgrade', () => {
     const { env, fleet, job } = setup();
     const target = vmTask('production/vm-12');
     let stateAtSkip: TaskState | undefined;
-    env.at(hours(2), () => {
+    env.at(hours(2), async () => {
       stateAtSkip = job.getTask(target).state;
-      job.skip(target, { actor: 'test', reason: 'host is being decommissioned' });
+      await job.skip(target, { actor: 'test', reason: 'host is being decommissioned' });
     });
 
     const report = await env.run(job, { for: hours(12), approve: true });
@@ -190,6 +190,7 @@ describe('rolling upgrade', () => {
       const { env, fleet, create } = await interrupted();
 
       const resumed: Job = create(); // same id, same store
+      await resumed.load();
       expect(resumed.resumed).toBeDefined();
       const report = await env.run(resumed, { for: hours(12), approve: true });
 

@@ -18,6 +18,7 @@ import type { WireEvent, WireJob, WireJobSummary, WireTask } from '../wire/json.
 export const stateNames = ['UNKNOWN', 'PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'SKIPPED', 'ACTION_PENDING'];
 export const kindNames = ['CALLBACK', 'NESTED', 'MACHINE'];
 export const causeNames = ['POLL', 'SCHEDULER', 'OPERATOR', 'SYSTEM'];
+export const triggerNames = ['TRIGGER_UNSPECIFIED', 'CLI', 'API', 'SCHEDULE'];
 
 function nameOf(names: string[], value: number): string {
   return names[value] ?? String(value);
@@ -47,12 +48,16 @@ export function taskToWire(task: Task): WireTask {
 
 /** An engine `Job` snapshot in the wire's JSON shape. */
 export function jobToWire(job: JobSnapshot): WireJob {
-  return { ...job, root: taskToWire(job.root) };
+  return { ...job, root: taskToWire(job.root), trigger: nameOf(triggerNames, job.trigger) };
 }
 
 /** An engine `JobSummary` in the wire's JSON shape. */
 export function summaryToWire(summary: JobSummary): WireJobSummary {
-  return { ...summary, state: nameOf(stateNames, summary.state) };
+  return {
+    ...summary,
+    state: nameOf(stateNames, summary.state),
+    trigger: nameOf(triggerNames, summary.trigger),
+  };
 }
 
 /** An engine `TaskEvent` in the wire's JSON shape: what `rnr run --json` prints per line. */

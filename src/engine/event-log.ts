@@ -17,8 +17,6 @@ export interface LogSink {
   flush(): Promise<void>;
 }
 
-const ignored = Promise.resolve();
-
 /**
  * A job's event log in the making: events recorded since the last batch was taken, and the tasks
  * they touched. `commit()` hands them to the job's commit pipeline (commit-pipeline.ts), the one
@@ -80,10 +78,11 @@ export class EventLog implements PendingChanges {
 
   /**
    * Commits what is pending; resolves once it is durable and its events published, rejects with the
-   * store's error. A dead log commits nothing.
+   * store's error. A dead log's own changes are never committed: the pipeline takes the job's
+   * current log, so a stale caller (a tick that outlived a rollback) learns only how it ended.
    */
   commit(): Promise<void> {
-    return this.dead ? ignored : this.sink.flush();
+    return this.sink.flush();
   }
 
   /** Ends this log: the job rolled its state back, and nothing recorded here will be committed. */

@@ -7,6 +7,12 @@ import type { Store, StoredRun } from './store.js';
 export const FIRST_RETRY_MS = 1000;
 /** The longest wait between tries. */
 export const MAX_RETRY_MS = 30_000;
+/**
+ * A job that halts again within this long of recovering goes on with the backoff where it was:
+ * a store that takes a small commit now and then (a disk with a few bytes left) is tried less and
+ * less often, not every second.
+ */
+export const STEADY_MS = 60_000;
 
 /** What the halt controller needs of its job. */
 export interface HaltHost {
@@ -27,7 +33,8 @@ export interface HaltHost {
 /**
  * Halting and recovering (docs/durability.md, "When a commit fails"). A failed commit halts the
  * job: its state goes back to what is durable, nothing ticks, polls or is accepted until a commit
- * succeeds again, tried on the job's clock after 1 s, 2 s, 4 s … (at most 30 s apart). Each try
+ * succeeds again, tried on the job's clock after 1 s, 2 s, 4 s … (at most 30 s apart; a job that
+ * halts again within a minute of recovering goes on from the wait it had). Each try
  * first asks the store whether the failed batch landed after all (a connection lost during COMMIT
  * leaves that unknown) and reloads the run when it did; then it commits a SYSTEM event saying how
  * long the job was halted, and the job carries on. A lost lease (`RNR_ERR_LEASE_LOST`) is final.
@@ -36,6 +43,7 @@ export class HaltControl {
   private halt: JobHalt | undefined;
   private tries = 0;
   private timer: unknown;
+  private recoveredAt: number | undefined;
 
   constructor(private readonly host: HaltHost) {}
 
@@ -65,7 +73,9 @@ export class HaltControl {
   failed(err: unknown, rollBack = true): void {
     const code = isRnrError(err) ? err.code : 'RNR_ERR_STORE_IO';
     const message = describeError(err);
-    const since = this.halt?.since ?? this.host.clock.now();
+    const now = this.host.clock.now();
+    if (!this.halt && (this.recoveredAt === undefined || now - this.recoveredAt >= STEADY_MS)) this.tries = 0;
+    const since = this.halt?.since ?? now;
     this.halt = { code, message, since };
     if (rollBack) this.host.rollBack();
     if (this.host.closed()) return;
@@ -112,7 +122,7 @@ export class HaltControl {
       return;
     }
     this.halt = undefined;
-    this.tries = 0;
+    this.recoveredAt = this.host.clock.now();
     const seconds = ((this.host.clock.now() - halt.since) / 1000).toFixed(1);
     this.host.log(`resumed: its store accepts commits again (halted for ${seconds} s)`);
   }

@@ -67,6 +67,7 @@ class JobEngine implements Job {
   private readonly halts: HaltControl;
   private core: JobCore;
   private run_: RunFields;
+  private runLabels: Record<string, string>;
   private createdAt: number;
   private fence: Fence | undefined;
   private loading: Promise<void> | undefined;
@@ -85,6 +86,7 @@ class JobEngine implements Job {
     this.store = opts.store ?? defaults.store();
     this.spec = options.root;
     this.run_ = opts.run;
+    this.runLabels = opts.runLabels;
     this.builtAt = this.clock.now();
     this.createdAt = this.builtAt;
     // Built now, so a bad tree (duplicate ids) fails createJob itself; the store is read on load.
@@ -158,6 +160,7 @@ class JobEngine implements Job {
     this.fence = opened.fence;
     this.createdAt = opened.run.createdAt;
     this.run_ = runFieldsOf(opened.run);
+    this.runLabels = opened.run.labels;
     this.pipeline.image = new DurableImage(opened.run.seq, opened.tasks);
     const resumed = !opened.created && (opened.run.seq > 0 || opened.tasks.length > 0);
     const orphans = opened.tasks.length > 0 ? this.core.restore(opened.tasks) : [];
@@ -212,7 +215,7 @@ class JobEngine implements Job {
       state: root.state,
       counts: this.counts(),
       total: this.core.index.byId.size,
-      labels: this.run_.labels,
+      labels: this.runLabels,
     };
     if (root.startedAt !== undefined) record.startedAt = root.startedAt;
     if (root.finishedAt !== undefined) record.finishedAt = root.finishedAt;
@@ -313,7 +316,8 @@ class JobEngine implements Job {
       () => true,
       () => false,
     );
-    if (opened) await this.store.releaseRun(this.id);
+    // A run another process took over is not ours to release.
+    if (opened && this.halts.current?.code !== 'RNR_ERR_LEASE_LOST') await this.store.releaseRun(this.id);
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -432,7 +436,7 @@ class JobEngine implements Job {
 
   private runFields(): RunFields {
     const run = this.run_;
-    return { ...run, input: { ...run.input }, labels: { ...run.labels } };
+    return { ...run, input: { ...run.input } };
   }
 
   private counts(): StateCounts {

@@ -53,7 +53,6 @@ export interface RunFields {
   trigger: RunTrigger;
   /** Who started the run ('' when nobody said). */
   startedBy: string;
-  labels: Record<string, string>;
 }
 
 /** An operator's approval of an ACTION_PENDING task. */

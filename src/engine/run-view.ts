@@ -14,7 +14,6 @@ export function runFieldsOf(run: RunRecord): RunFields {
     input: run.input,
     trigger: run.trigger,
     startedBy: run.startedBy,
-    labels: run.labels,
   };
 }
 

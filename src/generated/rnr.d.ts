@@ -63,6 +63,140 @@ export namespace rnr {
             SYSTEM = 3
         }
 
+        /** RunTrigger enum. */
+        enum RunTrigger {
+
+            /** TRIGGER_UNSPECIFIED value */
+            TRIGGER_UNSPECIFIED = 0,
+
+            /** CLI value */
+            CLI = 1,
+
+            /** API value */
+            API = 2,
+
+            /** SCHEDULE value */
+            SCHEDULE = 3
+        }
+
+        /**
+         * Properties of a JobHalt.
+         * @deprecated Use rnr.v1.JobHalt.$Properties instead.
+         */
+        interface IJobHalt extends rnr.v1.JobHalt.$Properties {
+        }
+
+        /** Represents a JobHalt. */
+        class JobHalt {
+
+            /**
+             * Constructs a new JobHalt.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.JobHalt.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** JobHalt code. */
+            code: string;
+
+            /** JobHalt message. */
+            message: string;
+
+            /** JobHalt since. */
+            since: number;
+
+            /** JobHalt retryAt. */
+            retryAt: number;
+
+            /**
+             * Creates a new JobHalt instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns JobHalt instance
+             */
+            static create(properties: rnr.v1.JobHalt.$Shape): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
+            static create(properties?: rnr.v1.JobHalt.$Properties): rnr.v1.JobHalt;
+
+            /**
+             * Encodes the specified JobHalt message. Does not implicitly {@link rnr.v1.JobHalt.verify|verify} messages.
+             * @param message JobHalt message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.JobHalt.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a JobHalt message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape} JobHalt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
+
+            /**
+             * Verifies a JobHalt message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a JobHalt message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns JobHalt
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.JobHalt;
+
+            /**
+             * Creates a plain object from a JobHalt message. Also converts values to other types if specified.
+             * @param message JobHalt
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.JobHalt, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this JobHalt to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for JobHalt
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace JobHalt {
+
+            /** Properties of a JobHalt. */
+            interface $Properties {
+
+                /** JobHalt code */
+                code?: (string|null);
+
+                /** JobHalt message */
+                message?: (string|null);
+
+                /** JobHalt since */
+                since?: (number|null);
+
+                /** JobHalt retryAt */
+                retryAt?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a JobHalt. */
+            type $Shape = rnr.v1.JobHalt.$Properties;
+        }
+
         /**
          * Properties of an Approval.
          * @deprecated Use rnr.v1.Approval.$Properties instead.
@@ -529,6 +663,24 @@ export namespace rnr {
             /** Job seq. */
             seq: number;
 
+            /** Job workflow. */
+            workflow: string;
+
+            /** Job run. */
+            run: number;
+
+            /** Job input. */
+            input?: (google.protobuf.Struct.$Properties|null);
+
+            /** Job trigger. */
+            trigger: rnr.v1.RunTrigger;
+
+            /** Job startedBy. */
+            startedBy: string;
+
+            /** Job halted. */
+            halted?: (rnr.v1.JobHalt.$Properties|null);
+
             /**
              * Creates a new Job instance using the specified properties.
              * @param [properties] Properties to set
@@ -611,12 +763,43 @@ export namespace rnr {
                 /** Job seq */
                 seq?: (number|null);
 
+                /** Job workflow */
+                workflow?: (string|null);
+
+                /** Job run */
+                run?: (number|null);
+
+                /** Job input */
+                input?: (google.protobuf.Struct.$Properties|null);
+
+                /** Job trigger */
+                trigger?: (rnr.v1.RunTrigger|null);
+
+                /** Job startedBy */
+                startedBy?: (string|null);
+
+                /** Job halted */
+                halted?: (rnr.v1.JobHalt.$Properties|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Job. */
-            type $Shape = rnr.v1.Job.$Properties;
+            type $Shape = {
+              id?: string|null;
+              name?: string|null;
+              root?: rnr.v1.Task.$Shape|null;
+              createdAt?: number|null;
+              seq?: number|null;
+              workflow?: string|null;
+              run?: number|null;
+              input?: google.protobuf.Struct.$Shape|null;
+              trigger?: rnr.v1.RunTrigger|null;
+              startedBy?: string|null;
+              halted?: rnr.v1.JobHalt.$Shape|null;
+              $unknowns?: Uint8Array[];
+            };
         }
 
         /**
@@ -664,6 +847,24 @@ export namespace rnr {
 
             /** JobSummary finishedAt. */
             finishedAt: number;
+
+            /** JobSummary workflow. */
+            workflow: string;
+
+            /** JobSummary run. */
+            run: number;
+
+            /** JobSummary input. */
+            input?: (google.protobuf.Struct.$Properties|null);
+
+            /** JobSummary trigger. */
+            trigger: rnr.v1.RunTrigger;
+
+            /** JobSummary startedBy. */
+            startedBy: string;
+
+            /** JobSummary halted. */
+            halted?: (rnr.v1.JobHalt.$Properties|null);
 
             /**
              * Creates a new JobSummary instance using the specified properties.
@@ -759,12 +960,47 @@ export namespace rnr {
                 /** JobSummary finishedAt */
                 finishedAt?: (number|null);
 
+                /** JobSummary workflow */
+                workflow?: (string|null);
+
+                /** JobSummary run */
+                run?: (number|null);
+
+                /** JobSummary input */
+                input?: (google.protobuf.Struct.$Properties|null);
+
+                /** JobSummary trigger */
+                trigger?: (rnr.v1.RunTrigger|null);
+
+                /** JobSummary startedBy */
+                startedBy?: (string|null);
+
+                /** JobSummary halted */
+                halted?: (rnr.v1.JobHalt.$Properties|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a JobSummary. */
-            type $Shape = rnr.v1.JobSummary.$Properties;
+            type $Shape = {
+              id?: string|null;
+              name?: string|null;
+              state?: rnr.v1.TaskState|null;
+              counts?: { [k: string]: number }|null;
+              createdAt?: number|null;
+              total?: number|null;
+              seq?: number|null;
+              startedAt?: number|null;
+              finishedAt?: number|null;
+              workflow?: string|null;
+              run?: number|null;
+              input?: google.protobuf.Struct.$Shape|null;
+              trigger?: rnr.v1.RunTrigger|null;
+              startedBy?: string|null;
+              halted?: rnr.v1.JobHalt.$Shape|null;
+              $unknowns?: Uint8Array[];
+            };
         }
 
         /**
@@ -864,7 +1100,10 @@ export namespace rnr {
             }
 
             /** Shape of a JobList. */
-            type $Shape = rnr.v1.JobList.$Properties;
+            type $Shape = {
+              jobs?: rnr.v1.JobSummary.$Shape[]|null;
+              $unknowns?: Uint8Array[];
+            };
         }
 
         /**
@@ -1921,6 +2160,373 @@ export namespace rnr {
 
             /** Shape of an ActionResult. */
             type $Shape = rnr.v1.ActionResult.$Properties;
+        }
+    }
+}
+
+/** Namespace google. */
+export namespace google {
+
+    /** Namespace protobuf. */
+    namespace protobuf {
+
+        /**
+         * Properties of a Struct.
+         * @deprecated Use google.protobuf.Struct.$Properties instead.
+         */
+        interface IStruct extends google.protobuf.Struct.$Properties {
+        }
+
+        /** Represents a Struct. */
+        class Struct {
+
+            /**
+             * Constructs a new Struct.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: google.protobuf.Struct.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Struct fields. */
+            fields: { [k: string]: google.protobuf.Value.$Properties };
+
+            /**
+             * Creates a new Struct instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Struct instance
+             */
+            static create(properties: google.protobuf.Struct.$Shape): google.protobuf.Struct & google.protobuf.Struct.$Shape;
+            static create(properties?: google.protobuf.Struct.$Properties): google.protobuf.Struct;
+
+            /**
+             * Encodes the specified Struct message. Does not implicitly {@link google.protobuf.Struct.verify|verify} messages.
+             * @param message Struct message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: google.protobuf.Struct.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Struct message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {google.protobuf.Struct & google.protobuf.Struct.$Shape} Struct
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): google.protobuf.Struct & google.protobuf.Struct.$Shape;
+
+            /**
+             * Verifies a Struct message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a Struct message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Struct
+             */
+            static fromObject(object: { [k: string]: any }): google.protobuf.Struct;
+
+            /**
+             * Creates a plain object from a Struct message. Also converts values to other types if specified.
+             * @param message Struct
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: google.protobuf.Struct, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Struct to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for Struct
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Struct {
+
+            /** Properties of a Struct. */
+            interface $Properties {
+
+                /** Struct fields */
+                fields?: ({ [k: string]: google.protobuf.Value.$Properties }|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Struct. */
+            type $Shape = {
+              fields?: { [k: string]: google.protobuf.Value.$Shape }|null;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a Value.
+         * @deprecated Use google.protobuf.Value.$Properties instead.
+         */
+        interface IValue extends google.protobuf.Value.$Properties {
+        }
+
+        /** Represents a Value. */
+        class Value {
+
+            /**
+             * Constructs a new Value.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: google.protobuf.Value.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Value nullValue. */
+            nullValue?: (google.protobuf.NullValue|null);
+
+            /** Value numberValue. */
+            numberValue?: (number|null);
+
+            /** Value stringValue. */
+            stringValue?: (string|null);
+
+            /** Value boolValue. */
+            boolValue?: (boolean|null);
+
+            /** Value structValue. */
+            structValue?: (google.protobuf.Struct.$Properties|null);
+
+            /** Value listValue. */
+            listValue?: (google.protobuf.ListValue.$Properties|null);
+
+            /** Value kind. */
+            kind?: ("nullValue"|"numberValue"|"stringValue"|"boolValue"|"structValue"|"listValue");
+
+            /**
+             * Creates a new Value instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Value instance
+             */
+            static create(properties: google.protobuf.Value.$Shape): google.protobuf.Value & google.protobuf.Value.$Shape;
+            static create(properties?: google.protobuf.Value.$Properties): google.protobuf.Value;
+
+            /**
+             * Encodes the specified Value message. Does not implicitly {@link google.protobuf.Value.verify|verify} messages.
+             * @param message Value message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: google.protobuf.Value.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Value message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {google.protobuf.Value & google.protobuf.Value.$Shape} Value
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): google.protobuf.Value & google.protobuf.Value.$Shape;
+
+            /**
+             * Verifies a Value message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a Value message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Value
+             */
+            static fromObject(object: { [k: string]: any }): google.protobuf.Value;
+
+            /**
+             * Creates a plain object from a Value message. Also converts values to other types if specified.
+             * @param message Value
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: google.protobuf.Value, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Value to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for Value
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Value {
+
+            /** Properties of a Value. */
+            interface $Properties {
+
+                /** Value nullValue */
+                nullValue?: (google.protobuf.NullValue|null);
+
+                /** Value numberValue */
+                numberValue?: (number|null);
+
+                /** Value stringValue */
+                stringValue?: (string|null);
+
+                /** Value boolValue */
+                boolValue?: (boolean|null);
+
+                /** Value structValue */
+                structValue?: (google.protobuf.Struct.$Properties|null);
+
+                /** Value listValue */
+                listValue?: (google.protobuf.ListValue.$Properties|null);
+
+                /** Value kind */
+                kind?: ("nullValue"|"numberValue"|"stringValue"|"boolValue"|"structValue"|"listValue");
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Narrowed shape of a Value. */
+            type $Shape = {
+              nullValue?: google.protobuf.NullValue|null;
+              numberValue?: number|null;
+              stringValue?: string|null;
+              boolValue?: boolean|null;
+              structValue?: google.protobuf.Struct.$Shape|null;
+              listValue?: google.protobuf.ListValue.$Shape|null;
+              $unknowns?: Uint8Array[];
+            } & (
+              ({ kind?: undefined; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "nullValue"; nullValue: google.protobuf.NullValue; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "numberValue"; nullValue?: null; numberValue: number; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "stringValue"; nullValue?: null; numberValue?: null; stringValue: string; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "boolValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue: boolean; structValue?: null; listValue?: null }|{ kind?: "structValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue: google.protobuf.Struct.$Shape; listValue?: null }|{ kind?: "listValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue: google.protobuf.ListValue.$Shape })
+            );
+        }
+
+        /** NullValue enum. */
+        enum NullValue {
+
+            /** NULL_VALUE value */
+            NULL_VALUE = 0
+        }
+
+        /**
+         * Properties of a ListValue.
+         * @deprecated Use google.protobuf.ListValue.$Properties instead.
+         */
+        interface IListValue extends google.protobuf.ListValue.$Properties {
+        }
+
+        /** Represents a ListValue. */
+        class ListValue {
+
+            /**
+             * Constructs a new ListValue.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: google.protobuf.ListValue.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ListValue values. */
+            values: google.protobuf.Value.$Properties[];
+
+            /**
+             * Creates a new ListValue instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ListValue instance
+             */
+            static create(properties: google.protobuf.ListValue.$Shape): google.protobuf.ListValue & google.protobuf.ListValue.$Shape;
+            static create(properties?: google.protobuf.ListValue.$Properties): google.protobuf.ListValue;
+
+            /**
+             * Encodes the specified ListValue message. Does not implicitly {@link google.protobuf.ListValue.verify|verify} messages.
+             * @param message ListValue message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: google.protobuf.ListValue.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ListValue message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {google.protobuf.ListValue & google.protobuf.ListValue.$Shape} ListValue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): google.protobuf.ListValue & google.protobuf.ListValue.$Shape;
+
+            /**
+             * Verifies a ListValue message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a ListValue message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ListValue
+             */
+            static fromObject(object: { [k: string]: any }): google.protobuf.ListValue;
+
+            /**
+             * Creates a plain object from a ListValue message. Also converts values to other types if specified.
+             * @param message ListValue
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: google.protobuf.ListValue, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ListValue to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ListValue
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ListValue {
+
+            /** Properties of a ListValue. */
+            interface $Properties {
+
+                /** ListValue values */
+                values?: (google.protobuf.Value.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ListValue. */
+            type $Shape = {
+              values?: google.protobuf.Value.$Shape[]|null;
+              $unknowns?: Uint8Array[];
+            };
         }
     }
 }

@@ -86,6 +86,358 @@ export const rnr = $root.rnr = (() => {
             return values;
         })();
 
+        /**
+         * RunTrigger enum.
+         * @name rnr.v1.RunTrigger
+         * @enum {number}
+         * @property {number} TRIGGER_UNSPECIFIED=0 TRIGGER_UNSPECIFIED value
+         * @property {number} CLI=1 CLI value
+         * @property {number} API=2 API value
+         * @property {number} SCHEDULE=3 SCHEDULE value
+         */
+        v1.RunTrigger = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "TRIGGER_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "CLI"] = 1;
+            values[valuesById[2] = "API"] = 2;
+            values[valuesById[3] = "SCHEDULE"] = 3;
+            return values;
+        })();
+
+        v1.JobHalt = (function() {
+
+            /**
+             * Properties of a JobHalt.
+             * @typedef {Object} rnr.v1.JobHalt.$Properties
+             * @property {string|null} [code] JobHalt code
+             * @property {string|null} [message] JobHalt message
+             * @property {number|null} [since] JobHalt since
+             * @property {number|null} [retryAt] JobHalt retryAt
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a JobHalt.
+             * @memberof rnr.v1
+             * @interface IJobHalt
+             * @augments rnr.v1.JobHalt.$Properties
+             * @deprecated Use rnr.v1.JobHalt.$Properties instead.
+             */
+
+            /**
+             * Shape of a JobHalt.
+             * @typedef {rnr.v1.JobHalt.$Properties} rnr.v1.JobHalt.$Shape
+             */
+
+            /**
+             * Constructs a new JobHalt.
+             * @memberof rnr.v1
+             * @classdesc Represents a JobHalt.
+             * @constructor
+             * @param {rnr.v1.JobHalt.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const JobHalt = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * JobHalt code.
+             * @member {string} code
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.code = "";
+
+            /**
+             * JobHalt message.
+             * @member {string} message
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.message = "";
+
+            /**
+             * JobHalt since.
+             * @member {number} since
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.since = 0;
+
+            /**
+             * JobHalt retryAt.
+             * @member {number} retryAt
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.retryAt = 0;
+
+            /**
+             * Creates a new JobHalt instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {rnr.v1.JobHalt.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.JobHalt} JobHalt instance
+             * @type {{
+             *   (properties: rnr.v1.JobHalt.$Shape): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
+             *   (properties?: rnr.v1.JobHalt.$Properties): rnr.v1.JobHalt;
+             * }}
+             */
+            JobHalt.create = function(properties) {
+                return new JobHalt(properties);
+            };
+
+            /**
+             * Encodes the specified JobHalt message. Does not implicitly {@link rnr.v1.JobHalt.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {rnr.v1.JobHalt.$Properties} message JobHalt message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            JobHalt.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.code);
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.message);
+                if (message.since != null && $Object.hasOwnProperty.call(message, "since") && !$Object.is(message.since, 0))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.since);
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt") && !$Object.is(message.retryAt, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.retryAt);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a JobHalt message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape} JobHalt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            JobHalt.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.JobHalt();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.code = value;
+                            else
+                                delete message.code;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.message = value;
+                            else
+                                delete message.message;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.since = value;
+                            else
+                                delete message.since;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.retryAt = value;
+                            else
+                                delete message.retryAt;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a JobHalt message.
+             * @function verify
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            JobHalt.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
+                    if (!$util.isString(message.code))
+                        return "code: string expected";
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    if (!$util.isString(message.message))
+                        return "message: string expected";
+                if (message.since != null && $Object.hasOwnProperty.call(message, "since"))
+                    if (typeof message.since !== "number")
+                        return "since: number expected";
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    if (typeof message.retryAt !== "number")
+                        return "retryAt: number expected";
+                return null;
+            };
+
+            /**
+             * Creates a JobHalt message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.JobHalt} JobHalt
+             */
+            JobHalt.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.JobHalt)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.JobHalt: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.JobHalt();
+                if (object.code != null)
+                    if (typeof object.code !== "string" || object.code.length)
+                        message.code = $String(object.code);
+                if (object.message != null)
+                    if (typeof object.message !== "string" || object.message.length)
+                        message.message = $String(object.message);
+                if (object.since != null)
+                    if (!$Object.is($Number(object.since), 0))
+                        message.since = $Number(object.since);
+                if (object.retryAt != null)
+                    if (!$Object.is($Number(object.retryAt), 0))
+                        message.retryAt = $Number(object.retryAt);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a JobHalt message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {rnr.v1.JobHalt} message JobHalt
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            JobHalt.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.code = "";
+                    object.message = "";
+                    object.since = 0;
+                    object.retryAt = 0;
+                }
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
+                    object.code = message.code;
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    object.message = message.message;
+                if (message.since != null && $Object.hasOwnProperty.call(message, "since"))
+                    object.since = options.json && !$isFinite(message.since) ? $String(message.since) : message.since;
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    object.retryAt = options.json && !$isFinite(message.retryAt) ? $String(message.retryAt) : message.retryAt;
+                return object;
+            };
+
+            /**
+             * Converts this JobHalt to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            JobHalt.prototype.toJSON = function() {
+                return JobHalt.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for JobHalt
+             * @function getTypeUrl
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            JobHalt.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.JobHalt";
+            };
+
+            return JobHalt;
+        })();
+
         v1.Approval = (function() {
 
             /**
@@ -1603,6 +1955,12 @@ export const rnr = $root.rnr = (() => {
              * @property {rnr.v1.Task.$Properties|null} [root] Job root
              * @property {number|null} [createdAt] Job createdAt
              * @property {number|null} [seq] Job seq
+             * @property {string|null} [workflow] Job workflow
+             * @property {number|null} [run] Job run
+             * @property {google.protobuf.Struct.$Properties|null} [input] Job input
+             * @property {rnr.v1.RunTrigger|null} [trigger] Job trigger
+             * @property {string|null} [startedBy] Job startedBy
+             * @property {rnr.v1.JobHalt.$Properties|null} [halted] Job halted
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1616,7 +1974,20 @@ export const rnr = $root.rnr = (() => {
 
             /**
              * Shape of a Job.
-             * @typedef {rnr.v1.Job.$Properties} rnr.v1.Job.$Shape
+             * @typedef {{
+             *   id?: string|null;
+             *   name?: string|null;
+             *   root?: rnr.v1.Task.$Shape|null;
+             *   createdAt?: number|null;
+             *   seq?: number|null;
+             *   workflow?: string|null;
+             *   run?: number|null;
+             *   input?: google.protobuf.Struct.$Shape|null;
+             *   trigger?: rnr.v1.RunTrigger|null;
+             *   startedBy?: string|null;
+             *   halted?: rnr.v1.JobHalt.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.Job.$Shape
              */
 
             /**
@@ -1675,6 +2046,54 @@ export const rnr = $root.rnr = (() => {
             Job.prototype.seq = 0;
 
             /**
+             * Job workflow.
+             * @member {string} workflow
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.workflow = "";
+
+            /**
+             * Job run.
+             * @member {number} run
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.run = 0;
+
+            /**
+             * Job input.
+             * @member {google.protobuf.Struct.$Properties|null|undefined} input
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.input = null;
+
+            /**
+             * Job trigger.
+             * @member {rnr.v1.RunTrigger} trigger
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.trigger = 0;
+
+            /**
+             * Job startedBy.
+             * @member {string} startedBy
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.startedBy = "";
+
+            /**
+             * Job halted.
+             * @member {rnr.v1.JobHalt.$Properties|null|undefined} halted
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.halted = null;
+
+            /**
              * Creates a new Job instance using the specified properties.
              * @function create
              * @memberof rnr.v1.Job
@@ -1716,6 +2135,18 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 4, wireType 1 =*/33).double(message.createdAt);
                 if (message.seq != null && $Object.hasOwnProperty.call(message, "seq") && message.seq !== 0)
                     writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.seq);
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow") && message.workflow !== "")
+                    writer.uint32(/* id 6, wireType 2 =*/50).string(message.workflow);
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run") && message.run !== 0)
+                    writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.run);
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    $root.google.protobuf.Struct.encode(message.input, writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger") && message.trigger !== 0)
+                    writer.uint32(/* id 9, wireType 0 =*/72).int32(message.trigger);
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy") && message.startedBy !== "")
+                    writer.uint32(/* id 10, wireType 2 =*/82).string(message.startedBy);
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
+                    $root.rnr.v1.JobHalt.encode(message.halted, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1802,6 +2233,54 @@ export const rnr = $root.rnr = (() => {
                                 delete message.seq;
                             continue;
                         }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.workflow = value;
+                            else
+                                delete message.workflow;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.run = value;
+                            else
+                                delete message.run;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            message.input = $root.google.protobuf.Struct.decode(reader, reader.size(), $undefined, _depth + 1, message.input);
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.trigger = value;
+                            else
+                                delete message.trigger;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.startedBy = value;
+                            else
+                                delete message.startedBy;
+                            continue;
+                        }
+                    case 20: {
+                            if (wireType !== 2)
+                                break;
+                            message.halted = $root.rnr.v1.JobHalt.decode(reader, reader.size(), $undefined, _depth + 1, message.halted);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1851,6 +2330,28 @@ export const rnr = $root.rnr = (() => {
                 if (message.seq != null && $Object.hasOwnProperty.call(message, "seq"))
                     if (!$util.isInteger(message.seq))
                         return "seq: integer expected";
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow"))
+                    if (!$util.isString(message.workflow))
+                        return "workflow: string expected";
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run"))
+                    if (!$util.isInteger(message.run))
+                        return "run: integer expected";
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input")) {
+                    let error = $root.google.protobuf.Struct.verify(message.input, _depth + 1);
+                    if (error)
+                        return "input." + error;
+                }
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger"))
+                    if (typeof message.trigger !== "number" || (message.trigger | 0) !== message.trigger)
+                        return "trigger: enum value expected";
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
+                    if (!$util.isString(message.startedBy))
+                        return "startedBy: string expected";
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted")) {
+                    let error = $root.rnr.v1.JobHalt.verify(message.halted, _depth + 1);
+                    if (error)
+                        return "halted." + error;
+                }
                 return null;
             };
 
@@ -1889,6 +2390,47 @@ export const rnr = $root.rnr = (() => {
                 if (object.seq != null)
                     if ($Number(object.seq) !== 0)
                         message.seq = object.seq >>> 0;
+                if (object.workflow != null)
+                    if (typeof object.workflow !== "string" || object.workflow.length)
+                        message.workflow = $String(object.workflow);
+                if (object.run != null)
+                    if ($Number(object.run) !== 0)
+                        message.run = object.run >>> 0;
+                if (object.input != null) {
+                    if (!$util.isObject(object.input))
+                        throw $TypeError(".rnr.v1.Job.input: object expected");
+                    message.input = $root.google.protobuf.Struct.fromObject(object.input, _depth + 1);
+                }
+                if (object.trigger !== 0 && (typeof object.trigger !== "string" || $root.rnr.v1.RunTrigger[object.trigger] !== 0))
+                    switch (object.trigger) {
+                    case "TRIGGER_UNSPECIFIED":
+                    case 0:
+                        message.trigger = 0;
+                        break;
+                    case "CLI":
+                    case 1:
+                        message.trigger = 1;
+                        break;
+                    case "API":
+                    case 2:
+                        message.trigger = 2;
+                        break;
+                    case "SCHEDULE":
+                    case 3:
+                        message.trigger = 3;
+                        break;
+                    default:
+                        if (typeof object.trigger === "number" && (object.trigger | 0) === object.trigger)
+                            message.trigger = object.trigger;
+                    }
+                if (object.startedBy != null)
+                    if (typeof object.startedBy !== "string" || object.startedBy.length)
+                        message.startedBy = $String(object.startedBy);
+                if (object.halted != null) {
+                    if (!$util.isObject(object.halted))
+                        throw $TypeError(".rnr.v1.Job.halted: object expected");
+                    message.halted = $root.rnr.v1.JobHalt.fromObject(object.halted, _depth + 1);
+                }
                 return message;
             };
 
@@ -1915,6 +2457,12 @@ export const rnr = $root.rnr = (() => {
                     object.root = null;
                     object.createdAt = 0;
                     object.seq = 0;
+                    object.workflow = "";
+                    object.run = 0;
+                    object.input = null;
+                    object.trigger = options.enums === $String ? "TRIGGER_UNSPECIFIED" : 0;
+                    object.startedBy = "";
+                    object.halted = null;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -1926,6 +2474,18 @@ export const rnr = $root.rnr = (() => {
                     object.createdAt = options.json && !$isFinite(message.createdAt) ? $String(message.createdAt) : message.createdAt;
                 if (message.seq != null && $Object.hasOwnProperty.call(message, "seq"))
                     object.seq = message.seq;
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow"))
+                    object.workflow = message.workflow;
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run"))
+                    object.run = message.run;
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    object.input = $root.google.protobuf.Struct.toObject(message.input, options, _depth + 1);
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger"))
+                    object.trigger = options.enums === $String ? $root.rnr.v1.RunTrigger[message.trigger] === $undefined ? message.trigger : $root.rnr.v1.RunTrigger[message.trigger] : message.trigger;
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
+                    object.startedBy = message.startedBy;
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
+                    object.halted = $root.rnr.v1.JobHalt.toObject(message.halted, options, _depth + 1);
                 return object;
             };
 
@@ -1971,6 +2531,12 @@ export const rnr = $root.rnr = (() => {
              * @property {number|null} [seq] JobSummary seq
              * @property {number|null} [startedAt] JobSummary startedAt
              * @property {number|null} [finishedAt] JobSummary finishedAt
+             * @property {string|null} [workflow] JobSummary workflow
+             * @property {number|null} [run] JobSummary run
+             * @property {google.protobuf.Struct.$Properties|null} [input] JobSummary input
+             * @property {rnr.v1.RunTrigger|null} [trigger] JobSummary trigger
+             * @property {string|null} [startedBy] JobSummary startedBy
+             * @property {rnr.v1.JobHalt.$Properties|null} [halted] JobSummary halted
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1984,7 +2550,24 @@ export const rnr = $root.rnr = (() => {
 
             /**
              * Shape of a JobSummary.
-             * @typedef {rnr.v1.JobSummary.$Properties} rnr.v1.JobSummary.$Shape
+             * @typedef {{
+             *   id?: string|null;
+             *   name?: string|null;
+             *   state?: rnr.v1.TaskState|null;
+             *   counts?: Object.<string,number>|null;
+             *   createdAt?: number|null;
+             *   total?: number|null;
+             *   seq?: number|null;
+             *   startedAt?: number|null;
+             *   finishedAt?: number|null;
+             *   workflow?: string|null;
+             *   run?: number|null;
+             *   input?: google.protobuf.Struct.$Shape|null;
+             *   trigger?: rnr.v1.RunTrigger|null;
+             *   startedBy?: string|null;
+             *   halted?: rnr.v1.JobHalt.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.JobSummary.$Shape
              */
 
             /**
@@ -2076,6 +2659,54 @@ export const rnr = $root.rnr = (() => {
             JobSummary.prototype.finishedAt = 0;
 
             /**
+             * JobSummary workflow.
+             * @member {string} workflow
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.workflow = "";
+
+            /**
+             * JobSummary run.
+             * @member {number} run
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.run = 0;
+
+            /**
+             * JobSummary input.
+             * @member {google.protobuf.Struct.$Properties|null|undefined} input
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.input = null;
+
+            /**
+             * JobSummary trigger.
+             * @member {rnr.v1.RunTrigger} trigger
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.trigger = 0;
+
+            /**
+             * JobSummary startedBy.
+             * @member {string} startedBy
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.startedBy = "";
+
+            /**
+             * JobSummary halted.
+             * @member {rnr.v1.JobHalt.$Properties|null|undefined} halted
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.halted = null;
+
+            /**
              * Creates a new JobSummary instance using the specified properties.
              * @function create
              * @memberof rnr.v1.JobSummary
@@ -2126,6 +2757,18 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 8, wireType 1 =*/65).double(message.startedAt);
                 if (message.finishedAt != null && $Object.hasOwnProperty.call(message, "finishedAt") && !$Object.is(message.finishedAt, 0))
                     writer.uint32(/* id 9, wireType 1 =*/73).double(message.finishedAt);
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow") && message.workflow !== "")
+                    writer.uint32(/* id 10, wireType 2 =*/82).string(message.workflow);
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run") && message.run !== 0)
+                    writer.uint32(/* id 11, wireType 0 =*/88).uint32(message.run);
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    $root.google.protobuf.Struct.encode(message.input, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger") && message.trigger !== 0)
+                    writer.uint32(/* id 13, wireType 0 =*/104).int32(message.trigger);
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy") && message.startedBy !== "")
+                    writer.uint32(/* id 14, wireType 2 =*/114).string(message.startedBy);
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
+                    $root.rnr.v1.JobHalt.encode(message.halted, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2278,6 +2921,54 @@ export const rnr = $root.rnr = (() => {
                                 delete message.finishedAt;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.workflow = value;
+                            else
+                                delete message.workflow;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.run = value;
+                            else
+                                delete message.run;
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            message.input = $root.google.protobuf.Struct.decode(reader, reader.size(), $undefined, _depth + 1, message.input);
+                            continue;
+                        }
+                    case 13: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.trigger = value;
+                            else
+                                delete message.trigger;
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.startedBy = value;
+                            else
+                                delete message.startedBy;
+                            continue;
+                        }
+                    case 20: {
+                            if (wireType !== 2)
+                                break;
+                            message.halted = $root.rnr.v1.JobHalt.decode(reader, reader.size(), $undefined, _depth + 1, message.halted);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2342,6 +3033,28 @@ export const rnr = $root.rnr = (() => {
                 if (message.finishedAt != null && $Object.hasOwnProperty.call(message, "finishedAt"))
                     if (typeof message.finishedAt !== "number")
                         return "finishedAt: number expected";
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow"))
+                    if (!$util.isString(message.workflow))
+                        return "workflow: string expected";
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run"))
+                    if (!$util.isInteger(message.run))
+                        return "run: integer expected";
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input")) {
+                    let error = $root.google.protobuf.Struct.verify(message.input, _depth + 1);
+                    if (error)
+                        return "input." + error;
+                }
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger"))
+                    if (typeof message.trigger !== "number" || (message.trigger | 0) !== message.trigger)
+                        return "trigger: enum value expected";
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
+                    if (!$util.isString(message.startedBy))
+                        return "startedBy: string expected";
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted")) {
+                    let error = $root.rnr.v1.JobHalt.verify(message.halted, _depth + 1);
+                    if (error)
+                        return "halted." + error;
+                }
                 return null;
             };
 
@@ -2428,6 +3141,47 @@ export const rnr = $root.rnr = (() => {
                 if (object.finishedAt != null)
                     if (!$Object.is($Number(object.finishedAt), 0))
                         message.finishedAt = $Number(object.finishedAt);
+                if (object.workflow != null)
+                    if (typeof object.workflow !== "string" || object.workflow.length)
+                        message.workflow = $String(object.workflow);
+                if (object.run != null)
+                    if ($Number(object.run) !== 0)
+                        message.run = object.run >>> 0;
+                if (object.input != null) {
+                    if (!$util.isObject(object.input))
+                        throw $TypeError(".rnr.v1.JobSummary.input: object expected");
+                    message.input = $root.google.protobuf.Struct.fromObject(object.input, _depth + 1);
+                }
+                if (object.trigger !== 0 && (typeof object.trigger !== "string" || $root.rnr.v1.RunTrigger[object.trigger] !== 0))
+                    switch (object.trigger) {
+                    case "TRIGGER_UNSPECIFIED":
+                    case 0:
+                        message.trigger = 0;
+                        break;
+                    case "CLI":
+                    case 1:
+                        message.trigger = 1;
+                        break;
+                    case "API":
+                    case 2:
+                        message.trigger = 2;
+                        break;
+                    case "SCHEDULE":
+                    case 3:
+                        message.trigger = 3;
+                        break;
+                    default:
+                        if (typeof object.trigger === "number" && (object.trigger | 0) === object.trigger)
+                            message.trigger = object.trigger;
+                    }
+                if (object.startedBy != null)
+                    if (typeof object.startedBy !== "string" || object.startedBy.length)
+                        message.startedBy = $String(object.startedBy);
+                if (object.halted != null) {
+                    if (!$util.isObject(object.halted))
+                        throw $TypeError(".rnr.v1.JobSummary.halted: object expected");
+                    message.halted = $root.rnr.v1.JobHalt.fromObject(object.halted, _depth + 1);
+                }
                 return message;
             };
 
@@ -2459,6 +3213,12 @@ export const rnr = $root.rnr = (() => {
                     object.seq = 0;
                     object.startedAt = 0;
                     object.finishedAt = 0;
+                    object.workflow = "";
+                    object.run = 0;
+                    object.input = null;
+                    object.trigger = options.enums === $String ? "TRIGGER_UNSPECIFIED" : 0;
+                    object.startedBy = "";
+                    object.halted = null;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -2485,6 +3245,18 @@ export const rnr = $root.rnr = (() => {
                     object.startedAt = options.json && !$isFinite(message.startedAt) ? $String(message.startedAt) : message.startedAt;
                 if (message.finishedAt != null && $Object.hasOwnProperty.call(message, "finishedAt"))
                     object.finishedAt = options.json && !$isFinite(message.finishedAt) ? $String(message.finishedAt) : message.finishedAt;
+                if (message.workflow != null && $Object.hasOwnProperty.call(message, "workflow"))
+                    object.workflow = message.workflow;
+                if (message.run != null && $Object.hasOwnProperty.call(message, "run"))
+                    object.run = message.run;
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    object.input = $root.google.protobuf.Struct.toObject(message.input, options, _depth + 1);
+                if (message.trigger != null && $Object.hasOwnProperty.call(message, "trigger"))
+                    object.trigger = options.enums === $String ? $root.rnr.v1.RunTrigger[message.trigger] === $undefined ? message.trigger : $root.rnr.v1.RunTrigger[message.trigger] : message.trigger;
+                if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
+                    object.startedBy = message.startedBy;
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
+                    object.halted = $root.rnr.v1.JobHalt.toObject(message.halted, options, _depth + 1);
                 return object;
             };
 
@@ -2535,7 +3307,10 @@ export const rnr = $root.rnr = (() => {
 
             /**
              * Shape of a JobList.
-             * @typedef {rnr.v1.JobList.$Properties} rnr.v1.JobList.$Shape
+             * @typedef {{
+             *   jobs?: Array.<rnr.v1.JobSummary.$Shape>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.JobList.$Shape
              */
 
             /**
@@ -5920,6 +6695,1062 @@ export const rnr = $root.rnr = (() => {
     })();
 
     return rnr;
+})();
+
+export const google = $root.google = (() => {
+
+    /**
+     * Namespace google.
+     * @exports google
+     * @namespace
+     */
+    const google = {};
+
+    google.protobuf = (function() {
+
+        /**
+         * Namespace protobuf.
+         * @memberof google
+         * @namespace
+         */
+        const protobuf = {};
+
+        protobuf.Struct = (function() {
+
+            /**
+             * Properties of a Struct.
+             * @typedef {Object} google.protobuf.Struct.$Properties
+             * @property {Object.<string,google.protobuf.Value.$Properties>|null} [fields] Struct fields
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Struct.
+             * @memberof google.protobuf
+             * @interface IStruct
+             * @augments google.protobuf.Struct.$Properties
+             * @deprecated Use google.protobuf.Struct.$Properties instead.
+             */
+
+            /**
+             * Shape of a Struct.
+             * @typedef {{
+             *   fields?: Object.<string,google.protobuf.Value.$Shape>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} google.protobuf.Struct.$Shape
+             */
+
+            /**
+             * Constructs a new Struct.
+             * @memberof google.protobuf
+             * @classdesc Represents a Struct.
+             * @constructor
+             * @param {google.protobuf.Struct.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Struct = function (properties) {
+                this.fields = {};
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Struct fields.
+             * @member {Object.<string,google.protobuf.Value.$Properties>} fields
+             * @memberof google.protobuf.Struct
+             * @instance
+             */
+            Struct.prototype.fields = $util.emptyObject;
+
+            /**
+             * Creates a new Struct instance using the specified properties.
+             * @function create
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {google.protobuf.Struct.$Properties=} [properties] Properties to set
+             * @returns {google.protobuf.Struct} Struct instance
+             * @type {{
+             *   (properties: google.protobuf.Struct.$Shape): google.protobuf.Struct & google.protobuf.Struct.$Shape;
+             *   (properties?: google.protobuf.Struct.$Properties): google.protobuf.Struct;
+             * }}
+             */
+            Struct.create = function(properties) {
+                return new Struct(properties);
+            };
+
+            /**
+             * Encodes the specified Struct message. Does not implicitly {@link google.protobuf.Struct.verify|verify} messages.
+             * @function encode
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {google.protobuf.Struct.$Properties} message Struct message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Struct.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.fields != null && $Object.hasOwnProperty.call(message, "fields"))
+                    for (let keys = $Object.keys(message.fields), i = 0; i < keys.length; ++i) {
+                        writer.uint32(/* id 1, wireType 2 =*/10).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]);
+                        $root.google.protobuf.Value.encode(message.fields[keys[i]], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim().ldelim();
+                    }
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Struct message from the specified reader or buffer.
+             * @function decode
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {google.protobuf.Struct & google.protobuf.Struct.$Shape} Struct
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Struct.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, key, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.google.protobuf.Struct();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.fields === $util.emptyObject)
+                                message.fields = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = null;
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = $root.google.protobuf.Value.decode(reader, reader.size(), $undefined, _depth + 1, value);
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.fields, key);
+                            message.fields[key] = value || new $root.google.protobuf.Value();
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Struct message.
+             * @function verify
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Struct.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.fields != null && $Object.hasOwnProperty.call(message, "fields")) {
+                    if (!$util.isObject(message.fields))
+                        return "fields: object expected";
+                    let key = $Object.keys(message.fields);
+                    for (let i = 0; i < key.length; ++i) {
+                        let error = $root.google.protobuf.Value.verify(message.fields[key[i]], _depth + 1);
+                        if (error)
+                            return "fields." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Struct message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {google.protobuf.Struct} Struct
+             */
+            Struct.fromObject = function (object, _depth) {
+                if (object instanceof $root.google.protobuf.Struct)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".google.protobuf.Struct: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.google.protobuf.Struct();
+                if (object.fields) {
+                    if (!$util.isObject(object.fields))
+                        throw $TypeError(".google.protobuf.Struct.fields: object expected");
+                    message.fields = {};
+                    for (let keys = $Object.keys(object.fields), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.fields, keys[i]);
+                        if (!$util.isObject(object.fields[keys[i]]))
+                            throw $TypeError(".google.protobuf.Struct.fields: object expected");
+                        message.fields[keys[i]] = $root.google.protobuf.Value.fromObject(object.fields[keys[i]], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Struct message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {google.protobuf.Struct} message Struct
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Struct.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.objects || options.defaults)
+                    object.fields = {};
+                let keys2;
+                if (message.fields && (keys2 = $Object.keys(message.fields)).length) {
+                    object.fields = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.fields, keys2[j]);
+                        object.fields[keys2[j]] = $root.google.protobuf.Value.toObject(message.fields[keys2[j]], options, _depth + 1);
+                    }
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Struct to JSON.
+             * @function toJSON
+             * @memberof google.protobuf.Struct
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Struct.prototype.toJSON = function() {
+                return Struct.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Struct
+             * @function getTypeUrl
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Struct.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/google.protobuf.Struct";
+            };
+
+            return Struct;
+        })();
+
+        protobuf.Value = (function() {
+
+            /**
+             * Properties of a Value.
+             * @typedef {Object} google.protobuf.Value.$Properties
+             * @property {google.protobuf.NullValue|null} [nullValue] Value nullValue
+             * @property {number|null} [numberValue] Value numberValue
+             * @property {string|null} [stringValue] Value stringValue
+             * @property {boolean|null} [boolValue] Value boolValue
+             * @property {google.protobuf.Struct.$Properties|null} [structValue] Value structValue
+             * @property {google.protobuf.ListValue.$Properties|null} [listValue] Value listValue
+             * @property {"nullValue"|"numberValue"|"stringValue"|"boolValue"|"structValue"|"listValue"} [kind] Value kind
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Value.
+             * @memberof google.protobuf
+             * @interface IValue
+             * @augments google.protobuf.Value.$Properties
+             * @deprecated Use google.protobuf.Value.$Properties instead.
+             */
+
+            /**
+             * Narrowed shape of a Value.
+             * @typedef {{
+             *   nullValue?: google.protobuf.NullValue|null;
+             *   numberValue?: number|null;
+             *   stringValue?: string|null;
+             *   boolValue?: boolean|null;
+             *   structValue?: google.protobuf.Struct.$Shape|null;
+             *   listValue?: google.protobuf.ListValue.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * } & (
+             *   ({ kind?: undefined; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "nullValue"; nullValue: google.protobuf.NullValue; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "numberValue"; nullValue?: null; numberValue: number; stringValue?: null; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "stringValue"; nullValue?: null; numberValue?: null; stringValue: string; boolValue?: null; structValue?: null; listValue?: null }|{ kind?: "boolValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue: boolean; structValue?: null; listValue?: null }|{ kind?: "structValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue: google.protobuf.Struct.$Shape; listValue?: null }|{ kind?: "listValue"; nullValue?: null; numberValue?: null; stringValue?: null; boolValue?: null; structValue?: null; listValue: google.protobuf.ListValue.$Shape })
+             * )} google.protobuf.Value.$Shape
+             */
+
+            /**
+             * Constructs a new Value.
+             * @memberof google.protobuf
+             * @classdesc Represents a Value.
+             * @constructor
+             * @param {google.protobuf.Value.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Value = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Value nullValue.
+             * @member {google.protobuf.NullValue|null|undefined} nullValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.nullValue = null;
+
+            /**
+             * Value numberValue.
+             * @member {number|null|undefined} numberValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.numberValue = null;
+
+            /**
+             * Value stringValue.
+             * @member {string|null|undefined} stringValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.stringValue = null;
+
+            /**
+             * Value boolValue.
+             * @member {boolean|null|undefined} boolValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.boolValue = null;
+
+            /**
+             * Value structValue.
+             * @member {google.protobuf.Struct.$Properties|null|undefined} structValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.structValue = null;
+
+            /**
+             * Value listValue.
+             * @member {google.protobuf.ListValue.$Properties|null|undefined} listValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.listValue = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * Value kind.
+             * @member {"nullValue"|"numberValue"|"stringValue"|"boolValue"|"structValue"|"listValue"|undefined} kind
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            $Object.defineProperty(Value.prototype, "kind", {
+                get: $util.oneOfGetter($oneOfFields = ["nullValue", "numberValue", "stringValue", "boolValue", "structValue", "listValue"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new Value instance using the specified properties.
+             * @function create
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {google.protobuf.Value.$Properties=} [properties] Properties to set
+             * @returns {google.protobuf.Value} Value instance
+             * @type {{
+             *   (properties: google.protobuf.Value.$Shape): google.protobuf.Value & google.protobuf.Value.$Shape;
+             *   (properties?: google.protobuf.Value.$Properties): google.protobuf.Value;
+             * }}
+             */
+            Value.create = function(properties) {
+                return new Value(properties);
+            };
+
+            /**
+             * Encodes the specified Value message. Does not implicitly {@link google.protobuf.Value.verify|verify} messages.
+             * @function encode
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {google.protobuf.Value.$Properties} message Value message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Value.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.nullValue != null && $Object.hasOwnProperty.call(message, "nullValue"))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int32(message.nullValue);
+                if (message.numberValue != null && $Object.hasOwnProperty.call(message, "numberValue"))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.numberValue);
+                if (message.stringValue != null && $Object.hasOwnProperty.call(message, "stringValue"))
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.stringValue);
+                if (message.boolValue != null && $Object.hasOwnProperty.call(message, "boolValue"))
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.boolValue);
+                if (message.structValue != null && $Object.hasOwnProperty.call(message, "structValue"))
+                    $root.google.protobuf.Struct.encode(message.structValue, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.listValue != null && $Object.hasOwnProperty.call(message, "listValue"))
+                    $root.google.protobuf.ListValue.encode(message.listValue, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Value message from the specified reader or buffer.
+             * @function decode
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {google.protobuf.Value & google.protobuf.Value.$Shape} Value
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Value.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.google.protobuf.Value();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            message.nullValue = reader.int32();
+                            message.kind = "nullValue";
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            message.numberValue = reader.double();
+                            message.kind = "numberValue";
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.stringValue = reader.stringVerify();
+                            message.kind = "stringValue";
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            message.boolValue = reader.bool();
+                            message.kind = "boolValue";
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            message.structValue = $root.google.protobuf.Struct.decode(reader, reader.size(), $undefined, _depth + 1, message.structValue);
+                            message.kind = "structValue";
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            message.listValue = $root.google.protobuf.ListValue.decode(reader, reader.size(), $undefined, _depth + 1, message.listValue);
+                            message.kind = "listValue";
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Value message.
+             * @function verify
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Value.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                let properties = {};
+                if (message.nullValue != null && $Object.hasOwnProperty.call(message, "nullValue")) {
+                    properties.kind = 1;
+                    if (typeof message.nullValue !== "number" || (message.nullValue | 0) !== message.nullValue)
+                        return "nullValue: enum value expected";
+                }
+                if (message.numberValue != null && $Object.hasOwnProperty.call(message, "numberValue")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    if (typeof message.numberValue !== "number")
+                        return "numberValue: number expected";
+                }
+                if (message.stringValue != null && $Object.hasOwnProperty.call(message, "stringValue")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    if (!$util.isString(message.stringValue))
+                        return "stringValue: string expected";
+                }
+                if (message.boolValue != null && $Object.hasOwnProperty.call(message, "boolValue")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    if (typeof message.boolValue !== "boolean")
+                        return "boolValue: boolean expected";
+                }
+                if (message.structValue != null && $Object.hasOwnProperty.call(message, "structValue")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    {
+                        let error = $root.google.protobuf.Struct.verify(message.structValue, _depth + 1);
+                        if (error)
+                            return "structValue." + error;
+                    }
+                }
+                if (message.listValue != null && $Object.hasOwnProperty.call(message, "listValue")) {
+                    if (properties.kind === 1)
+                        return "kind: multiple values";
+                    properties.kind = 1;
+                    {
+                        let error = $root.google.protobuf.ListValue.verify(message.listValue, _depth + 1);
+                        if (error)
+                            return "listValue." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Value message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {google.protobuf.Value} Value
+             */
+            Value.fromObject = function (object, _depth) {
+                if (object instanceof $root.google.protobuf.Value)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".google.protobuf.Value: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.google.protobuf.Value();
+                switch (object.nullValue) {
+                case "NULL_VALUE":
+                case 0:
+                    message.nullValue = 0;
+                    break;
+                default:
+                    if (typeof object.nullValue === "number" && (object.nullValue | 0) === object.nullValue)
+                        message.nullValue = object.nullValue;
+                }
+                if (object.numberValue != null)
+                    message.numberValue = $Number(object.numberValue);
+                if (object.stringValue != null)
+                    message.stringValue = $String(object.stringValue);
+                if (object.boolValue != null)
+                    message.boolValue = $Boolean(object.boolValue);
+                if (object.structValue != null) {
+                    if (!$util.isObject(object.structValue))
+                        throw $TypeError(".google.protobuf.Value.structValue: object expected");
+                    message.structValue = $root.google.protobuf.Struct.fromObject(object.structValue, _depth + 1);
+                }
+                if (object.listValue != null) {
+                    if (!$util.isObject(object.listValue))
+                        throw $TypeError(".google.protobuf.Value.listValue: object expected");
+                    message.listValue = $root.google.protobuf.ListValue.fromObject(object.listValue, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Value message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {google.protobuf.Value} message Value
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Value.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (message.nullValue != null && $Object.hasOwnProperty.call(message, "nullValue")) {
+                    object.nullValue = options.enums === $String ? $root.google.protobuf.NullValue[message.nullValue] === $undefined ? message.nullValue : $root.google.protobuf.NullValue[message.nullValue] : message.nullValue;
+                    if (options.oneofs)
+                        object.kind = "nullValue";
+                }
+                if (message.numberValue != null && $Object.hasOwnProperty.call(message, "numberValue")) {
+                    object.numberValue = options.json && !$isFinite(message.numberValue) ? $String(message.numberValue) : message.numberValue;
+                    if (options.oneofs)
+                        object.kind = "numberValue";
+                }
+                if (message.stringValue != null && $Object.hasOwnProperty.call(message, "stringValue")) {
+                    object.stringValue = message.stringValue;
+                    if (options.oneofs)
+                        object.kind = "stringValue";
+                }
+                if (message.boolValue != null && $Object.hasOwnProperty.call(message, "boolValue")) {
+                    object.boolValue = message.boolValue;
+                    if (options.oneofs)
+                        object.kind = "boolValue";
+                }
+                if (message.structValue != null && $Object.hasOwnProperty.call(message, "structValue")) {
+                    object.structValue = $root.google.protobuf.Struct.toObject(message.structValue, options, _depth + 1);
+                    if (options.oneofs)
+                        object.kind = "structValue";
+                }
+                if (message.listValue != null && $Object.hasOwnProperty.call(message, "listValue")) {
+                    object.listValue = $root.google.protobuf.ListValue.toObject(message.listValue, options, _depth + 1);
+                    if (options.oneofs)
+                        object.kind = "listValue";
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Value to JSON.
+             * @function toJSON
+             * @memberof google.protobuf.Value
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Value.prototype.toJSON = function() {
+                return Value.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Value
+             * @function getTypeUrl
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Value.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/google.protobuf.Value";
+            };
+
+            return Value;
+        })();
+
+        /**
+         * NullValue enum.
+         * @name google.protobuf.NullValue
+         * @enum {number}
+         * @property {number} NULL_VALUE=0 NULL_VALUE value
+         */
+        protobuf.NullValue = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "NULL_VALUE"] = 0;
+            return values;
+        })();
+
+        protobuf.ListValue = (function() {
+
+            /**
+             * Properties of a ListValue.
+             * @typedef {Object} google.protobuf.ListValue.$Properties
+             * @property {Array.<google.protobuf.Value.$Properties>|null} [values] ListValue values
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ListValue.
+             * @memberof google.protobuf
+             * @interface IListValue
+             * @augments google.protobuf.ListValue.$Properties
+             * @deprecated Use google.protobuf.ListValue.$Properties instead.
+             */
+
+            /**
+             * Shape of a ListValue.
+             * @typedef {{
+             *   values?: Array.<google.protobuf.Value.$Shape>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} google.protobuf.ListValue.$Shape
+             */
+
+            /**
+             * Constructs a new ListValue.
+             * @memberof google.protobuf
+             * @classdesc Represents a ListValue.
+             * @constructor
+             * @param {google.protobuf.ListValue.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ListValue = function (properties) {
+                this.values = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ListValue values.
+             * @member {Array.<google.protobuf.Value.$Properties>} values
+             * @memberof google.protobuf.ListValue
+             * @instance
+             */
+            ListValue.prototype.values = $util.emptyArray;
+
+            /**
+             * Creates a new ListValue instance using the specified properties.
+             * @function create
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {google.protobuf.ListValue.$Properties=} [properties] Properties to set
+             * @returns {google.protobuf.ListValue} ListValue instance
+             * @type {{
+             *   (properties: google.protobuf.ListValue.$Shape): google.protobuf.ListValue & google.protobuf.ListValue.$Shape;
+             *   (properties?: google.protobuf.ListValue.$Properties): google.protobuf.ListValue;
+             * }}
+             */
+            ListValue.create = function(properties) {
+                return new ListValue(properties);
+            };
+
+            /**
+             * Encodes the specified ListValue message. Does not implicitly {@link google.protobuf.ListValue.verify|verify} messages.
+             * @function encode
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {google.protobuf.ListValue.$Properties} message ListValue message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ListValue.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.values != null && message.values.length)
+                    for (let i = 0; i < message.values.length; ++i)
+                        $root.google.protobuf.Value.encode(message.values[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ListValue message from the specified reader or buffer.
+             * @function decode
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {google.protobuf.ListValue & google.protobuf.ListValue.$Shape} ListValue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ListValue.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.google.protobuf.ListValue();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.values && message.values.length))
+                                message.values = [];
+                            message.values.push($root.google.protobuf.Value.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a ListValue message.
+             * @function verify
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ListValue.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.values != null && $Object.hasOwnProperty.call(message, "values")) {
+                    if (!$Array.isArray(message.values))
+                        return "values: array expected";
+                    for (let i = 0; i < message.values.length; ++i) {
+                        let error = $root.google.protobuf.Value.verify(message.values[i], _depth + 1);
+                        if (error)
+                            return "values." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a ListValue message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {google.protobuf.ListValue} ListValue
+             */
+            ListValue.fromObject = function (object, _depth) {
+                if (object instanceof $root.google.protobuf.ListValue)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".google.protobuf.ListValue: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.google.protobuf.ListValue();
+                if (object.values) {
+                    if (!$Array.isArray(object.values))
+                        throw $TypeError(".google.protobuf.ListValue.values: array expected");
+                    message.values = $Array(object.values.length);
+                    for (let i = 0; i < object.values.length; ++i) {
+                        if (!$util.isObject(object.values[i]))
+                            throw $TypeError(".google.protobuf.ListValue.values: object expected");
+                        message.values[i] = $root.google.protobuf.Value.fromObject(object.values[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ListValue message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {google.protobuf.ListValue} message ListValue
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ListValue.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.values = [];
+                if (message.values && message.values.length) {
+                    object.values = $Array(message.values.length);
+                    for (let j = 0; j < message.values.length; ++j)
+                        object.values[j] = $root.google.protobuf.Value.toObject(message.values[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this ListValue to JSON.
+             * @function toJSON
+             * @memberof google.protobuf.ListValue
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ListValue.prototype.toJSON = function() {
+                return ListValue.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ListValue
+             * @function getTypeUrl
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ListValue.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/google.protobuf.ListValue";
+            };
+
+            return ListValue;
+        })();
+
+        return protobuf;
+    })();
+
+    return google;
 })();
 
 export {

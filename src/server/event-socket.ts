@@ -72,6 +72,8 @@ export function serveEventSocket(
   let sent = 0;
   let written = 0;
   const answers: string[] = [];
+  /** The answer to the last command: each answer waits for the one before. */
+  let answered: Promise<void> = Promise.resolve();
 
   const release = (): void => {
     if (closed) return;
@@ -173,26 +175,35 @@ export function serveEventSocket(
         close(SLOW_CONSUMER_CLOSE, `not reading its answers: reconnect with since=${lastSent}`);
       }
     };
-    if ('error' in command) return reply({ id: command.id, error: command.error.toJSON() });
+    if ('error' in command) {
+      const error = command.error;
+      answered = answered.then(() => reply({ id: command.id, error: error.toJSON() }));
+      return;
+    }
     if (command.op === 'hello') {
       actor = actorName(command.actor);
-      return reply({ id: command.id, ok: true });
+      answered = answered.then(() => reply({ id: command.id, ok: true }));
+      return;
     }
-    const answer = (error: RnrError | undefined): void => {
-      audit(command, error);
-      reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
-    };
-    const failed = (err: unknown): void => answer(isRnrError(err) ? err : toRnrError(err, request));
+    const asError = (err: unknown): RnrError => (isRnrError(err) ? err : toRnrError(err, request));
+    let outcome: Promise<RnrError | undefined>;
     try {
       requireOperator(request.rnrRole);
-      // Answered once the action is durable, after the events it caused (published first).
-      applyCommand(job, { ...command, op: command.op, task: command.task ?? '', actor }).then(
-        () => answer(undefined),
-        failed,
+      // Applied now; resolved once durable, after the events it caused (published first).
+      outcome = applyCommand(job, { ...command, op: command.op, task: command.task ?? '', actor }).then(
+        () => undefined,
+        asError,
       );
     } catch (err) {
-      failed(err);
+      outcome = Promise.resolve(asError(err));
     }
+    // Answers go out in the order the commands came, whatever finished first.
+    answered = answered
+      .then(() => outcome)
+      .then((error) => {
+        audit(command, error);
+        reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
+      });
   });
 
   function audit(command: SocketCommand, error: RnrError | undefined): void {

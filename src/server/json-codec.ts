@@ -2,6 +2,7 @@ import {
   EventCause,
   type JobSnapshot,
   type JobSummary,
+  RunTrigger,
   stateName,
   type Task,
   type TaskEvent,
@@ -17,10 +18,16 @@ export type TaskJson = Omit<Task, 'kind' | 'state' | 'children'> & {
 };
 
 /** A `Job` in the proto3 JSON mapping. */
-export type JobJson = Omit<JobSnapshot, 'root'> & { root: TaskJson };
+export type JobJson = Omit<JobSnapshot, 'root' | 'trigger'> & {
+  root: TaskJson;
+  trigger: keyof typeof RunTrigger;
+};
 
 /** A `JobSummary` in the proto3 JSON mapping. */
-export type JobSummaryJson = Omit<JobSummary, 'state'> & { state: TaskStateName };
+export type JobSummaryJson = Omit<JobSummary, 'state' | 'trigger'> & {
+  state: TaskStateName;
+  trigger: keyof typeof RunTrigger;
+};
 
 /** A `TaskEvent` in the proto3 JSON mapping. */
 export type TaskEventJson = Omit<TaskEvent, 'from' | 'to' | 'cause'> & {
@@ -50,12 +57,12 @@ export function taskToJson(task: Task): TaskJson {
 
 /** A job snapshot in the proto3 JSON mapping. */
 export function jobToJson(job: JobSnapshot): JobJson {
-  return { ...job, root: taskToJson(job.root) };
+  return { ...job, root: taskToJson(job.root), trigger: enumName(RunTrigger, job.trigger) };
 }
 
 /** A job summary in the proto3 JSON mapping. */
 export function summaryToJson(summary: JobSummary): JobSummaryJson {
-  return { ...summary, state: stateName(summary.state) };
+  return { ...summary, state: stateName(summary.state), trigger: enumName(RunTrigger, summary.trigger) };
 }
 
 /** An event in the proto3 JSON mapping. */

@@ -1,6 +1,7 @@
 import { rnr } from '../generated/rnr.js';
 import type { JobSnapshot, JobSummary, Task, TaskEvent } from '../index.js';
 import { RnrError } from '../index.js';
+import { fromStruct, toStruct } from './proto-struct.js';
 
 /** The media type of binary protobuf bodies. */
 export const PROTOBUF_MEDIA_TYPE = 'application/x-protobuf';
@@ -38,8 +39,21 @@ function messageType(name: MessageName): MessageType {
  */
 export function encodeMessage(name: MessageName, message: object): Uint8Array {
   return messageType(name)
-    .encode(message as never)
+    .encode(withStructs(name, message) as never)
     .finish();
+}
+
+/** A run's input (a JSON object) as the `google.protobuf.Struct` the binary messages carry. */
+function withStructs(name: MessageName, message: object): object {
+  const run = (m: object): object => {
+    const input = (m as { input?: unknown }).input;
+    return input && typeof input === 'object'
+      ? { ...m, input: toStruct(input as Record<string, unknown>) }
+      : m;
+  };
+  if (name === 'Job' || name === 'JobSummary') return run(message);
+  if (name === 'JobList') return { jobs: (message as { jobs: object[] }).jobs.map(run) };
+  return message;
 }
 
 /**
@@ -88,8 +102,16 @@ function normalizeTask(task: Record<string, unknown>): Task {
   return task as unknown as Task;
 }
 
+function normalizeRun(run: Record<string, unknown>): void {
+  run.input = fromStruct(run.input);
+  optionalFields(run, ['halted']);
+  const halted = run.halted as Record<string, unknown> | undefined;
+  if (halted) optionalFields(halted, ['retryAt']);
+}
+
 function normalizeSummary(summary: Record<string, unknown>): JobSummary {
   optionalFields(summary, ['startedAt', 'finishedAt']);
+  normalizeRun(summary);
   return summary as unknown as JobSummary;
 }
 
@@ -102,6 +124,7 @@ export function decodeTask(bytes: Uint8Array): Task {
 export function decodeJob(bytes: Uint8Array): JobSnapshot {
   const job = decodeMessage('Job', bytes);
   normalizeTask(job.root as Record<string, unknown>);
+  normalizeRun(job);
   return job as unknown as JobSnapshot;
 }
 

@@ -100,7 +100,8 @@ export function memoryStore(): Store {
       entry.open = true;
       entry.epoch++;
       const fence: Fence = { process: self, epoch: entry.epoch };
-      const opened: OpenedRun = { ...stored(entry), created, fence };
+      const { run: _withOwner, tasks } = stored(entry);
+      const opened: OpenedRun = { run: { ...entry.record }, tasks, created, fence };
       return opened;
     },
     async commit(batch: CommitBatch) {

@@ -44,8 +44,28 @@ export interface WireTask {
   machine?: WireMachineStatus;
 }
 
+/** Why a job is halted: its store refused a commit (it retries by itself at `retryAt`). */
+export interface WireJobHalt {
+  code?: string;
+  message?: string;
+  since?: number;
+  retryAt?: number;
+}
+
+/** The run a job is. */
+export interface WireRunFields {
+  workflow?: string;
+  run?: number;
+  input?: Record<string, unknown>;
+  /** `TRIGGER_UNSPECIFIED`, `CLI`, `API` or `SCHEDULE`. */
+  trigger?: string;
+  startedBy?: string;
+  /** Present while the job is halted. */
+  halted?: WireJobHalt;
+}
+
 /** `GET /jobs/:job`. */
-export interface WireJob {
+export interface WireJob extends WireRunFields {
   id: string;
   name?: string;
   root: WireTask;
@@ -54,7 +74,7 @@ export interface WireJob {
 }
 
 /** One row of `GET /jobs`. */
-export interface WireJobSummary {
+export interface WireJobSummary extends WireRunFields {
   id: string;
   name?: string;
   state?: WireState;

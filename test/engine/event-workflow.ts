@@ -31,15 +31,15 @@ export function workflow(clock = new TestClock()) {
 export async function drive(job: Job, clock: TestClock): Promise<void> {
   await job.tick();
   await clock.advance(1000);
-  job.pause('root/ok', { actor: 'alice', reason: 'look first' });
-  job.resume('root/ok');
+  await job.pause('root/ok', { actor: 'alice', reason: 'look first' });
+  await job.resume('root/ok');
   await job.tick();
-  job.approve('root/gate', { actor: 'bob', reason: 'window open' });
-  job.setParallelism('root', 2, { reason: 'slow down' });
+  await job.approve('root/gate', { actor: 'bob', reason: 'window open' });
+  await job.setParallelism('root', 2, { reason: 'slow down' });
   await clock.advance(1000);
   await job.tick();
-  job.retry('root/bad', { actor: 'carol' });
-  job.setTaskState('root/bad', 'SKIPPED', {
+  await job.retry('root/bad', { actor: 'carol' });
+  await job.setTaskState('root/bad', 'SKIPPED', {
     actor: 'carol',
     reason: 'not needed',
     message: 'skipped by hand',

@@ -89,7 +89,7 @@ async function run(job: Job, c: Command): Promise<void> {
   if (c.op === 'tick') return job.tick();
   if (c.op === 'during') {
     const ticking = job.tick();
-    act(job, c.inner);
+    await act(job, c.inner);
     const id = TASKS[c.inner.task] as string;
     const after = job.getTask(id, { depth: 0 }).state;
     await ticking;
@@ -98,11 +98,11 @@ async function run(job: Job, c: Command): Promise<void> {
       expect(job.getTask(id).state, `${c.inner.op} ${id} during a poll`).toBe(after);
     return;
   }
-  act(job, c);
+  await act(job, c);
 }
 
-/** One operator call; calls the contract rejects must throw the documented code. */
-function act(job: Job, c: OperatorCommand): void {
+/** One operator call, awaited; calls the contract rejects must throw the documented code at once. */
+async function act(job: Job, c: OperatorCommand): Promise<void> {
   const id = TASKS[c.task] as string;
   const nested = id === 'root' || id === 'root/zone';
   if (c.op === 'approve' && job.getTask(id).state !== TaskState.ACTION_PENDING) {
@@ -116,9 +116,9 @@ function act(job: Job, c: OperatorCommand): void {
     return;
   }
   try {
-    if (c.op === 'set') job.setTaskState(id, c.state, { actor: 'prop' });
-    else if (c.op === 'parallelism') job.setParallelism(id, c.n);
-    else job[c.op](id);
+    if (c.op === 'set') await job.setTaskState(id, c.state, { actor: 'prop' });
+    else if (c.op === 'parallelism') await job.setParallelism(id, c.n);
+    else await job[c.op](id);
   } catch (err) {
     throw isRnrError(err) ? new Error(`${c.op} ${id}: ${err.code} ${err.message}`) : err;
   }
@@ -135,11 +135,12 @@ describe('the event log under random operator actions and polls', () => {
         fc.boolean(),
         async (scripts, commands, autoApprove) => {
           const job = build(scripts.map((s) => [...s]));
+          await job.load();
           // A listener that acts on the job (an auto-approver) must not disturb anyone's order.
           if (autoApprove)
             job.subscribe((e) => {
               if (e.to === TaskState.ACTION_PENDING && job.getTask(e.taskId, { depth: 0 }).state === e.to)
-                job.approve(e.taskId, { actor: 'auto' });
+                void job.approve(e.taskId, { actor: 'auto' });
             });
           const heard: TaskEvent[] = [];
           job.subscribe((e) => heard.push(e));
@@ -149,7 +150,7 @@ describe('the event log under random operator actions and polls', () => {
           let replayed = 0;
           for (const c of commands) {
             await run(job, c);
-            const events = job.events(0);
+            const events = await job.events(0);
             expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
             expect(heard).toEqual(events);
             for (const e of events.slice(replayed)) {

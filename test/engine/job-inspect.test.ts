@@ -162,12 +162,12 @@ describe('createJob({ inspect })', () => {
       return last;
     };
     await job.tick();
-    job.skip('z', { reason: 'zone retired' });
+    await job.skip('z', { reason: 'zone retired' });
     // Nothing running is stopped: a and b go on under z's actor, which holds them.
     expect(job.getTask('z').state).toBe(TaskState.SKIPPED);
     expect([status().get('z'), status().get('a'), status().get('b')]).toEqual(['active', 'active', 'active']);
     // An operator starts c under y, which never ran: y gets an actor to hold it, a child of r's.
-    job.setTaskState('c', 'RUNNING');
+    await job.setTaskState('c', 'RUNNING');
     const parentOf = new Map(
       events.filter((e) => e.type === '@xstate.actor').map((e) => [refOf(e).id, refOf(e)._parent?.id]),
     );
@@ -209,11 +209,11 @@ describe('createJob({ inspect })', () => {
     });
     await job.tick();
     await job.tick();
-    job.retry('x');
-    job.approve('p');
-    job.setTaskState('dyn', 'RUNNING');
+    await job.retry('x');
+    await job.approve('p');
+    await job.setTaskState('dyn', 'RUNNING');
     await job.tick();
-    job.skip('x');
+    await job.skip('x');
     await job.tick();
     await job.close();
     expect(warn).not.toHaveBeenCalled();

@@ -39,26 +39,32 @@ const stores: Record<string, () => Store> = {
   sqliteStore: () => sqliteStore(join(tempDir(), 'rnr.db')),
 };
 
-/** A one-task job of `machine` on `store`, with id `durable` so that creating it again resumes it. */
-const open = (machine: AnyStateMachine, store: Store, clock?: Job['clock']) =>
-  createJob({
+/**
+ * A one-task job of `machine` on `store`, with id `durable` so that creating it again resumes it;
+ * loaded, so its state is the stored one.
+ */
+async function open(machine: AnyStateMachine, store: Store, clock?: Job['clock']): Promise<Job> {
+  const job = createJob({
     id: 'durable',
     name: 'durable',
     root: machineTask({ id: 'm', name: 'm', machine }),
     store,
     clock,
   });
+  await job.load();
+  return job;
+}
 
 describe.each(Object.keys(stores))('a machine task on %s resumes where it was', (storeName) => {
   it('mid-procedure: same state and context, nothing re-entered', async () => {
     ran.entries = 0;
     const store = (stores[storeName] as () => Store)();
-    const first = open(procedure, store);
+    const first = await open(procedure, store);
     await first.tick();
     await first.tick(); // two polls counted
     await first.close();
 
-    const again = open(procedure, store);
+    const again = await open(procedure, store);
     expect(again.resumed).toBeDefined();
     expect(again.getTask('m')).toMatchObject({
       state: TaskState.RUNNING,
@@ -71,9 +77,9 @@ describe.each(Object.keys(stores))('a machine task on %s resumes where it was', 
     expect(ran.entries).toBe(1);
     await again.close();
 
-    const third = open(procedure, store);
+    const third = await open(procedure, store);
     expect(third.getTask('m').state).toBe(TaskState.ACTION_PENDING);
-    third.approve('m', { actor: 'alice' });
+    await third.approve('m', { actor: 'alice' });
     expect(third.getTask('m').state).toBe(TaskState.SUCCESS);
     await third.close();
     store.close();
@@ -99,13 +105,13 @@ describe('a step between ticks', () => {
     const committed: { value?: unknown }[] = [];
     const store: Store = {
       ...inner,
-      commit(batch) {
-        inner.commit(batch);
+      async commit(batch) {
+        await inner.commit(batch);
         for (const t of batch.tasks)
           if (t.id === 'm') committed.push(t.machineSnapshot as { value?: unknown });
       },
     };
-    const job = open(stepping, store);
+    const job = await open(stepping, store);
     await job.tick();
     const seq = job.seq;
     finish();
@@ -124,10 +130,10 @@ describe('durability limits (docs/machine-tasks.md)', () => {
       actors: { reboot: fromPromise(() => new Promise<void>(() => void ran.work++)) },
     }).createMachine({ initial: 'reboot', states: { reboot: { invoke: { src: 'reboot' } } } });
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
-    const first = open(invoking, store);
+    const first = await open(invoking, store);
     await first.tick();
     await first.close();
-    const again = open(invoking, store);
+    const again = await open(invoking, store);
     expect(ran.work).toBe(2);
     await again.close();
     store.close();
@@ -140,10 +146,10 @@ describe('durability limits (docs/machine-tasks.md)', () => {
       states: { cooling: { after: { [minutes(10)]: 'done' } }, done: { type: 'final' } },
     });
     const store = memoryStore();
-    const first = open(waiting, store, env.clock);
+    const first = await open(waiting, store, env.clock);
     await first.tick();
     await first.close();
-    const again = open(waiting, store, env.clock);
+    const again = await open(waiting, store, env.clock);
     await env.advance(minutes(30));
     expect(again.getTask('m')).toMatchObject({ state: TaskState.RUNNING, machine: { value: '"cooling"' } });
     await again.close();
@@ -157,15 +163,15 @@ describe('durability limits (docs/machine-tasks.md)', () => {
       states: { watch: {} },
     });
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
-    const first = open(inline, store);
+    const first = await open(inline, store);
     await first.tick();
     await first.close();
-    const again = open(inline, store);
+    const again = await open(inline, store);
     const task = again.getTask('m');
     expect(task.state).toBe(TaskState.FAILED);
     expect(task.message).toContain('"watcher"');
     expect(task.message).toContain('setup({ actors })');
-    again.retry('m');
+    await again.retry('m');
     await again.tick();
     expect(again.getTask('m').state).toBe(TaskState.RUNNING); // a fresh actor
     await again.close();
@@ -182,10 +188,10 @@ describe('durability limits (docs/machine-tasks.md)', () => {
       },
     });
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
-    const first = open(inlineInvoke, store);
+    const first = await open(inlineInvoke, store);
     await first.tick();
     await first.close();
-    const again = open(inlineInvoke, store);
+    const again = await open(inlineInvoke, store);
     expect(again.getTask('m')).toMatchObject({ state: TaskState.RUNNING, machine: { value: '"calling"' } });
     expect(calls).toBe(2); // in flight at the restart: run again
     await again.close();
@@ -199,10 +205,10 @@ describe('durability limits (docs/machine-tasks.md)', () => {
       states: { watch: {} },
     });
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
-    const first = open(named, store);
+    const first = await open(named, store);
     await first.tick();
     await first.close();
-    const again = open(named, store);
+    const again = await open(named, store);
     await settle();
     expect(again.getTask('m').state).toBe(TaskState.RUNNING);
     await again.close();
@@ -217,13 +223,13 @@ describe('durability limits (docs/machine-tasks.md)', () => {
     });
     const v2 = setup({}).createMachine({ id: 'p', initial: 'a', states: { a: {} } });
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
-    const first = open(v1, store);
+    const first = await open(v1, store);
     await first.tick();
     await first.close();
-    const again = open(v2, store);
+    const again = await open(v2, store);
     expect(again.getTask('m').state).toBe(TaskState.FAILED);
     expect(again.getTask('m').message).toMatch(/^cannot restore the machine: .*'b'/);
-    again.retry('m');
+    await again.retry('m');
     await again.tick();
     expect(again.getTask('m')).toMatchObject({ state: TaskState.RUNNING, machine: { value: '"a"' } });
     await again.close();

@@ -57,7 +57,7 @@ async function alongside(bad: AnyStateMachine) {
   expect(polls).toBe(2);
   const task = job.getTask('bad');
   expect(task.message.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
-  expect(job.events().at(-1)?.seq).toBe(job.seq);
+  expect((await job.events()).at(-1)?.seq).toBe(job.seq);
   return task;
 }
 
@@ -183,8 +183,8 @@ describe('a machine snapshot that is not JSON', () => {
     await settle();
     expect(first.getTask('m')).toMatchObject({ state: TaskState.RUNNING, message: 'c' });
     // Every change was committed: the store holds what listeners were told.
-    expect(first.events().at(-1)?.seq).toBe(first.seq);
-    expect(first.events().map((e) => e.message)).toContain('c');
+    expect((await first.events()).at(-1)?.seq).toBe(first.seq);
+    expect((await first.events()).map((e) => e.message)).toContain('c');
     await first.close();
 
     const second = createJob({
@@ -193,6 +193,7 @@ describe('a machine snapshot that is not JSON', () => {
       root: machineTask({ id: 'm', name: 'm', machine: big }),
       store: sqliteStore(file),
     });
+    await second.load();
     expect(second.getTask('m').state).toBe(TaskState.FAILED);
     expect(second.getTask('m').message).toMatch(
       /^cannot restore the machine: its snapshot is not JSON: .*BigInt.*; retry starts it afresh$/,

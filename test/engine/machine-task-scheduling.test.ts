@@ -82,11 +82,11 @@ describe('machineTask under the scheduler', () => {
     const { finish, task } = tracked();
     const job = createJob({ name: 'j', root: task('a') });
     await job.tick();
-    job.pause('a');
+    await job.pause('a');
     finish.add('a');
     await job.tick();
     expect(job.getTask('a').state).toBe(TaskState.RUNNING);
-    job.resume('a');
+    await job.resume('a');
     await job.tick();
     expect(job.getTask('a').state).toBe(TaskState.SUCCESS);
   });
@@ -105,13 +105,13 @@ describe('machineTask under the scheduler', () => {
     });
     const job = one(working);
     await job.tick();
-    job.pause('m');
+    await job.pause('m');
     finish();
     await settle();
     expect(job.getTask('m').machine?.value).toBe('"waiting"');
     await job.tick();
     expect(job.getTask('m').state).toBe(TaskState.RUNNING);
-    job.resume('m');
+    await job.resume('m');
     await job.tick();
     expect(job.getTask('m').state).toBe(TaskState.SUCCESS);
   });
@@ -120,10 +120,10 @@ describe('machineTask under the scheduler', () => {
     const { started, stopped, task } = tracked();
     const job = createJob({ name: 'j', root: task('a') });
     await job.tick();
-    job.skip('a', { actor: 'alice' });
+    await job.skip('a', { actor: 'alice' });
     expect(stopped).toEqual(['a']);
     expect(job.getTask('a').machine).toMatchObject({ value: '"work"', status: 'stopped' });
-    job.retry('a');
+    await job.retry('a');
     expect(job.getTask('a')).toMatchObject({
       state: TaskState.PENDING,
       attempt: 1,
@@ -138,9 +138,9 @@ describe('machineTask under the scheduler', () => {
     const { started, stopped, finish, task } = tracked();
     const job = createJob({ name: 'j', root: task('a') });
     await job.tick();
-    job.setTaskState('a', 'FAILED', { message: 'holding it' });
+    await job.setTaskState('a', 'FAILED', { message: 'holding it' });
     expect(stopped).toEqual(['a']);
-    job.setTaskState('a', 'RUNNING');
+    await job.setTaskState('a', 'RUNNING');
     expect(job.getTask('a').machine).toMatchObject({ value: '"work"', status: 'active' });
     expect(started).toEqual(['a']); // restored, not re-entered
     finish.add('a');
@@ -158,7 +158,7 @@ describe('machineTask under the scheduler', () => {
       machine: { value: '"done"', status: 'done' },
     });
     finish.delete('a');
-    job.setTaskState('a', 'RUNNING', { actor: 'alice' });
+    await job.setTaskState('a', 'RUNNING', { actor: 'alice' });
     expect(job.getTask('a')).toMatchObject({
       state: TaskState.RUNNING,
       machine: { value: '"work"', status: 'active' },
@@ -173,7 +173,7 @@ describe('machineTask under the scheduler', () => {
     });
     const job = one(stubborn);
     await job.tick();
-    job.approve('m', { actor: 'alice' });
+    await job.approve('m', { actor: 'alice' });
     expect(job.getTask('m')).toMatchObject({ state: TaskState.ACTION_PENDING, message: 'need a human' });
   });
 

@@ -45,11 +45,11 @@ describe('machineTask: the task state follows the actor snapshot', () => {
     await job.tick(); // polls do not get past the approval
     expect(job.getTask('m').state).toBe(TaskState.ACTION_PENDING);
 
-    job.approve('m', { actor: 'alice', reason: 'PDB blocks' });
+    await job.approve('m', { actor: 'alice', reason: 'PDB blocks' });
     const task = job.getTask('m');
     expect(task).toMatchObject({ state: TaskState.SUCCESS, message: 'drained', approval: { by: 'alice' } });
     expect(task.machine).toMatchObject({ value: '"done"', status: 'done' });
-    const events = job.events();
+    const events = await job.events();
     expect(events.map((e) => [TaskState[e.from], TaskState[e.to], e.cause])).toEqual([
       ['PENDING', 'RUNNING', EventCause.SCHEDULER],
       ['RUNNING', 'RUNNING', EventCause.POLL],
@@ -67,7 +67,7 @@ describe('machineTask: the task state follows the actor snapshot', () => {
     await job.tick();
     await job.tick();
     await job.tick();
-    job.approve('m', { actor: 'bob', reason: 'change 7' });
+    await job.approve('m', { actor: 'bob', reason: 'change 7' });
     expect(received).toEqual([
       { type: 'rnr.poll' },
       { type: 'rnr.poll' },
@@ -128,7 +128,7 @@ describe('machineTask: the task state follows the actor snapshot', () => {
     expect(job.getTask('m').message).toBe('plain');
     await job.tick();
     expect(job.getTask('m').state).toBe(TaskState.SUCCESS);
-    expect(job.events().map((e) => e.message)).toEqual([
+    expect((await job.events()).map((e) => e.message)).toEqual([
       '',
       'rebooting',
       'waiting for Ready',

@@ -18,7 +18,7 @@ describe('nested tasks: aggregate state', () => {
     });
     await job.tick();
     expect(stateOf(job, 'r')).toBe('RUNNING');
-    job.skip('r/b');
+    await job.skip('r/b');
     expect(stateOf(job, 'r')).toBe('SUCCESS'); // settles at once after the operator action
   });
 
@@ -39,7 +39,7 @@ describe('nested tasks: aggregate state', () => {
     await ticks(job, 2);
     expect(stateOf(job, 'r/c')).toBe('PENDING');
     expect(stateOf(job, 'r')).toBe('RUNNING'); // b still runs
-    job.setTaskState('r/b', 'SUCCESS');
+    await job.setTaskState('r/b', 'SUCCESS');
     expect(stateOf(job, 'r')).toBe('FAILED');
     expect(stateOf(job, 'r/c')).toBe('PENDING');
   });
@@ -82,7 +82,7 @@ describe('nested tasks: reopening after an operator fixes a failure', () => {
       'FAILED',
     ]);
     heal();
-    const task = job.retry('r/zone/flaky', { actor: 'ops', reason: 'fixed the repo' });
+    const task = await job.retry('r/zone/flaky', { actor: 'ops', reason: 'fixed the repo' });
     expect(task.attempt).toBe(1);
     expect(['r/zone/flaky', 'r/zone', 'r'].map((id) => stateOf(job, id))).toEqual([
       'PENDING',
@@ -96,14 +96,14 @@ describe('nested tasks: reopening after an operator fixes a failure', () => {
       'SUCCESS',
       'SUCCESS',
     ]);
-    const reopen = job.events().filter((e) => e.reason.startsWith('reopened'));
+    const reopen = (await job.events()).filter((e) => e.reason.startsWith('reopened'));
     expect(reopen.map((e) => e.taskId)).toEqual(['r/zone', 'r']);
   });
 
   it('skipping the failed child reopens too', async () => {
     const { job } = failingTree();
     await ticks(job, 3);
-    job.skip('r/zone/flaky');
+    await job.skip('r/zone/flaky');
     await ticks(job, 5);
     expect(stateOf(job, 'r')).toBe('SUCCESS');
     expect(stateOf(job, 'r/zone/after')).toBe('SUCCESS');
@@ -112,9 +112,9 @@ describe('nested tasks: reopening after an operator fixes a failure', () => {
   it('a nested task an operator set DONE stays as the operator said', async () => {
     const { job } = failingTree();
     await ticks(job, 3);
-    job.setTaskState('r/zone', 'SKIPPED', { reason: 'zone retired' });
+    await job.setTaskState('r/zone', 'SKIPPED', { reason: 'zone retired' });
     expect(stateOf(job, 'r')).toBe('RUNNING'); // r reopened: its failed child is now SKIPPED
-    job.retry('r/zone/flaky');
+    await job.retry('r/zone/flaky');
     expect(stateOf(job, 'r/zone')).toBe('SKIPPED');
   });
 });
@@ -139,7 +139,7 @@ describe('nested tasks: children discovered at runtime', () => {
     expect(seen).toEqual(['shards']);
     expect(job.getTask('shards').children.map((c) => c.id)).toEqual(['shards/s1', 'shards/s2', 'shards/s3']);
     expect(stateOf(job, 'shards/s1')).toBe('SUCCESS'); // started and polled in the tick that found it
-    const discovered = job.events().filter((e) => e.reason === 'discovered');
+    const discovered = (await job.events()).filter((e) => e.reason === 'discovered');
     expect(discovered).toHaveLength(3);
     await ticks(job, 2);
     expect(stateOf(job, 'shards')).toBe('SUCCESS');
@@ -158,8 +158,8 @@ describe('nested tasks: children discovered at runtime', () => {
     await ticks(job, 2);
     expect(stateOf(job, 'r')).toBe('FAILED');
     list = ['a', 'b', 'c'];
-    job.skip('r/b');
-    job.retry('r');
+    await job.skip('r/b');
+    await job.retry('r');
     await ticks(job, 2);
     expect(job.getTask('r').children.map((c) => `${c.id}:${TaskState[c.state]}`)).toEqual([
       'r/a:SUCCESS',
@@ -239,14 +239,16 @@ describe('resume from a store', () => {
       });
     const first = createJob({ id: 'roll', name: 'roll', root: define(), store });
     await first.tick();
-    first.skip('r/skipme');
-    first.approve('r/gate', { actor: 'ana' });
-    first.pause('r/paused');
-    first.setParallelism('r', 2);
+    await first.skip('r/skipme');
+    await first.approve('r/gate', { actor: 'ana' });
+    await first.pause('r/paused');
+    await first.setParallelism('r', 2);
     const seq = first.seq;
     await first.close();
 
     const second = createJob({ id: 'roll', name: 'roll', root: define(), store });
+    expect(second.resumed).toBeUndefined(); // known once loaded
+    await second.load();
     expect(second.resumed).toEqual({ fromSeq: seq, orphans: [] });
     expect(second.getTask('r/done').state).toBe(TaskState.SUCCESS);
     expect(second.getTask('r/skipme').state).toBe(TaskState.SKIPPED);
@@ -257,7 +259,7 @@ describe('resume from a store', () => {
     await second.tick();
     expect(approvedSeen).toBe(true); // the approved gate is polled again, with its approval
     expect(second.getTask('r/gate').state).toBe(TaskState.RUNNING);
-    expect(second.events(seq).every((e) => e.seq > seq)).toBe(true);
+    expect((await second.events(seq)).every((e) => e.seq > seq)).toBe(true);
   });
 
   it('reports stored tasks the workflow no longer defines', async () => {
@@ -276,6 +278,7 @@ describe('resume from a store', () => {
       root: nestedTask({ name: 'r', children: [ok('kept'), ok('new')] }),
       store,
     });
+    await b.load();
     expect(b.resumed?.orphans).toEqual(['r/old']);
     expect(b.getTask('r/new').state).toBe(TaskState.PENDING);
   });

@@ -14,13 +14,15 @@ import { describe, expect, it } from 'vitest';
 type Poll = (ctx: PollContext) => unknown;
 
 /** A job whose root runs one leaf, `job/leaf`, polled with `poll`. */
-function oneLeaf(poll: Poll) {
+/** A job of one leaf, loaded (so a tick starts its polls at once). */
+async function oneLeaf(poll: Poll) {
   const leaf = callbackTask({ name: 'leaf', poll: poll as CallbackTaskOptions['poll'] });
   const job = createJob({
     name: 'job',
     root: nestedTask({ name: 'job', children: [leaf] }),
     clock: new TestClock(),
   });
+  await job.load();
   const id = job.snapshot().root.children[0]?.id as string;
   return { job, id, task: () => job.getTask(id) };
 }
@@ -53,7 +55,7 @@ describe('ctx', () => {
     });
     await job.tick();
     await job.tick();
-    job.retry('leaf-x');
+    await job.retry('leaf-x');
     // whether a retry keeps the old status line is the engine's choice: ctx shows what the task shows
     const messageAfterRetry = job.getTask('leaf-x').message;
     await job.tick();
@@ -74,7 +76,7 @@ describe('ctx', () => {
 
   it('approval is undefined until an operator approves, then { by, at }', async () => {
     const approvals: unknown[] = [];
-    const { job, id, task } = oneLeaf((ctx) => {
+    const { job, id, task } = await oneLeaf((ctx) => {
       approvals.push(ctx.approval);
       return ctx.approval ? true : 'ACTION_PENDING';
     });
@@ -83,7 +85,7 @@ describe('ctx', () => {
     expect(task().state).toBe(TaskState.ACTION_PENDING);
     await (job.clock as TestClock).advance(60_000); // so `at` is the approval's time, not the job's start
     const at = job.clock.now();
-    job.approve(id, { actor: 'alice', reason: 'change window open' });
+    await job.approve(id, { actor: 'alice', reason: 'change window open' });
     expect(task().state).toBe(TaskState.RUNNING);
     await job.tick();
     expect(approvals.slice(0, 2)).toEqual([undefined, undefined]);
@@ -106,7 +108,7 @@ describe('ctx', () => {
     async (_n, act, after) => {
       let signal: AbortSignal | undefined;
       let finish: (r: PollResult) => void = () => {};
-      const { job, id, task } = oneLeaf((ctx) => {
+      const { job, id, task } = await oneLeaf((ctx) => {
         signal = ctx.signal;
         return new Promise<PollResult>((resolve) => {
           finish = resolve;
@@ -126,7 +128,7 @@ describe('ctx', () => {
   it('signal is aborted when an operator approves mid-poll; the late result is ignored', async () => {
     const signals: AbortSignal[] = [];
     let finish: (r: PollResult) => void = () => {};
-    const { job, id, task } = oneLeaf((ctx) => {
+    const { job, id, task } = await oneLeaf((ctx) => {
       signals.push(ctx.signal);
       if (signals.length === 1) return 'ACTION_PENDING';
       return new Promise<PollResult>((resolve) => {
@@ -136,7 +138,7 @@ describe('ctx', () => {
     await job.tick();
     const ticking = job.tick();
     expect(task().state).toBe(TaskState.ACTION_PENDING);
-    job.approve(id, { actor: 'alice' });
+    await job.approve(id, { actor: 'alice' });
     expect(signals[1]?.aborted).toBe(true);
     finish('FAILED');
     await ticking;
@@ -146,7 +148,7 @@ describe('ctx', () => {
   it('signal is aborted when the job stops, and not aborted by a poll that just finishes', async () => {
     const signals: AbortSignal[] = [];
     let hang = false;
-    const { job } = oneLeaf((ctx) => {
+    const { job } = await oneLeaf((ctx) => {
       signals.push(ctx.signal);
       return hang ? new Promise<PollResult>(() => {}) : undefined;
     });
@@ -162,7 +164,7 @@ describe('ctx', () => {
 
   it('log(line) sets the message, during the poll, without changing the state', async () => {
     let finish: (r: PollResult) => void = () => {};
-    const { job, task } = oneLeaf((ctx) => {
+    const { job, task } = await oneLeaf((ctx) => {
       ctx.log('draining connections');
       return new Promise<PollResult>((resolve) => {
         finish = resolve;
@@ -178,7 +180,7 @@ describe('ctx', () => {
   });
 
   it('a later { message } replaces what log() wrote', async () => {
-    const { job, task } = oneLeaf((ctx) => {
+    const { job, task } = await oneLeaf((ctx) => {
       ctx.log('step 1');
       return { message: 'step 2' };
     });

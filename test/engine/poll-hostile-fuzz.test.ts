@@ -155,7 +155,7 @@ describe('hostile poll results (fuzz)', () => {
           expect(odd.message).not.toBe('');
         }
         // Committed, then published: the store and the listeners agree, to the last event.
-        expect(job.events().map((e) => e.seq)).toEqual(published.map((e) => e.seq));
+        expect((await job.events()).map((e) => e.seq)).toEqual(published.map((e) => e.seq));
         expect(published.at(-1)?.seq).toBe(job.seq);
         await job.close();
       }),

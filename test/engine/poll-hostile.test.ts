@@ -83,9 +83,9 @@ describe.each(ways)(
       // The other tasks were polled on every tick, before and after the hostile one.
       expect(polls).toEqual({ before: 2, after: 2 });
       // What happened is committed (the store has it) and published (listeners heard it).
-      const failed = job.events().filter((e) => e.taskId === 'job/bad' && e.to === TaskState.FAILED);
+      const failed = (await job.events()).filter((e) => e.taskId === 'job/bad' && e.to === TaskState.FAILED);
       expect(failed).toHaveLength(1);
-      expect(published.map((e) => e.seq)).toEqual(job.events().map((e) => e.seq));
+      expect(published.map((e) => e.seq)).toEqual((await job.events()).map((e) => e.seq));
     });
   },
 );
@@ -114,8 +114,8 @@ describe.each(throwing)('whatever a poll throws (%s) becomes its poll error', (_
     expectReadable(bad().message);
     await expect(job.tick()).resolves.toBeUndefined();
     expect(polls).toEqual({ before: 2, after: 2 });
-    expect(job.events().filter((e) => e.to === TaskState.FAILED)).toHaveLength(1);
-    expect(published.map((e) => e.seq)).toEqual(job.events().map((e) => e.seq));
+    expect((await job.events()).filter((e) => e.to === TaskState.FAILED)).toHaveLength(1);
+    expect(published.map((e) => e.seq)).toEqual((await job.events()).map((e) => e.seq));
   });
 
   it('the message says what reading the value threw', async () => {
@@ -163,7 +163,7 @@ describe('ctx.log with a line that fights inspection', () => {
     });
     await job.tick();
     expect(bad().message).toBe('12');
-    expect(job.events().some((e) => e.message === 'Symbol(odd)')).toBe(true);
+    expect((await job.events()).some((e) => e.message === 'Symbol(odd)')).toBe(true);
   });
 });
 

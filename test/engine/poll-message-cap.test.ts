@@ -68,7 +68,7 @@ describe('poll messages are capped at MAX_MESSAGE_CHARS, with a marker', () => {
     expect(message).toHaveLength(MAX_MESSAGE_CHARS);
     expect(message).toMatch(/^x+… \[truncated 4,99\d,\d{3} chars\]$/);
     // The store and the listeners get the capped text too.
-    expect(job.events().at(-1)?.message).toBe(message);
+    expect((await job.events()).at(-1)?.message).toBe(message);
   });
 
   it('a result with a state and a huge message: the state applies, the message is capped', async () => {

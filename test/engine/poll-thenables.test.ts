@@ -146,7 +146,7 @@ describe('a thenable poll result is treated like a promise', () => {
       },
     }));
     const tick = job.tick();
-    job.skip('job/odd', { actor: 'ops', reason: 'not needed' });
+    await job.skip('job/odd', { actor: 'ops', reason: 'not needed' });
     await tick;
     deliver({ state: 'FAILED', message: 'too late' });
     await job.tick();

@@ -1,12 +1,4 @@
-import {
-  callbackTask,
-  createJob,
-  memoryStore,
-  nestedTask,
-  type PollContext,
-  type Store,
-  TaskState,
-} from 'rnr';
+import { callbackTask, createJob, nestedTask, type PollContext, TaskState } from 'rnr';
 import { createTestEnvironment, seconds } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -132,7 +124,7 @@ describe('rule 2: children start in order under parallelism, polled in the tick 
       'PENDING',
     ]);
     expect(kids.map((k) => k.polls.length)).toEqual([1, 1, 0, 0, 0]);
-    job.skip('r/a');
+    await job.skip('r/a');
     await job.tick();
     expect(states(job, ['r/a', 'r/b', 'r/c', 'r/d'])).toEqual(['SKIPPED', 'RUNNING', 'RUNNING', 'PENDING']);
     expect(kids[2]?.polls).toHaveLength(1); // started and polled in the same tick
@@ -169,13 +161,13 @@ describe('rule 3: more running than parallelism → nothing new starts; nothing 
       root: nestedTask({ name: 'r', parallelism: 2, children: kids.map((k) => k.spec) }),
     });
     await job.tick(); // a, b running
-    job.setTaskState('r/c', TaskState.RUNNING); // 3 running > 2
+    await job.setTaskState('r/c', TaskState.RUNNING); // 3 running > 2
     await job.tick();
     expect(states(job, ['r/a', 'r/b', 'r/c', 'r/d'])).toEqual(['RUNNING', 'RUNNING', 'RUNNING', 'PENDING']);
-    job.setTaskState('r/a', 'SUCCESS'); // 2 running: still not < 2
+    await job.setTaskState('r/a', 'SUCCESS'); // 2 running: still not < 2
     await job.tick();
     expect(job.getTask('r/d').state).toBe(TaskState.PENDING);
-    job.setTaskState('r/b', 'SUCCESS'); // 1 running
+    await job.setTaskState('r/b', 'SUCCESS'); // 1 running
     await job.tick();
     expect(job.getTask('r/d').state).toBe(TaskState.RUNNING);
   });
@@ -187,11 +179,11 @@ describe('rule 3: more running than parallelism → nothing new starts; nothing 
       root: nestedTask({ name: 'r', parallelism: 3, children: kids.map((k) => k.spec) }),
     });
     await job.tick();
-    job.setParallelism('r', 1);
+    await job.setParallelism('r', 1);
     await job.tick();
     expect(states(job, ['r/a', 'r/b', 'r/c', 'r/d'])).toEqual(['RUNNING', 'RUNNING', 'RUNNING', 'PENDING']);
     expect(kids.map((k) => k.polls.length)).toEqual([2, 2, 2, 0]);
-    job.setParallelism('r', 4);
+    await job.setParallelism('r', 4);
     await job.tick();
     expect(job.getTask('r/d').state).toBe(TaskState.RUNNING);
     expect(job.getTask('r').parallelism).toBe(4);
@@ -212,14 +204,15 @@ describe('rule 4: an operator may set any state at any time; a change during a p
         },
       }),
     });
+    await job.load();
     const tick = job.tick();
     await Promise.resolve();
-    job.setTaskState('leaf', 'SKIPPED', { actor: 'ana', reason: 'not needed' });
+    await job.setTaskState('leaf', 'SKIPPED', { actor: 'ana', reason: 'not needed' });
     expect(signal?.aborted).toBe(true);
     gate.resolve(undefined);
     await tick;
     expect(job.getTask('leaf').state).toBe(TaskState.SKIPPED);
-    const last = job.events().at(-1);
+    const last = (await job.events()).at(-1);
     expect(last).toMatchObject({
       taskId: 'leaf',
       to: TaskState.SKIPPED,
@@ -241,12 +234,12 @@ describe('rule 4: an operator may set any state at any time; a change during a p
       TaskState.SKIPPED,
     ]) {
       for (const to of [TaskState.RUNNING, TaskState.UNKNOWN, TaskState.ACTION_PENDING, TaskState.FAILED]) {
-        job.setTaskState('r/leaf', from);
-        job.setTaskState('r/leaf', to);
+        await job.setTaskState('r/leaf', from);
+        await job.setTaskState('r/leaf', to);
         expect(job.getTask('r/leaf').state).toBe(to);
       }
     }
-    job.setTaskState('r/leaf', TaskState.RUNNING);
+    await job.setTaskState('r/leaf', TaskState.RUNNING);
     const before = leaf.polls.length;
     await job.tick();
     expect(leaf.polls.length).toBe(before + 1); // RUNNING set by an operator is polled
@@ -261,14 +254,14 @@ describe('rule 5: paused', () => {
       name: 'j',
       root: nestedTask({ name: 'r', parallelism: 2, children: [a.spec, b.spec] }),
     });
-    job.pause('r/b');
+    await job.pause('r/b');
     await job.tick();
     expect(states(job, ['r/a', 'r/b'])).toEqual(['RUNNING', 'PENDING']);
-    job.pause('r/a');
+    await job.pause('r/a');
     await job.tick();
     expect(a.polls).toHaveLength(1);
-    job.resume('r/a');
-    job.resume('r/b');
+    await job.resume('r/a');
+    await job.resume('r/b');
     await job.tick();
     expect(a.polls).toHaveLength(2);
     expect(b.polls).toHaveLength(1);
@@ -281,13 +274,13 @@ describe('rule 5: paused', () => {
       root: nestedTask({ name: 'r', parallelism: 2, children: kids.map((k) => k.spec) }),
     });
     await job.tick();
-    job.pause('r');
-    job.skip('r/a');
+    await job.pause('r');
+    await job.skip('r/a');
     await job.tick();
     await job.tick();
     expect(job.getTask('r/c').state).toBe(TaskState.PENDING);
     expect(kids[1]?.polls).toHaveLength(3);
-    job.resume('r');
+    await job.resume('r');
     await job.tick();
     expect(job.getTask('r/c').state).toBe(TaskState.RUNNING);
   });
@@ -301,20 +294,20 @@ describe('rule 5: paused', () => {
         children: [nestedTask({ name: 'z', children: leaves.map((l) => l.spec) })],
       }),
     });
-    job.pause('r');
+    await job.pause('r');
     await job.tick();
     await job.tick();
     expect(job.getTask('r').state).toBe(TaskState.PENDING);
     expect(leaves.every((l) => l.polls.length === 0)).toBe(true);
-    job.resume('r');
+    await job.resume('r');
     expect(await runTicks(job, 10)).toBe(TaskState.SUCCESS);
   });
 
-  it('pause and resume are recorded as events with the paused flag', () => {
+  it('pause and resume are recorded as events with the paused flag', async () => {
     const job = createJob({ name: 'j', root: callbackTask({ name: 'leaf', poll: () => undefined }) });
-    job.pause('leaf', { actor: 'bo', reason: 'maintenance window' });
-    job.resume('leaf', { actor: 'bo' });
-    expect(job.events().map((e) => [e.action, e.paused, e.actor])).toEqual([
+    await job.pause('leaf', { actor: 'bo', reason: 'maintenance window' });
+    await job.resume('leaf', { actor: 'bo' });
+    expect((await job.events()).map((e) => [e.action, e.paused, e.actor])).toEqual([
       ['pause', true, 'bo'],
       ['resume', false, 'bo'],
     ]);
@@ -353,34 +346,6 @@ async function runTicks(job: ReturnType<typeof createJob>, max: number): Promise
   return job.summary().state;
 }
 
-describe('a store that fails to commit', () => {
-  it('rejects the tick instead of throwing, and keeps the batch for the next commit', async () => {
-    const inner = memoryStore();
-    let failing = true;
-    const store: Store = {
-      ...inner,
-      description: 'flaky',
-      openJob: (job) => inner.openJob(job),
-      commit: (batch) => {
-        if (failing) throw new Error('disk full');
-        inner.commit(batch);
-      },
-      events: (jobId, since, limit) => inner.events(jobId, since, limit),
-    };
-    const job = createJob({ name: 'j', store, root: callbackTask({ name: 'leaf', poll: () => true }) });
-    const tick = job.tick();
-    expect(tick).toBeInstanceOf(Promise);
-    await expect(tick).rejects.toThrow('disk full');
-    expect(job.events()).toEqual([]); // nothing published or readable before it is durable
-    failing = false;
-    await job.tick();
-    expect(job.events().map((e) => [e.seq, TaskState[e.to]])).toEqual([
-      [1, 'RUNNING'],
-      [2, 'SUCCESS'],
-    ]);
-  });
-});
-
 describe('an operator setting RUNNING after poll errors', () => {
   it('gives the task its retries again', async () => {
     let calls = 0;
@@ -400,7 +365,7 @@ describe('an operator setting RUNNING after poll errors', () => {
       state: TaskState.FAILED,
       message: 'boom 3 (after 3 consecutive poll errors)',
     });
-    job.setTaskState('leaf', 'RUNNING');
+    await job.setTaskState('leaf', 'RUNNING');
     await job.tick();
     expect(job.getTask('leaf')).toMatchObject({
       state: TaskState.RUNNING,
@@ -425,6 +390,7 @@ describe('stop() and drain()', () => {
         },
       }),
     });
+    await job.load();
     const tick = job.tick();
     await Promise.resolve();
     await job.stop();

@@ -32,7 +32,7 @@ describe('the status line of a finished leaf', () => {
     const job = await run(() => true);
     expect(job.getTask('vm')).toMatchObject({ state: TaskState.SUCCESS, message: '' });
     // The progress line stays in the event log.
-    expect(job.events().map((e) => e.message)).toContain('patching: 75%');
+    expect((await job.events()).map((e) => e.message)).toContain('patching: 75%');
   });
 
   it('is the finishing poll’s own: a message with the state, or a line it logged', async () => {
@@ -63,9 +63,9 @@ describe('the status line of a finished leaf', () => {
       }),
     });
     await job.tick();
-    job.setTaskState('vm', 'SUCCESS', { reason: 'patched by hand' });
+    await job.setTaskState('vm', 'SUCCESS', { reason: 'patched by hand' });
     expect(job.getTask('vm').message).toBe('');
-    job.setTaskState('vm2', 'SUCCESS', { message: 'done by hand' });
+    await job.setTaskState('vm2', 'SUCCESS', { message: 'done by hand' });
     expect(job.getTask('vm2').message).toBe('done by hand');
   });
 });

@@ -246,11 +246,11 @@ describe('operator calls with bad arguments throw and change nothing', () => {
   it.each(cases)('%s', async (_what, act, code, named) => {
     const job = await midRun();
     const snapshot = job.snapshot();
-    const events = job.events(0);
+    const events = await job.events(0);
     expect(events.length).toBeGreaterThan(0);
     expectRnrError(() => act(job), code, named);
     expect(job.snapshot()).toEqual(snapshot);
-    expect(job.events(0)).toEqual(events);
+    expect(await job.events(0)).toEqual(events);
     expect(job.seq).toBe(snapshot.seq);
   });
 });

@@ -89,19 +89,19 @@ async function replay(w: ReturnType<typeof world>, event: TaskMachineEvent, befo
   const job: Job = w.job;
   switch (event.type) {
     case 'set':
-      job.setTaskState('subject', event.state);
+      await job.setTaskState('subject', event.state);
       return;
     case 'retry':
-      job.retry('subject');
+      await job.retry('subject');
       return;
     case 'skip':
-      job.skip('subject');
+      await job.skip('subject');
       return;
     case 'pause':
-      job.pause('subject');
+      await job.pause('subject');
       return;
     case 'resume':
-      job.resume('subject');
+      await job.resume('subject');
       return;
     case 'approve':
       if (before.value === 'ACTION_PENDING') job.approve('subject');
@@ -133,6 +133,7 @@ const describePath = (p: Path) =>
  */
 async function check(where: 'root' | 'child', path: Path): Promise<void> {
   const w = world(where);
+  await w.job.load();
   let chart = taskMachine.resolveState({ value: 'PENDING', context: { attempt: 0, paused: false } });
   for (const [i, step] of path.steps.entries()) {
     // The first step of an xstate/graph path is the machine's own init: the task as created.

@@ -77,7 +77,9 @@ describe('Control API over HTTP (inject)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: 'deploy/soak', state: 'SKIPPED' });
     expect(job.getTask('deploy/soak').state).toBe(TaskState.SKIPPED);
-    const event = job.events(0).find((e) => e.taskId === 'deploy/soak' && e.cause === EventCause.OPERATOR);
+    const event = (await job.events(0)).find(
+      (e) => e.taskId === 'deploy/soak' && e.cause === EventCause.OPERATOR,
+    );
     expect(event).toMatchObject({ actor: 'alice', reason: 'INC-42', to: TaskState.SKIPPED, action: 'state' });
   });
 
@@ -106,7 +108,7 @@ describe('Control API over HTTP (inject)', () => {
       attempt: 1,
     });
 
-    const operator = job.events(0).filter((e) => e.cause === EventCause.OPERATOR);
+    const operator = (await job.events(0)).filter((e) => e.cause === EventCause.OPERATOR);
     expect(operator.map((e) => e.action)).toEqual([
       'approve',
       'pause',
@@ -123,7 +125,7 @@ describe('Control API over HTTP (inject)', () => {
     const job = await started();
     const app = server([job]);
     const all = (await app.inject('/api/v1/jobs/deploy/events')).json().events;
-    expect(all.map((e: { seq: number }) => e.seq)).toEqual(job.events(0).map((e) => e.seq));
+    expect(all.map((e: { seq: number }) => e.seq)).toEqual((await job.events(0)).map((e) => e.seq));
     expect(all[0]).toMatchObject({
       seq: 1,
       jobId: 'deploy',
@@ -219,7 +221,7 @@ describe('Control API over a real socket', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(JSON.parse(JSON.stringify(taskToJson(job.getTask('deploy/zone/vm-1')))));
-    expect(job.events(0).at(-1)).toMatchObject({
+    expect((await job.events(0)).at(-1)).toMatchObject({
       actor: 'bob',
       reason: 'bad host',
       taskId: 'deploy/zone/vm-1',

@@ -46,7 +46,7 @@ describe('binary protobuf', () => {
     });
     expect(decodeTask(task.rawPayload)).toEqual(job.getTask('deploy/gate'));
     const events = await app.inject({ url: '/api/v1/jobs/deploy/events?since=1', headers: accept });
-    expect(decodeEventList(events.rawPayload)).toEqual(job.events(1));
+    expect(decodeEventList(events.rawPayload)).toEqual(await job.events(1));
   });
 
   it('accepts protobuf request bodies and answers the updated task', async () => {
@@ -62,7 +62,7 @@ describe('binary protobuf', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(decodeTask(res.rawPayload)).toMatchObject({ id: 'deploy/soak', state: TaskState.FAILED });
-    expect(job.events(0).at(-1)).toMatchObject({ actor: 'carol', reason: 'r', to: TaskState.FAILED });
+    expect((await job.events(0)).at(-1)).toMatchObject({ actor: 'carol', reason: 'r', to: TaskState.FAILED });
 
     const parallelism = await app.inject({
       method: 'POST',

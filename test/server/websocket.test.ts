@@ -30,12 +30,12 @@ describe('event stream over WebSocket', () => {
     const job = deployJob();
     await job.tick();
     const { ws } = await serve(job);
-    const backlog = job.events(2);
+    const backlog = await job.events(2);
     const client = await connect(`${ws}/api/v1/jobs/deploy/events?since=2`);
     await client.next(backlog.length);
     expect(client.json()).toEqual(JSON.parse(JSON.stringify(backlog.map(eventToJson))));
 
-    job.skip('deploy/soak', { actor: 'lib' });
+    await job.skip('deploy/soak', { actor: 'lib' });
     await client.next(backlog.length + 1);
     expect(client.json().at(-1)).toMatchObject({
       seq: job.seq,
@@ -51,7 +51,7 @@ describe('event stream over WebSocket', () => {
     await job.tick();
     const { ws } = await serve(job);
     const client = await connect(`${ws}/api/v1/jobs/deploy/events?since=999999`);
-    job.pause('deploy/zone');
+    await job.pause('deploy/zone');
     await client.next(1);
     expect(client.json()).toEqual([
       expect.objectContaining({ seq: job.seq, taskId: 'deploy/zone', paused: true }),
@@ -66,7 +66,7 @@ describe('event stream over WebSocket', () => {
     const client = await connect(`${ws}/api/v1/jobs/deploy/events?format=proto`);
     await client.next(job.seq);
     expect(client.messages.every((m) => m.binary)).toBe(true);
-    expect(client.messages.map((m) => decodeEvent(m.data))).toEqual(job.events(0));
+    expect(client.messages.map((m) => decodeEvent(m.data))).toEqual(await job.events(0));
     client.socket.close();
   });
 
@@ -177,8 +177,8 @@ describe('event stream over WebSocket', () => {
     const racy = new Proxy(job, {
       get(target, key) {
         if (key === 'events') {
-          return (since?: number, limit?: number) => {
-            const page = target.events(since, limit);
+          return async (since?: number, limit?: number) => {
+            const page = await target.events(since, limit);
             if (races-- <= 0) return page;
             paused = !paused;
             if (paused) target.pause('busy');
@@ -195,7 +195,7 @@ describe('event stream over WebSocket', () => {
     expect(backlog).toBeGreaterThan(1000);
     const client = await connect(`${ws}/api/v1/jobs/busy/events?since=0`);
     await client.next(backlog + 3);
-    job.skip('busy/t0');
+    await job.skip('busy/t0');
     await client.next(job.seq);
     expect(seqs(client.json())).toEqual(Array.from({ length: job.seq }, (_, i) => i + 1));
     client.socket.close();
@@ -268,7 +268,7 @@ describe('event stream over WebSocket', () => {
     a.socket.close();
     await a.closed;
     const d = await connect(url(token));
-    job.skip('deploy/soak');
+    await job.skip('deploy/soak');
     await d.next(1);
     for (const client of [b, v, d]) client.socket.close();
   });

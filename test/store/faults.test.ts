@@ -7,8 +7,8 @@ import { sqliteStore } from '../../src/store/sqlite-store.js';
 import {
   canDropOverrides,
   cleanTempDirs,
-  jobRecord,
   runFixture,
+  runRecord,
   taskEvent,
   taskRecord,
   tempDir,
@@ -27,12 +27,12 @@ function expectRefused(file: string, code: string, text?: string): void {
 }
 
 /** A closed store file holding one job with `events` events (several pages of them). */
-function storeWithEvents(file: string, events: number): void {
+async function storeWithEvents(file: string, events: number): Promise<void> {
   const store = sqliteStore(file);
-  store.openJob(jobRecord('j'));
+  await store.openRun(runRecord('j'));
   const log = Array.from({ length: events }, (_, i) => taskEvent('j', i + 1, { message: 'x'.repeat(200) }));
-  store.commit({ job: jobRecord('j', events), tasks: [taskRecord('j')], events: log });
-  store.close();
+  await store.commit({ run: runRecord('j', events), tasks: [taskRecord('j')], events: log });
+  await store.close();
 }
 
 const isRoot = process.getuid?.() === 0;
@@ -43,7 +43,7 @@ const canCheckPermissions = canDropOverrides();
 async function openUnprivileged(file: string): Promise<{ ok: boolean; code?: string; message?: string }> {
   if (!isRoot) {
     try {
-      sqliteStore(file).close();
+      await sqliteStore(file).close();
       return { ok: true };
     } catch (err) {
       return { ok: false, ...(err as { code: string; message: string }) };
@@ -56,13 +56,13 @@ async function openUnprivileged(file: string): Promise<{ ok: boolean; code?: str
 }
 
 describe('sqliteStore refuses what it must not touch', () => {
-  it('a text file', () => {
+  it('a text file', async () => {
     const file = join(tempDir(), 'notes.txt');
     writeFileSync(file, 'remember the milk\n'.repeat(100));
     expectRefused(file, 'RNR_ERR_STORE_NOT_RNR', 'not a SQLite database');
   });
 
-  it("another program's SQLite database", () => {
+  it("another program's SQLite database", async () => {
     const file = join(tempDir(), 'app.db');
     const db = new Database(file);
     db.exec("CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada')");
@@ -71,7 +71,7 @@ describe('sqliteStore refuses what it must not touch', () => {
     expect(existsSync(`${file}-wal`)).toBe(false);
   });
 
-  it('a SQLite database with a foreign application id', () => {
+  it('a SQLite database with a foreign application id', async () => {
     const file = join(tempDir(), 'other.db');
     const db = new Database(file);
     db.pragma('application_id = 1234');
@@ -79,31 +79,31 @@ describe('sqliteStore refuses what it must not touch', () => {
     expectRefused(file, 'RNR_ERR_STORE_NOT_RNR', 'application_id is 0x000004d2');
   });
 
-  it('a store written by a newer rnr', () => {
+  it('a store written by a newer rnr', async () => {
     const file = join(tempDir(), 'rnr.db');
-    storeWithEvents(file, 3);
+    await storeWithEvents(file, 3);
     const db = new Database(file);
     db.pragma('user_version = 99');
     db.close();
     expectRefused(file, 'RNR_ERR_STORE_SCHEMA_NEWER', 'schema version 99');
   });
 
-  it('garbage behind a SQLite header', () => {
+  it('garbage behind a SQLite header', async () => {
     const file = join(tempDir(), 'rnr.db');
     writeFileSync(file, Buffer.concat([Buffer.from('SQLite format 3\0'), randomBytes(16_384)]));
     expectRefused(file, 'RNR_ERR_STORE_CORRUPT');
   });
 
-  it('a store with a damaged page', () => {
+  it('a store with a damaged page', async () => {
     const file = join(tempDir(), 'rnr.db');
-    storeWithEvents(file, 500);
+    await storeWithEvents(file, 500);
     const bytes = readFileSync(file);
     randomBytes(4096).copy(bytes, 4096 * 5);
     writeFileSync(file, bytes);
     expectRefused(file, 'RNR_ERR_STORE_CORRUPT', 'is corrupt');
   });
 
-  it('a directory', () => {
+  it('a directory', async () => {
     const dir = tempDir();
     expect(() => sqliteStore(dir)).toThrow(expect.objectContaining({ code: 'RNR_ERR_STORE_IO' }));
   });
@@ -113,7 +113,7 @@ describe('sqliteStore on a disk it cannot write', () => {
   it.skipIf(!canCheckPermissions)('a read-only file: refused at open, bytes unchanged', async () => {
     const dir = tempDir();
     const file = join(dir, 'rnr.db');
-    storeWithEvents(file, 3);
+    await storeWithEvents(file, 3);
     const before = readFileSync(file);
     chmodSync(file, 0o444);
     chmodSync(dir, 0o777);
@@ -132,7 +132,7 @@ describe('sqliteStore on a disk it cannot write', () => {
     async () => {
       const dir = tempDir();
       const file = join(dir, 'rnr.db');
-      storeWithEvents(file, 3);
+      await storeWithEvents(file, 3);
       chmodSync(file, 0o444);
       chmodSync(dir, 0o777);
       expect(await openUnprivileged(file)).toMatchObject({ ok: false, code: 'RNR_ERR_STORE_IO' });
@@ -146,7 +146,7 @@ describe('sqliteStore on a disk it cannot write', () => {
   it.skipIf(!canCheckPermissions)('a read-only -shm left by someone else is named in the error', async () => {
     const dir = tempDir();
     const file = join(dir, 'rnr.db');
-    storeWithEvents(file, 3);
+    await storeWithEvents(file, 3);
     writeFileSync(`${file}-shm`, Buffer.alloc(32_768));
     chmodSync(`${file}-shm`, 0o444);
     const result = await openUnprivileged(file);
@@ -161,7 +161,7 @@ describe('sqliteStore on a disk it cannot write', () => {
       const dir = tempDir();
       const locked = join(dir, 'locked');
       mkdirSync(locked);
-      storeWithEvents(join(dir, 'rnr.db'), 3);
+      await storeWithEvents(join(dir, 'rnr.db'), 3);
       copyFileSync(join(dir, 'rnr.db'), join(locked, 'rnr.db'));
       chmodSync(dir, 0o755);
       chmodSync(locked, 0o555);
@@ -179,10 +179,10 @@ describe('sqliteStore on a disk it cannot write', () => {
     },
   );
 
-  it('a full disk: the commit fails whole with RNR_ERR_STORE_IO, earlier commits stay readable', () => {
+  it('a full disk: the commit fails whole with RNR_ERR_STORE_IO, earlier commits stay readable', async () => {
     const file = join(tempDir(), 'rnr.db');
     const store = sqliteStore(file, { maxBytes: 128 * 1024 });
-    store.openJob(jobRecord('j'));
+    await store.openRun(runRecord('j'));
     let seq = 0;
     let failure: unknown;
     while (!failure && seq < 10_000) {
@@ -190,7 +190,7 @@ describe('sqliteStore on a disk it cannot write', () => {
         taskEvent('j', seq + i + 1, { message: 'y'.repeat(500) }),
       );
       try {
-        store.commit({ job: jobRecord('j', seq + 20), tasks: [], events: batch });
+        await store.commit({ run: runRecord('j', seq + 20), tasks: [], events: batch });
         seq += 20;
       } catch (err) {
         failure = err;
@@ -201,11 +201,11 @@ describe('sqliteStore on a disk it cannot write', () => {
       message: expect.stringContaining('disk full'),
     });
     expect((failure as Error).message).toContain(file);
-    const stored = store.events('j', 0);
+    const stored = await store.events('j', 0);
     expect(stored.map((e) => e.seq)).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
-    store.close();
+    await store.close();
     const reopened = sqliteStore(file);
-    expect(reopened.openJob(jobRecord('j'))?.job.seq).toBe(seq);
-    reopened.close();
+    expect((await reopened.openRun(runRecord('j'))).run.seq).toBe(seq);
+    await reopened.close();
   });
 });

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { sqliteStore } from '../../src/store/sqlite-store.js';
 import {
   cleanTempDirs,
-  jobRecord,
   killHard,
+  runRecord,
   startFixture,
   taskEvent,
   tempDir,
@@ -36,89 +36,96 @@ function recordOwner(
 }
 
 /** A store file that knows job `j`, unowned. */
-function knownJob(file: string): void {
+async function knownJob(file: string): Promise<void> {
   const store = sqliteStore(file);
-  store.openJob(jobRecord('j'));
-  store.commit({ job: jobRecord('j', 1), tasks: [], events: [taskEvent('j', 1)] });
-  store.close();
+  await store.openRun(runRecord('j'));
+  await store.commit({ run: runRecord('j', 1), tasks: [], events: [taskEvent('j', 1)] });
+  await store.close();
 }
 
 describe('sqliteStore job ownership', () => {
-  it('one store at a time in a process; released by releaseJob and close', () => {
+  it('one store at a time in a process; released by releaseJob and close', async () => {
     const file = join(tempDir(), 'rnr.db');
     const a = sqliteStore(file);
     const b = sqliteStore(file);
-    a.openJob(jobRecord('j'));
-    expect(() => a.openJob(jobRecord('j'))).toThrow(locked('(this process)'));
-    expect(() => b.openJob(jobRecord('j'))).toThrow(locked(`pid ${process.pid}@${hostname()} since `));
-    expect(b.openJob(jobRecord('other'))).toBeUndefined();
-    a.releaseJob('j');
-    expect(b.openJob(jobRecord('j'))?.job.id).toBe('j');
-    b.close();
-    expect(a.openJob(jobRecord('j'))?.job.id).toBe('j');
-    a.close();
+    await a.openRun(runRecord('j'));
+    await expect(a.openRun(runRecord('j'))).rejects.toThrow(locked('(this process)'));
+    await expect(b.openRun(runRecord('j'))).rejects.toThrow(
+      locked(`pid ${process.pid}@${hostname()} since `),
+    );
+    expect((await b.openRun(runRecord('other'))).created).toBe(true);
+    await a.releaseRun('j');
+    expect((await b.openRun(runRecord('j'))).run.id).toBe('j');
+    await b.close();
+    expect((await a.openRun(runRecord('j'))).run.id).toBe('j');
+    await a.close();
   });
 
   it('refuses while another live process owns the job, takes over once it is killed', async () => {
     const file = join(tempDir(), 'rnr.db');
-    knownJob(file);
+    await knownJob(file);
     const { child, line } = await startFixture('store-probe.ts', [file, 'j', 'hold']);
     try {
       expect(JSON.parse(line)).toMatchObject({ ok: true, resumed: true });
       const store = sqliteStore(file);
-      expect(() => store.openJob(jobRecord('j'))).toThrow(locked(`pid ${child.pid}@${hostname()}`));
+      await expect(store.openRun(runRecord('j'))).rejects.toThrow(locked(`pid ${child.pid}@${hostname()}`));
       // Other jobs in the same file are free.
-      expect(store.openJob(jobRecord('other'))).toBeUndefined();
-      store.commit({ job: jobRecord('other', 1), tasks: [], events: [taskEvent('other', 1)] });
+      expect((await store.openRun(runRecord('other'))).created).toBe(true);
+      await store.commit({ run: runRecord('other', 1), tasks: [], events: [taskEvent('other', 1)] });
       await killHard(child);
-      expect(store.openJob(jobRecord('j'))?.job.seq).toBe(1);
-      store.close();
+      expect((await store.openRun(runRecord('j'))).run.seq).toBe(1);
+      await store.close();
     } finally {
       await killHard(child);
     }
   });
 
-  it('takes over from an owner whose process is gone, or whose pid now belongs to another process', () => {
+  it('takes over from an owner whose process is gone, or whose pid now belongs to another process', async () => {
     const file = join(tempDir(), 'rnr.db');
-    knownJob(file);
+    await knownJob(file);
     recordOwner(file, { pid: 2 ** 22 + 17 });
     const store = sqliteStore(file);
-    expect(store.openJob(jobRecord('j'))).toBeDefined();
-    store.releaseJob('j');
+    expect((await store.openRun(runRecord('j'))).created).toBe(false);
+    await store.releaseRun('j');
     // Our own pid with a token no store here holds: an earlier process (a restarted container).
     recordOwner(file, { pid: process.pid });
-    expect(store.openJob(jobRecord('j'))).toBeDefined();
-    store.releaseJob('j');
+    expect((await store.openRun(runRecord('j'))).created).toBe(false);
+    await store.releaseRun('j');
     if (process.platform === 'linux') {
       recordOwner(file, { pid: process.ppid, procStart: '1' });
-      expect(store.openJob(jobRecord('j'))).toBeDefined();
+      expect((await store.openRun(runRecord('j'))).created).toBe(false);
     }
-    store.close();
+    await store.close();
   });
 
-  it('never guesses about an owner on another host, unless told to take over', () => {
+  it('never guesses about an owner on another host, unless told to take over', async () => {
     const file = join(tempDir(), 'rnr.db');
-    knownJob(file);
+    await knownJob(file);
     recordOwner(file, { pid: 2 ** 22 + 17, host: 'db-runner-7' });
     const store = sqliteStore(file);
-    expect(() => store.openJob(jobRecord('j'))).toThrow(
+    await expect(store.openRun(runRecord('j'))).rejects.toThrow(
       locked(`pid ${2 ** 22 + 17}@db-runner-7 since 2026-01-02T03:04:05.000Z`),
     );
-    store.close();
+    await store.close();
     const forced = sqliteStore(file, { takeOver: true });
-    expect(forced.openJob(jobRecord('j'))?.job.seq).toBe(1);
-    forced.close();
+    expect((await forced.openRun(runRecord('j'))).run.seq).toBe(1);
+    await forced.close();
   });
 
-  it('stops committing once another process took the job over', () => {
+  it('stops committing once another process took the job over: RNR_ERR_LEASE_LOST, nothing written', async () => {
     const file = join(tempDir(), 'rnr.db');
     const store = sqliteStore(file);
-    store.openJob(jobRecord('j'));
+    await store.openRun(runRecord('j'));
     recordOwner(file, { pid: 4242, host: 'elsewhere' });
-    expect(() => store.commit({ job: jobRecord('j', 1), tasks: [], events: [taskEvent('j', 1)] })).toThrow(
-      locked('taken over by pid 4242@elsewhere'),
+    await expect(
+      store.commit({ run: runRecord('j', 1), tasks: [], events: [taskEvent('j', 1)] }),
+    ).rejects.toThrow(
+      expect.objectContaining({
+        code: 'RNR_ERR_LEASE_LOST',
+        message: expect.stringContaining('taken over by pid 4242@elsewhere'),
+      }),
     );
-    expect(store.events('j', 0)).toEqual([]);
-    store.close();
+    expect(await store.events('j', 0)).toEqual([]);
+    await store.close();
   });
 });

@@ -4,27 +4,27 @@ import { describe, expect, it } from 'vitest';
 import { TaskState } from '../../src/engine/task-state.js';
 import { EventCause, TaskKind } from '../../src/engine/types.js';
 import { sqliteStore } from '../../src/store/sqlite-store.js';
-import { cleanTempDirs, jobRecord, taskEvent, taskRecord, tempDir } from '../fixtures/store-helpers.js';
+import { cleanTempDirs, runRecord, taskEvent, taskRecord, tempDir } from '../fixtures/store-helpers.js';
 
 cleanTempDirs();
 
 describe('sqliteStore', () => {
-  it('creates the file (and its directory) and reports it in its description', () => {
+  it('creates the file (and its directory) and reports it in its description', async () => {
     const file = join(tempDir(), 'nested', 'dir', 'rnr.db');
     const store = sqliteStore(file);
     expect(store.description).toBe(`sqlite:${file}`);
-    expect(store.listJobs()).toEqual([]);
-    store.close();
+    expect(await store.listRuns()).toEqual({ runs: [] });
+    await store.close();
     const db = new Database(file, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('application_id', { simple: true })).toBe(0x726e7253);
     db.close();
   });
 
-  it('keeps jobs, task records and events across a reopen', () => {
+  it('keeps jobs, task records and events across a reopen', async () => {
     const file = join(tempDir(), 'rnr.db');
     const first = sqliteStore(file);
-    expect(first.openJob(jobRecord('upgrade'))).toBeUndefined();
+    expect(await first.openRun(runRecord('upgrade'))).toMatchObject({ created: true, tasks: [] });
     const root = taskRecord('upgrade', {
       kind: TaskKind.NESTED,
       state: TaskState.RUNNING,
@@ -57,102 +57,104 @@ describe('sqliteStore', () => {
         paused: true,
       }),
     ];
-    first.commit({ job: jobRecord('upgrade', 2), tasks: [root, leaf], events });
-    first.close();
+    await first.commit({ run: runRecord('upgrade', 2), tasks: [root, leaf], events });
+    await first.close();
 
     const second = sqliteStore(file);
-    const state = second.openJob(jobRecord('upgrade'));
-    expect(state?.job).toEqual(jobRecord('upgrade', 2));
+    const state = await second.openRun(runRecord('upgrade'));
+    expect(state).toMatchObject({ created: false, run: runRecord('upgrade', 2) });
     expect(state?.tasks).toEqual([root, leaf]);
-    expect(second.events('upgrade', 0)).toEqual(events);
-    expect(second.listJobs()).toEqual([jobRecord('upgrade', 2)]);
-    second.close();
+    expect(await second.events('upgrade', 0)).toEqual(events);
+    expect((await second.listRuns()).runs).toMatchObject([
+      { ...runRecord('upgrade', 2), owner: state.fence },
+    ]);
+    await second.close();
   });
 
-  it('updates a task in place: the latest commit wins', () => {
+  it('updates a task in place: the latest commit wins', async () => {
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
-    store.openJob(jobRecord('j'));
-    store.commit({ job: jobRecord('j', 0), tasks: [taskRecord('a'), taskRecord('b')], events: [] });
-    store.commit({
-      job: jobRecord('j', 0),
+    await store.openRun(runRecord('j'));
+    await store.commit({ run: runRecord('j', 0), tasks: [taskRecord('a'), taskRecord('b')], events: [] });
+    await store.commit({
+      run: runRecord('j', 0),
       tasks: [taskRecord('a', { state: TaskState.SUCCESS })],
       events: [],
     });
-    store.releaseJob('j');
-    const tasks = store.openJob(jobRecord('j'))?.tasks;
+    await store.releaseRun('j');
+    const { tasks } = await store.openRun(runRecord('j'));
     expect(tasks?.map((t) => [t.id, t.state])).toEqual([
       ['a', TaskState.SUCCESS],
       ['b', TaskState.PENDING],
     ]);
-    store.close();
+    await store.close();
   });
 
-  it('pages the event log by seq, per job', () => {
+  it('pages the event log by seq, per job', async () => {
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
-    store.openJob(jobRecord('a'));
-    store.openJob(jobRecord('b'));
+    await store.openRun(runRecord('a'));
+    await store.openRun(runRecord('b'));
     const log = Array.from({ length: 50 }, (_, i) => taskEvent('a', i + 1));
-    store.commit({ job: jobRecord('a', 50), tasks: [], events: log });
-    store.commit({ job: jobRecord('b', 1), tasks: [], events: [taskEvent('b', 1)] });
-    expect(store.events('a', 0).map((e) => e.seq)).toEqual(log.map((e) => e.seq));
-    expect(store.events('a', 10, 5).map((e) => e.seq)).toEqual([11, 12, 13, 14, 15]);
-    expect(store.events('a', 50)).toEqual([]);
-    expect(store.events('b', 0)).toEqual([taskEvent('b', 1)]);
-    expect(store.events('unknown', 0)).toEqual([]);
-    expect(store.listJobs().map((j) => j.id)).toEqual(['a', 'b']);
-    store.close();
+    await store.commit({ run: runRecord('a', 50), tasks: [], events: log });
+    await store.commit({ run: runRecord('b', 1), tasks: [], events: [taskEvent('b', 1)] });
+    expect((await store.events('a', 0)).map((e) => e.seq)).toEqual(log.map((e) => e.seq));
+    expect((await store.events('a', 10, 5)).map((e) => e.seq)).toEqual([11, 12, 13, 14, 15]);
+    expect(await store.events('a', 50)).toEqual([]);
+    expect(await store.events('b', 0)).toEqual([taskEvent('b', 1)]);
+    expect(await store.events('unknown', 0)).toEqual([]);
+    expect((await store.listRuns()).runs.map((r) => r.id)).toEqual(['b', 'a']);
+    await store.close();
   });
 
-  it('writes a batch all or nothing: a reused seq rejects the whole batch', () => {
+  it('writes a batch all or nothing: a reused seq rejects the whole batch', async () => {
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
-    store.openJob(jobRecord('j'));
-    store.commit({ job: jobRecord('j', 1), tasks: [taskRecord('a')], events: [taskEvent('j', 1)] });
+    await store.openRun(runRecord('j'));
+    await store.commit({ run: runRecord('j', 1), tasks: [taskRecord('a')], events: [taskEvent('j', 1)] });
     const bad = {
-      job: jobRecord('j', 3),
+      run: runRecord('j', 3),
       tasks: [taskRecord('a', { state: TaskState.FAILED })],
       events: [taskEvent('j', 2), taskEvent('j', 1)],
     };
-    expect(() => store.commit(bad)).toThrow(
+    await expect(store.commit(bad)).rejects.toThrow(
       expect.objectContaining({ code: 'RNR_ERR_INTERNAL', message: expect.stringContaining('events.seq') }),
     );
-    expect(store.events('j', 0).map((e) => e.seq)).toEqual([1]);
-    store.releaseJob('j');
-    const state = store.openJob(jobRecord('j'));
-    expect(state?.job.seq).toBe(1);
+    expect((await store.events('j', 0)).map((e) => e.seq)).toEqual([1]);
+    await store.releaseRun('j');
+    const state = await store.openRun(runRecord('j'));
+    expect(state.run.seq).toBe(1);
     expect(state?.tasks[0]?.state).toBe(TaskState.PENDING);
-    store.close();
+    await store.close();
   });
 
-  it('never hands back a seq below the last event written', () => {
+  it('never hands back a seq below the last event written', async () => {
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
-    store.openJob(jobRecord('j'));
+    await store.openRun(runRecord('j'));
     // A job record that lags its events (an engine that counts seq elsewhere) must not reuse seq.
-    store.commit({ job: jobRecord('j', 0), tasks: [], events: [taskEvent('j', 1), taskEvent('j', 2)] });
-    store.releaseJob('j');
-    expect(store.openJob(jobRecord('j'))?.job.seq).toBe(2);
-    store.close();
+    await store.commit({ run: runRecord('j', 0), tasks: [], events: [taskEvent('j', 1), taskEvent('j', 2)] });
+    await store.releaseRun('j');
+    expect((await store.openRun(runRecord('j'))).run.seq).toBe(2);
+    await store.close();
   });
 
-  it('refuses commits for a job it did not open, and everything once closed', () => {
+  it('refuses commits for a job it did not open, and everything once closed', async () => {
     const store = sqliteStore(join(tempDir(), 'rnr.db'));
-    expect(() => store.commit({ job: jobRecord('x'), tasks: [], events: [] })).toThrow(
+    await expect(store.commit({ run: runRecord('x'), tasks: [], events: [] })).rejects.toThrow(
       expect.objectContaining({ code: 'RNR_ERR_JOB_NOT_FOUND' }),
     );
-    store.close();
-    store.close();
+    await store.close();
+    await store.close();
     const closed = expect.objectContaining({ code: 'RNR_ERR_STORE_CLOSED' });
-    expect(() => store.openJob(jobRecord('x'))).toThrow(closed);
-    expect(() => store.events('x', 0)).toThrow(closed);
-    expect(() => store.listJobs()).toThrow(closed);
+    await expect(store.openRun(runRecord('x'))).rejects.toThrow(closed);
+    await expect(store.events('x', 0)).rejects.toThrow(closed);
+    await expect(store.listRuns()).rejects.toThrow(closed);
   });
 
-  it("works in memory with ':memory:' (no file, no WAL)", () => {
+  it("works in memory with ':memory:' (no file, no WAL)", async () => {
     const store = sqliteStore(':memory:');
     expect(store.description).toBe('sqlite::memory:');
-    store.openJob(jobRecord('j'));
-    store.commit({ job: jobRecord('j', 1), tasks: [taskRecord('a')], events: [taskEvent('j', 1)] });
-    expect(store.events('j', 0)).toEqual([taskEvent('j', 1)]);
-    store.close();
+    await store.openRun(runRecord('j'));
+    await store.commit({ run: runRecord('j', 1), tasks: [taskRecord('a')], events: [taskEvent('j', 1)] });
+    expect(await store.events('j', 0)).toEqual([taskEvent('j', 1)]);
+    await store.close();
   });
 
   it('rejects bad options at once, naming the value', () => {

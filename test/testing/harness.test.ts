@@ -58,8 +58,8 @@ const diffs = (xs: number[]) => xs.slice(1).map((x, i) => x - (xs[i] as number))
 describe('test harness: hours of polling in milliseconds', () => {
   it('runs 6 h of 30 s polls, skips flaky at 2 h, approves deploy when it asks, ends SUCCESS', async () => {
     const { env, job, polls, approvals } = scenario();
-    env.at(hours(2), () => {
-      job.skip(FLAKY, { actor: 'test', reason: 'known flake' });
+    env.at(hours(2), async () => {
+      await job.skip(FLAKY, { actor: 'test', reason: 'known flake' });
     });
 
     const t0 = performance.now();
@@ -115,8 +115,8 @@ describe('test harness: hours of polling in milliseconds', () => {
 
   it('does not approve what it was not told to approve', async () => {
     const { env, job } = scenario();
-    env.at(hours(1), () => {
-      job.skip(FLAKY);
+    env.at(hours(1), async () => {
+      await job.skip(FLAKY);
     });
     const report = await env.run(job, { for: hours(6), approve: [BUILD] });
     expect(report.done).toBe(false);
@@ -126,8 +126,8 @@ describe('test harness: hours of polling in milliseconds', () => {
 
   it('approve: a predicate, and a custom actor', async () => {
     const { env, job } = scenario();
-    env.at(hours(1), () => {
-      job.skip(FLAKY);
+    env.at(hours(1), async () => {
+      await job.skip(FLAKY);
     });
     const report = await env.run(job, {
       for: hours(6),
@@ -204,16 +204,16 @@ describe('test harness: hours of polling in milliseconds', () => {
 
   it('a scripted action that throws fails the test that scripted it', async () => {
     const { env, job } = scenario();
-    env.at(minutes(1), () => {
-      job.skip('release/no-such-task');
+    env.at(minutes(1), async () => {
+      await job.skip('release/no-such-task');
     });
     await expect(env.run(job, { for: hours(1) })).rejects.toMatchObject({ code: 'RNR_ERR_TASK_NOT_FOUND' });
   });
 
   it('an approve list naming no task of the job fails the run, naming the nearest id', async () => {
     const { env, job } = scenario();
-    env.at(hours(2), () => {
-      job.skip(FLAKY, { actor: 'test' });
+    env.at(hours(2), async () => {
+      await job.skip(FLAKY, { actor: 'test' });
     });
     await expect(env.run(job, { for: hours(8), approve: ['release/deplyo'] })).rejects.toThrow(
       'env.run: approve names no task of job "release": "release/deplyo" (did you mean release/deploy?)',
@@ -222,8 +222,8 @@ describe('test harness: hours of polling in milliseconds', () => {
 
   it('an approve list may name tasks relative to the root', async () => {
     const { env, job } = scenario();
-    env.at(hours(2), () => {
-      job.skip(FLAKY, { actor: 'test' });
+    env.at(hours(2), async () => {
+      await job.skip(FLAKY, { actor: 'test' });
     });
     const report = await env.run(job, { for: hours(8), approve: ['deploy'] });
     expect(report.stateName).toBe('SUCCESS');

@@ -102,7 +102,7 @@ describe.skipIf(!hasChromium)('web view', () => {
       .toBe(TaskState.SKIPPED);
     await page.waitForSelector(row('skip/canary/vm-1', TaskState.SKIPPED));
     await page.waitForSelector('.controls .outcome.ok:has-text("Skip vm-1 — done.")');
-    const event = job.events(0).find((e) => e.action === 'skip');
+    const event = (await job.events(0)).find((e) => e.action === 'skip');
     expect(event).toMatchObject({ taskId: 'skip/canary/vm-1', actor: 'web', reason: 'host retired' });
     // The task's own history shows who did it and why.
     await page.waitForSelector('.history li.operator:has-text("host retired")');
@@ -131,12 +131,12 @@ describe.skipIf(!hasChromium)('web view', () => {
     await confirm('Set', 'Set production to FAILED');
     expect(job.getTask('ops/production').state).toBe(TaskState.FAILED);
     await page.waitForSelector(row('ops/production', TaskState.FAILED));
-    expect(
-      job
-        .events(0)
-        .filter((e) => e.actor === 'web')
-        .map((e) => e.action),
-    ).toEqual(['pause', 'resume', 'parallelism', 'state']);
+    expect((await job.events(0)).filter((e) => e.actor === 'web').map((e) => e.action)).toEqual([
+      'pause',
+      'resume',
+      'parallelism',
+      'state',
+    ]);
   });
 
   test('approve from the inbox completes a gate', async () => {
@@ -182,7 +182,7 @@ describe.skipIf(!hasChromium)('web view', () => {
     await page.waitForSelector('.conn[data-status="live"]');
     expect(await page.evaluate(() => sessionStorage.getItem('rnr.token'))).toBe('viewer-secret');
     // The inbox too: items are listed, their buttons disabled.
-    job.setTaskState('viewer/canary/vm-1', TaskState.FAILED, { actor: 'test' });
+    await job.setTaskState('viewer/canary/vm-1', TaskState.FAILED, { actor: 'test' });
     await page.click('nav a:has-text("Inbox")');
     await page.waitForSelector('.inbox-item[data-task-id="viewer/canary/vm-1"]');
     expect(await page.locator('.inbox button:enabled').count()).toBe(0);
@@ -252,7 +252,7 @@ describe.skipIf(!hasChromium)('web view', () => {
       .locator('[role=treeitem][data-task-id^="big/g49/t"]')
       .first()
       .getAttribute('data-task-id');
-    job.skip(inView!, { actor: 'test' });
+    await job.skip(inView!, { actor: 'test' });
     await page.waitForSelector(row(inView!, TaskState.SKIPPED));
   });
 });

@@ -69,7 +69,7 @@ describe.skipIf(!hasChromium)('web view: machine tasks', () => {
       await job.tick(); // drain.evicting → drain.stuck (ACTION_PENDING)
       expect(job.getTask('maint/node-1').state).toBe(TaskState.ACTION_PENDING);
       await page.locator('figure.chart figcaption:has-text("drain.stuck")').waitFor();
-      job.approve('maint/node-1', { actor: 'ana' }); // drain.forced → onDone → reboot
+      await job.approve('maint/node-1', { actor: 'ana' }); // drain.forced → onDone → reboot
       expect(job.getTask('maint/node-1').state).toBe(TaskState.RUNNING);
       await own.locator('g.node.current[data-state="reboot"]').waitFor();
       await own.scrollIntoViewIfNeeded();

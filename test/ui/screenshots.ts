@@ -48,12 +48,12 @@ async function midRollout(): Promise<Job> {
   await ticks(2);
   ok('staging/vm-1', 'staging/vm-2');
   await tickUntil(job, running('staging/vm-4'));
-  job.skip(id('staging/vm-3'), { actor: 'alice', reason: 'host being decommissioned (OPS-4121)' });
+  await job.skip(id('staging/vm-3'), { actor: 'alice', reason: 'host being decommissioned (OPS-4121)' });
   await ticks(2);
   ok('staging/vm-4');
   await tickUntil(job, () => job.getTask(id('approve-production')).state === TaskState.ACTION_PENDING);
   await ticks(2);
-  job.approve(id('approve-production'), { actor: 'alice', reason: 'staging soaked, error rate flat' });
+  await job.approve(id('approve-production'), { actor: 'alice', reason: 'staging soaked, error rate flat' });
   await tickUntil(job, running('production/vm-4'));
   await ticks(3);
   ok('production/vm-1', 'production/vm-2', 'production/vm-4');
@@ -62,8 +62,14 @@ async function midRollout(): Promise<Job> {
     message: 'package install failed: dpkg lock held by unattended-upgrades',
   });
   await tickUntil(job, running('production/vm-7'));
-  job.retry(id('production/vm-3'), { actor: 'bob', reason: 'stopped unattended-upgrades, trying again' });
-  job.pause(id('production/vm-12'), { actor: 'bob', reason: 'vm-12 hosts the on-call dashboard: last' });
+  await job.retry(id('production/vm-3'), {
+    actor: 'bob',
+    reason: 'stopped unattended-upgrades, trying again',
+  });
+  await job.pause(id('production/vm-12'), {
+    actor: 'bob',
+    reason: 'vm-12 hosts the on-call dashboard: last',
+  });
   await ticks(3);
   return job;
 }
