@@ -139,11 +139,12 @@ describe('postgresStore: who owns a run', () => {
     const taker = storeOf(db, { takeOver: true });
     const taken = createJob({ id: 'drain', name: 'Drain', root: fleet(10), store: taker });
     await taken.load();
-    const [{ epoch, owner }] = await sql<{ epoch: string; owner: string }>(
+    const [row] = await sql<{ epoch: string; owner: string }>(
       db,
       'SELECT epoch, owner_process AS owner FROM rnr.runs WHERE id = $1',
       ['drain'],
     );
+    const { epoch, owner } = row!;
     expect(Number(epoch)).toBe(2);
     // The old owner's next commit changes nothing and says why.
     await expect(job.pause('vm-1', { actor: 'bob' })).rejects.toMatchObject({ code: 'RNR_ERR_LEASE_LOST' });

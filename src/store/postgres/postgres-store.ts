@@ -70,9 +70,13 @@ export function postgresStore(
       return Promise.reject(
         new RnrError('RNR_ERR_STORE_CLOSED', `rnr store ${settings.description} is closed`),
       );
-    return fn().catch((err: unknown) => {
-      throw storeError(ctx, doing, err);
-    });
+    try {
+      return fn().catch((err: unknown) => {
+        throw storeError(ctx, doing, err);
+      });
+    } catch (err) {
+      return Promise.reject(storeError(ctx, doing, err));
+    }
   };
   const quoted = (id: string) => JSON.stringify(id);
 
