@@ -148,6 +148,32 @@ describe('postgresStore: a commit whose connection fails', () => {
     await job.close();
   });
 
+  it('a batch written but unanswered as the database goes away: the job halts, and reloads what was written', async () => {
+    const clock = new TestClock();
+    const store = postgresStore(viaProxy(), { connectionTimeoutMillis: 500 });
+    open.push(store);
+    let n = 0;
+    const root = callbackTask({ id: 'vm', name: 'vm', poll: () => ({ message: `progress ${++n}` }) });
+    const job = createJob({ id: 'unanswered', name: 'x', root, store, clock, pollIntervalMs: 100 });
+    await job.start();
+    await until(
+      'the first poll stored',
+      async () => (await store.loadRun('unanswered'))?.tasks[0]?.message === 'progress 1',
+    );
+    const lost = proxy.loseAnswerTo('rnr-commit', { thenDown: true });
+    await clock.advance(100);
+    await lost;
+    await until('the job to halt', () => job.halted !== undefined);
+    expect(job.halted?.code).toBe('RNR_ERR_STORE_UNAVAILABLE');
+    proxy.up();
+    await clock.advance(1000);
+    await until('the job to recover', () => job.halted === undefined);
+    const stored = await store.loadRun('unanswered');
+    expect(stored?.tasks[0]?.message).toBe('progress 2');
+    expect(job.getTask('vm').message).toBe('progress 2'); // what the store holds, not what it held before
+    await job.close();
+  });
+
   it('while the database is gone for longer: the job halts, serves reads, recovers; nothing acknowledged lost', async () => {
     const clock = new TestClock();
     const store = postgresStore(viaProxy(), { connectionTimeoutMillis: 500 });
