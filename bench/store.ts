@@ -1,9 +1,12 @@
 /**
- * Durable state benchmark (issue 6): the lifecycle benchmark of the engine (10,000 callback leaves
- * under one nested task, parallelism 100, polls that succeed at once, `await job.tick()` until the
- * root is DONE) with `sqliteStore` on disk against `memoryStore` in the same run, then the time
- * from an operator action to its acknowledgement (the call returning: the commit is durable).
- * Run: `npm run bench -- store`, or `node bin/run-ts.js bench/store.ts [--leaves n] [--rounds n]`.
+ * Durable state benchmark (issues 6, 13, 15): the lifecycle benchmark of the engine (10,000
+ * callback leaves under one nested task, parallelism 100, polls that succeed at once, `await
+ * job.tick()` until the root is DONE) with `sqliteStore` on disk against `memoryStore` in the same
+ * run; the time from an operator action to its acknowledgement (its promise resolving: the commit
+ * is durable); and listing runs (`GET /jobs?limit=100`-shaped: the newest page, a deep page, a
+ * workflow and a state filter) with 10,000 and 100,000 finished runs stored.
+ * Run: `npm run bench -- store`, or
+ * `node bin/run-ts.js bench/store.ts [--leaves n] [--rounds n] [--only lifecycle|actions|listing]`.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +15,14 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { callbackTask, createJob, isDone, memoryStore, nestedTask, type Store, sqliteStore } from 'rnr';
 import { figure, machineLine, median, percentile, section } from './report.js';
+import { listingBench } from './store-listing.js';
 
-const { values } = parseArgs({ options: { leaves: { type: 'string' }, rounds: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { leaves: { type: 'string' }, rounds: { type: 'string' }, only: { type: 'string' } },
+});
 const LEAVES = Number(values.leaves ?? 10_000);
 const ROUNDS = Number(values.rounds ?? 5);
+const only = values.only;
 const dir = mkdtempSync(join(tmpdir(), 'rnr-bench-store-'));
 
 type Kind = 'memory' | 'FULL' | 'NORMAL';
@@ -32,6 +39,7 @@ function fleet(poll: () => boolean | undefined) {
 /** One lifecycle run: tick the job until the root is DONE. Returns the ticking time in ms. */
 async function lifecycle(store: Store, id: string): Promise<{ ms: number; seq: number }> {
   const job = createJob({ id, name: 'lifecycle', root: fleet(() => true), store });
+  await job.load(); // not timed, as createJob was not when it opened the store itself
   const start = performance.now();
   while (!isDone(job.summary().state)) await job.tick();
   const ms = performance.now() - start;
@@ -53,8 +61,8 @@ async function actionLatency(store: Store, actions: number): Promise<number[]> {
     const task = running[i % running.length]?.id ?? 'fleet';
     const pausing = Math.floor(i / running.length) % 2 === 0;
     const start = performance.now();
-    if (pausing) job.pause(task, { actor: 'bench', reason: 'latency' });
-    else job.resume(task, { actor: 'bench', reason: 'latency' });
+    if (pausing) await job.pause(task, { actor: 'bench', reason: 'latency' });
+    else await job.resume(task, { actor: 'bench', reason: 'latency' });
     latencies.push(performance.now() - start);
     if (i % 50 === 49) await job.tick();
   }
@@ -71,6 +79,12 @@ function sqliteVersion(): string {
 
 async function main(): Promise<void> {
   section(`store — ${await machineLine()}, SQLite ${sqliteVersion()}, files in ${tmpdir()}`);
+  if (!only || only === 'lifecycle') await lifecycles();
+  if (!only || only === 'actions') await actions();
+  if (!only || only === 'listing') await listingBench(dir);
+}
+
+async function lifecycles(): Promise<void> {
   await lifecycle(memoryStore(), 'warm-up');
   // Interleaved rounds, so a busy neighbour on a shared machine slows every store alike.
   const times = new Map<Kind, number[]>(kinds.map((k) => [k, []]));
@@ -79,7 +93,7 @@ async function main(): Promise<void> {
     for (const kind of kinds) {
       const store = open(kind, `lifecycle-${round}`);
       const { ms, seq } = await lifecycle(store, 'lifecycle');
-      store.close();
+      await store.close();
       events = seq;
       times.get(kind)?.push(ms);
     }
@@ -108,15 +122,18 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const reopened = sqliteStore(file);
   const resumed = createJob({ id: 'lifecycle', name: 'lifecycle', root: fleet(() => true), store: reopened });
+  await resumed.load();
   const resumeMs = performance.now() - t0;
   figure(`resume the finished ${LEAVES}-task job (open + restore)`, `${resumeMs.toFixed(0)} ms`);
   await resumed.close();
-  reopened.close();
+  await reopened.close();
+}
 
+async function actions(): Promise<void> {
   for (const kind of kinds) {
     const store = open(kind, 'actions');
     const latencies = await actionLatency(store, 2000);
-    store.close();
+    await store.close();
     const p50 = percentile(latencies, 50).toFixed(2);
     const p99 = percentile(latencies, 99).toFixed(2);
     figure(`action → ack, ${label(kind)} (2,000 actions)`, `p50 ${p50} ms, p99 ${p99} ms`);

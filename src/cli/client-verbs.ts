@@ -28,7 +28,7 @@ export async function listJobs(api: ApiClient, output: OutputFormat): Promise<vo
     const state = printable(job.state ?? 'UNKNOWN');
     rows.push([
       printable(job.id),
-      `${stateSymbol(state)} ${state}`,
+      `${stateSymbol(state)} ${state}${job.halted ? ' (HALTED)' : ''}`,
       `${done}/${total}`,
       String(n('RUNNING')),
       String(n('ACTION_PENDING')),
@@ -52,8 +52,18 @@ export async function getJobOrTask(
       : await withTaskId(api, jobId, taskId, (id) => api.getTask(jobId, id));
   if (output === 'json') return write(JSON.stringify(found, null, 2));
   const root = 'root' in found ? found.root : found;
-  if ('root' in found)
+  if ('root' in found) {
     write(pc.dim(`job ${printable(found.id)} (${printable(found.name ?? found.id)}), seq ${found.seq ?? 0}`));
+    const halted = found.halted;
+    if (halted) {
+      const retry = halted.retryAt ? `; next try ${new Date(halted.retryAt).toISOString()}` : '';
+      write(
+        pc.red(
+          `HALTED since ${new Date(halted.since ?? 0).toISOString()}: ${printable(halted.code)}: ${printable(halted.message)}${retry}`,
+        ),
+      );
+    }
+  }
   write(formatTree(root));
 }
 

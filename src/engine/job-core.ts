@@ -6,10 +6,10 @@ import { Scheduler } from './scheduler.js';
 import type { TaskRecord } from './store.js';
 import { StoredTasks } from './stored-tasks.js';
 import { TaskActors } from './task-actors.js';
-import type { TaskIndex } from './task-index.js';
+import { TaskIndex } from './task-index.js';
 import type { TaskNode } from './task-node.js';
 import { TaskTransitions } from './task-transitions.js';
-import type { JobOptions } from './types.js';
+import type { JobOptions, TaskSpec } from './types.js';
 
 /** What a job's state needs of the job. */
 export interface CoreHost {
@@ -89,6 +89,12 @@ export class JobCore {
       this.polls,
     );
     this.changes.initCounters(root);
+  }
+
+  /** A job's state as its definition says (every task PENDING): the tree built from `spec`. */
+  static fromSpec(host: CoreHost, spec: TaskSpec, builtAt: number, seq: number): JobCore {
+    const index = new TaskIndex();
+    return new JobCore(host, index, index.build(spec, undefined, builtAt), seq);
   }
 
   /**

@@ -2,18 +2,17 @@ import type { TaskStateKey } from '../../machines/task.machine.js';
 import { describeError, RnrError } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
 import { CommitPipeline, DurableImage } from './commit-pipeline.js';
-import { JobCore } from './job-core.js';
+import { type CoreHost, JobCore } from './job-core.js';
 import { HaltControl } from './job-halt.js';
 import { JobOptionsChecker } from './job-options.js';
+import { JobRun } from './job-run.js';
 import { machineChart } from './machine-state.js';
-import type { JobHalt, RunFields } from './messages.js';
+import type { JobHalt } from './messages.js';
 import type { PreparedAction } from './operator-verbs.js';
 import type { PollsShared } from './poll-runner.js';
-import { runFieldsOf } from './run-view.js';
-import type { Fence, RunRecord, StateCounts, Store, StoredRun, TaskRecord } from './store.js';
-import { TaskIndex } from './task-index.js';
+import type { Store, StoredRun, TaskRecord } from './store.js';
 import type { TaskNode } from './task-node.js';
-import { isDone, type TaskState, taskStateNames } from './task-state.js';
+import { isDone, type TaskState } from './task-state.js';
 import { toTask } from './task-view.js';
 import {
   EventCause,
@@ -60,16 +59,13 @@ class JobEngine implements Job {
   readonly clock: Clock;
   private readonly store: Store;
   private readonly spec: TaskSpec;
-  private readonly inspect: JobOptions['inspect'];
   private readonly builtAt: number;
+  private readonly coreHost: CoreHost;
   private readonly polls: PollsShared = { running: new Set(), observers: new Set() };
   private readonly pipeline: CommitPipeline;
   private readonly halts: HaltControl;
   private core: JobCore;
-  private run_: RunFields;
-  private runLabels: Record<string, string>;
-  private createdAt: number;
-  private fence: Fence | undefined;
+  private readonly run_: JobRun;
   private loading: Promise<void> | undefined;
   private isLoaded = false;
   private resumedFrom: { fromSeq: number; orphans: string[] } | undefined;
@@ -82,21 +78,32 @@ class JobEngine implements Job {
     this.id = opts.id;
     this.pollIntervalMs = opts.pollIntervalMs;
     this.clock = opts.clock ?? systemClock;
-    this.inspect = opts.inspect;
     this.store = opts.store ?? defaults.store();
     this.spec = options.root;
-    this.run_ = opts.run;
-    this.runLabels = opts.runLabels;
     this.builtAt = this.clock.now();
-    this.createdAt = this.builtAt;
+    this.run_ = new JobRun(this.id, this.name, opts.run, opts.runLabels, this.builtAt);
+    this.coreHost = {
+      id: this.id,
+      name: this.name,
+      clock: this.clock,
+      pollIntervalMs: this.pollIntervalMs,
+      inspect: opts.inspect,
+      sink: { flush: () => this.pipeline.flush() },
+      polls: this.polls,
+      node: (id) => this.node(id),
+      tickDue: () =>
+        void this.tick().catch((err) => {
+          if (!this.halts.current) this.internalError('tick', err);
+        }),
+      internalError: (where, err) => this.internalError(where, err),
+    };
     // Built now, so a bad tree (duplicate ids) fails createJob itself; the store is read on load.
-    const index = new TaskIndex();
-    this.core = this.makeCore(index, index.build(this.spec, undefined, this.builtAt), 0);
+    this.core = JobCore.fromSpec(this.coreHost, this.spec, this.builtAt, 0);
     this.pipeline = new CommitPipeline(
       {
         store: this.store,
-        fence: () => this.fence,
-        runRecord: (seq) => this.runRecord(seq),
+        fence: () => this.run_.fence,
+        runRecord: (seq) => this.run_.record(this.core, seq),
         pending: () => this.core.log,
         failed: (err) => this.halts.failed(err),
         internalError: (where, err) => this.internalError(where, err),
@@ -152,15 +159,12 @@ class JobEngine implements Job {
   }
 
   private async open(): Promise<void> {
-    const opened = await this.store.openRun(this.runRecord(0));
+    const opened = await this.store.openRun(this.run_.record(this.core, 0));
     if (this.closed) {
       await this.store.releaseRun(this.id).catch(noop);
       throw this.closedError();
     }
-    this.fence = opened.fence;
-    this.createdAt = opened.run.createdAt;
-    this.run_ = runFieldsOf(opened.run);
-    this.runLabels = opened.run.labels;
+    this.run_.opened(opened);
     this.pipeline.image = new DurableImage(opened.run.seq, opened.tasks);
     const resumed = !opened.created && (opened.run.seq > 0 || opened.tasks.length > 0);
     const orphans = opened.tasks.length > 0 ? this.core.restore(opened.tasks) : [];
@@ -180,48 +184,6 @@ class JobEngine implements Job {
     if (this.isStarted && !this.halts.current) this.core.actors.ticking(true);
   }
 
-  private makeCore(index: TaskIndex, root: TaskNode, seq: number): JobCore {
-    return new JobCore(
-      {
-        id: this.id,
-        name: this.name,
-        clock: this.clock,
-        pollIntervalMs: this.pollIntervalMs,
-        inspect: this.inspect,
-        sink: { flush: () => this.pipeline.flush() },
-        polls: this.polls,
-        node: (id) => this.node(id),
-        tickDue: () =>
-          void this.tick().catch((err) => {
-            if (!this.halts.current) this.internalError('tick', err);
-          }),
-        internalError: (where, err) => this.internalError(where, err),
-      },
-      index,
-      root,
-      seq,
-    );
-  }
-
-  /** The run's record as it stands (the summary fields every batch carries). */
-  private runRecord(seq: number): RunRecord {
-    const root = this.core.root;
-    const record: RunRecord = {
-      id: this.id,
-      name: this.name,
-      createdAt: this.createdAt,
-      seq,
-      ...this.run_,
-      state: root.state,
-      counts: this.counts(),
-      total: this.core.index.byId.size,
-      labels: this.runLabels,
-    };
-    if (root.startedAt !== undefined) record.startedAt = root.startedAt;
-    if (root.finishedAt !== undefined) record.finishedAt = root.finishedAt;
-    return record;
-  }
-
   // ---- halting ---------------------------------------------------------------------------------
 
   /** Throws the job's state away and rebuilds it from what is durable (halt-control.ts). */
@@ -229,8 +191,7 @@ class JobEngine implements Job {
     if (stored) this.pipeline.image = new DurableImage(stored.run.seq, stored.tasks);
     const image = this.pipeline.image;
     this.core.dispose('the job halted: its store refused a commit');
-    const index = new TaskIndex();
-    this.core = this.makeCore(index, index.build(this.spec, undefined, this.builtAt), image.seq);
+    this.core = JobCore.fromSpec(this.coreHost, this.spec, this.builtAt, image.seq);
     this.core.restore([...image.records.values()] as TaskRecord[]);
   }
 
@@ -316,43 +277,20 @@ class JobEngine implements Job {
       () => true,
       () => false,
     );
-    // A run another process took over is not ours to release.
-    if (opened && this.halts.current?.code !== 'RNR_ERR_LEASE_LOST') await this.store.releaseRun(this.id);
+    // A run another process took over is not ours to release. A release that fails (a full disk)
+    // leaves a claim behind that the next owner sees is stale once this process is gone.
+    if (opened && this.halts.current?.code !== 'RNR_ERR_LEASE_LOST')
+      await this.store.releaseRun(this.id).catch((err: unknown) => this.internalError('release', err));
   }
 
   // ---- reading ---------------------------------------------------------------------------------
 
   snapshot(): JobSnapshot {
-    const snapshot: JobSnapshot = {
-      id: this.id,
-      name: this.name,
-      root: toTask(this.core.root, Number.POSITIVE_INFINITY),
-      createdAt: this.createdAt,
-      seq: this.core.log.seq,
-      ...this.runFields(),
-    };
-    const halt = this.halted;
-    if (halt) snapshot.halted = halt;
-    return snapshot;
+    return this.run_.snapshot(this.core, this.halted);
   }
 
   summary(): JobSummary {
-    const root = this.core.root;
-    const summary: JobSummary = {
-      id: this.id,
-      name: this.name,
-      state: root.state,
-      counts: this.counts(),
-      createdAt: this.createdAt,
-      total: this.core.index.byId.size,
-      seq: this.core.log.seq,
-      ...this.runFields(),
-    };
-    if (root.startedAt !== undefined) summary.startedAt = root.startedAt;
-    if (root.finishedAt !== undefined) summary.finishedAt = root.finishedAt;
-    const halt = this.halted;
-    if (halt) summary.halted = halt;
-    return summary;
+    return this.run_.summary(this.core, this.halted);
   }
 
   getTask(id: string, options?: GetTaskOptions): Task {
@@ -433,20 +371,6 @@ class JobEngine implements Job {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
-
-  private runFields(): RunFields {
-    const run = this.run_;
-    return { ...run, input: { ...run.input } };
-  }
-
-  private counts(): StateCounts {
-    const counts = {} as StateCounts;
-    const byState = this.core.changes.counts;
-    taskStateNames.forEach((name, state) => {
-      counts[name] = byState[state] ?? 0;
-    });
-    return counts;
-  }
 
   private internalError(where: string, err: unknown): void {
     // The engine never crashes on a user's code; what reaches here is logged, not thrown.

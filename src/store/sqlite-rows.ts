@@ -17,9 +17,12 @@ export const sql = {
       total, created_at, started_at, finished_at, seq, epoch, idempotency_key, updated_at)
     VALUES (@id, @name, @workflow, @run, @input, @trigger, @startedBy, @labels, @state, @done, @counts, @total,
       @createdAt, @startedAt, @finishedAt, @seq, @epoch, @idempotencyKey, @updatedAt)`,
-  // The fence: a commit under another epoch changes no row (and so nothing at all).
-  updateRun: `UPDATE runs SET name = ?, seq = ?, state = ?, done = ?, counts = ?, total = ?, started_at = ?,
-      finished_at = ?, updated_at = ? WHERE id = ? AND epoch = coalesce(?, epoch)`,
+  // The fence: a commit under another epoch changes no row (and so nothing at all). The indexed
+  // columns (state, done) are set apart, only when they change: an UPDATE that names an indexed
+  // column rewrites that index's entry, a page more in the WAL (and the fsync) of every commit.
+  updateRun: `UPDATE runs SET name = ?, seq = ?, counts = ?, total = ?, started_at = ?, finished_at = ?,
+      updated_at = ? WHERE id = ? AND epoch = coalesce(?, epoch)`,
+  updateRunState: 'UPDATE runs SET state = ?, done = ? WHERE id = ? AND state <> ?',
   bumpEpoch: 'UPDATE runs SET epoch = epoch + 1 WHERE id = ? RETURNING epoch',
   runExists: 'SELECT 1 FROM runs WHERE id = ?',
   numberTaken: 'SELECT id FROM runs WHERE workflow = ? AND run = ?',
@@ -124,8 +127,6 @@ export function runUpdateParams(run: RunRecord, epoch: number | undefined, updat
   return [
     run.name,
     run.seq,
-    run.state,
-    isDone(run.state) ? 1 : 0,
     JSON.stringify(run.counts),
     run.total,
     run.startedAt ?? null,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { CommitBatch, OpenedRun, RunRecord, Store } from '../engine/store.js';
+import { isDone } from '../engine/task-state.js';
 import type { TaskEvent } from '../engine/types.js';
 import { RnrError } from '../errors.js';
 import { describeOwner, dropClaim, type JobOwner, newClaim, ownerAlive } from './job-owner.js';
@@ -145,6 +146,8 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Sto
         `job ${JSON.stringify(id)} in rnr store ${file} was opened again since (this writer's epoch ${batch.fence?.epoch}): nothing of this commit was written`,
       );
     }
+    const { state } = batch.run;
+    statements.updateRunState.run(state, isDone(state) ? 1 : 0, id, state);
     for (const task of batch.tasks) statements.upsertTask.run(taskParams(id, task));
     for (const event of batch.events) statements.insertEvent.run(eventParams(id, event));
   }).immediate;

@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, shellQuote } from '../../src/cli/format.js';
 import { JobModel } from '../../src/cli/job-model.js';
 import { formatTree } from '../../src/cli/tree-format.js';
-import { causeNames, kindNames, stateNames } from '../../src/cli/wire.js';
-import { EventCause, TaskKind, taskStateNames } from '../../src/index.js';
+import { causeNames, kindNames, stateNames, triggerNames } from '../../src/cli/wire.js';
+import { EventCause, RunTrigger, TaskKind, taskStateNames } from '../../src/index.js';
 
 describe('cli wire names', () => {
-  it('match TaskState, TaskKind and EventCause (no drift)', () => {
+  it('match TaskState, TaskKind, EventCause and RunTrigger (no drift)', () => {
+    expect(Object.keys(RunTrigger).filter((k) => Number.isNaN(Number(k)))).toEqual(triggerNames);
     expect(stateNames).toEqual(taskStateNames);
     expect(kindNames).toEqual(kindNames.map((_, i) => TaskKind[i]));
     expect(Object.keys(TaskKind).filter((k) => Number.isNaN(Number(k)))).toEqual(kindNames);

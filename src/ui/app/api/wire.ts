@@ -2,6 +2,7 @@ export type {
   WireApproval,
   WireEvent,
   WireJob,
+  WireJobHalt,
   WireJobSummary,
   WireMachineStatus,
   WireState,

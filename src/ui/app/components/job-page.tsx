@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { useNow, useSession, useThrottled } from '../hooks.js';
+import { useJobs, useNow, useSession, useThrottled } from '../hooks.js';
 import { elapsed } from '../model/format.js';
 import type { TaskTree } from '../model/task-tree.js';
 import { isEmptyFilter, type TreeFilter, visibleRows } from '../model/visible-rows.js';
@@ -9,6 +9,7 @@ import { AuditLog } from './audit-log.js';
 import { ProgressBar, StateBadge, StateCounts } from './badges.js';
 import { ConnectionBadge } from './connection-badge.js';
 import { FilterBar } from './filter-bar.js';
+import { HaltBanner } from './halt-banner.js';
 import { TaskDetail } from './task-detail.js';
 import { TaskTreeView } from './task-tree-view.js';
 
@@ -18,6 +19,8 @@ const FILTER_REFRESH_MS = 300;
 /** One job: header figures, the live task tree with filters, the selected task, the audit log. */
 export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string; tab?: string }) {
   const session = useSession(jobId);
+  // A halt is no event: the job list (polled) says whether the job is halted now.
+  const halted = useJobs().list?.find((j) => j.id === jobId)?.halted;
   const tree = session.tree;
   const now = useNow();
   if (!tree) {
@@ -56,6 +59,7 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
         <span class="elapsed">elapsed {elapsed(started, finished, now) || '–'}</span>
         <ConnectionBadge status={session.status} />
       </header>
+      <HaltBanner halted={halted} />
       <div class="tabs" role="tablist" aria-label="Job views">
         <button type="button" role="tab" aria-selected={!audit} onClick={() => go(undefined)}>
           Tasks

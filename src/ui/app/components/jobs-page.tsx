@@ -59,6 +59,7 @@ function JobRow({ job, now }: { job: WireJobSummary; now: number }) {
           {name}
         </a>
         {name !== job.id ? <div class="task-id">{job.id}</div> : null}
+        {job.halted ? <div class="error">halted: {job.halted.code}</div> : null}
       </th>
       <td>
         <StateBadge state={parseState(job.state)} />
