@@ -156,7 +156,12 @@ export function storeSettings(
   pool.connectionTimeoutMillis = count('connectionTimeoutMillis', o.connectionTimeoutMillis, 10_000, 1);
   pool.idleTimeoutMillis = count('idleTimeoutMillis', o.idleTimeoutMillis, 30_000, 1);
   const statementTimeout = count('statementTimeoutMillis', o.statementTimeoutMillis, 60_000, 0);
-  if (statementTimeout > 0) pool.statement_timeout = statementTimeout;
+  if (statementTimeout > 0) {
+    pool.statement_timeout = statementTimeout;
+    // A connection that died without a word (a partition, a failover without a reset) never
+    // answers: give up on it a little after the server would have cancelled the statement.
+    pool.query_timeout = statementTimeout + 5_000;
+  }
   // A client that died inside a transaction must not hold the run's row lock for long.
   pool.idle_in_transaction_session_timeout = 60_000;
   pool.keepAlive = true;
