@@ -110,6 +110,7 @@ export class PgDatabase {
     doing: string,
     retry: RetryPolicy,
     body: (client: pg.PoolClient) => Promise<T>,
+    begin = 'BEGIN',
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient | undefined;
@@ -117,7 +118,7 @@ export class PgDatabase {
       try {
         await this.ready();
         client = await this.pool.connect();
-        await client.query('BEGIN');
+        await client.query(begin);
         const value = await body(client);
         committing = true;
         const done = await client.query('COMMIT');

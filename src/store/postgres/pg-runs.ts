@@ -11,7 +11,7 @@ import {
   pageToken,
 } from '../run-requests.js';
 import type { PgDatabase } from './pg-database.js';
-import { insertRunSql, loadRunSql, RUN_COLUMNS, runFromRow, runValues, storedRunFromRow } from './pg-rows.js';
+import { insertRunSql, RUN_COLUMNS, readRun, runFromRow, runValues } from './pg-rows.js';
 import { fromDb, toDb } from './text-codec.js';
 
 type Row = Record<string, unknown>;
@@ -39,14 +39,13 @@ export class PgRuns {
   }
 
   /** A run and its task records, from one snapshot (no claim). */
-  async load(runId: string): Promise<StoredRun | undefined> {
-    const { rows } = await this.db.query(`reading run ${JSON.stringify(runId)}`, {
-      name: `rnr-load-${this.s}`,
-      text: loadRunSql(this.s, false),
-      values: [toDb(runId)],
-    });
-    const row = rows[0];
-    return row ? storedRunFromRow(row) : undefined;
+  load(runId: string): Promise<StoredRun | undefined> {
+    return this.db.transaction(
+      `reading run ${JSON.stringify(runId)}`,
+      'always',
+      (client) => readRun(client, this.s, runId),
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
   }
 
   /** One page of runs, newest first. */

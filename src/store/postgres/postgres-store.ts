@@ -4,15 +4,7 @@ import { dropClaim } from '../job-owner.js';
 import { PgDatabase } from './pg-database.js';
 import { storeError, UNKNOWN_OUTCOME } from './pg-errors.js';
 import { describeOwner, newProcess, ownerGone, processFromRow } from './pg-owner.js';
-import {
-  commitParams,
-  commitSql,
-  eventFromRow,
-  insertRunSql,
-  loadRunSql,
-  runValues,
-  storedRunFromRow,
-} from './pg-rows.js';
+import { commitParams, commitSql, eventFromRow, insertRunSql, readRun, runValues } from './pg-rows.js';
 import { PgRuns } from './pg-runs.js';
 import { type PostgresStoreOptions, storeSettings } from './store-options.js';
 import { fromDb, toDb } from './text-codec.js';
@@ -135,8 +127,8 @@ export function postgresStore(
         [id, me.token],
       );
       const epoch = Number(claimed.rows[0]?.epoch);
-      const loaded = await client.query(loadRunSql(s, false), [id]);
-      const stored = storedRunFromRow(loaded.rows[0] ?? {});
+      const stored = await readRun(client, s, record.id);
+      if (!stored) throw new Error(`job ${quoted(record.id)} vanished while it was being opened`);
       delete stored.run.owner;
       return { ...stored, created: false, fence: { process: me.token, epoch } };
     });
