@@ -10,7 +10,7 @@ import { capMessage, MAX_MESSAGE_CHARS } from './engine/message-cap.js';
 export const errorCodes = {
   RNR_ERR_INVALID_OPTION: {
     status: 400,
-    description: 'An option passed to a task builder, createJob or createServer is invalid.',
+    description: 'An option passed to a task builder, workflow(), createJob or createServer is invalid.',
   },
   RNR_ERR_DUPLICATE_TASK_ID: { status: 400, description: 'Two tasks in one job have the same id.' },
   RNR_ERR_INVALID_MACHINE: {
@@ -131,7 +131,7 @@ export const errorCodes = {
   RNR_ERR_CONFLICT: {
     status: 409,
     description:
-      "A new run would exceed its workflow's concurrency (the message names the unfinished runs in the way), or an idempotency key was reused with another input.",
+      "The request conflicts with the runs as they are: a new run would exceed its workflow's concurrency (the message names the unfinished runs in the way), an idempotency key was reused with another input, a start where only one run is served (rnr run), input that differs from the unfinished run's, or a cancel of a run that has ended.",
   },
   RNR_ERR_WORKFLOW_NOT_FOUND: { status: 400, description: 'The workflow file does not exist.' },
   RNR_ERR_WORKFLOW_LOAD: {
@@ -148,6 +148,16 @@ export const errorCodes = {
     description: 'The port the server should listen on is already in use.',
   },
   RNR_ERR_USAGE: { status: 400, description: 'A command-line argument or flag is missing or invalid.' },
+  RNR_ERR_INVALID_INPUT: {
+    status: 400,
+    description:
+      "A run's input failed the workflow's validation (each issue listed with its path), or is not a JSON object; nothing was started.",
+  },
+  RNR_ERR_WORKFLOW_UNKNOWN: { status: 404, description: 'No workflow with that name is hosted here.' },
+  RNR_ERR_DUPLICATE_WORKFLOW: {
+    status: 400,
+    description: 'Two workflows hosted by one process have the same name.',
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 /** A stable error code, e.g. `RNR_ERR_TASK_NOT_FOUND`. */
@@ -162,18 +172,38 @@ export type RnrErrorCode = keyof typeof errorCodes;
 export class RnrError extends Error {
   readonly code: RnrErrorCode;
   readonly status: number;
+  /** `RNR_ERR_INVALID_INPUT`: each problem of the input, with where it is. */
+  readonly issues?: readonly InputIssue[];
 
-  constructor(code: RnrErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: RnrErrorCode,
+    message: string,
+    options?: { cause?: unknown; issues?: readonly InputIssue[] },
+  ) {
     super(message, options);
     this.name = 'RnrError';
     this.code = code;
     this.status = errorCodes[code].status;
+    if (options?.issues !== undefined) this.issues = options.issues;
   }
 
-  /** The `{ code, message }` body of the wire `Error` message. */
-  toJSON(): { code: RnrErrorCode; message: string } {
-    return { code: this.code, message: this.message };
+  /** The `{ code, message, issues? }` body of the wire `Error` message. */
+  toJSON(): { code: RnrErrorCode; message: string; issues?: InputIssue[] } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.issues !== undefined && { issues: this.issues.map((issue) => ({ ...issue })) }),
+    };
   }
+}
+
+/**
+ * One problem of a run's input: `path` where it is (`version`, `nodes[2].name`; `''` for the input
+ * as a whole) and the validator's `message`.
+ */
+export interface InputIssue {
+  path: string;
+  message: string;
 }
 
 /** True when `err` is an {@link RnrError}, optionally with the given code. */

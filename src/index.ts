@@ -69,8 +69,18 @@ export type {
   TaskSpec,
 } from './engine/types.js';
 export { EventCause, RunTrigger, TaskKind } from './engine/types.js';
+export type {
+  AnyWorkflow,
+  BuildContext,
+  Workflow,
+  WorkflowDefinition,
+  WorkflowSchedule,
+} from './engine/workflow.js';
+export { DEFAULT_KEEP_RUNS, isWorkflow, workflow } from './engine/workflow.js';
+export type { RunInput } from './engine/workflow-input.js';
+export { inputJsonSchema, sameInput, validateInput } from './engine/workflow-input.js';
 export type { WorkflowExport, WorkflowOptions } from './engine/workflow-module.js';
-export type { RnrErrorCode } from './errors.js';
+export type { InputIssue, RnrErrorCode } from './errors.js';
 export { describeError, errorCodes, isRnrError, RnrError } from './errors.js';
 export { memoryStore } from './store/memory-store.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';

@@ -2,7 +2,7 @@ import { TaskState } from 'rnr';
 import { createTestEnvironment, hours, minutes } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
 import { createInventory } from './inventory.js';
-import demo, { createShardMigration } from './workflow.js';
+import { createShardMigration, demo } from './workflow.js';
 
 function setup() {
   const env = createTestEnvironment();
@@ -57,7 +57,7 @@ describe('dynamic children', () => {
 
   it('runs the demo of `rnr run` to the end', async () => {
     const env = createTestEnvironment();
-    const job = demo({ clock: env.clock });
+    const job = await env.startRun(demo({ clock: env.clock }), { input: { schema: 2 } });
 
     const report = await env.run(job, { for: minutes(10) });
 

@@ -12,7 +12,8 @@
  * it: after a reshard, `rnr retry migrate-shards migrate-shards/orders` picks up the new shards,
  * while the shards already migrated keep their state (children are matched by id).
  *
- * Run it: `node bin/rnr.js run examples/dynamic-children/workflow.ts`.
+ * The default export is the workflow; its input is the schema version to migrate to.
+ * Run it: `node bin/rnr.js run examples/dynamic-children/workflow.ts --input schema=2`.
  */
 import {
   type Clock,
@@ -23,7 +24,10 @@ import {
   type Store,
   systemClock,
   type TaskSpec,
+  type Workflow,
+  workflow,
 } from 'rnr';
+import { z } from 'zod';
 import { createInventory, type Inventory } from './inventory.js';
 
 /**
@@ -98,23 +102,41 @@ export function createShardMigration(options: ShardMigrationOptions): Job {
   });
 }
 
+/** The input of a shard migration: the schema version to migrate to. */
+export const shardMigrationInput = z.object({
+  schema: z.number().int().min(1).default(2).describe('The schema version every shard should have'),
+});
+
 /**
- * The demo for `rnr run`: three databases, eleven shards, eight-second migrations polled every two
- * seconds; it finishes in about twenty seconds.
+ * The demo for `rnr run` / `rnr serve`: three databases, eleven shards, eight-second migrations
+ * polled every two seconds; a run finishes in about twenty seconds.
  */
-export default function demo(options: { store?: Store; clock?: Clock; pollIntervalMs?: number } = {}): Job {
+export function demo(
+  options: { clock?: Clock; pollIntervalMs?: number } = {},
+): Workflow<z.output<typeof shardMigrationInput>> {
   const clock = options.clock ?? systemClock;
-  const inventory = createInventory({
-    databases: { orders: 6, users: 3, billing: 2 },
-    schema: 1,
-    clock,
-    migrationMs: 8_000,
-  });
-  return createShardMigration({
-    inventory,
-    schema: 2,
-    store: options.store,
-    clock,
+  return workflow({
+    name: 'migrate-shards',
+    description: 'Migrate the schema of every shard of every database the inventory lists',
+    input: shardMigrationInput,
     pollIntervalMs: options.pollIntervalMs ?? 2_000,
+    build: ({ schema }) => {
+      const inventory = createInventory({
+        databases: { orders: 6, users: 3, billing: 2 },
+        schema: 1,
+        clock,
+        migrationMs: 8_000,
+      });
+      return nestedTask({
+        name: 'migrate-shards',
+        parallelism: 2,
+        children: async () => {
+          const databases = await inventory.listDatabases();
+          return databases.map((database) => migrateDatabase(inventory, database, schema));
+        },
+      });
+    },
   });
 }
+
+export default demo();

@@ -2,7 +2,7 @@ import { memoryStore, TaskState } from 'rnr';
 import { createTestEnvironment, hours, minutes, seconds } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
 import { type ClusterAction, type ClusterOptions, createCluster } from './cluster.js';
-import demo, { createNodeMaintenance } from './workflow.js';
+import { createNodeMaintenance, demo } from './workflow.js';
 
 const nodeTask = (node: string) => `node-maintenance/${node}`;
 
@@ -160,7 +160,7 @@ describe('node maintenance', () => {
 
   it('the demo (what `rnr run` runs) finishes in minutes with its approval', async () => {
     const env = createTestEnvironment();
-    const job = demo({ clock: env.clock, brokenNodes: [] });
+    const job = await env.startRun(demo({ clock: env.clock, brokenNodes: [] }));
     const report = await env.run(job, { for: hours(1), approve: true });
     expect(report.state).toBe(TaskState.SUCCESS);
     expect(report.elapsedMs).toBeLessThan(minutes(10));

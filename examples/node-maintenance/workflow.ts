@@ -19,6 +19,8 @@ import {
   type Store,
   systemClock,
   type TaskSpec,
+  type Workflow,
+  workflow,
 } from 'rnr';
 import { type Cluster, createCluster } from './cluster.js';
 import { createNodeMachine } from './node-machine.js';
@@ -86,9 +88,8 @@ export function createNodeMaintenance(options: NodeMaintenanceOptions): Job {
   });
 }
 
-/** Options of the demo (the default export); `rnr run` passes `store`. */
+/** Options of the demo (the default export). */
 export interface DemoOptions {
-  store?: Store;
   clock?: Clock;
   /** Default 2 s. */
   pollIntervalMs?: number;
@@ -97,36 +98,40 @@ export interface DemoOptions {
 }
 
 /**
- * The demo `rnr run` runs: six nodes, pods that take 5 s to terminate, 15 s reboots, polled every
- * 2 s. node-3 runs `db-0`, which a PodDisruptionBudget protects: after 20 s its drain asks for an
- * operator's approval to force-evict it.
+ * The demo `rnr run` / `rnr serve` host: six nodes, pods that take 5 s to terminate, 15 s
+ * reboots, polled every 2 s. node-3 runs `db-0`, which a PodDisruptionBudget protects: after 20 s
+ * its drain asks for an operator's approval to force-evict it. One maintenance of the cluster at a
+ * time (`concurrency: 1`): a second start is refused, naming the run in the way.
  */
-export default function demo(options: DemoOptions = {}): Job {
+export function demo(options: DemoOptions = {}): Workflow<Record<string, unknown>> {
   const clock = options.clock ?? systemClock;
-  const cluster = createCluster({
-    clock,
-    nodes: {
-      'node-1': ['web-1', 'api-1'],
-      'node-2': ['web-2', 'api-2'],
-      'node-3': ['web-3', 'db-0'],
-      'node-4': ['web-4'],
-      'node-5': ['api-3', 'cache-1'],
-      'node-6': ['web-5'],
-    },
-    protectedPods: ['db-0'],
-    brokenNodes: options.brokenNodes ?? brokenFromEnv(),
-    podTerminationMs: 5_000,
-    rebootMs: 15_000,
-  });
-  return createNodeMaintenance({
-    cluster,
-    store: options.store,
-    clock,
+  return workflow({
+    name: 'node-maintenance',
+    description: 'Cordon, drain, reboot and uncordon every node of the cluster, one at a time',
+    concurrency: 1,
     pollIntervalMs: options.pollIntervalMs ?? 2_000,
-    drainDeadlineMs: 20_000,
-    readyDeadlineMs: 60_000,
+    build: () => {
+      const cluster = createCluster({
+        clock,
+        nodes: {
+          'node-1': ['web-1', 'api-1'],
+          'node-2': ['web-2', 'api-2'],
+          'node-3': ['web-3', 'db-0'],
+          'node-4': ['web-4'],
+          'node-5': ['api-3', 'cache-1'],
+          'node-6': ['web-5'],
+        },
+        protectedPods: ['db-0'],
+        brokenNodes: options.brokenNodes ?? brokenFromEnv(),
+        podTerminationMs: 5_000,
+        rebootMs: 15_000,
+      });
+      return nodeMaintenance({ cluster, drainDeadlineMs: 20_000, readyDeadlineMs: 60_000 });
+    },
   });
 }
+
+export default demo();
 
 function brokenFromEnv(): string[] {
   return (process.env.NODE_MAINTENANCE_BROKEN ?? '')

@@ -2,7 +2,7 @@ import { type Job, memoryStore, type TaskEvent, TaskState } from 'rnr';
 import { createTestEnvironment, hours, minutes } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
 import { createFleet, type Fleet, type FleetOptions } from './fleet.js';
-import demo, { createRollingUpgrade, zones } from './workflow.js';
+import { createRollingUpgrade, demo, rollingUpgradeWorkflow, zones } from './workflow.js';
 
 const gate = 'rolling-upgrade/approve-production';
 const vmTask = (vm: string) => `rolling-upgrade/${vm}`;
@@ -213,7 +213,7 @@ describe('rolling upgrade', () => {
 
   it('runs the demo of `npm start`: the gate after 1 to 3 minutes, then production', async () => {
     const env = createTestEnvironment();
-    const job = demo({ clock: env.clock });
+    const job = await env.startRun(demo({ clock: env.clock }), { input: { version: '1.5.0' } });
     const start = env.clock.now();
 
     const report = await env.run(job, { for: hours(1), approve: true });
@@ -225,5 +225,43 @@ describe('rolling upgrade', () => {
     expect(toGate).toBeGreaterThan(minutes(1));
     expect(toGate).toBeLessThan(minutes(3));
     expect(job.pollIntervalMs).toBe(3_000);
+  });
+
+  describe('as a workflow', () => {
+    it('upgrades to the version of its input, one numbered run after another', async () => {
+      const env = createTestEnvironment();
+      const fleet = createFleet({
+        zones: { canary: 1, staging: 2, production: 2 },
+        version: '1.4.2',
+        clock: env.clock,
+      });
+      const upgrade = rollingUpgradeWorkflow({ fleet: () => fleet });
+
+      const first = await env.startRun(upgrade, { input: { version: '1.5.0' }, startedBy: 'alice' });
+      expect(first.summary()).toMatchObject({
+        id: 'rolling-upgrade-1',
+        input: { version: '1.5.0' },
+        startedBy: 'alice',
+      });
+      expect((await env.run(first, { for: hours(12), approve: true })).stateName).toBe('SUCCESS');
+
+      const second = await env.startRun(upgrade, { input: { version: '1.6.0' } });
+      expect(second.id).toBe('rolling-upgrade-2');
+      expect((await env.run(second, { for: hours(12), approve: true })).stateName).toBe('SUCCESS');
+      expect(await versions(fleet)).toEqual(Array(5).fill('1.6.0'));
+    });
+
+    it('refuses a version that is not one, starting nothing', async () => {
+      const env = createTestEnvironment();
+      const upgrade = rollingUpgradeWorkflow({
+        fleet: () => createFleet({ zones: { canary: 1 }, version: '1.4.2', clock: env.clock }),
+      });
+      await expect(env.startRun(upgrade, { input: { version: 'latest' } })).rejects.toMatchObject({
+        code: 'RNR_ERR_INVALID_INPUT',
+        issues: [{ path: 'version', message: 'a version like 1.6.0' }],
+      });
+      await expect(env.startRun(upgrade, {})).rejects.toThrow(/version: /);
+      expect((await env.runs.list()).jobs).toEqual([]);
+    });
   });
 });

@@ -11,6 +11,7 @@
  *   └── production                  nested, parallelism 4
  *       └── vm-1 … vm-8
  *
+ * The default export is the workflow: its input is the target version (`--input version=1.6.0`).
  * Run it: `npm start` (see README.md). Test it: `npx vitest run examples/rolling-upgrade`.
  */
 import {
@@ -22,7 +23,10 @@ import {
   type Store,
   systemClock,
   type TaskSpec,
+  type Workflow,
+  workflow,
 } from 'rnr';
+import { z } from 'zod';
 import { createFleet, type Fleet } from './fleet.js';
 
 /** One zone of the rollout. */
@@ -164,9 +168,52 @@ export function createRollingUpgrade(options: RollingUpgradeOptions): Job {
   });
 }
 
-/** Options of the demo (the default export); `rnr run` passes `store`, `clock` and `--poll-interval`. */
+/** The input of a rolling upgrade: the version to upgrade to. */
+export const rollingUpgradeInput = z.object({
+  version: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'a version like 1.6.0')
+    .describe('The package version every VM should run'),
+});
+
+/** Options of {@link rollingUpgradeWorkflow}. */
+export interface RollingUpgradeWorkflowOptions {
+  /** The fleet a run upgrades (called once per run build; a run resumed after a restart calls it again). */
+  fleet: (run: { id: string; number: number }) => Fleet;
+  /** Zones in rollout order. Default {@link zones}. */
+  zones?: readonly ZonePlan[];
+  /** Default 30 s. */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The rolling upgrade as a workflow: each run upgrades the fleet to the version of its input.
+ *
+ * @example
+ * const upgrade = rollingUpgradeWorkflow({ fleet: () => myFleet });
+ * const job = await env.startRun(upgrade, { input: { version: '1.6.0' } });
+ */
+export function rollingUpgradeWorkflow(
+  options: RollingUpgradeWorkflowOptions,
+): Workflow<z.output<typeof rollingUpgradeInput>> {
+  return workflow({
+    name: 'rolling-upgrade',
+    description:
+      'Upgrade every VM of the fleet to a version, zone by zone, with an approval before production',
+    input: rollingUpgradeInput,
+    pollIntervalMs: options.pollIntervalMs ?? 30_000,
+    labels: { team: 'platform' },
+    build: ({ version }, ctx) =>
+      rollingUpgrade({
+        fleet: options.fleet(ctx.run),
+        version,
+        ...(options.zones && { zones: options.zones }),
+      }),
+  });
+}
+
+/** Options of {@link demo}. */
 export interface DemoOptions {
-  store?: Store;
   clock?: Clock;
   /** Default 3 s. */
   pollIntervalMs?: number;
@@ -178,26 +225,26 @@ export interface DemoOptions {
 }
 
 /**
- * The demo that `npm start` runs: 13 VMs going from 1.4.2 to 1.5.0, upgrades of 15 to 30 seconds,
- * polled every 3 seconds. It reaches the production gate after about a minute and a half.
+ * The demo that `npm start` serves: each run upgrades its own simulated fleet of 13 VMs from 1.4.2
+ * to the version of its input, upgrades of 15 to 30 seconds, polled every 3 seconds. A run reaches
+ * the production gate after about a minute and a half.
  */
-export default function demo(options: DemoOptions = {}): Job {
+export function demo(options: DemoOptions = {}): Workflow<z.output<typeof rollingUpgradeInput>> {
   const clock = options.clock ?? systemClock;
-  const fleet = createFleet({
-    zones: { canary: 1, staging: 4, production: 8 },
-    version: '1.4.2',
-    clock,
-    upgradeMs: [15_000, 30_000],
-    failures: options.failures ?? failuresFromEnv(),
-  });
-  return createRollingUpgrade({
-    fleet,
-    version: '1.5.0',
-    store: options.store,
-    clock,
+  return rollingUpgradeWorkflow({
     pollIntervalMs: options.pollIntervalMs ?? 3_000,
+    fleet: () =>
+      createFleet({
+        zones: { canary: 1, staging: 4, production: 8 },
+        version: '1.4.2',
+        clock,
+        upgradeMs: [15_000, 30_000],
+        failures: options.failures ?? failuresFromEnv(),
+      }),
   });
 }
+
+export default demo();
 
 function failuresFromEnv(): Record<string, number> {
   const ids = process.env.ROLLING_UPGRADE_FAIL?.split(',') ?? [];

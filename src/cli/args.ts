@@ -20,6 +20,49 @@ export function parseMillis(value: string): number {
   return n;
 }
 
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `--input key=value`, repeatable. */
+export function inputOption(): Option {
+  return new Option(
+    '--input <key=value>',
+    "the run's input: one key (dotted keys nest), typed by the workflow's input schema; repeatable",
+  )
+    .argParser(collect)
+    .default([]);
+}
+
+/** `--input-json JSON`: the whole input (then `--input` is set over it). */
+export function inputJsonOption(): Option {
+  return new Option('--input-json <json>', "the run's input as a JSON object (--input keys are set over it)");
+}
+
+/** `--store URL` (and `RNR_STORE`). */
+export function storeOption(): Option {
+  return new Option(
+    '--store <url>',
+    'where runs live: sqlite:PATH (relative to here); default sqlite:.rnr/rnr.db',
+  );
+}
+
+/** `--state-dir DIR`. */
+export function stateDirOption(): Option {
+  return new Option('--state-dir <dir>', 'where runs live: SQLite in <dir>/rnr.db (default .rnr)');
+}
+
+/** The store flags as `storeFromFlags` takes them (`RNR_STORE` read here). */
+export function storeFlagsOf(flags: { store?: string; stateDir?: string }): {
+  store?: string;
+  stateDir?: string;
+  env?: string;
+} {
+  return {
+    ...(flags.store !== undefined && { store: flags.store }),
+    ...(flags.stateDir !== undefined && { stateDir: flags.stateDir }),
+    ...(process.env.RNR_STORE ? { env: process.env.RNR_STORE } : {}),
+  };
+}
+
 /** The flags every client verb shares, as parsed by commander. */
 export interface ClientFlags {
   server: string;

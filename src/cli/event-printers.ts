@@ -1,14 +1,14 @@
 import pc from 'picocolors';
+import type { TaskEventJson } from '../wire/json.js';
 import { formatClock, paintState, printable, shellQuote, stateSymbol } from './format.js';
-import type { WireEvent } from './wire.js';
 
 /** The default control API address; commands shown to the user omit `--server` when it is this. */
 export const defaultServer = 'http://127.0.0.1:7300';
 
 /** Something that shows a stream of events: the live view, the plain printer, the JSON printer. */
-export interface EventSink {
+export interface EventDisplay {
   /** Shows one event. */
-  event(event: WireEvent): void;
+  event(event: TaskEventJson): void;
   /** Shows an informational line (listening on…, resumed from…). */
   info(line: string): void;
   /**
@@ -33,7 +33,7 @@ export function commandFor(verb: string, jobId: string, taskId: string, server?:
  * @example
  * formatEventLine(event); // '22:40:01 #12 ✓ upgrade/node-3 RUNNING → SUCCESS  drained'
  */
-export function formatEventLine(event: WireEvent, server?: string): string {
+export function formatEventLine(event: TaskEventJson, server?: string): string {
   const to = printable(event.to ?? 'UNKNOWN');
   const from = printable(event.from ?? 'UNKNOWN');
   const change = from === to ? to : `${from} → ${to}`;
@@ -58,7 +58,7 @@ export function formatEventLine(event: WireEvent, server?: string): string {
 }
 
 /** Prints one plain line per event (and per info line) to `out`: the view for CI logs and pipes. */
-export function plainPrinter(out: NodeJS.WritableStream = process.stdout, server?: string): EventSink {
+export function plainPrinter(out: NodeJS.WritableStream = process.stdout, server?: string): EventDisplay {
   return {
     event: (event) => out.write(`${formatEventLine(event, server)}\n`),
     info: (line) => out.write(`${line}\n`),
@@ -73,7 +73,7 @@ export function plainPrinter(out: NodeJS.WritableStream = process.stdout, server
 export function jsonPrinter(
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
-): EventSink {
+): EventDisplay {
   return {
     event: (event) => out.write(`${JSON.stringify(event)}\n`),
     info: (line) => err.write(`${line}\n`),
@@ -82,6 +82,6 @@ export function jsonPrinter(
 }
 
 /** Shows no events; info lines go to `err` (for `--quiet`). */
-export function quietPrinter(err: NodeJS.WritableStream = process.stderr): EventSink {
+export function quietPrinter(err: NodeJS.WritableStream = process.stderr): EventDisplay {
   return { event: () => {}, info: (line) => err.write(`${line}\n`), close: () => {} };
 }

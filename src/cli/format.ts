@@ -36,24 +36,6 @@ export function stateLabel(state: string): string {
   return paintState(state, `${stateSymbol(state)} ${state}`);
 }
 
-/**
- * A duration for humans: `850ms`, `12s`, `3m04s`, `2h05m`, `3d04h`.
- *
- * @example
- * formatDuration(184_000); // '3m04s'
- */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '-';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
-}
-
 /** A wall-clock time as `HH:MM:SS` (local time), for event lines. */
 export function formatClock(ms: number | undefined): string {
   const d = new Date(ms ?? Date.now());

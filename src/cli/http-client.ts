@@ -1,5 +1,6 @@
 import { describeError, errorCodes, RnrError, type RnrErrorCode } from '../errors.js';
-import type { WireEvent, WireJob, WireJobSummary, WireTask } from './wire.js';
+import type { JobJson, JobSummaryJson, TaskEventJson, TaskJson, WorkflowJson } from '../wire/json.js';
+import type { OperatorOp } from '../wire/names.js';
 
 /** Where the client verbs find the server, and who they are. */
 export interface ClientConfig {
@@ -12,13 +13,10 @@ export interface ClientConfig {
   timeoutMs?: number;
 }
 
-/** An operator action on one task, as a POST under `/jobs/:job/tasks/:task/`. */
-export type TaskAction = 'state' | 'retry' | 'skip' | 'approve' | 'pause' | 'resume' | 'parallelism';
-
 /** What a successful operator POST answers (the `ActionResult` message). */
 export interface ActionResult {
   ok?: boolean;
-  task?: WireTask;
+  task?: TaskJson;
 }
 
 /** A thin client of the control API (`/api/v1`), speaking JSON. */
@@ -26,11 +24,24 @@ export interface ApiClient {
   readonly server: string;
   /** Who acts (`X-Rnr-Actor`), if set. */
   readonly actor: string | undefined;
-  listJobs(): Promise<WireJobSummary[]>;
-  getJob(job: string): Promise<WireJob>;
-  getTask(job: string, task: string): Promise<WireTask>;
-  events(job: string, since: number): Promise<WireEvent[]>;
-  act(job: string, task: string, action: TaskAction, body: Record<string, unknown>): Promise<ActionResult>;
+  listJobs(): Promise<JobSummaryJson[]>;
+  /** One page of `GET /jobs` (newest first). */
+  listRuns(query: {
+    workflow?: string;
+    state?: string;
+    limit?: number;
+    pageToken?: string;
+  }): Promise<{ jobs: JobSummaryJson[]; nextPageToken?: string }>;
+  /** `GET /workflows`. */
+  workflows(): Promise<WorkflowJson[]>;
+  /** `POST /workflows/:workflow/runs` with an Idempotency-Key. */
+  startRun(workflow: string, input: Record<string, unknown>, idempotencyKey: string): Promise<JobSummaryJson>;
+  /** `POST /jobs/:job/cancel`. */
+  cancel(job: string, reason?: string): Promise<JobSummaryJson>;
+  getJob(job: string): Promise<JobJson>;
+  getTask(job: string, task: string): Promise<TaskJson>;
+  events(job: string, since: number): Promise<TaskEventJson[]>;
+  act(job: string, task: string, action: OperatorOp, body: Record<string, unknown>): Promise<ActionResult>;
   /** The `ws://` URL of a job's event stream after `since`. */
   eventStreamUrl(job: string, since: number): string;
   /** Headers for the WebSocket upgrade (auth, actor). */
@@ -57,7 +68,12 @@ export function createApiClient(config: ClientConfig): ApiClient {
     return h;
   };
 
-  async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<T> {
     const url = `${base}/api/v1${path}`;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let res: { status: number; text: string };
@@ -65,7 +81,9 @@ export function createApiClient(config: ClientConfig): ApiClient {
       res = await send(
         url,
         method,
-        payload === undefined ? headers() : { ...headers(), 'content-type': 'application/json' },
+        payload === undefined
+          ? { ...headers(), ...extra }
+          : { ...headers(), ...extra, 'content-type': 'application/json' },
         payload,
         config.timeoutMs ?? 10_000,
       );
@@ -90,12 +108,33 @@ export function createApiClient(config: ClientConfig): ApiClient {
   return {
     server: base,
     actor: config.actor,
-    listJobs: async () => (await request<{ jobs?: WireJobSummary[] }>('GET', '/jobs')).jobs ?? [],
-    getJob: (job) => request<WireJob>('GET', `/jobs/${seg(job)}`),
-    getTask: (job, task) => request<WireTask>('GET', `/jobs/${seg(job)}/tasks/${seg(task)}`),
+    listJobs: async () => (await request<{ jobs?: JobSummaryJson[] }>('GET', '/jobs?limit=1000')).jobs ?? [],
+    async listRuns(query) {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query))
+        if (value !== undefined) params.set(key, String(value));
+      const page = await request<{ jobs?: JobSummaryJson[]; nextPageToken?: string }>(
+        'GET',
+        `/jobs?${params}`,
+      );
+      return { jobs: page.jobs ?? [], ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) };
+    },
+    workflows: async () =>
+      (await request<{ workflows?: WorkflowJson[] }>('GET', '/workflows')).workflows ?? [],
+    startRun: (workflow, input, idempotencyKey) =>
+      request<JobSummaryJson>(
+        'POST',
+        `/workflows/${seg(workflow)}/runs`,
+        { input },
+        { 'idempotency-key': idempotencyKey },
+      ),
+    cancel: (job, reason) =>
+      request<JobSummaryJson>('POST', `/jobs/${seg(job)}/cancel`, reason === undefined ? {} : { reason }),
+    getJob: (job) => request<JobJson>('GET', `/jobs/${seg(job)}`),
+    getTask: (job, task) => request<TaskJson>('GET', `/jobs/${seg(job)}/tasks/${seg(task)}`),
     events: async (job, since) =>
-      (await request<{ events?: WireEvent[] }>('GET', `/jobs/${seg(job)}/events?since=${since}`)).events ??
-      [],
+      (await request<{ events?: TaskEventJson[] }>('GET', `/jobs/${seg(job)}/events?since=${since}`))
+        .events ?? [],
     act: (job, task, action, body) =>
       request<ActionResult>('POST', `/jobs/${seg(job)}/tasks/${seg(task)}/${action}`, body),
     eventStreamUrl: (job, since) =>

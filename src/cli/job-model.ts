@@ -1,4 +1,5 @@
-import { isDoneName, stateNames, type WireEvent, type WireJob, type WireTask } from './wire.js';
+import type { JobJson, TaskEventJson, TaskJson } from '../wire/json.js';
+import { isDoneName, type SchedulingState, schedulingState, stateNames, stateOf } from '../wire/names.js';
 
 /** What the terminal views know of one task. */
 export interface ViewTask {
@@ -27,10 +28,7 @@ export interface PausedTask {
 }
 
 /** The scheduling group of a state name, as the engine sees it. */
-function group(state: string): 'PENDING' | 'RUNNING' | 'DONE' {
-  if (state === 'RUNNING' || state === 'ACTION_PENDING') return 'RUNNING';
-  return isDoneName(state) ? 'DONE' : 'PENDING';
-}
+const group = (state: string): SchedulingState => schedulingState(stateOf(state));
 
 /**
  * A job as the terminal views see it: the tasks of one snapshot, kept current by applying events.
@@ -55,12 +53,12 @@ export class JobModel {
   /** Child ids by parent id. */
   private readonly children = new Map<string, string[]>();
 
-  constructor(job: WireJob) {
+  constructor(job: JobJson) {
     this.id = job.id;
     this.name = job.name ?? job.id;
     this.rootId = job.root.id;
     this.seq = job.seq ?? 0;
-    const stack: [WireTask, string][] = [[job.root, '']];
+    const stack: [TaskJson, string][] = [[job.root, '']];
     for (let next = stack.pop(); next; next = stack.pop()) {
       const [task, parentId] = next;
       this.add({ ...task, parentId: task.parentId ?? parentId });
@@ -69,10 +67,9 @@ export class JobModel {
   }
 
   /** Adds (or replaces) one task, without its children. */
-  add(task: WireTask): void {
+  add(task: TaskJson): void {
     const existing = this.tasks.get(task.id);
-    if (existing) this.bump(existing.state, -1);
-    const view: ViewTask = {
+    this.put({
       id: task.id,
       name: task.name ?? task.id,
       kind: task.kind ?? 'CALLBACK',
@@ -84,7 +81,13 @@ export class JobModel {
       finishedAt: task.finishedAt,
       parentId: task.parentId ?? existing?.parentId,
       pausedBy: existing?.pausedBy,
-    };
+    });
+  }
+
+  /** Puts one task's view in the model, replacing what it knew of that task. */
+  private put(view: ViewTask): void {
+    const existing = this.tasks.get(view.id);
+    if (existing) this.bump(existing.state, -1);
     this.tasks.set(view.id, view);
     if (view.parentId && existing?.parentId === undefined) {
       const siblings = this.children.get(view.parentId);
@@ -106,13 +109,21 @@ export class JobModel {
   }
 
   /** Applies one event; events at or below the current seq are ignored (no doubles on reconnect). */
-  apply(event: WireEvent): boolean {
+  apply(event: TaskEventJson): boolean {
     if (event.seq <= this.seq) return false;
     this.seq = event.seq;
     let task = this.tasks.get(event.taskId);
     if (!task) {
       // A task born after the snapshot (children resolved at start): a placeholder until looked up.
-      this.add({ id: event.taskId, kind: 'UNKNOWN', state: event.from });
+      this.put({
+        id: event.taskId,
+        name: event.taskId,
+        kind: 'UNKNOWN',
+        state: event.from,
+        message: '',
+        paused: false,
+        attempt: 0,
+      });
       task = this.tasks.get(event.taskId) as ViewTask;
     }
     const to = event.to ?? 'UNKNOWN';

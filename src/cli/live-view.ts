@@ -1,9 +1,10 @@
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
-import { commandFor, type EventSink, formatEventLine } from './event-printers.js';
-import { formatDuration, paintState, printable, stateSymbol, truncate } from './format.js';
+import { formatDuration } from '../wire/duration.js';
+import type { TaskEventJson } from '../wire/json.js';
+import { commandFor, type EventDisplay, formatEventLine } from './event-printers.js';
+import { paintState, printable, stateSymbol, truncate } from './format.js';
 import type { JobModel, PausedTask, ViewTask } from './job-model.js';
-import type { WireEvent } from './wire.js';
 
 /** Options of {@link liveView}. */
 export interface LiveViewOptions {
@@ -46,9 +47,9 @@ export interface FrameOptions {
  *
  * @example
  * const view = liveView(model, { server: 'http://127.0.0.1:7300' });
- * job.subscribe((e) => { model.apply(eventToWire(e)); view.event(eventToWire(e)); });
+ * job.subscribe((e) => { model.apply(eventToJson(e)); view.event(eventToJson(e)); });
  */
-export function liveView(model: JobModel, options: LiveViewOptions = {}): EventSink {
+export function liveView(model: JobModel, options: LiveViewOptions = {}): EventDisplay {
   const out = options.out ?? process.stdout;
   const log = createLogUpdate(out);
   let dirty = true;
@@ -71,7 +72,7 @@ export function liveView(model: JobModel, options: LiveViewOptions = {}): EventS
   render();
 
   return {
-    event(event: WireEvent) {
+    event(event: TaskEventJson) {
       if (closed) return;
       dirty = true;
       if (isNotable(event)) above(formatEventLine(event, options.server));
@@ -91,7 +92,7 @@ export function liveView(model: JobModel, options: LiveViewOptions = {}): EventS
   };
 }
 
-function isNotable(event: WireEvent): boolean {
+function isNotable(event: TaskEventJson): boolean {
   return (
     event.cause === 'OPERATOR' ||
     (event.to !== event.from && (event.to === 'FAILED' || event.to === 'ACTION_PENDING'))

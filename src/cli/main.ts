@@ -1,14 +1,27 @@
 import { Command, CommanderError, Option } from 'commander';
-import { type ClientFlags, parseMillis, parsePort } from './args.js';
-import { registerClientVerbs } from './client-commands.js';
+import {
+  type ClientFlags,
+  inputJsonOption,
+  inputOption,
+  parseMillis,
+  parsePort,
+  stateDirOption,
+  storeFlagsOf,
+  storeOption,
+} from './args.js';
+import { registerClientVerbs } from './client-verb-commands.js';
 import { ExitCode, exitCodeFor, reportError } from './exit-codes.js';
 import { printable } from './format.js';
 import { packageVersion } from './package-version.js';
+import { registerServeCommand } from './serve-command-args.js';
 
 /** Examples shown under `rnr --help`. */
 const topExamples = `
 Examples:
-  $ rnr run upgrade.ts                              # run a workflow, serve its API on :7300
+  $ rnr run upgrade.ts --input version=1.6.0       # run a workflow, serve its API on :7300
+  $ rnr serve workflows/                            # host every workflow found, start runs by API
+  $ rnr start rolling-upgrade --input version=1.6.0 --follow
+  $ rnr ls --all                                    # runs, newest first
   $ rnr inbox                                       # what waits for a human, across jobs
   $ rnr approve upgrade upgrade/approve-prod --reason "staging green"
   $ rnr get upgrade                                 # the task tree with states
@@ -20,20 +33,21 @@ Run \`rnr <command> --help\` for the flags and examples of a command. Docs: docs
 /** Examples shown under `rnr run --help`. */
 const runExamples = `
 Examples:
-  $ rnr run upgrade.ts
-  $ rnr run upgrade.ts --port 8080 --state-dir /var/lib/rnr
+  $ rnr run upgrade.ts --input version=1.6.0  # resumes the unfinished run, else starts one
+  $ rnr run upgrade.ts --new --input-json '{"version":"1.6.0"}'
+  $ rnr run upgrade.ts --port 8080 --store sqlite:/var/lib/rnr/rnr.db
   $ RNR_TOKEN=s3cret rnr run upgrade.ts --host 0.0.0.0
   $ rnr run upgrade.ts --json > events.jsonl   # one TaskEvent per line
   $ rnr run upgrade.ts --hold                  # keep serving after the job ends
   $ rnr run upgrade.ts --inspect               # open the printed inspector URL in a browser
 
-The workflow's default export is a function (async allowed) that receives
-{ store, clock, pollIntervalMs?, inspect? } and passes them to createJob:
-  export default (options) => createJob({ name: 'upgrade', root, ...options });
-(or a Job built with a durable store of its own). A job whose state would live in memory is
-refused: a restart would start it over. .ts/.mts/.cts/.js/.mjs/.cjs, ES modules or CommonJS.
+The workflow's default export is a workflow:
+  export default workflow({ name: 'upgrade', input: schema, build: (input) => rootTask });
+rnr makes each run's Job with the command's store. The older forms (a Job, or a function of
+{ store, clock, pollIntervalMs?, inspect? } returning one) run as one run without input; a job
+whose state would live in memory is refused. .ts/.mts/.cts/.js/.mjs/.cjs, ESM or CommonJS.
 
-Exit codes: 0 SUCCESS, 1 FAILED, 2 bad workflow/flags/port in use, 130 SIGINT, 143 SIGTERM.`;
+Exit codes: 0 SUCCESS, 1 FAILED, 2 bad workflow/flags/input/port in use, 130 SIGINT, 143 SIGTERM.`;
 
 /** Examples shown under `rnr machines export --help`. */
 const machinesExamples = `
@@ -76,13 +90,17 @@ export function buildProgram(done: (code: number) => void): Command {
         'RNR_VIEWER_TOKEN',
       ),
     )
-    .option('--state-dir <dir>', 'where durable state lives (SQLite: <dir>/rnr.db)', '.rnr')
+    .addOption(storeOption())
+    .addOption(stateDirOption())
     .addOption(
       new Option('--poll-interval <ms>', "tick every <ms> (default: the workflow's, else 5000)").argParser(
         parseMillis,
       ),
     )
-    .option('--hold', 'keep serving after the job ends, until Ctrl-C', false)
+    .addOption(inputOption())
+    .addOption(inputJsonOption())
+    .option('--new', 'start a new run even when one of the workflow is unfinished', false)
+    .option('--hold', 'keep serving after the run ends, until Ctrl-C', false)
     .addOption(
       new Option('-q, --quiet', 'no event output (start and end lines only, on stderr)')
         .default(false)
@@ -111,7 +129,10 @@ export function buildProgram(done: (code: number) => void): Command {
           // An empty RNR_TOKEN= means no token, as it does for every other tool.
           token: flags.token || undefined,
           viewerToken: flags.viewerToken || undefined,
-          stateDir: flags.stateDir,
+          ...storeFlagsOf(flags),
+          pairs: flags.input,
+          ...(flags.inputJson !== undefined && { inputJson: flags.inputJson }),
+          new: flags.new,
           pollInterval: flags.pollInterval,
           hold: flags.hold,
           quiet: flags.quiet,
@@ -140,6 +161,7 @@ export function buildProgram(done: (code: number) => void): Command {
       done(ExitCode.SUCCESS);
     });
 
+  registerServeCommand(program, done);
   registerClientVerbs(program, done);
   return program;
 }
@@ -148,7 +170,11 @@ interface RunFlags extends Omit<ClientFlags, 'server' | 'as'> {
   port: number;
   host: string;
   viewerToken?: string;
-  stateDir: string;
+  store?: string;
+  stateDir?: string;
+  input: string[];
+  inputJson?: string;
+  new: boolean;
   pollInterval?: number;
   hold: boolean;
   quiet: boolean;

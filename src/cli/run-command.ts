@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { describeError, isRnrError, RnrError } from '../errors.js';
-import { type Job, type Store, sqliteStore, stateName, systemClock, TaskState } from '../index.js';
+import { describeError } from '../errors.js';
+import { type Job, stateName, TaskState } from '../index.js';
+import { eventToJson, jobToJson, taskToJson } from '../wire/encode.js';
+import type { TaskEventJson } from '../wire/json.js';
+import { isDoneName } from '../wire/names.js';
 import {
   commandFor,
   defaultServer,
-  type EventSink,
+  type EventDisplay,
   jsonPrinter,
   plainPrinter,
   quietPrinter,
@@ -13,26 +14,27 @@ import {
 import { ExitCode } from './exit-codes.js';
 import { guardExitCode } from './exit-guard.js';
 import { printable, shellQuote } from './format.js';
+import type { InputFlags } from './input-args.js';
 import type { RunInspector } from './inspector.js';
 import { JobModel } from './job-model.js';
 import { liveView } from './live-view.js';
-import { type ServedJob, serveJob } from './serve.js';
+import { auditFileOf, type PreparedRun, prepareRun } from './run-target.js';
+import type { ServedJob } from './serve.js';
 import { onStopSignal, type StopSignal, signalExitCodes, within } from './signals.js';
-import { eventToWire, isDoneName, jobToWire, taskToWire, type WireEvent } from './wire.js';
-import { loadWorkflow } from './workflow-loader.js';
-import { checkJobStore } from './workflow-store.js';
+import type { StoreFlags } from './store-url.js';
 
 /** The flags of `rnr run`, parsed. */
-export interface RunCommandOptions {
+export interface RunCommandOptions extends StoreFlags, InputFlags {
   port: number;
   host: string;
   token?: string;
   viewerToken?: string;
-  stateDir: string;
   pollInterval?: number;
   hold: boolean;
   quiet: boolean;
   json: boolean;
+  /** `--new`: start a new run of the workflow even when one is unfinished. */
+  new?: boolean;
   /** How long polls in flight may take to settle on SIGINT/SIGTERM, in ms. */
   stopTimeoutMs: number;
   /** With `--inspect`: the port of the inspector relay (0: any free port). */
@@ -40,11 +42,12 @@ export interface RunCommandOptions {
 }
 
 /**
- * `rnr run <file>`: loads the workflow, serves the control API and web view, shows progress and
- * resolves with the exit code: 0 when the root ends SUCCESS, 1 when it ends FAILED (or SKIPPED),
- * 130/143 on SIGINT/SIGTERM. With `hold`, it keeps serving after the end until a signal, then exits
- * with the code of the root's state at that moment. Whatever the workflow's code does, the process
- * never exits 0 unless the root is SUCCESS (see `guardExitCode`).
+ * `rnr run <file>`: loads the workflow, chooses its run (the newest unfinished one, else a new
+ * one), serves the control API and web view, shows progress and resolves with the exit code: 0
+ * when the root ends SUCCESS, 1 when it ends FAILED (or SKIPPED), 130/143 on SIGINT/SIGTERM. With
+ * `hold`, it keeps serving after the end until a signal, then exits with the code of the root's
+ * state at that moment. Whatever the workflow's code does, the process never exits 0 unless the
+ * root is SUCCESS (see `guardExitCode`).
  */
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
   let current: Job | undefined;
@@ -58,39 +61,19 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     options.inspectPort === undefined
       ? undefined
       : await (await import('./inspector.js')).startInspector(options.inspectPort);
-  let store: Store | undefined;
-  const workflow = await loadWorkflow(file, () => {
-    mkdirSync(options.stateDir, { recursive: true });
-    store = sqliteStore(join(options.stateDir, 'rnr.db'));
-    return {
-      store,
-      clock: systemClock,
-      ...(options.pollInterval === undefined ? {} : { pollIntervalMs: options.pollInterval }),
-      ...(inspector ? { inspect: inspector.inspect } : {}),
-    };
-  }).catch(async (err: unknown) => {
-    await store?.close();
-    await inspector?.close();
-    throw lockedHint(err, options);
-  });
-  const { job } = workflow;
-  current = job;
-  let where: string;
+  let run: PreparedRun;
   try {
-    where = checkJobStore(job, file, workflow.prebuilt, store);
-    // Claims the job in its store and reads it: a job another process runs is refused here.
-    await job.load();
+    run = await prepareRun(file, {
+      ...options,
+      new: options.new ?? false,
+      ...(inspector && { inspect: inspector.inspect }),
+    });
   } catch (err) {
-    await job.close();
-    await store?.close();
     await inspector?.close();
-    throw lockedHint(err, options);
+    throw err;
   }
-  if (store && where !== store.description) {
-    // The job keeps its state in a durable store of its own: release the one made for it.
-    await store.close();
-    store = undefined;
-  }
+  const { job, where } = run;
+  current = job;
   // Signals are caught from before the server listens: the first line a supervisor reads may
   // be followed by a signal at once, and the default action would skip the clean shutdown.
   let early: StopSignal | undefined;
@@ -102,22 +85,23 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   let served: ServedJob;
   try {
     // Audit records of operator actions (accepted and refused) go beside the job's state.
-    served = await serveJob(job, { ...options, auditFile: join(options.stateDir, 'audit.jsonl') });
+    served = await run.serve({ ...options, auditFile: auditFileOf(run) });
   } catch (err) {
-    await job.close();
-    await store?.close();
+    await run.close();
     await inspector?.close();
     throw err;
   }
   const { app, url } = served;
+  // Said on stderr whatever the output mode: a supervisor or a script learns the run's id.
+  process.stderr.write(`rnr: ${run.runLine}\n`);
 
-  const model = new JobModel(jobToWire(job.snapshot()));
+  const model = new JobModel(jobToJson(job.snapshot()));
   const sink = makeSink(model, options, url);
   sink.info(
-    `rnr: serving job ${printable(job.id)} (${printable(job.name)}) at ${url}  (API /api/v1, web view /)`,
+    `rnr: serving ${run.workflow ? 'run' : 'job'} ${printable(job.id)} (${printable(job.name)}) at ${url}  (API /api/v1, web view /)`,
   );
-  sink.info(startLine(job, where, workflow.prebuilt));
-  if (inspector) sink.info(inspectorLine(inspector, workflow.prebuilt));
+  sink.info(startLine(job, where, run.prebuilt));
+  if (inspector) sink.info(inspectorLine(inspector, run.prebuilt));
 
   return new Promise<number>((settle) => {
     let finishing = false;
@@ -134,10 +118,9 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       if (stopped === 'timeout') {
         process.stderr.write(`rnr: polls still in flight after ${options.stopTimeoutMs}ms; leaving them\n`);
       }
-      await within(job.close(), options.stopTimeoutMs);
       await within(app.close(), 2000);
+      await within(run.close(), options.stopTimeoutMs);
       if (inspector) await within(inspector.close(), 2000);
-      await store?.close();
       settle(code);
     };
     const outcome = (state: string) => (state === 'SUCCESS' ? ExitCode.SUCCESS : ExitCode.FAILED);
@@ -150,13 +133,13 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
         );
         return;
       }
-      void finish(outcome(state), endLine(job, state, file, options));
+      void finish(outcome(state), endLine(run, state, file, options));
     };
     const unsubscribe = job.subscribe((event) => {
-      const wire: WireEvent = eventToWire(event);
+      const wire: TaskEventJson = eventToJson(event);
       model.apply(wire);
       if (model.isPlaceholder(wire.taskId) && job.hasTask(wire.taskId)) {
-        model.add(taskToWire(job.getTask(wire.taskId, { depth: 0 })));
+        model.add(taskToJson(job.getTask(wire.taskId, { depth: 0 })));
       }
       try {
         sink.event(wire);
@@ -177,7 +160,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     };
     if (early) return onSignal(early);
     if (isDoneName(model.state) && !options.hold) {
-      void finish(outcome(model.state), endLine(job, model.state, file, options, 'had already ended'));
+      void finish(outcome(model.state), endLine(run, model.state, file, options, 'had already ended'));
       return;
     }
     // A load that fails was reported above; start() cannot fail here, and logs what it would.
@@ -185,14 +168,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   });
 }
 
-/** A JOB_LOCKED error with what to do under `rnr run`: the same state dir is in use. */
-function lockedHint(err: unknown, options: RunCommandOptions): unknown {
-  if (!isRnrError(err, 'RNR_ERR_JOB_LOCKED')) return err;
-  const hint = `another rnr run is using --state-dir ${options.stateDir} for this job: stop it, or pass another --state-dir`;
-  return new RnrError('RNR_ERR_JOB_LOCKED', `${err.message.split('; ')[0]}: ${hint}`, { cause: err });
-}
-
-function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventSink {
+function makeSink(model: JobModel, options: RunCommandOptions, url: string): EventDisplay {
   if (options.json) return jsonPrinter();
   if (options.quiet) return quietPrinter();
   if (process.stdout.isTTY) return liveView(model, { server: url });
@@ -207,14 +183,10 @@ function inspectorLine(inspector: RunInspector, prebuilt: boolean): string {
 }
 
 function startLine(job: Job, where: string, prebuilt: boolean): string {
-  const id = printable(job.id);
-  const resumed = job.resumed
-    ? `resumed job ${id} from seq ${job.resumed.fromSeq}${job.resumed.orphans.length ? ` (${job.resumed.orphans.length} stored tasks no longer in the workflow)` : ''}`
-    : `started job ${id} (new)`;
   const note = prebuilt
-    ? '; note: a prebuilt Job ignores --state-dir and --poll-interval, export a function to use them'
+    ? '; note: a prebuilt Job ignores --state-dir and --poll-interval (and --store): export a workflow to use them'
     : '';
-  return `rnr: ${resumed}; state in ${printable(where)}, polling every ${job.pollIntervalMs}ms${note}`;
+  return `rnr: state in ${printable(where)}, polling every ${job.pollIntervalMs}ms${note}`;
 }
 
 /**
@@ -222,22 +194,35 @@ function startLine(job: Job, where: string, prebuilt: boolean): string {
  * that did not succeed is told how to act on it: serve it again with --hold (it resumes from its
  * store), then retry or skip what failed.
  */
-function endLine(job: Job, state: string, file: string, options: RunCommandOptions, ended = 'ended'): string {
-  const head = `rnr: job ${printable(job.id)} ${ended} ${state}`;
+function endLine(
+  run: PreparedRun,
+  state: string,
+  file: string,
+  options: RunCommandOptions,
+  ended = 'ended',
+): string {
+  const { job } = run;
+  const head = `rnr: ${run.workflow ? 'run' : 'job'} ${printable(job.id)} ${ended} ${state}`;
   if (state === 'SUCCESS') return head;
   const failed = firstFailedLeaf(job);
-  const again = [
-    'rnr run',
-    shellQuote(file),
-    ...(options.stateDir === '.rnr' ? [] : ['--state-dir', shellQuote(options.stateDir)]),
+  const storeFlags = [
+    ...(options.store !== undefined ? ['--store', shellQuote(options.store)] : []),
+    ...(options.stateDir !== undefined ? ['--state-dir', shellQuote(options.stateDir)] : []),
     ...(options.port === 7300 || options.port === 0 ? [] : ['--port', String(options.port)]),
-    '--hold',
-  ].join(' ');
+  ];
+  // A workflow's run that ended is not resumed by rnr run (it starts a new one): rnr serve loads
+  // it again when an operator acts on it.
+  const again = (
+    run.workflow
+      ? ['rnr serve', shellQuote(file), ...storeFlags]
+      : ['rnr run', shellQuote(file), ...storeFlags, '--hold']
+  ).join(' ');
   const server = options.port === 0 ? undefined : `http://${options.host}:${options.port}`;
   const act = failed
     ? `, then \`${commandFor('retry', job.id, failed, server === defaultServer ? undefined : server)}\`${options.port === 0 ? ' with --server <the URL it prints>' : ''} (or use the web view)`
     : ', then act on it with rnr set/retry/skip or the web view';
-  return `${head}; its state is saved, but nothing serves it now. To act on it, serve it again: \`${again}\` (it resumes)${act}`;
+  const how = run.workflow ? '(it loads the run when you act on it)' : '(it resumes)';
+  return `${head}; its state is saved, but nothing serves it now. To act on it, serve it again: \`${again}\` ${how}${act}`;
 }
 
 /** The id of the first FAILED leaf (depth first), or of the root when no leaf failed. */

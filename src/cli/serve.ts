@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { RnrError } from '../errors.js';
 import type { Job } from '../index.js';
+import type { RunHost } from '../runs/index.js';
 
 /** Where and how `rnr run` serves its job. */
 export interface ServeOptions {
@@ -11,6 +12,8 @@ export interface ServeOptions {
   viewerToken?: string;
   /** Where the server appends its audit records (JSON lines). */
   auditFile?: string;
+  /** Why `POST /workflows/:workflow/runs` is refused (409) by a server of one job. */
+  refuseStarts?: string;
 }
 
 /** A listening control API (and web view) for one job. */
@@ -28,6 +31,24 @@ export async function serveJob(job: Job, options: ServeOptions): Promise<ServedJ
   const { createServer } = await import('../server/index.js');
   const app = createServer({
     jobs: [job],
+    ...(options.refuseStarts !== undefined && { refuseStarts: options.refuseStarts }),
+    token: options.token,
+    viewerToken: options.viewerToken,
+    ...(options.auditFile !== undefined && { audit: options.auditFile }),
+  });
+  try {
+    return { app, url: await listen(app, options.host, options.port) };
+  } catch (err) {
+    await app.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** Serves the API and web view of a run host (`rnr serve`, `rnr run` of a workflow) and listens. */
+export async function serveRuns(runs: RunHost, options: ServeOptions): Promise<ServedJob> {
+  const { createServer } = await import('../server/index.js');
+  const app = createServer({
+    runs,
     token: options.token,
     viewerToken: options.viewerToken,
     ...(options.auditFile !== undefined && { audit: options.auditFile }),

@@ -1,6 +1,7 @@
 import pc from 'picocolors';
-import { formatDuration, paintState, printable, stateSymbol } from './format.js';
-import type { WireMachineStatus, WireTask } from './wire.js';
+import { formatDuration } from '../wire/duration.js';
+import type { MachineStatus, TaskJson } from '../wire/json.js';
+import { paintState, printable, stateSymbol } from './format.js';
 
 /**
  * Renders a task and its children as an indented tree with state glyphs, one task per line:
@@ -12,9 +13,9 @@ import type { WireMachineStatus, WireTask } from './wire.js';
  * // ├─ ✓ upgrade/pre-checks  SUCCESS  4s  all green
  * // └─ ◆ upgrade/canary  ACTION_PENDING  waiting for approval
  */
-export function formatTree(root: WireTask, now: number = Date.now()): string {
+export function formatTree(root: TaskJson, now: number = Date.now()): string {
   const lines: string[] = [];
-  const walk = (task: WireTask, prefix: string, branch: string) => {
+  const walk = (task: TaskJson, prefix: string, branch: string) => {
     lines.push(prefix + branch + taskLine(task, now));
     const children = task.children ?? [];
     const childPrefix = prefix + (branch === '├─ ' ? '│  ' : branch === '' ? '' : '   ');
@@ -26,7 +27,7 @@ export function formatTree(root: WireTask, now: number = Date.now()): string {
   return lines.join('\n');
 }
 
-function taskLine(task: WireTask, now: number): string {
+function taskLine(task: TaskJson, now: number): string {
   const state = printable(task.state ?? 'UNKNOWN');
   const extras: string[] = [];
   if (task.paused) extras.push(pc.yellow('paused'));
@@ -45,7 +46,7 @@ function taskLine(task: WireTask, now: number): string {
  * A machine task's statechart status: `machine node-maintenance: reboot.wait-ready (active)`. The
  * value is shown as its active leaf paths; a parallel state lists each region's.
  */
-export function machineLine(machine: WireMachineStatus): string {
+export function machineLine(machine: MachineStatus): string {
   const id = printable(machine.machineId || '?');
   const where = printable(leafPaths(machine.active ?? []).join(', '));
   return `machine ${id}${where ? `: ${where}` : ''} (${printable(machine.status || 'unknown')})`;
@@ -57,13 +58,13 @@ function leafPaths(active: string[]): string[] {
 }
 
 /** Every task of a tree, depth first (the root first). */
-export function flattenTasks(root: WireTask): WireTask[] {
-  const out: WireTask[] = [];
+export function flattenTasks(root: TaskJson): TaskJson[] {
+  const out: TaskJson[] = [];
   const stack = [root];
   for (let task = stack.pop(); task; task = stack.pop()) {
     out.push(task);
     const children = task.children ?? [];
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as WireTask);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as TaskJson);
   }
   return out;
 }

@@ -1,6 +1,8 @@
 import WebSocket from 'ws';
 import { RnrError } from '../errors.js';
-import { type EventSink, jsonPrinter, plainPrinter } from './event-printers.js';
+import type { TaskEventJson } from '../wire/json.js';
+import { isDoneName } from '../wire/names.js';
+import { type EventDisplay, jsonPrinter, plainPrinter } from './event-printers.js';
 import { ExitCode } from './exit-codes.js';
 import { printable } from './format.js';
 import type { ApiClient } from './http-client.js';
@@ -8,7 +10,6 @@ import { JobModel } from './job-model.js';
 import { liveView } from './live-view.js';
 import { onStopSignal, signalExitCodes } from './signals.js';
 import { withJobId } from './task-ids.js';
-import { isDoneName, type WireEvent } from './wire.js';
 
 /** Options of `rnr watch`. */
 export interface WatchOptions {
@@ -24,7 +25,7 @@ export interface WatchOptions {
  */
 export async function watchCommand(api: ApiClient, jobId: string, options: WatchOptions): Promise<number> {
   const model = new JobModel(await withJobId(api, jobId, () => api.getJob(jobId)));
-  const sink: EventSink = options.json
+  const sink: EventDisplay = options.json
     ? jsonPrinter()
     : process.stdout.isTTY
       ? liveView(model, { server: api.server })
@@ -54,7 +55,7 @@ export async function watchCommand(api: ApiClient, jobId: string, options: Watch
       if (err) fail(err);
       else settle(code);
     };
-    const onEvent = (event: WireEvent) => {
+    const onEvent = (event: TaskEventJson) => {
       if (typeof event?.seq !== 'number' || !model.apply(event)) return;
       sink.event(event);
       if (model.isPlaceholder(event.taskId)) {
@@ -79,7 +80,7 @@ export async function watchCommand(api: ApiClient, jobId: string, options: Watch
       });
       ws.on('message', (data) => {
         try {
-          onEvent(JSON.parse(String(data)) as WireEvent);
+          onEvent(JSON.parse(String(data)) as TaskEventJson);
         } catch {
           // Not an event frame (e.g. a command answer): nothing to show.
         }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeError, RnrError } from '../errors.js';
-import type { Job, WorkflowOptions } from '../index.js';
+import { type AnyWorkflow, isWorkflow, type Job, type WorkflowOptions } from '../index.js';
 import { registerTypeScript } from './typescript-loader.js';
 
 /** A loaded workflow. */
@@ -28,17 +28,19 @@ export function isJob(value: unknown): value is Job {
   );
 }
 
+/** A workflow module's default export, understood. */
+export type WorkflowModule =
+  | { kind: 'workflow'; workflow: AnyWorkflow; path: string }
+  | { kind: 'legacy'; exported: Job | ((options: WorkflowOptions) => unknown); path: string };
+
 /**
  * Imports a workflow module (TypeScript or JavaScript; the `rnr` bin registers tsx) and returns
- * its job. `makeOptions` is called only when the default export is a function, so a prebuilt Job
- * does not open a store it will never use. Fails with `RNR_ERR_WORKFLOW_NOT_FOUND`,
- * `RNR_ERR_WORKFLOW_LOAD` (syntax error, exception on import) or `RNR_ERR_WORKFLOW_INVALID`
- * (no job exported), each naming the file.
+ * its default export: a `Workflow` (from `workflow()`), or one of the older forms (a Job, or a
+ * function returning one). Fails with `RNR_ERR_WORKFLOW_NOT_FOUND`, `RNR_ERR_WORKFLOW_LOAD`
+ * (syntax error, exception on import) or `RNR_ERR_WORKFLOW_INVALID` (anything else exported),
+ * each naming the file.
  */
-export async function loadWorkflow(
-  file: string,
-  makeOptions: () => WorkflowOptions,
-): Promise<LoadedWorkflow> {
+export async function loadWorkflowModule(file: string): Promise<WorkflowModule> {
   const path = resolve(file);
   if (!existsSync(path))
     throw new RnrError('RNR_ERR_WORKFLOW_NOT_FOUND', `workflow file ${file} does not exist`);
@@ -62,18 +64,33 @@ export async function loadWorkflow(
   }
 
   const exported = defaultExport(mod);
+  if (isWorkflow(exported)) return { kind: 'workflow', workflow: exported, path };
+  if (isJob(exported)) return { kind: 'legacy', exported, path };
+  if (typeof exported === 'function')
+    return { kind: 'legacy', exported: exported as (options: WorkflowOptions) => unknown, path };
+  const what =
+    exported === undefined ? 'has no default export' : `default-exports ${describeValue(exported)}`;
+  throw new RnrError(
+    'RNR_ERR_WORKFLOW_INVALID',
+    `workflow ${file} ${what}: export default a workflow (workflow({ name, build, … })), or a Job (createJob(...)) or a function returning one`,
+  );
+}
+
+/**
+ * The Job of a module in one of the older forms (a Job, or a function of `WorkflowOptions`
+ * returning one). `makeOptions` is called only when the default export is a function, so a
+ * prebuilt Job does not open a store it will never use.
+ */
+export async function legacyJob(
+  module: Extract<WorkflowModule, { kind: 'legacy' }>,
+  file: string,
+  makeOptions: () => WorkflowOptions | Promise<WorkflowOptions>,
+): Promise<LoadedWorkflow> {
+  const { exported, path } = module;
   if (isJob(exported)) return { job: exported, prebuilt: true, path };
-  if (typeof exported !== 'function') {
-    const what =
-      exported === undefined ? 'has no default export' : `default-exports ${describeValue(exported)}`;
-    throw new RnrError(
-      'RNR_ERR_WORKFLOW_INVALID',
-      `workflow ${file} ${what}: export default a Job (createJob(...)) or a function returning one`,
-    );
-  }
   let job: unknown;
   try {
-    job = await (exported as (options: WorkflowOptions) => unknown)(makeOptions());
+    job = await exported(await makeOptions());
   } catch (err) {
     if (err instanceof RnrError && !err.code.startsWith('RNR_ERR_WORKFLOW')) {
       throw new RnrError(err.code, `workflow ${file}: ${err.message}`, { cause: err });
@@ -96,13 +113,34 @@ export async function loadWorkflow(
 }
 
 /**
+ * Imports a workflow module in one of the older forms and returns its job (`loadWorkflowModule`,
+ * then `legacyJob`); a module exporting a `Workflow` is refused here (`rnr run` hosts it instead).
+ */
+export async function loadWorkflow(
+  file: string,
+  makeOptions: () => WorkflowOptions | Promise<WorkflowOptions>,
+): Promise<LoadedWorkflow> {
+  const module = await loadWorkflowModule(file);
+  if (module.kind === 'workflow') {
+    throw new RnrError('RNR_ERR_WORKFLOW_INVALID', `workflow ${file} exports a workflow, not a job`);
+  }
+  return legacyJob(module, file, makeOptions);
+}
+
+/**
  * The module's default export. A workflow compiled to CommonJS (a .ts or .js file in a package
  * whose package.json says `"type": "commonjs"`, or nothing) reaches `import()` as its
  * `module.exports`, which holds the real default export under `default`.
  */
 function defaultExport(mod: { default?: unknown }): unknown {
   const value = mod.default;
-  if (typeof value !== 'object' || value === null || isJob(value) || !Object.hasOwn(value, 'default'))
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    isJob(value) ||
+    isWorkflow(value) ||
+    !Object.hasOwn(value, 'default')
+  )
     return value;
   return (value as { default?: unknown }).default;
 }

@@ -22,8 +22,6 @@ export class JobOptionsChecker {
   readonly inspect: JobOptions['inspect'];
   /** The run this job is (a job created without `run`: run 1 of workflow = its id). */
   readonly run: RunFields;
-  /** The run's labels (stored with its record). */
-  readonly runLabels: Record<string, string>;
 
   constructor(options: JobOptions) {
     if (typeof options !== 'object' || options === null) invalid('options', options, 'an object');
@@ -38,15 +36,14 @@ export class JobOptionsChecker {
     }
     const run = runFields(options.run);
     this.id = options.id ?? (run ? `${run.workflow}-${run.run}` : slug(options.name));
-    const { labels = {}, ...fields } = run ?? {
+    this.run = run ?? {
       workflow: this.id,
       run: 1,
       input: {},
       trigger: RunTrigger.TRIGGER_UNSPECIFIED,
       startedBy: '',
+      labels: {},
     };
-    this.run = fields;
-    this.runLabels = labels;
     if (!isTaskSpec(options.root))
       invalid('root', options.root, 'a task spec from callbackTask, nestedTask or machineTask');
     const interval = options.pollIntervalMs ?? 5000;
@@ -87,7 +84,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The `run` option, checked, with its defaults; undefined when not given. */
-function runFields(run: JobOptions['run']): (RunFields & { labels: Record<string, string> }) | undefined {
+function runFields(run: JobOptions['run']): RunFields | undefined {
   if (run === undefined) return undefined;
   if (!isObject(run)) invalid('run', run, 'an object such as a RunRecord from store.createRun');
   const {

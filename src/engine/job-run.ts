@@ -19,7 +19,6 @@ export class JobRun {
     readonly id: string,
     readonly name: string,
     private fields: RunFields,
-    private labels: Record<string, string>,
     private createdAt: number,
   ) {}
 
@@ -28,7 +27,6 @@ export class JobRun {
     this.fence = opened.fence;
     this.createdAt = opened.run.createdAt;
     this.fields = runFieldsOf(opened.run);
-    this.labels = opened.run.labels;
   }
 
   /** The run's record as it stands with `core` (the summary fields every batch carries). */
@@ -43,7 +41,6 @@ export class JobRun {
       state: root.state,
       counts: countsOf(core),
       total: core.index.byId.size,
-      labels: this.labels,
     };
     if (root.startedAt !== undefined) record.startedAt = root.startedAt;
     if (root.finishedAt !== undefined) record.finishedAt = root.finishedAt;
@@ -84,7 +81,7 @@ export class JobRun {
   }
 
   private runFields(): RunFields {
-    return { ...this.fields, input: { ...this.fields.input } };
+    return { ...this.fields, input: { ...this.fields.input }, labels: { ...this.fields.labels } };
   }
 }
 

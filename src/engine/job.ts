@@ -81,7 +81,7 @@ class JobEngine implements Job {
     this.store = opts.store ?? defaults.store();
     this.spec = options.root;
     this.builtAt = this.clock.now();
-    this.run_ = new JobRun(this.id, this.name, opts.run, opts.runLabels, this.builtAt);
+    this.run_ = new JobRun(this.id, this.name, opts.run, this.builtAt);
     this.coreHost = {
       id: this.id,
       name: this.name,
@@ -355,10 +355,13 @@ class JobEngine implements Job {
     return this.act((core) => core.verbs.setParallelism(id, parallelism, options));
   }
 
-  /**
-   * Runs an operator action: its input is checked now (throwing at once), then it is applied now,
-   * or once the job has loaded (checked again on the state it loaded). Refused while halted.
-   */
+  async cancel(options?: OperatorOptions): Promise<JobSummary> {
+    await this.act((core) => core.verbs.cancel(core.root, this.id, options));
+    await this.stop();
+    return this.summary();
+  }
+
+  /** An operator action: checked now (throwing), applied now or once loaded (checked again); refused while halted. */
   private act(prepare: (core: JobCore) => PreparedAction): Promise<Task> {
     this.checkOpen();
     const action = prepare(this.core);
@@ -369,8 +372,6 @@ class JobEngine implements Job {
       return prepare(this.core)();
     });
   }
-
-  // ---- helpers ---------------------------------------------------------------------------------
 
   private internalError(where: string, err: unknown): void {
     // The engine never crashes on a user's code; what reaches here is logged, not thrown.

@@ -53,6 +53,8 @@ export interface RunFields {
   trigger: RunTrigger;
   /** Who started the run ('' when nobody said). */
   startedBy: string;
+  /** The run's labels (its workflow's). */
+  labels: Record<string, string>;
 }
 
 /** An operator's approval of an ACTION_PENDING task. */

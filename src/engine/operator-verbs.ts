@@ -2,11 +2,12 @@ import type { TaskStateKey } from '../../machines/task.machine.js';
 import { RnrError } from '../errors.js';
 import type { Clock } from './clock.js';
 import type { EventMeta } from './event-log.js';
+import { capMessage } from './message-cap.js';
 import type { PollRunner } from './poll-runner.js';
 import type { Scheduler } from './scheduler.js';
 import { checkParallelism } from './specs.js';
 import type { TaskNode } from './task-node.js';
-import { parseTaskState, stateName, TaskState } from './task-state.js';
+import { isDone, parseTaskState, stateName, TaskState } from './task-state.js';
 import type { TaskTransitions } from './task-transitions.js';
 import { toTask } from './task-view.js';
 import { EventCause, type OperatorOptions, type SetStateOptions, type Task, TaskKind } from './types.js';
@@ -129,6 +130,56 @@ export class OperatorVerbs {
   }
 
   /**
+   * Prepares the cancel of a job: every unfinished task, top down from `root`, ends SKIPPED (its
+   * poll in flight aborted) with one OPERATOR event (`action: 'cancel'`) and the status line
+   * `cancelled by <actor>: <reason>`; tasks that ended keep their state. Applying it to a job whose
+   * root has ended throws `RNR_ERR_CONFLICT`. Resolves with the root once durable.
+   */
+  cancel(root: TaskNode, jobId: string, options?: OperatorOptions): PreparedAction {
+    const meta = this.meta('cancel', options);
+    const line = capMessage(`cancelled by ${meta.actor}${meta.reason ? `: ${meta.reason}` : ''}`);
+    return () => {
+      if (isDone(root.state)) {
+        throw new RnrError(
+          'RNR_ERR_CONFLICT',
+          `job ${JSON.stringify(jobId)} has already ended ${stateName(root.state)}: nothing to cancel`,
+        );
+      }
+      // Top down: a nested task SKIPPED by an operator stays so while its children follow (a
+      // parent skipped last would first settle SUCCESS on children that were all skipped).
+      const stack = [root];
+      for (let node = stack.pop(); node; node = stack.pop()) {
+        if (!isDone(node.state)) {
+          this.polls.abort(node, 'job cancelled by an operator');
+          node.message = line;
+          if (!this.changes.apply(node, { type: 'skip' }, EventCause.OPERATOR, meta))
+            this.changes.record(node, node.state, EventCause.OPERATOR, meta);
+        }
+        const children = node.children ?? [];
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as TaskNode);
+      }
+      const task = toTask(root, 0);
+      return this.changes.commit().then(() => task);
+    };
+  }
+
+  /** Who and why, checked: an actor (default `'anonymous'`) and a reason must be strings. */
+  private meta(action: string, options: OperatorOptions | undefined): EventMeta {
+    const actor = options?.actor;
+    const reason = options?.reason;
+    if (actor !== undefined && typeof actor !== 'string') {
+      throw new RnrError('RNR_ERR_INVALID_OPTION', `actor: got ${JSON.stringify(actor)}, expected a string`);
+    }
+    if (reason !== undefined && typeof reason !== 'string') {
+      throw new RnrError(
+        'RNR_ERR_INVALID_OPTION',
+        `reason: got ${JSON.stringify(reason)}, expected a string`,
+      );
+    }
+    return { actor: actor || 'anonymous', reason: reason ?? '', action };
+  }
+
+  /**
    * Prepares one operator action: checks who and why and finds the task now; the action, when
    * applied, runs `change`, records an OPERATOR event when `change` recorded none, reopens DONE
    * ancestors the change no longer justifies, and commits (a failed commit rejects: the action is
@@ -141,18 +192,7 @@ export class OperatorVerbs {
     change: (node: TaskNode, meta: EventMeta) => boolean,
   ): PreparedAction {
     const node = this.host.node(id);
-    const actor = options?.actor;
-    const reason = options?.reason;
-    if (actor !== undefined && typeof actor !== 'string') {
-      throw new RnrError('RNR_ERR_INVALID_OPTION', `actor: got ${JSON.stringify(actor)}, expected a string`);
-    }
-    if (reason !== undefined && typeof reason !== 'string') {
-      throw new RnrError(
-        'RNR_ERR_INVALID_OPTION',
-        `reason: got ${JSON.stringify(reason)}, expected a string`,
-      );
-    }
-    const meta: EventMeta = { actor: actor || 'anonymous', reason: reason ?? '', action };
+    const meta = this.meta(action, options);
     return () => {
       if (!change(node, meta)) this.changes.record(node, node.state, EventCause.OPERATOR, meta);
       this.scheduler.reopenAncestors(node);

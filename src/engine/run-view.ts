@@ -14,6 +14,7 @@ export function runFieldsOf(run: RunRecord): RunFields {
     input: run.input,
     trigger: run.trigger,
     startedBy: run.startedBy,
+    labels: { ...run.labels },
   };
 }
 

@@ -273,6 +273,16 @@ export interface Job {
    * value that is not an integer ≥ 1. Survives a restart (stored with the task).
    */
   setParallelism(id: string, parallelism: number, options?: OperatorOptions): Promise<Task>;
+  /**
+   * Cancels the job: ticking stops, polls in flight are aborted, and every unfinished task ends
+   * SKIPPED, top down, each with one OPERATOR event (`action: 'cancel'`, the actor and reason) and
+   * the status line `cancelled by <actor>: <reason>`. Resolves with the summary once durable;
+   * rejects `RNR_ERR_CONFLICT` (changing nothing) when the root has already ended.
+   *
+   * @example
+   * await job.cancel({ actor: 'alice', reason: 'wrong version' });
+   */
+  cancel(options?: OperatorOptions): Promise<JobSummary>;
 
   /** Every event, in seq order, after it is committed to the store. Returns unsubscribe. */
   subscribe(listener: (event: TaskEvent) => void): () => void;

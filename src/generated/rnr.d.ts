@@ -80,124 +80,6 @@ export namespace rnr {
         }
 
         /**
-         * Properties of a JobHalt.
-         * @deprecated Use rnr.v1.JobHalt.$Properties instead.
-         */
-        interface IJobHalt extends rnr.v1.JobHalt.$Properties {
-        }
-
-        /** Represents a JobHalt. */
-        class JobHalt {
-
-            /**
-             * Constructs a new JobHalt.
-             * @param [properties] Properties to set
-             */
-            constructor(properties?: rnr.v1.JobHalt.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
-
-            /** JobHalt code. */
-            code: string;
-
-            /** JobHalt message. */
-            message: string;
-
-            /** JobHalt since. */
-            since: number;
-
-            /** JobHalt retryAt. */
-            retryAt: number;
-
-            /**
-             * Creates a new JobHalt instance using the specified properties.
-             * @param [properties] Properties to set
-             * @returns JobHalt instance
-             */
-            static create(properties: rnr.v1.JobHalt.$Shape): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
-            static create(properties?: rnr.v1.JobHalt.$Properties): rnr.v1.JobHalt;
-
-            /**
-             * Encodes the specified JobHalt message. Does not implicitly {@link rnr.v1.JobHalt.verify|verify} messages.
-             * @param message JobHalt message or plain object to encode
-             * @param [writer] Writer to encode to
-             * @returns Writer
-             */
-            static encode(message: rnr.v1.JobHalt.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-
-            /**
-             * Decodes a JobHalt message from the specified reader or buffer.
-             * @param reader Reader or buffer to decode from
-             * @param [length] Message length if known beforehand
-             * @returns {rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape} JobHalt
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
-
-            /**
-             * Verifies a JobHalt message.
-             * @param message Plain object to verify
-             * @returns `null` if valid, otherwise the reason why it is not
-             */
-            static verify(message: { [k: string]: any }): (string|null);
-
-            /**
-             * Creates a JobHalt message from a plain object. Also converts values to their respective internal types.
-             * @param object Plain object
-             * @returns JobHalt
-             */
-            static fromObject(object: { [k: string]: any }): rnr.v1.JobHalt;
-
-            /**
-             * Creates a plain object from a JobHalt message. Also converts values to other types if specified.
-             * @param message JobHalt
-             * @param [options] Conversion options
-             * @returns Plain object
-             */
-            static toObject(message: rnr.v1.JobHalt, options?: $protobuf.IConversionOptions): { [k: string]: any };
-
-            /**
-             * Converts this JobHalt to JSON.
-             * @returns JSON object
-             */
-            toJSON(): { [k: string]: any };
-
-            /**
-             * Gets the type url for JobHalt
-             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns The type url
-             */
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace JobHalt {
-
-            /** Properties of a JobHalt. */
-            interface $Properties {
-
-                /** JobHalt code */
-                code?: (string|null);
-
-                /** JobHalt message */
-                message?: (string|null);
-
-                /** JobHalt since */
-                since?: (number|null);
-
-                /** JobHalt retryAt */
-                retryAt?: (number|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
-            }
-
-            /** Shape of a JobHalt. */
-            type $Shape = rnr.v1.JobHalt.$Properties;
-        }
-
-        /**
          * Properties of an Approval.
          * @deprecated Use rnr.v1.Approval.$Properties instead.
          */
@@ -428,6 +310,124 @@ export namespace rnr {
         }
 
         /**
+         * Properties of a JobHalt.
+         * @deprecated Use rnr.v1.JobHalt.$Properties instead.
+         */
+        interface IJobHalt extends rnr.v1.JobHalt.$Properties {
+        }
+
+        /** Represents a JobHalt. */
+        class JobHalt {
+
+            /**
+             * Constructs a new JobHalt.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.JobHalt.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** JobHalt code. */
+            code: string;
+
+            /** JobHalt message. */
+            message: string;
+
+            /** JobHalt since. */
+            since: number;
+
+            /** JobHalt retryAt. */
+            retryAt: number;
+
+            /**
+             * Creates a new JobHalt instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns JobHalt instance
+             */
+            static create(properties: rnr.v1.JobHalt.$Shape): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
+            static create(properties?: rnr.v1.JobHalt.$Properties): rnr.v1.JobHalt;
+
+            /**
+             * Encodes the specified JobHalt message. Does not implicitly {@link rnr.v1.JobHalt.verify|verify} messages.
+             * @param message JobHalt message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.JobHalt.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a JobHalt message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape} JobHalt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
+
+            /**
+             * Verifies a JobHalt message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a JobHalt message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns JobHalt
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.JobHalt;
+
+            /**
+             * Creates a plain object from a JobHalt message. Also converts values to other types if specified.
+             * @param message JobHalt
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.JobHalt, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this JobHalt to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for JobHalt
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace JobHalt {
+
+            /** Properties of a JobHalt. */
+            interface $Properties {
+
+                /** JobHalt code */
+                code?: (string|null);
+
+                /** JobHalt message */
+                message?: (string|null);
+
+                /** JobHalt since */
+                since?: (number|null);
+
+                /** JobHalt retryAt */
+                retryAt?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a JobHalt. */
+            type $Shape = rnr.v1.JobHalt.$Properties;
+        }
+
+        /**
          * Properties of a Task.
          * @deprecated Use rnr.v1.Task.$Properties instead.
          */
@@ -648,6 +648,9 @@ export namespace rnr {
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
 
+            /** Job halted. */
+            halted?: (rnr.v1.JobHalt.$Properties|null);
+
             /** Job id. */
             id: string;
 
@@ -678,8 +681,8 @@ export namespace rnr {
             /** Job startedBy. */
             startedBy: string;
 
-            /** Job halted. */
-            halted?: (rnr.v1.JobHalt.$Properties|null);
+            /** Job labels. */
+            labels: { [k: string]: string };
 
             /**
              * Creates a new Job instance using the specified properties.
@@ -748,6 +751,9 @@ export namespace rnr {
             /** Properties of a Job. */
             interface $Properties {
 
+                /** Job halted */
+                halted?: (rnr.v1.JobHalt.$Properties|null);
+
                 /** Job id */
                 id?: (string|null);
 
@@ -778,8 +784,8 @@ export namespace rnr {
                 /** Job startedBy */
                 startedBy?: (string|null);
 
-                /** Job halted */
-                halted?: (rnr.v1.JobHalt.$Properties|null);
+                /** Job labels */
+                labels?: ({ [k: string]: string }|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -787,6 +793,7 @@ export namespace rnr {
 
             /** Shape of a Job. */
             type $Shape = {
+              halted?: rnr.v1.JobHalt.$Shape|null;
               id?: string|null;
               name?: string|null;
               root?: rnr.v1.Task.$Shape|null;
@@ -797,7 +804,7 @@ export namespace rnr {
               input?: google.protobuf.Struct.$Shape|null;
               trigger?: rnr.v1.RunTrigger|null;
               startedBy?: string|null;
-              halted?: rnr.v1.JobHalt.$Shape|null;
+              labels?: { [k: string]: string }|null;
               $unknowns?: Uint8Array[];
             };
         }
@@ -820,6 +827,9 @@ export namespace rnr {
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
+
+            /** JobSummary halted. */
+            halted?: (rnr.v1.JobHalt.$Properties|null);
 
             /** JobSummary id. */
             id: string;
@@ -863,8 +873,8 @@ export namespace rnr {
             /** JobSummary startedBy. */
             startedBy: string;
 
-            /** JobSummary halted. */
-            halted?: (rnr.v1.JobHalt.$Properties|null);
+            /** JobSummary labels. */
+            labels: { [k: string]: string };
 
             /**
              * Creates a new JobSummary instance using the specified properties.
@@ -933,6 +943,9 @@ export namespace rnr {
             /** Properties of a JobSummary. */
             interface $Properties {
 
+                /** JobSummary halted */
+                halted?: (rnr.v1.JobHalt.$Properties|null);
+
                 /** JobSummary id */
                 id?: (string|null);
 
@@ -975,8 +988,8 @@ export namespace rnr {
                 /** JobSummary startedBy */
                 startedBy?: (string|null);
 
-                /** JobSummary halted */
-                halted?: (rnr.v1.JobHalt.$Properties|null);
+                /** JobSummary labels */
+                labels?: ({ [k: string]: string }|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -984,6 +997,7 @@ export namespace rnr {
 
             /** Shape of a JobSummary. */
             type $Shape = {
+              halted?: rnr.v1.JobHalt.$Shape|null;
               id?: string|null;
               name?: string|null;
               state?: rnr.v1.TaskState|null;
@@ -998,7 +1012,7 @@ export namespace rnr {
               input?: google.protobuf.Struct.$Shape|null;
               trigger?: rnr.v1.RunTrigger|null;
               startedBy?: string|null;
-              halted?: rnr.v1.JobHalt.$Shape|null;
+              labels?: { [k: string]: string }|null;
               $unknowns?: Uint8Array[];
             };
         }
@@ -1024,6 +1038,9 @@ export namespace rnr {
 
             /** JobList jobs. */
             jobs: rnr.v1.JobSummary.$Properties[];
+
+            /** JobList nextPageToken. */
+            nextPageToken: string;
 
             /**
              * Creates a new JobList instance using the specified properties.
@@ -1095,6 +1112,9 @@ export namespace rnr {
                 /** JobList jobs */
                 jobs?: (rnr.v1.JobSummary.$Properties[]|null);
 
+                /** JobList nextPageToken */
+                nextPageToken?: (string|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -1102,8 +1122,578 @@ export namespace rnr {
             /** Shape of a JobList. */
             type $Shape = {
               jobs?: rnr.v1.JobSummary.$Shape[]|null;
+              nextPageToken?: string|null;
               $unknowns?: Uint8Array[];
             };
+        }
+
+        /**
+         * Properties of a Schedule.
+         * @deprecated Use rnr.v1.Schedule.$Properties instead.
+         */
+        interface ISchedule extends rnr.v1.Schedule.$Properties {
+        }
+
+        /** Represents a Schedule. */
+        class Schedule {
+
+            /**
+             * Constructs a new Schedule.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.Schedule.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Schedule cron. */
+            cron: string;
+
+            /** Schedule timezone. */
+            timezone: string;
+
+            /** Schedule overlap. */
+            overlap: string;
+
+            /** Schedule nextAt. */
+            nextAt: number;
+
+            /**
+             * Creates a new Schedule instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Schedule instance
+             */
+            static create(properties: rnr.v1.Schedule.$Shape): rnr.v1.Schedule & rnr.v1.Schedule.$Shape;
+            static create(properties?: rnr.v1.Schedule.$Properties): rnr.v1.Schedule;
+
+            /**
+             * Encodes the specified Schedule message. Does not implicitly {@link rnr.v1.Schedule.verify|verify} messages.
+             * @param message Schedule message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.Schedule.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Schedule message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.Schedule & rnr.v1.Schedule.$Shape} Schedule
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.Schedule & rnr.v1.Schedule.$Shape;
+
+            /**
+             * Verifies a Schedule message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a Schedule message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Schedule
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.Schedule;
+
+            /**
+             * Creates a plain object from a Schedule message. Also converts values to other types if specified.
+             * @param message Schedule
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.Schedule, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Schedule to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for Schedule
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Schedule {
+
+            /** Properties of a Schedule. */
+            interface $Properties {
+
+                /** Schedule cron */
+                cron?: (string|null);
+
+                /** Schedule timezone */
+                timezone?: (string|null);
+
+                /** Schedule overlap */
+                overlap?: (string|null);
+
+                /** Schedule nextAt */
+                nextAt?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Schedule. */
+            type $Shape = rnr.v1.Schedule.$Properties;
+        }
+
+        /**
+         * Properties of a Workflow.
+         * @deprecated Use rnr.v1.Workflow.$Properties instead.
+         */
+        interface IWorkflow extends rnr.v1.Workflow.$Properties {
+        }
+
+        /** Represents a Workflow. */
+        class Workflow {
+
+            /**
+             * Constructs a new Workflow.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.Workflow.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Workflow name. */
+            name: string;
+
+            /** Workflow description. */
+            description: string;
+
+            /** Workflow inputSchema. */
+            inputSchema?: (google.protobuf.Struct.$Properties|null);
+
+            /** Workflow schedules. */
+            schedules: rnr.v1.Schedule.$Properties[];
+
+            /** Workflow concurrency. */
+            concurrency: number;
+
+            /** Workflow keepRuns. */
+            keepRuns: number;
+
+            /** Workflow labels. */
+            labels: { [k: string]: string };
+
+            /**
+             * Creates a new Workflow instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Workflow instance
+             */
+            static create(properties: rnr.v1.Workflow.$Shape): rnr.v1.Workflow & rnr.v1.Workflow.$Shape;
+            static create(properties?: rnr.v1.Workflow.$Properties): rnr.v1.Workflow;
+
+            /**
+             * Encodes the specified Workflow message. Does not implicitly {@link rnr.v1.Workflow.verify|verify} messages.
+             * @param message Workflow message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.Workflow.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Workflow message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.Workflow & rnr.v1.Workflow.$Shape} Workflow
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.Workflow & rnr.v1.Workflow.$Shape;
+
+            /**
+             * Verifies a Workflow message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a Workflow message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Workflow
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.Workflow;
+
+            /**
+             * Creates a plain object from a Workflow message. Also converts values to other types if specified.
+             * @param message Workflow
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.Workflow, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Workflow to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for Workflow
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Workflow {
+
+            /** Properties of a Workflow. */
+            interface $Properties {
+
+                /** Workflow name */
+                name?: (string|null);
+
+                /** Workflow description */
+                description?: (string|null);
+
+                /** Workflow inputSchema */
+                inputSchema?: (google.protobuf.Struct.$Properties|null);
+
+                /** Workflow schedules */
+                schedules?: (rnr.v1.Schedule.$Properties[]|null);
+
+                /** Workflow concurrency */
+                concurrency?: (number|null);
+
+                /** Workflow keepRuns */
+                keepRuns?: (number|null);
+
+                /** Workflow labels */
+                labels?: ({ [k: string]: string }|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Workflow. */
+            type $Shape = {
+              name?: string|null;
+              description?: string|null;
+              inputSchema?: google.protobuf.Struct.$Shape|null;
+              schedules?: rnr.v1.Schedule.$Shape[]|null;
+              concurrency?: number|null;
+              keepRuns?: number|null;
+              labels?: { [k: string]: string }|null;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a WorkflowList.
+         * @deprecated Use rnr.v1.WorkflowList.$Properties instead.
+         */
+        interface IWorkflowList extends rnr.v1.WorkflowList.$Properties {
+        }
+
+        /** Represents a WorkflowList. */
+        class WorkflowList {
+
+            /**
+             * Constructs a new WorkflowList.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.WorkflowList.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** WorkflowList workflows. */
+            workflows: rnr.v1.Workflow.$Properties[];
+
+            /**
+             * Creates a new WorkflowList instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns WorkflowList instance
+             */
+            static create(properties: rnr.v1.WorkflowList.$Shape): rnr.v1.WorkflowList & rnr.v1.WorkflowList.$Shape;
+            static create(properties?: rnr.v1.WorkflowList.$Properties): rnr.v1.WorkflowList;
+
+            /**
+             * Encodes the specified WorkflowList message. Does not implicitly {@link rnr.v1.WorkflowList.verify|verify} messages.
+             * @param message WorkflowList message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.WorkflowList.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a WorkflowList message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.WorkflowList & rnr.v1.WorkflowList.$Shape} WorkflowList
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.WorkflowList & rnr.v1.WorkflowList.$Shape;
+
+            /**
+             * Verifies a WorkflowList message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a WorkflowList message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns WorkflowList
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.WorkflowList;
+
+            /**
+             * Creates a plain object from a WorkflowList message. Also converts values to other types if specified.
+             * @param message WorkflowList
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.WorkflowList, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this WorkflowList to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for WorkflowList
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace WorkflowList {
+
+            /** Properties of a WorkflowList. */
+            interface $Properties {
+
+                /** WorkflowList workflows */
+                workflows?: (rnr.v1.Workflow.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a WorkflowList. */
+            type $Shape = {
+              workflows?: rnr.v1.Workflow.$Shape[]|null;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a StartRunRequest.
+         * @deprecated Use rnr.v1.StartRunRequest.$Properties instead.
+         */
+        interface IStartRunRequest extends rnr.v1.StartRunRequest.$Properties {
+        }
+
+        /** Represents a StartRunRequest. */
+        class StartRunRequest {
+
+            /**
+             * Constructs a new StartRunRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.StartRunRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** StartRunRequest input. */
+            input?: (google.protobuf.Struct.$Properties|null);
+
+            /**
+             * Creates a new StartRunRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StartRunRequest instance
+             */
+            static create(properties: rnr.v1.StartRunRequest.$Shape): rnr.v1.StartRunRequest & rnr.v1.StartRunRequest.$Shape;
+            static create(properties?: rnr.v1.StartRunRequest.$Properties): rnr.v1.StartRunRequest;
+
+            /**
+             * Encodes the specified StartRunRequest message. Does not implicitly {@link rnr.v1.StartRunRequest.verify|verify} messages.
+             * @param message StartRunRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.StartRunRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StartRunRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.StartRunRequest & rnr.v1.StartRunRequest.$Shape} StartRunRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.StartRunRequest & rnr.v1.StartRunRequest.$Shape;
+
+            /**
+             * Verifies a StartRunRequest message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a StartRunRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StartRunRequest
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.StartRunRequest;
+
+            /**
+             * Creates a plain object from a StartRunRequest message. Also converts values to other types if specified.
+             * @param message StartRunRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.StartRunRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StartRunRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for StartRunRequest
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace StartRunRequest {
+
+            /** Properties of a StartRunRequest. */
+            interface $Properties {
+
+                /** StartRunRequest input */
+                input?: (google.protobuf.Struct.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a StartRunRequest. */
+            type $Shape = {
+              input?: google.protobuf.Struct.$Shape|null;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a CancelRequest.
+         * @deprecated Use rnr.v1.CancelRequest.$Properties instead.
+         */
+        interface ICancelRequest extends rnr.v1.CancelRequest.$Properties {
+        }
+
+        /** Represents a CancelRequest. */
+        class CancelRequest {
+
+            /**
+             * Constructs a new CancelRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.CancelRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** CancelRequest reason. */
+            reason: string;
+
+            /**
+             * Creates a new CancelRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CancelRequest instance
+             */
+            static create(properties: rnr.v1.CancelRequest.$Shape): rnr.v1.CancelRequest & rnr.v1.CancelRequest.$Shape;
+            static create(properties?: rnr.v1.CancelRequest.$Properties): rnr.v1.CancelRequest;
+
+            /**
+             * Encodes the specified CancelRequest message. Does not implicitly {@link rnr.v1.CancelRequest.verify|verify} messages.
+             * @param message CancelRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.CancelRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CancelRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.CancelRequest & rnr.v1.CancelRequest.$Shape} CancelRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.CancelRequest & rnr.v1.CancelRequest.$Shape;
+
+            /**
+             * Verifies a CancelRequest message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a CancelRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CancelRequest
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.CancelRequest;
+
+            /**
+             * Creates a plain object from a CancelRequest message. Also converts values to other types if specified.
+             * @param message CancelRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.CancelRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CancelRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for CancelRequest
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace CancelRequest {
+
+            /** Properties of a CancelRequest. */
+            interface $Properties {
+
+                /** CancelRequest reason */
+                reason?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a CancelRequest. */
+            type $Shape = rnr.v1.CancelRequest.$Properties;
         }
 
         /**
@@ -1839,6 +2429,112 @@ export namespace rnr {
         }
 
         /**
+         * Properties of an InputIssue.
+         * @deprecated Use rnr.v1.InputIssue.$Properties instead.
+         */
+        interface IInputIssue extends rnr.v1.InputIssue.$Properties {
+        }
+
+        /** Represents an InputIssue. */
+        class InputIssue {
+
+            /**
+             * Constructs a new InputIssue.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.InputIssue.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** InputIssue path. */
+            path: string;
+
+            /** InputIssue message. */
+            message: string;
+
+            /**
+             * Creates a new InputIssue instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns InputIssue instance
+             */
+            static create(properties: rnr.v1.InputIssue.$Shape): rnr.v1.InputIssue & rnr.v1.InputIssue.$Shape;
+            static create(properties?: rnr.v1.InputIssue.$Properties): rnr.v1.InputIssue;
+
+            /**
+             * Encodes the specified InputIssue message. Does not implicitly {@link rnr.v1.InputIssue.verify|verify} messages.
+             * @param message InputIssue message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.InputIssue.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an InputIssue message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.InputIssue & rnr.v1.InputIssue.$Shape} InputIssue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.InputIssue & rnr.v1.InputIssue.$Shape;
+
+            /**
+             * Verifies an InputIssue message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates an InputIssue message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns InputIssue
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.InputIssue;
+
+            /**
+             * Creates a plain object from an InputIssue message. Also converts values to other types if specified.
+             * @param message InputIssue
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.InputIssue, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this InputIssue to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for InputIssue
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace InputIssue {
+
+            /** Properties of an InputIssue. */
+            interface $Properties {
+
+                /** InputIssue path */
+                path?: (string|null);
+
+                /** InputIssue message */
+                message?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an InputIssue. */
+            type $Shape = rnr.v1.InputIssue.$Properties;
+        }
+
+        /**
          * Properties of an Error.
          * @deprecated Use rnr.v1.Error.$Properties instead.
          */
@@ -1862,6 +2558,9 @@ export namespace rnr {
 
             /** Error message. */
             message: string;
+
+            /** Error issues. */
+            issues: rnr.v1.InputIssue.$Properties[];
 
             /**
              * Creates a new Error instance using the specified properties.
@@ -1935,6 +2634,9 @@ export namespace rnr {
 
                 /** Error message */
                 message?: (string|null);
+
+                /** Error issues */
+                issues?: (rnr.v1.InputIssue.$Properties[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

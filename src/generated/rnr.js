@@ -104,340 +104,6 @@ export const rnr = $root.rnr = (() => {
             return values;
         })();
 
-        v1.JobHalt = (function() {
-
-            /**
-             * Properties of a JobHalt.
-             * @typedef {Object} rnr.v1.JobHalt.$Properties
-             * @property {string|null} [code] JobHalt code
-             * @property {string|null} [message] JobHalt message
-             * @property {number|null} [since] JobHalt since
-             * @property {number|null} [retryAt] JobHalt retryAt
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a JobHalt.
-             * @memberof rnr.v1
-             * @interface IJobHalt
-             * @augments rnr.v1.JobHalt.$Properties
-             * @deprecated Use rnr.v1.JobHalt.$Properties instead.
-             */
-
-            /**
-             * Shape of a JobHalt.
-             * @typedef {rnr.v1.JobHalt.$Properties} rnr.v1.JobHalt.$Shape
-             */
-
-            /**
-             * Constructs a new JobHalt.
-             * @memberof rnr.v1
-             * @classdesc Represents a JobHalt.
-             * @constructor
-             * @param {rnr.v1.JobHalt.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const JobHalt = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * JobHalt code.
-             * @member {string} code
-             * @memberof rnr.v1.JobHalt
-             * @instance
-             */
-            JobHalt.prototype.code = "";
-
-            /**
-             * JobHalt message.
-             * @member {string} message
-             * @memberof rnr.v1.JobHalt
-             * @instance
-             */
-            JobHalt.prototype.message = "";
-
-            /**
-             * JobHalt since.
-             * @member {number} since
-             * @memberof rnr.v1.JobHalt
-             * @instance
-             */
-            JobHalt.prototype.since = 0;
-
-            /**
-             * JobHalt retryAt.
-             * @member {number} retryAt
-             * @memberof rnr.v1.JobHalt
-             * @instance
-             */
-            JobHalt.prototype.retryAt = 0;
-
-            /**
-             * Creates a new JobHalt instance using the specified properties.
-             * @function create
-             * @memberof rnr.v1.JobHalt
-             * @static
-             * @param {rnr.v1.JobHalt.$Properties=} [properties] Properties to set
-             * @returns {rnr.v1.JobHalt} JobHalt instance
-             * @type {{
-             *   (properties: rnr.v1.JobHalt.$Shape): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
-             *   (properties?: rnr.v1.JobHalt.$Properties): rnr.v1.JobHalt;
-             * }}
-             */
-            JobHalt.create = function(properties) {
-                return new JobHalt(properties);
-            };
-
-            /**
-             * Encodes the specified JobHalt message. Does not implicitly {@link rnr.v1.JobHalt.verify|verify} messages.
-             * @function encode
-             * @memberof rnr.v1.JobHalt
-             * @static
-             * @param {rnr.v1.JobHalt.$Properties} message JobHalt message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            JobHalt.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
-                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.code);
-                if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
-                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.message);
-                if (message.since != null && $Object.hasOwnProperty.call(message, "since") && !$Object.is(message.since, 0))
-                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.since);
-                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt") && !$Object.is(message.retryAt, 0))
-                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.retryAt);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Decodes a JobHalt message from the specified reader or buffer.
-             * @function decode
-             * @memberof rnr.v1.JobHalt
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape} JobHalt
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            JobHalt.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.rnr.v1.JobHalt();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.stringVerify()).length)
-                                message.code = value;
-                            else
-                                delete message.code;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.stringVerify()).length)
-                                message.message = value;
-                            else
-                                delete message.message;
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 1)
-                                break;
-                            if (!$Object.is(value = reader.double(), 0))
-                                message.since = value;
-                            else
-                                delete message.since;
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 1)
-                                break;
-                            if (!$Object.is(value = reader.double(), 0))
-                                message.retryAt = value;
-                            else
-                                delete message.retryAt;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Verifies a JobHalt message.
-             * @function verify
-             * @memberof rnr.v1.JobHalt
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            JobHalt.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
-                    if (!$util.isString(message.code))
-                        return "code: string expected";
-                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
-                    if (!$util.isString(message.message))
-                        return "message: string expected";
-                if (message.since != null && $Object.hasOwnProperty.call(message, "since"))
-                    if (typeof message.since !== "number")
-                        return "since: number expected";
-                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
-                    if (typeof message.retryAt !== "number")
-                        return "retryAt: number expected";
-                return null;
-            };
-
-            /**
-             * Creates a JobHalt message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof rnr.v1.JobHalt
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {rnr.v1.JobHalt} JobHalt
-             */
-            JobHalt.fromObject = function (object, _depth) {
-                if (object instanceof $root.rnr.v1.JobHalt)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".rnr.v1.JobHalt: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.rnr.v1.JobHalt();
-                if (object.code != null)
-                    if (typeof object.code !== "string" || object.code.length)
-                        message.code = $String(object.code);
-                if (object.message != null)
-                    if (typeof object.message !== "string" || object.message.length)
-                        message.message = $String(object.message);
-                if (object.since != null)
-                    if (!$Object.is($Number(object.since), 0))
-                        message.since = $Number(object.since);
-                if (object.retryAt != null)
-                    if (!$Object.is($Number(object.retryAt), 0))
-                        message.retryAt = $Number(object.retryAt);
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a JobHalt message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof rnr.v1.JobHalt
-             * @static
-             * @param {rnr.v1.JobHalt} message JobHalt
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            JobHalt.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    object.code = "";
-                    object.message = "";
-                    object.since = 0;
-                    object.retryAt = 0;
-                }
-                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
-                    object.code = message.code;
-                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
-                    object.message = message.message;
-                if (message.since != null && $Object.hasOwnProperty.call(message, "since"))
-                    object.since = options.json && !$isFinite(message.since) ? $String(message.since) : message.since;
-                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
-                    object.retryAt = options.json && !$isFinite(message.retryAt) ? $String(message.retryAt) : message.retryAt;
-                return object;
-            };
-
-            /**
-             * Converts this JobHalt to JSON.
-             * @function toJSON
-             * @memberof rnr.v1.JobHalt
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            JobHalt.prototype.toJSON = function() {
-                return JobHalt.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for JobHalt
-             * @function getTypeUrl
-             * @memberof rnr.v1.JobHalt
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            JobHalt.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/rnr.v1.JobHalt";
-            };
-
-            return JobHalt;
-        })();
-
         v1.Approval = (function() {
 
             /**
@@ -1088,6 +754,340 @@ export const rnr = $root.rnr = (() => {
             };
 
             return MachineStatus;
+        })();
+
+        v1.JobHalt = (function() {
+
+            /**
+             * Properties of a JobHalt.
+             * @typedef {Object} rnr.v1.JobHalt.$Properties
+             * @property {string|null} [code] JobHalt code
+             * @property {string|null} [message] JobHalt message
+             * @property {number|null} [since] JobHalt since
+             * @property {number|null} [retryAt] JobHalt retryAt
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a JobHalt.
+             * @memberof rnr.v1
+             * @interface IJobHalt
+             * @augments rnr.v1.JobHalt.$Properties
+             * @deprecated Use rnr.v1.JobHalt.$Properties instead.
+             */
+
+            /**
+             * Shape of a JobHalt.
+             * @typedef {rnr.v1.JobHalt.$Properties} rnr.v1.JobHalt.$Shape
+             */
+
+            /**
+             * Constructs a new JobHalt.
+             * @memberof rnr.v1
+             * @classdesc Represents a JobHalt.
+             * @constructor
+             * @param {rnr.v1.JobHalt.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const JobHalt = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * JobHalt code.
+             * @member {string} code
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.code = "";
+
+            /**
+             * JobHalt message.
+             * @member {string} message
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.message = "";
+
+            /**
+             * JobHalt since.
+             * @member {number} since
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.since = 0;
+
+            /**
+             * JobHalt retryAt.
+             * @member {number} retryAt
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             */
+            JobHalt.prototype.retryAt = 0;
+
+            /**
+             * Creates a new JobHalt instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {rnr.v1.JobHalt.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.JobHalt} JobHalt instance
+             * @type {{
+             *   (properties: rnr.v1.JobHalt.$Shape): rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape;
+             *   (properties?: rnr.v1.JobHalt.$Properties): rnr.v1.JobHalt;
+             * }}
+             */
+            JobHalt.create = function(properties) {
+                return new JobHalt(properties);
+            };
+
+            /**
+             * Encodes the specified JobHalt message. Does not implicitly {@link rnr.v1.JobHalt.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {rnr.v1.JobHalt.$Properties} message JobHalt message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            JobHalt.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.code);
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.message);
+                if (message.since != null && $Object.hasOwnProperty.call(message, "since") && !$Object.is(message.since, 0))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.since);
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt") && !$Object.is(message.retryAt, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.retryAt);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a JobHalt message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.JobHalt & rnr.v1.JobHalt.$Shape} JobHalt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            JobHalt.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.JobHalt();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.code = value;
+                            else
+                                delete message.code;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.message = value;
+                            else
+                                delete message.message;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.since = value;
+                            else
+                                delete message.since;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.retryAt = value;
+                            else
+                                delete message.retryAt;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a JobHalt message.
+             * @function verify
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            JobHalt.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
+                    if (!$util.isString(message.code))
+                        return "code: string expected";
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    if (!$util.isString(message.message))
+                        return "message: string expected";
+                if (message.since != null && $Object.hasOwnProperty.call(message, "since"))
+                    if (typeof message.since !== "number")
+                        return "since: number expected";
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    if (typeof message.retryAt !== "number")
+                        return "retryAt: number expected";
+                return null;
+            };
+
+            /**
+             * Creates a JobHalt message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.JobHalt} JobHalt
+             */
+            JobHalt.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.JobHalt)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.JobHalt: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.JobHalt();
+                if (object.code != null)
+                    if (typeof object.code !== "string" || object.code.length)
+                        message.code = $String(object.code);
+                if (object.message != null)
+                    if (typeof object.message !== "string" || object.message.length)
+                        message.message = $String(object.message);
+                if (object.since != null)
+                    if (!$Object.is($Number(object.since), 0))
+                        message.since = $Number(object.since);
+                if (object.retryAt != null)
+                    if (!$Object.is($Number(object.retryAt), 0))
+                        message.retryAt = $Number(object.retryAt);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a JobHalt message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {rnr.v1.JobHalt} message JobHalt
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            JobHalt.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.code = "";
+                    object.message = "";
+                    object.since = 0;
+                    object.retryAt = 0;
+                }
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
+                    object.code = message.code;
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    object.message = message.message;
+                if (message.since != null && $Object.hasOwnProperty.call(message, "since"))
+                    object.since = options.json && !$isFinite(message.since) ? $String(message.since) : message.since;
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    object.retryAt = options.json && !$isFinite(message.retryAt) ? $String(message.retryAt) : message.retryAt;
+                return object;
+            };
+
+            /**
+             * Converts this JobHalt to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.JobHalt
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            JobHalt.prototype.toJSON = function() {
+                return JobHalt.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for JobHalt
+             * @function getTypeUrl
+             * @memberof rnr.v1.JobHalt
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            JobHalt.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.JobHalt";
+            };
+
+            return JobHalt;
         })();
 
         v1.Task = (function() {
@@ -1950,6 +1950,7 @@ export const rnr = $root.rnr = (() => {
             /**
              * Properties of a Job.
              * @typedef {Object} rnr.v1.Job.$Properties
+             * @property {rnr.v1.JobHalt.$Properties|null} [halted] Job halted
              * @property {string|null} [id] Job id
              * @property {string|null} [name] Job name
              * @property {rnr.v1.Task.$Properties|null} [root] Job root
@@ -1960,7 +1961,7 @@ export const rnr = $root.rnr = (() => {
              * @property {google.protobuf.Struct.$Properties|null} [input] Job input
              * @property {rnr.v1.RunTrigger|null} [trigger] Job trigger
              * @property {string|null} [startedBy] Job startedBy
-             * @property {rnr.v1.JobHalt.$Properties|null} [halted] Job halted
+             * @property {Object.<string,string>|null} [labels] Job labels
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1975,6 +1976,7 @@ export const rnr = $root.rnr = (() => {
             /**
              * Shape of a Job.
              * @typedef {{
+             *   halted?: rnr.v1.JobHalt.$Shape|null;
              *   id?: string|null;
              *   name?: string|null;
              *   root?: rnr.v1.Task.$Shape|null;
@@ -1985,7 +1987,7 @@ export const rnr = $root.rnr = (() => {
              *   input?: google.protobuf.Struct.$Shape|null;
              *   trigger?: rnr.v1.RunTrigger|null;
              *   startedBy?: string|null;
-             *   halted?: rnr.v1.JobHalt.$Shape|null;
+             *   labels?: Object.<string,string>|null;
              *   $unknowns?: Array.<Uint8Array>;
              * }} rnr.v1.Job.$Shape
              */
@@ -1999,11 +2001,20 @@ export const rnr = $root.rnr = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const Job = function (properties) {
+                this.labels = {};
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
                             this[keys[i]] = properties[keys[i]];
             };
+
+            /**
+             * Job halted.
+             * @member {rnr.v1.JobHalt.$Properties|null|undefined} halted
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.halted = null;
 
             /**
              * Job id.
@@ -2086,12 +2097,12 @@ export const rnr = $root.rnr = (() => {
             Job.prototype.startedBy = "";
 
             /**
-             * Job halted.
-             * @member {rnr.v1.JobHalt.$Properties|null|undefined} halted
+             * Job labels.
+             * @member {Object.<string,string>} labels
              * @memberof rnr.v1.Job
              * @instance
              */
-            Job.prototype.halted = null;
+            Job.prototype.labels = $util.emptyObject;
 
             /**
              * Creates a new Job instance using the specified properties.
@@ -2145,6 +2156,9 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 9, wireType 0 =*/72).int32(message.trigger);
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy") && message.startedBy !== "")
                     writer.uint32(/* id 10, wireType 2 =*/82).string(message.startedBy);
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels"))
+                    for (let keys = $Object.keys(message.labels), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 11, wireType 2 =*/90).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
                 if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
                     $root.rnr.v1.JobHalt.encode(message.halted, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
@@ -2171,7 +2185,7 @@ export const rnr = $root.rnr = (() => {
                     _depth = 0;
                 if (_depth > $Reader.recursionLimit)
                     throw $Error("max depth exceeded");
-                let end, message, value;
+                let end, message, key, value;
                 if (length === $undefined)
                     end = reader.len;
                 else {
@@ -2191,6 +2205,12 @@ export const rnr = $root.rnr = (() => {
                     }
                     let wireType = tag & 7;
                     switch (tag >>>= 3) {
+                    case 20: {
+                            if (wireType !== 2)
+                                break;
+                            message.halted = $root.rnr.v1.JobHalt.decode(reader, reader.size(), $undefined, _depth + 1, message.halted);
+                            continue;
+                        }
                     case 1: {
                             if (wireType !== 2)
                                 break;
@@ -2275,10 +2295,40 @@ export const rnr = $root.rnr = (() => {
                                 delete message.startedBy;
                             continue;
                         }
-                    case 20: {
+                    case 11: {
                             if (wireType !== 2)
                                 break;
-                            message.halted = $root.rnr.v1.JobHalt.decode(reader, reader.size(), $undefined, _depth + 1, message.halted);
+                            if (message.labels === $util.emptyObject)
+                                message.labels = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.labels, key);
+                            message.labels[key] = value;
                             continue;
                         }
                     }
@@ -2313,6 +2363,11 @@ export const rnr = $root.rnr = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     return "max depth exceeded";
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted")) {
+                    let error = $root.rnr.v1.JobHalt.verify(message.halted, _depth + 1);
+                    if (error)
+                        return "halted." + error;
+                }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     if (!$util.isString(message.id))
                         return "id: string expected";
@@ -2347,10 +2402,13 @@ export const rnr = $root.rnr = (() => {
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     if (!$util.isString(message.startedBy))
                         return "startedBy: string expected";
-                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted")) {
-                    let error = $root.rnr.v1.JobHalt.verify(message.halted, _depth + 1);
-                    if (error)
-                        return "halted." + error;
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels")) {
+                    if (!$util.isObject(message.labels))
+                        return "labels: object expected";
+                    let key = $Object.keys(message.labels);
+                    for (let i = 0; i < key.length; ++i)
+                        if (!$util.isString(message.labels[key[i]]))
+                            return "labels: string{k:string} expected";
                 }
                 return null;
             };
@@ -2373,6 +2431,11 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let message = new $root.rnr.v1.Job();
+                if (object.halted != null) {
+                    if (!$util.isObject(object.halted))
+                        throw $TypeError(".rnr.v1.Job.halted: object expected");
+                    message.halted = $root.rnr.v1.JobHalt.fromObject(object.halted, _depth + 1);
+                }
                 if (object.id != null)
                     if (typeof object.id !== "string" || object.id.length)
                         message.id = $String(object.id);
@@ -2426,10 +2489,15 @@ export const rnr = $root.rnr = (() => {
                 if (object.startedBy != null)
                     if (typeof object.startedBy !== "string" || object.startedBy.length)
                         message.startedBy = $String(object.startedBy);
-                if (object.halted != null) {
-                    if (!$util.isObject(object.halted))
-                        throw $TypeError(".rnr.v1.Job.halted: object expected");
-                    message.halted = $root.rnr.v1.JobHalt.fromObject(object.halted, _depth + 1);
+                if (object.labels) {
+                    if (!$util.isObject(object.labels))
+                        throw $TypeError(".rnr.v1.Job.labels: object expected");
+                    message.labels = {};
+                    for (let keys = $Object.keys(object.labels), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.labels, keys[i]);
+                        message.labels[keys[i]] = $String(object.labels[keys[i]]);
+                    }
                 }
                 return message;
             };
@@ -2451,6 +2519,8 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.objects || options.defaults)
+                    object.labels = {};
                 if (options.defaults) {
                     object.id = "";
                     object.name = "";
@@ -2484,6 +2554,15 @@ export const rnr = $root.rnr = (() => {
                     object.trigger = options.enums === $String ? $root.rnr.v1.RunTrigger[message.trigger] === $undefined ? message.trigger : $root.rnr.v1.RunTrigger[message.trigger] : message.trigger;
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     object.startedBy = message.startedBy;
+                let keys2;
+                if (message.labels && (keys2 = $Object.keys(message.labels)).length) {
+                    object.labels = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.labels, keys2[j]);
+                        object.labels[keys2[j]] = message.labels[keys2[j]];
+                    }
+                }
                 if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
                     object.halted = $root.rnr.v1.JobHalt.toObject(message.halted, options, _depth + 1);
                 return object;
@@ -2522,6 +2601,7 @@ export const rnr = $root.rnr = (() => {
             /**
              * Properties of a JobSummary.
              * @typedef {Object} rnr.v1.JobSummary.$Properties
+             * @property {rnr.v1.JobHalt.$Properties|null} [halted] JobSummary halted
              * @property {string|null} [id] JobSummary id
              * @property {string|null} [name] JobSummary name
              * @property {rnr.v1.TaskState|null} [state] JobSummary state
@@ -2536,7 +2616,7 @@ export const rnr = $root.rnr = (() => {
              * @property {google.protobuf.Struct.$Properties|null} [input] JobSummary input
              * @property {rnr.v1.RunTrigger|null} [trigger] JobSummary trigger
              * @property {string|null} [startedBy] JobSummary startedBy
-             * @property {rnr.v1.JobHalt.$Properties|null} [halted] JobSummary halted
+             * @property {Object.<string,string>|null} [labels] JobSummary labels
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2551,6 +2631,7 @@ export const rnr = $root.rnr = (() => {
             /**
              * Shape of a JobSummary.
              * @typedef {{
+             *   halted?: rnr.v1.JobHalt.$Shape|null;
              *   id?: string|null;
              *   name?: string|null;
              *   state?: rnr.v1.TaskState|null;
@@ -2565,7 +2646,7 @@ export const rnr = $root.rnr = (() => {
              *   input?: google.protobuf.Struct.$Shape|null;
              *   trigger?: rnr.v1.RunTrigger|null;
              *   startedBy?: string|null;
-             *   halted?: rnr.v1.JobHalt.$Shape|null;
+             *   labels?: Object.<string,string>|null;
              *   $unknowns?: Array.<Uint8Array>;
              * }} rnr.v1.JobSummary.$Shape
              */
@@ -2580,11 +2661,20 @@ export const rnr = $root.rnr = (() => {
              */
             const JobSummary = function (properties) {
                 this.counts = {};
+                this.labels = {};
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
                             this[keys[i]] = properties[keys[i]];
             };
+
+            /**
+             * JobSummary halted.
+             * @member {rnr.v1.JobHalt.$Properties|null|undefined} halted
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.halted = null;
 
             /**
              * JobSummary id.
@@ -2699,12 +2789,12 @@ export const rnr = $root.rnr = (() => {
             JobSummary.prototype.startedBy = "";
 
             /**
-             * JobSummary halted.
-             * @member {rnr.v1.JobHalt.$Properties|null|undefined} halted
+             * JobSummary labels.
+             * @member {Object.<string,string>} labels
              * @memberof rnr.v1.JobSummary
              * @instance
              */
-            JobSummary.prototype.halted = null;
+            JobSummary.prototype.labels = $util.emptyObject;
 
             /**
              * Creates a new JobSummary instance using the specified properties.
@@ -2767,6 +2857,9 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 13, wireType 0 =*/104).int32(message.trigger);
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy") && message.startedBy !== "")
                     writer.uint32(/* id 14, wireType 2 =*/114).string(message.startedBy);
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels"))
+                    for (let keys = $Object.keys(message.labels), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 15, wireType 2 =*/122).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
                 if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
                     $root.rnr.v1.JobHalt.encode(message.halted, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
@@ -2813,6 +2906,12 @@ export const rnr = $root.rnr = (() => {
                     }
                     let wireType = tag & 7;
                     switch (tag >>>= 3) {
+                    case 20: {
+                            if (wireType !== 2)
+                                break;
+                            message.halted = $root.rnr.v1.JobHalt.decode(reader, reader.size(), $undefined, _depth + 1, message.halted);
+                            continue;
+                        }
                     case 1: {
                             if (wireType !== 2)
                                 break;
@@ -2963,10 +3062,40 @@ export const rnr = $root.rnr = (() => {
                                 delete message.startedBy;
                             continue;
                         }
-                    case 20: {
+                    case 15: {
                             if (wireType !== 2)
                                 break;
-                            message.halted = $root.rnr.v1.JobHalt.decode(reader, reader.size(), $undefined, _depth + 1, message.halted);
+                            if (message.labels === $util.emptyObject)
+                                message.labels = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.labels, key);
+                            message.labels[key] = value;
                             continue;
                         }
                     }
@@ -3001,6 +3130,11 @@ export const rnr = $root.rnr = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     return "max depth exceeded";
+                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted")) {
+                    let error = $root.rnr.v1.JobHalt.verify(message.halted, _depth + 1);
+                    if (error)
+                        return "halted." + error;
+                }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     if (!$util.isString(message.id))
                         return "id: string expected";
@@ -3050,10 +3184,13 @@ export const rnr = $root.rnr = (() => {
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     if (!$util.isString(message.startedBy))
                         return "startedBy: string expected";
-                if (message.halted != null && $Object.hasOwnProperty.call(message, "halted")) {
-                    let error = $root.rnr.v1.JobHalt.verify(message.halted, _depth + 1);
-                    if (error)
-                        return "halted." + error;
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels")) {
+                    if (!$util.isObject(message.labels))
+                        return "labels: object expected";
+                    let key = $Object.keys(message.labels);
+                    for (let i = 0; i < key.length; ++i)
+                        if (!$util.isString(message.labels[key[i]]))
+                            return "labels: string{k:string} expected";
                 }
                 return null;
             };
@@ -3076,6 +3213,11 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let message = new $root.rnr.v1.JobSummary();
+                if (object.halted != null) {
+                    if (!$util.isObject(object.halted))
+                        throw $TypeError(".rnr.v1.JobSummary.halted: object expected");
+                    message.halted = $root.rnr.v1.JobHalt.fromObject(object.halted, _depth + 1);
+                }
                 if (object.id != null)
                     if (typeof object.id !== "string" || object.id.length)
                         message.id = $String(object.id);
@@ -3177,10 +3319,15 @@ export const rnr = $root.rnr = (() => {
                 if (object.startedBy != null)
                     if (typeof object.startedBy !== "string" || object.startedBy.length)
                         message.startedBy = $String(object.startedBy);
-                if (object.halted != null) {
-                    if (!$util.isObject(object.halted))
-                        throw $TypeError(".rnr.v1.JobSummary.halted: object expected");
-                    message.halted = $root.rnr.v1.JobHalt.fromObject(object.halted, _depth + 1);
+                if (object.labels) {
+                    if (!$util.isObject(object.labels))
+                        throw $TypeError(".rnr.v1.JobSummary.labels: object expected");
+                    message.labels = {};
+                    for (let keys = $Object.keys(object.labels), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.labels, keys[i]);
+                        message.labels[keys[i]] = $String(object.labels[keys[i]]);
+                    }
                 }
                 return message;
             };
@@ -3202,8 +3349,10 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.objects || options.defaults)
+                if (options.objects || options.defaults) {
                     object.counts = {};
+                    object.labels = {};
+                }
                 if (options.defaults) {
                     object.id = "";
                     object.name = "";
@@ -3255,6 +3404,14 @@ export const rnr = $root.rnr = (() => {
                     object.trigger = options.enums === $String ? $root.rnr.v1.RunTrigger[message.trigger] === $undefined ? message.trigger : $root.rnr.v1.RunTrigger[message.trigger] : message.trigger;
                 if (message.startedBy != null && $Object.hasOwnProperty.call(message, "startedBy"))
                     object.startedBy = message.startedBy;
+                if (message.labels && (keys2 = $Object.keys(message.labels)).length) {
+                    object.labels = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.labels, keys2[j]);
+                        object.labels[keys2[j]] = message.labels[keys2[j]];
+                    }
+                }
                 if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
                     object.halted = $root.rnr.v1.JobHalt.toObject(message.halted, options, _depth + 1);
                 return object;
@@ -3294,6 +3451,7 @@ export const rnr = $root.rnr = (() => {
              * Properties of a JobList.
              * @typedef {Object} rnr.v1.JobList.$Properties
              * @property {Array.<rnr.v1.JobSummary.$Properties>|null} [jobs] JobList jobs
+             * @property {string|null} [nextPageToken] JobList nextPageToken
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -3309,6 +3467,7 @@ export const rnr = $root.rnr = (() => {
              * Shape of a JobList.
              * @typedef {{
              *   jobs?: Array.<rnr.v1.JobSummary.$Shape>|null;
+             *   nextPageToken?: string|null;
              *   $unknowns?: Array.<Uint8Array>;
              * }} rnr.v1.JobList.$Shape
              */
@@ -3336,6 +3495,14 @@ export const rnr = $root.rnr = (() => {
              * @instance
              */
             JobList.prototype.jobs = $util.emptyArray;
+
+            /**
+             * JobList nextPageToken.
+             * @member {string} nextPageToken
+             * @memberof rnr.v1.JobList
+             * @instance
+             */
+            JobList.prototype.nextPageToken = "";
 
             /**
              * Creates a new JobList instance using the specified properties.
@@ -3372,6 +3539,8 @@ export const rnr = $root.rnr = (() => {
                 if (message.jobs != null && message.jobs.length)
                     for (let i = 0; i < message.jobs.length; ++i)
                         $root.rnr.v1.JobSummary.encode(message.jobs[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.nextPageToken != null && $Object.hasOwnProperty.call(message, "nextPageToken") && message.nextPageToken !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.nextPageToken);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3396,7 +3565,7 @@ export const rnr = $root.rnr = (() => {
                     _depth = 0;
                 if (_depth > $Reader.recursionLimit)
                     throw $Error("max depth exceeded");
-                let end, message;
+                let end, message, value;
                 if (length === $undefined)
                     end = reader.len;
                 else {
@@ -3422,6 +3591,15 @@ export const rnr = $root.rnr = (() => {
                             if (!(message.jobs && message.jobs.length))
                                 message.jobs = [];
                             message.jobs.push($root.rnr.v1.JobSummary.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.nextPageToken = value;
+                            else
+                                delete message.nextPageToken;
                             continue;
                         }
                     }
@@ -3465,6 +3643,9 @@ export const rnr = $root.rnr = (() => {
                             return "jobs." + error;
                     }
                 }
+                if (message.nextPageToken != null && $Object.hasOwnProperty.call(message, "nextPageToken"))
+                    if (!$util.isString(message.nextPageToken))
+                        return "nextPageToken: string expected";
                 return null;
             };
 
@@ -3496,6 +3677,9 @@ export const rnr = $root.rnr = (() => {
                         message.jobs[i] = $root.rnr.v1.JobSummary.fromObject(object.jobs[i], _depth + 1);
                     }
                 }
+                if (object.nextPageToken != null)
+                    if (typeof object.nextPageToken !== "string" || object.nextPageToken.length)
+                        message.nextPageToken = $String(object.nextPageToken);
                 return message;
             };
 
@@ -3518,11 +3702,15 @@ export const rnr = $root.rnr = (() => {
                 let object = {};
                 if (options.arrays || options.defaults)
                     object.jobs = [];
+                if (options.defaults)
+                    object.nextPageToken = "";
                 if (message.jobs && message.jobs.length) {
                     object.jobs = $Array(message.jobs.length);
                     for (let j = 0; j < message.jobs.length; ++j)
                         object.jobs[j] = $root.rnr.v1.JobSummary.toObject(message.jobs[j], options, _depth + 1);
                 }
+                if (message.nextPageToken != null && $Object.hasOwnProperty.call(message, "nextPageToken"))
+                    object.nextPageToken = message.nextPageToken;
                 return object;
             };
 
@@ -3552,6 +3740,1600 @@ export const rnr = $root.rnr = (() => {
             };
 
             return JobList;
+        })();
+
+        v1.Schedule = (function() {
+
+            /**
+             * Properties of a Schedule.
+             * @typedef {Object} rnr.v1.Schedule.$Properties
+             * @property {string|null} [cron] Schedule cron
+             * @property {string|null} [timezone] Schedule timezone
+             * @property {string|null} [overlap] Schedule overlap
+             * @property {number|null} [nextAt] Schedule nextAt
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Schedule.
+             * @memberof rnr.v1
+             * @interface ISchedule
+             * @augments rnr.v1.Schedule.$Properties
+             * @deprecated Use rnr.v1.Schedule.$Properties instead.
+             */
+
+            /**
+             * Shape of a Schedule.
+             * @typedef {rnr.v1.Schedule.$Properties} rnr.v1.Schedule.$Shape
+             */
+
+            /**
+             * Constructs a new Schedule.
+             * @memberof rnr.v1
+             * @classdesc Represents a Schedule.
+             * @constructor
+             * @param {rnr.v1.Schedule.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Schedule = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Schedule cron.
+             * @member {string} cron
+             * @memberof rnr.v1.Schedule
+             * @instance
+             */
+            Schedule.prototype.cron = "";
+
+            /**
+             * Schedule timezone.
+             * @member {string} timezone
+             * @memberof rnr.v1.Schedule
+             * @instance
+             */
+            Schedule.prototype.timezone = "";
+
+            /**
+             * Schedule overlap.
+             * @member {string} overlap
+             * @memberof rnr.v1.Schedule
+             * @instance
+             */
+            Schedule.prototype.overlap = "";
+
+            /**
+             * Schedule nextAt.
+             * @member {number} nextAt
+             * @memberof rnr.v1.Schedule
+             * @instance
+             */
+            Schedule.prototype.nextAt = 0;
+
+            /**
+             * Creates a new Schedule instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {rnr.v1.Schedule.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.Schedule} Schedule instance
+             * @type {{
+             *   (properties: rnr.v1.Schedule.$Shape): rnr.v1.Schedule & rnr.v1.Schedule.$Shape;
+             *   (properties?: rnr.v1.Schedule.$Properties): rnr.v1.Schedule;
+             * }}
+             */
+            Schedule.create = function(properties) {
+                return new Schedule(properties);
+            };
+
+            /**
+             * Encodes the specified Schedule message. Does not implicitly {@link rnr.v1.Schedule.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {rnr.v1.Schedule.$Properties} message Schedule message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Schedule.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.cron != null && $Object.hasOwnProperty.call(message, "cron") && message.cron !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.cron);
+                if (message.timezone != null && $Object.hasOwnProperty.call(message, "timezone") && message.timezone !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.timezone);
+                if (message.overlap != null && $Object.hasOwnProperty.call(message, "overlap") && message.overlap !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.overlap);
+                if (message.nextAt != null && $Object.hasOwnProperty.call(message, "nextAt") && !$Object.is(message.nextAt, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.nextAt);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Schedule message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.Schedule & rnr.v1.Schedule.$Shape} Schedule
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Schedule.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.Schedule();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.cron = value;
+                            else
+                                delete message.cron;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.timezone = value;
+                            else
+                                delete message.timezone;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.overlap = value;
+                            else
+                                delete message.overlap;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.nextAt = value;
+                            else
+                                delete message.nextAt;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Schedule message.
+             * @function verify
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Schedule.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.cron != null && $Object.hasOwnProperty.call(message, "cron"))
+                    if (!$util.isString(message.cron))
+                        return "cron: string expected";
+                if (message.timezone != null && $Object.hasOwnProperty.call(message, "timezone"))
+                    if (!$util.isString(message.timezone))
+                        return "timezone: string expected";
+                if (message.overlap != null && $Object.hasOwnProperty.call(message, "overlap"))
+                    if (!$util.isString(message.overlap))
+                        return "overlap: string expected";
+                if (message.nextAt != null && $Object.hasOwnProperty.call(message, "nextAt"))
+                    if (typeof message.nextAt !== "number")
+                        return "nextAt: number expected";
+                return null;
+            };
+
+            /**
+             * Creates a Schedule message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.Schedule} Schedule
+             */
+            Schedule.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.Schedule)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.Schedule: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.Schedule();
+                if (object.cron != null)
+                    if (typeof object.cron !== "string" || object.cron.length)
+                        message.cron = $String(object.cron);
+                if (object.timezone != null)
+                    if (typeof object.timezone !== "string" || object.timezone.length)
+                        message.timezone = $String(object.timezone);
+                if (object.overlap != null)
+                    if (typeof object.overlap !== "string" || object.overlap.length)
+                        message.overlap = $String(object.overlap);
+                if (object.nextAt != null)
+                    if (!$Object.is($Number(object.nextAt), 0))
+                        message.nextAt = $Number(object.nextAt);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Schedule message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {rnr.v1.Schedule} message Schedule
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Schedule.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.cron = "";
+                    object.timezone = "";
+                    object.overlap = "";
+                    object.nextAt = 0;
+                }
+                if (message.cron != null && $Object.hasOwnProperty.call(message, "cron"))
+                    object.cron = message.cron;
+                if (message.timezone != null && $Object.hasOwnProperty.call(message, "timezone"))
+                    object.timezone = message.timezone;
+                if (message.overlap != null && $Object.hasOwnProperty.call(message, "overlap"))
+                    object.overlap = message.overlap;
+                if (message.nextAt != null && $Object.hasOwnProperty.call(message, "nextAt"))
+                    object.nextAt = options.json && !$isFinite(message.nextAt) ? $String(message.nextAt) : message.nextAt;
+                return object;
+            };
+
+            /**
+             * Converts this Schedule to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.Schedule
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Schedule.prototype.toJSON = function() {
+                return Schedule.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Schedule
+             * @function getTypeUrl
+             * @memberof rnr.v1.Schedule
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Schedule.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.Schedule";
+            };
+
+            return Schedule;
+        })();
+
+        v1.Workflow = (function() {
+
+            /**
+             * Properties of a Workflow.
+             * @typedef {Object} rnr.v1.Workflow.$Properties
+             * @property {string|null} [name] Workflow name
+             * @property {string|null} [description] Workflow description
+             * @property {google.protobuf.Struct.$Properties|null} [inputSchema] Workflow inputSchema
+             * @property {Array.<rnr.v1.Schedule.$Properties>|null} [schedules] Workflow schedules
+             * @property {number|null} [concurrency] Workflow concurrency
+             * @property {number|null} [keepRuns] Workflow keepRuns
+             * @property {Object.<string,string>|null} [labels] Workflow labels
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Workflow.
+             * @memberof rnr.v1
+             * @interface IWorkflow
+             * @augments rnr.v1.Workflow.$Properties
+             * @deprecated Use rnr.v1.Workflow.$Properties instead.
+             */
+
+            /**
+             * Shape of a Workflow.
+             * @typedef {{
+             *   name?: string|null;
+             *   description?: string|null;
+             *   inputSchema?: google.protobuf.Struct.$Shape|null;
+             *   schedules?: Array.<rnr.v1.Schedule.$Shape>|null;
+             *   concurrency?: number|null;
+             *   keepRuns?: number|null;
+             *   labels?: Object.<string,string>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.Workflow.$Shape
+             */
+
+            /**
+             * Constructs a new Workflow.
+             * @memberof rnr.v1
+             * @classdesc Represents a Workflow.
+             * @constructor
+             * @param {rnr.v1.Workflow.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Workflow = function (properties) {
+                this.schedules = [];
+                this.labels = {};
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Workflow name.
+             * @member {string} name
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.name = "";
+
+            /**
+             * Workflow description.
+             * @member {string} description
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.description = "";
+
+            /**
+             * Workflow inputSchema.
+             * @member {google.protobuf.Struct.$Properties|null|undefined} inputSchema
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.inputSchema = null;
+
+            /**
+             * Workflow schedules.
+             * @member {Array.<rnr.v1.Schedule.$Properties>} schedules
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.schedules = $util.emptyArray;
+
+            /**
+             * Workflow concurrency.
+             * @member {number} concurrency
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.concurrency = 0;
+
+            /**
+             * Workflow keepRuns.
+             * @member {number} keepRuns
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.keepRuns = 0;
+
+            /**
+             * Workflow labels.
+             * @member {Object.<string,string>} labels
+             * @memberof rnr.v1.Workflow
+             * @instance
+             */
+            Workflow.prototype.labels = $util.emptyObject;
+
+            /**
+             * Creates a new Workflow instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {rnr.v1.Workflow.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.Workflow} Workflow instance
+             * @type {{
+             *   (properties: rnr.v1.Workflow.$Shape): rnr.v1.Workflow & rnr.v1.Workflow.$Shape;
+             *   (properties?: rnr.v1.Workflow.$Properties): rnr.v1.Workflow;
+             * }}
+             */
+            Workflow.create = function(properties) {
+                return new Workflow(properties);
+            };
+
+            /**
+             * Encodes the specified Workflow message. Does not implicitly {@link rnr.v1.Workflow.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {rnr.v1.Workflow.$Properties} message Workflow message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Workflow.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.description != null && $Object.hasOwnProperty.call(message, "description") && message.description !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.description);
+                if (message.inputSchema != null && $Object.hasOwnProperty.call(message, "inputSchema"))
+                    $root.google.protobuf.Struct.encode(message.inputSchema, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.schedules != null && message.schedules.length)
+                    for (let i = 0; i < message.schedules.length; ++i)
+                        $root.rnr.v1.Schedule.encode(message.schedules[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.concurrency != null && $Object.hasOwnProperty.call(message, "concurrency") && message.concurrency !== 0)
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.concurrency);
+                if (message.keepRuns != null && $Object.hasOwnProperty.call(message, "keepRuns") && message.keepRuns !== 0)
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.keepRuns);
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels"))
+                    for (let keys = $Object.keys(message.labels), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 7, wireType 2 =*/58).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Workflow message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.Workflow & rnr.v1.Workflow.$Shape} Workflow
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Workflow.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, key, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.Workflow();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.description = value;
+                            else
+                                delete message.description;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.inputSchema = $root.google.protobuf.Struct.decode(reader, reader.size(), $undefined, _depth + 1, message.inputSchema);
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.schedules && message.schedules.length))
+                                message.schedules = [];
+                            message.schedules.push($root.rnr.v1.Schedule.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.concurrency = value;
+                            else
+                                delete message.concurrency;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.keepRuns = value;
+                            else
+                                delete message.keepRuns;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.labels === $util.emptyObject)
+                                message.labels = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.labels, key);
+                            message.labels[key] = value;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Workflow message.
+             * @function verify
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Workflow.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    if (!$util.isString(message.name))
+                        return "name: string expected";
+                if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                    if (!$util.isString(message.description))
+                        return "description: string expected";
+                if (message.inputSchema != null && $Object.hasOwnProperty.call(message, "inputSchema")) {
+                    let error = $root.google.protobuf.Struct.verify(message.inputSchema, _depth + 1);
+                    if (error)
+                        return "inputSchema." + error;
+                }
+                if (message.schedules != null && $Object.hasOwnProperty.call(message, "schedules")) {
+                    if (!$Array.isArray(message.schedules))
+                        return "schedules: array expected";
+                    for (let i = 0; i < message.schedules.length; ++i) {
+                        let error = $root.rnr.v1.Schedule.verify(message.schedules[i], _depth + 1);
+                        if (error)
+                            return "schedules." + error;
+                    }
+                }
+                if (message.concurrency != null && $Object.hasOwnProperty.call(message, "concurrency"))
+                    if (!$util.isInteger(message.concurrency))
+                        return "concurrency: integer expected";
+                if (message.keepRuns != null && $Object.hasOwnProperty.call(message, "keepRuns"))
+                    if (!$util.isInteger(message.keepRuns))
+                        return "keepRuns: integer expected";
+                if (message.labels != null && $Object.hasOwnProperty.call(message, "labels")) {
+                    if (!$util.isObject(message.labels))
+                        return "labels: object expected";
+                    let key = $Object.keys(message.labels);
+                    for (let i = 0; i < key.length; ++i)
+                        if (!$util.isString(message.labels[key[i]]))
+                            return "labels: string{k:string} expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Workflow message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.Workflow} Workflow
+             */
+            Workflow.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.Workflow)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.Workflow: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.Workflow();
+                if (object.name != null)
+                    if (typeof object.name !== "string" || object.name.length)
+                        message.name = $String(object.name);
+                if (object.description != null)
+                    if (typeof object.description !== "string" || object.description.length)
+                        message.description = $String(object.description);
+                if (object.inputSchema != null) {
+                    if (!$util.isObject(object.inputSchema))
+                        throw $TypeError(".rnr.v1.Workflow.inputSchema: object expected");
+                    message.inputSchema = $root.google.protobuf.Struct.fromObject(object.inputSchema, _depth + 1);
+                }
+                if (object.schedules) {
+                    if (!$Array.isArray(object.schedules))
+                        throw $TypeError(".rnr.v1.Workflow.schedules: array expected");
+                    message.schedules = $Array(object.schedules.length);
+                    for (let i = 0; i < object.schedules.length; ++i) {
+                        if (!$util.isObject(object.schedules[i]))
+                            throw $TypeError(".rnr.v1.Workflow.schedules: object expected");
+                        message.schedules[i] = $root.rnr.v1.Schedule.fromObject(object.schedules[i], _depth + 1);
+                    }
+                }
+                if (object.concurrency != null)
+                    if ($Number(object.concurrency) !== 0)
+                        message.concurrency = object.concurrency >>> 0;
+                if (object.keepRuns != null)
+                    if ($Number(object.keepRuns) !== 0)
+                        message.keepRuns = object.keepRuns >>> 0;
+                if (object.labels) {
+                    if (!$util.isObject(object.labels))
+                        throw $TypeError(".rnr.v1.Workflow.labels: object expected");
+                    message.labels = {};
+                    for (let keys = $Object.keys(object.labels), i = 0; i < keys.length; ++i) {
+                        if (keys[i] === "__proto__")
+                            $util.makeProp(message.labels, keys[i]);
+                        message.labels[keys[i]] = $String(object.labels[keys[i]]);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Workflow message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {rnr.v1.Workflow} message Workflow
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Workflow.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.schedules = [];
+                if (options.objects || options.defaults)
+                    object.labels = {};
+                if (options.defaults) {
+                    object.name = "";
+                    object.description = "";
+                    object.inputSchema = null;
+                    object.concurrency = 0;
+                    object.keepRuns = 0;
+                }
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                    object.description = message.description;
+                if (message.inputSchema != null && $Object.hasOwnProperty.call(message, "inputSchema"))
+                    object.inputSchema = $root.google.protobuf.Struct.toObject(message.inputSchema, options, _depth + 1);
+                if (message.schedules && message.schedules.length) {
+                    object.schedules = $Array(message.schedules.length);
+                    for (let j = 0; j < message.schedules.length; ++j)
+                        object.schedules[j] = $root.rnr.v1.Schedule.toObject(message.schedules[j], options, _depth + 1);
+                }
+                if (message.concurrency != null && $Object.hasOwnProperty.call(message, "concurrency"))
+                    object.concurrency = message.concurrency;
+                if (message.keepRuns != null && $Object.hasOwnProperty.call(message, "keepRuns"))
+                    object.keepRuns = message.keepRuns;
+                let keys2;
+                if (message.labels && (keys2 = $Object.keys(message.labels)).length) {
+                    object.labels = {};
+                    for (let j = 0; j < keys2.length; ++j) {
+                        if (keys2[j] === "__proto__")
+                            $util.makeProp(object.labels, keys2[j]);
+                        object.labels[keys2[j]] = message.labels[keys2[j]];
+                    }
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Workflow to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.Workflow
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Workflow.prototype.toJSON = function() {
+                return Workflow.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Workflow
+             * @function getTypeUrl
+             * @memberof rnr.v1.Workflow
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Workflow.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.Workflow";
+            };
+
+            return Workflow;
+        })();
+
+        v1.WorkflowList = (function() {
+
+            /**
+             * Properties of a WorkflowList.
+             * @typedef {Object} rnr.v1.WorkflowList.$Properties
+             * @property {Array.<rnr.v1.Workflow.$Properties>|null} [workflows] WorkflowList workflows
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a WorkflowList.
+             * @memberof rnr.v1
+             * @interface IWorkflowList
+             * @augments rnr.v1.WorkflowList.$Properties
+             * @deprecated Use rnr.v1.WorkflowList.$Properties instead.
+             */
+
+            /**
+             * Shape of a WorkflowList.
+             * @typedef {{
+             *   workflows?: Array.<rnr.v1.Workflow.$Shape>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.WorkflowList.$Shape
+             */
+
+            /**
+             * Constructs a new WorkflowList.
+             * @memberof rnr.v1
+             * @classdesc Represents a WorkflowList.
+             * @constructor
+             * @param {rnr.v1.WorkflowList.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const WorkflowList = function (properties) {
+                this.workflows = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * WorkflowList workflows.
+             * @member {Array.<rnr.v1.Workflow.$Properties>} workflows
+             * @memberof rnr.v1.WorkflowList
+             * @instance
+             */
+            WorkflowList.prototype.workflows = $util.emptyArray;
+
+            /**
+             * Creates a new WorkflowList instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {rnr.v1.WorkflowList.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.WorkflowList} WorkflowList instance
+             * @type {{
+             *   (properties: rnr.v1.WorkflowList.$Shape): rnr.v1.WorkflowList & rnr.v1.WorkflowList.$Shape;
+             *   (properties?: rnr.v1.WorkflowList.$Properties): rnr.v1.WorkflowList;
+             * }}
+             */
+            WorkflowList.create = function(properties) {
+                return new WorkflowList(properties);
+            };
+
+            /**
+             * Encodes the specified WorkflowList message. Does not implicitly {@link rnr.v1.WorkflowList.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {rnr.v1.WorkflowList.$Properties} message WorkflowList message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            WorkflowList.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.workflows != null && message.workflows.length)
+                    for (let i = 0; i < message.workflows.length; ++i)
+                        $root.rnr.v1.Workflow.encode(message.workflows[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a WorkflowList message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.WorkflowList & rnr.v1.WorkflowList.$Shape} WorkflowList
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            WorkflowList.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.WorkflowList();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.workflows && message.workflows.length))
+                                message.workflows = [];
+                            message.workflows.push($root.rnr.v1.Workflow.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a WorkflowList message.
+             * @function verify
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            WorkflowList.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.workflows != null && $Object.hasOwnProperty.call(message, "workflows")) {
+                    if (!$Array.isArray(message.workflows))
+                        return "workflows: array expected";
+                    for (let i = 0; i < message.workflows.length; ++i) {
+                        let error = $root.rnr.v1.Workflow.verify(message.workflows[i], _depth + 1);
+                        if (error)
+                            return "workflows." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a WorkflowList message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.WorkflowList} WorkflowList
+             */
+            WorkflowList.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.WorkflowList)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.WorkflowList: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.WorkflowList();
+                if (object.workflows) {
+                    if (!$Array.isArray(object.workflows))
+                        throw $TypeError(".rnr.v1.WorkflowList.workflows: array expected");
+                    message.workflows = $Array(object.workflows.length);
+                    for (let i = 0; i < object.workflows.length; ++i) {
+                        if (!$util.isObject(object.workflows[i]))
+                            throw $TypeError(".rnr.v1.WorkflowList.workflows: object expected");
+                        message.workflows[i] = $root.rnr.v1.Workflow.fromObject(object.workflows[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a WorkflowList message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {rnr.v1.WorkflowList} message WorkflowList
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            WorkflowList.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.workflows = [];
+                if (message.workflows && message.workflows.length) {
+                    object.workflows = $Array(message.workflows.length);
+                    for (let j = 0; j < message.workflows.length; ++j)
+                        object.workflows[j] = $root.rnr.v1.Workflow.toObject(message.workflows[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this WorkflowList to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.WorkflowList
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            WorkflowList.prototype.toJSON = function() {
+                return WorkflowList.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for WorkflowList
+             * @function getTypeUrl
+             * @memberof rnr.v1.WorkflowList
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            WorkflowList.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.WorkflowList";
+            };
+
+            return WorkflowList;
+        })();
+
+        v1.StartRunRequest = (function() {
+
+            /**
+             * Properties of a StartRunRequest.
+             * @typedef {Object} rnr.v1.StartRunRequest.$Properties
+             * @property {google.protobuf.Struct.$Properties|null} [input] StartRunRequest input
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StartRunRequest.
+             * @memberof rnr.v1
+             * @interface IStartRunRequest
+             * @augments rnr.v1.StartRunRequest.$Properties
+             * @deprecated Use rnr.v1.StartRunRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a StartRunRequest.
+             * @typedef {{
+             *   input?: google.protobuf.Struct.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} rnr.v1.StartRunRequest.$Shape
+             */
+
+            /**
+             * Constructs a new StartRunRequest.
+             * @memberof rnr.v1
+             * @classdesc Represents a StartRunRequest.
+             * @constructor
+             * @param {rnr.v1.StartRunRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StartRunRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * StartRunRequest input.
+             * @member {google.protobuf.Struct.$Properties|null|undefined} input
+             * @memberof rnr.v1.StartRunRequest
+             * @instance
+             */
+            StartRunRequest.prototype.input = null;
+
+            /**
+             * Creates a new StartRunRequest instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {rnr.v1.StartRunRequest.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.StartRunRequest} StartRunRequest instance
+             * @type {{
+             *   (properties: rnr.v1.StartRunRequest.$Shape): rnr.v1.StartRunRequest & rnr.v1.StartRunRequest.$Shape;
+             *   (properties?: rnr.v1.StartRunRequest.$Properties): rnr.v1.StartRunRequest;
+             * }}
+             */
+            StartRunRequest.create = function(properties) {
+                return new StartRunRequest(properties);
+            };
+
+            /**
+             * Encodes the specified StartRunRequest message. Does not implicitly {@link rnr.v1.StartRunRequest.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {rnr.v1.StartRunRequest.$Properties} message StartRunRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StartRunRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    $root.google.protobuf.Struct.encode(message.input, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a StartRunRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.StartRunRequest & rnr.v1.StartRunRequest.$Shape} StartRunRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StartRunRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.StartRunRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.input = $root.google.protobuf.Struct.decode(reader, reader.size(), $undefined, _depth + 1, message.input);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a StartRunRequest message.
+             * @function verify
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            StartRunRequest.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input")) {
+                    let error = $root.google.protobuf.Struct.verify(message.input, _depth + 1);
+                    if (error)
+                        return "input." + error;
+                }
+                return null;
+            };
+
+            /**
+             * Creates a StartRunRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.StartRunRequest} StartRunRequest
+             */
+            StartRunRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.StartRunRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.StartRunRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.StartRunRequest();
+                if (object.input != null) {
+                    if (!$util.isObject(object.input))
+                        throw $TypeError(".rnr.v1.StartRunRequest.input: object expected");
+                    message.input = $root.google.protobuf.Struct.fromObject(object.input, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StartRunRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {rnr.v1.StartRunRequest} message StartRunRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StartRunRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.input = null;
+                if (message.input != null && $Object.hasOwnProperty.call(message, "input"))
+                    object.input = $root.google.protobuf.Struct.toObject(message.input, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this StartRunRequest to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.StartRunRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StartRunRequest.prototype.toJSON = function() {
+                return StartRunRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for StartRunRequest
+             * @function getTypeUrl
+             * @memberof rnr.v1.StartRunRequest
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            StartRunRequest.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.StartRunRequest";
+            };
+
+            return StartRunRequest;
+        })();
+
+        v1.CancelRequest = (function() {
+
+            /**
+             * Properties of a CancelRequest.
+             * @typedef {Object} rnr.v1.CancelRequest.$Properties
+             * @property {string|null} [reason] CancelRequest reason
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CancelRequest.
+             * @memberof rnr.v1
+             * @interface ICancelRequest
+             * @augments rnr.v1.CancelRequest.$Properties
+             * @deprecated Use rnr.v1.CancelRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a CancelRequest.
+             * @typedef {rnr.v1.CancelRequest.$Properties} rnr.v1.CancelRequest.$Shape
+             */
+
+            /**
+             * Constructs a new CancelRequest.
+             * @memberof rnr.v1
+             * @classdesc Represents a CancelRequest.
+             * @constructor
+             * @param {rnr.v1.CancelRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CancelRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CancelRequest reason.
+             * @member {string} reason
+             * @memberof rnr.v1.CancelRequest
+             * @instance
+             */
+            CancelRequest.prototype.reason = "";
+
+            /**
+             * Creates a new CancelRequest instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {rnr.v1.CancelRequest.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.CancelRequest} CancelRequest instance
+             * @type {{
+             *   (properties: rnr.v1.CancelRequest.$Shape): rnr.v1.CancelRequest & rnr.v1.CancelRequest.$Shape;
+             *   (properties?: rnr.v1.CancelRequest.$Properties): rnr.v1.CancelRequest;
+             * }}
+             */
+            CancelRequest.create = function(properties) {
+                return new CancelRequest(properties);
+            };
+
+            /**
+             * Encodes the specified CancelRequest message. Does not implicitly {@link rnr.v1.CancelRequest.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {rnr.v1.CancelRequest.$Properties} message CancelRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CancelRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.reason);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a CancelRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.CancelRequest & rnr.v1.CancelRequest.$Shape} CancelRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CancelRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.CancelRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a CancelRequest message.
+             * @function verify
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CancelRequest.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    if (!$util.isString(message.reason))
+                        return "reason: string expected";
+                return null;
+            };
+
+            /**
+             * Creates a CancelRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.CancelRequest} CancelRequest
+             */
+            CancelRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.CancelRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.CancelRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.CancelRequest();
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CancelRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {rnr.v1.CancelRequest} message CancelRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CancelRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.reason = "";
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                return object;
+            };
+
+            /**
+             * Converts this CancelRequest to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.CancelRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CancelRequest.prototype.toJSON = function() {
+                return CancelRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for CancelRequest
+             * @function getTypeUrl
+             * @memberof rnr.v1.CancelRequest
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            CancelRequest.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.CancelRequest";
+            };
+
+            return CancelRequest;
         })();
 
         v1.TaskEvent = (function() {
@@ -5832,6 +7614,282 @@ export const rnr = $root.rnr = (() => {
             return SocketCommand;
         })();
 
+        v1.InputIssue = (function() {
+
+            /**
+             * Properties of an InputIssue.
+             * @typedef {Object} rnr.v1.InputIssue.$Properties
+             * @property {string|null} [path] InputIssue path
+             * @property {string|null} [message] InputIssue message
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an InputIssue.
+             * @memberof rnr.v1
+             * @interface IInputIssue
+             * @augments rnr.v1.InputIssue.$Properties
+             * @deprecated Use rnr.v1.InputIssue.$Properties instead.
+             */
+
+            /**
+             * Shape of an InputIssue.
+             * @typedef {rnr.v1.InputIssue.$Properties} rnr.v1.InputIssue.$Shape
+             */
+
+            /**
+             * Constructs a new InputIssue.
+             * @memberof rnr.v1
+             * @classdesc Represents an InputIssue.
+             * @constructor
+             * @param {rnr.v1.InputIssue.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const InputIssue = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * InputIssue path.
+             * @member {string} path
+             * @memberof rnr.v1.InputIssue
+             * @instance
+             */
+            InputIssue.prototype.path = "";
+
+            /**
+             * InputIssue message.
+             * @member {string} message
+             * @memberof rnr.v1.InputIssue
+             * @instance
+             */
+            InputIssue.prototype.message = "";
+
+            /**
+             * Creates a new InputIssue instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {rnr.v1.InputIssue.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.InputIssue} InputIssue instance
+             * @type {{
+             *   (properties: rnr.v1.InputIssue.$Shape): rnr.v1.InputIssue & rnr.v1.InputIssue.$Shape;
+             *   (properties?: rnr.v1.InputIssue.$Properties): rnr.v1.InputIssue;
+             * }}
+             */
+            InputIssue.create = function(properties) {
+                return new InputIssue(properties);
+            };
+
+            /**
+             * Encodes the specified InputIssue message. Does not implicitly {@link rnr.v1.InputIssue.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {rnr.v1.InputIssue.$Properties} message InputIssue message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            InputIssue.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.path != null && $Object.hasOwnProperty.call(message, "path") && message.path !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.path);
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.message);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an InputIssue message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.InputIssue & rnr.v1.InputIssue.$Shape} InputIssue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            InputIssue.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.InputIssue();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.path = value;
+                            else
+                                delete message.path;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.message = value;
+                            else
+                                delete message.message;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies an InputIssue message.
+             * @function verify
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            InputIssue.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.path != null && $Object.hasOwnProperty.call(message, "path"))
+                    if (!$util.isString(message.path))
+                        return "path: string expected";
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    if (!$util.isString(message.message))
+                        return "message: string expected";
+                return null;
+            };
+
+            /**
+             * Creates an InputIssue message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.InputIssue} InputIssue
+             */
+            InputIssue.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.InputIssue)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.InputIssue: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.InputIssue();
+                if (object.path != null)
+                    if (typeof object.path !== "string" || object.path.length)
+                        message.path = $String(object.path);
+                if (object.message != null)
+                    if (typeof object.message !== "string" || object.message.length)
+                        message.message = $String(object.message);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an InputIssue message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {rnr.v1.InputIssue} message InputIssue
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            InputIssue.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.path = "";
+                    object.message = "";
+                }
+                if (message.path != null && $Object.hasOwnProperty.call(message, "path"))
+                    object.path = message.path;
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    object.message = message.message;
+                return object;
+            };
+
+            /**
+             * Converts this InputIssue to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.InputIssue
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            InputIssue.prototype.toJSON = function() {
+                return InputIssue.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for InputIssue
+             * @function getTypeUrl
+             * @memberof rnr.v1.InputIssue
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            InputIssue.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.InputIssue";
+            };
+
+            return InputIssue;
+        })();
+
         v1.Error = (function() {
 
             /**
@@ -5839,6 +7897,7 @@ export const rnr = $root.rnr = (() => {
              * @typedef {Object} rnr.v1.Error.$Properties
              * @property {string|null} [code] Error code
              * @property {string|null} [message] Error message
+             * @property {Array.<rnr.v1.InputIssue.$Properties>|null} [issues] Error issues
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -5864,6 +7923,7 @@ export const rnr = $root.rnr = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const Error = function (properties) {
+                this.issues = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5885,6 +7945,14 @@ export const rnr = $root.rnr = (() => {
              * @instance
              */
             Error.prototype.message = "";
+
+            /**
+             * Error issues.
+             * @member {Array.<rnr.v1.InputIssue.$Properties>} issues
+             * @memberof rnr.v1.Error
+             * @instance
+             */
+            Error.prototype.issues = $util.emptyArray;
 
             /**
              * Creates a new Error instance using the specified properties.
@@ -5922,6 +7990,9 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.code);
                 if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
                     writer.uint32(/* id 2, wireType 2 =*/18).string(message.message);
+                if (message.issues != null && message.issues.length)
+                    for (let i = 0; i < message.issues.length; ++i)
+                        $root.rnr.v1.InputIssue.encode(message.issues[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -5984,6 +8055,14 @@ export const rnr = $root.rnr = (() => {
                                 delete message.message;
                             continue;
                         }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.issues && message.issues.length))
+                                message.issues = [];
+                            message.issues.push($root.rnr.v1.InputIssue.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -6022,6 +8101,15 @@ export const rnr = $root.rnr = (() => {
                 if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
                     if (!$util.isString(message.message))
                         return "message: string expected";
+                if (message.issues != null && $Object.hasOwnProperty.call(message, "issues")) {
+                    if (!$Array.isArray(message.issues))
+                        return "issues: array expected";
+                    for (let i = 0; i < message.issues.length; ++i) {
+                        let error = $root.rnr.v1.InputIssue.verify(message.issues[i], _depth + 1);
+                        if (error)
+                            return "issues." + error;
+                    }
+                }
                 return null;
             };
 
@@ -6049,6 +8137,16 @@ export const rnr = $root.rnr = (() => {
                 if (object.message != null)
                     if (typeof object.message !== "string" || object.message.length)
                         message.message = $String(object.message);
+                if (object.issues) {
+                    if (!$Array.isArray(object.issues))
+                        throw $TypeError(".rnr.v1.Error.issues: array expected");
+                    message.issues = $Array(object.issues.length);
+                    for (let i = 0; i < object.issues.length; ++i) {
+                        if (!$util.isObject(object.issues[i]))
+                            throw $TypeError(".rnr.v1.Error.issues: object expected");
+                        message.issues[i] = $root.rnr.v1.InputIssue.fromObject(object.issues[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -6069,6 +8167,8 @@ export const rnr = $root.rnr = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.arrays || options.defaults)
+                    object.issues = [];
                 if (options.defaults) {
                     object.code = "";
                     object.message = "";
@@ -6077,6 +8177,11 @@ export const rnr = $root.rnr = (() => {
                     object.code = message.code;
                 if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
                     object.message = message.message;
+                if (message.issues && message.issues.length) {
+                    object.issues = $Array(message.issues.length);
+                    for (let j = 0; j < message.issues.length; ++j)
+                        object.issues[j] = $root.rnr.v1.InputIssue.toObject(message.issues[j], options, _depth + 1);
+                }
                 return object;
             };
 

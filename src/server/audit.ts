@@ -2,7 +2,8 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { describeError, type RnrErrorCode } from '../index.js';
-import { actorName, type OperatorOp } from './operator-actions.js';
+import type { OperatorOp } from '../wire/names.js';
+import { actorName } from './operator-actions.js';
 
 /**
  * One audit line: an operator action (or a refused socket upgrade, `op: 'connect'`), accepted or
@@ -11,9 +12,15 @@ import { actorName, type OperatorOp } from './operator-actions.js';
 export interface AuditRecord {
   /** When the server answered, ms since the Unix epoch. */
   time: number;
-  /** The action, or `connect` for a refused event-socket upgrade. */
-  op: OperatorOp | 'connect';
+  /**
+   * The action (`start` a run, `cancel` one, or an action on a task), or `connect` for a refused
+   * event-socket upgrade.
+   */
+  op: AuditedOp | 'connect';
+  /** The run (job) acted on; for `start`, the run it started (or `''` when refused). */
   job: string;
+  /** `start`: the workflow asked for. */
+  workflow?: string;
   /** The task acted on (absent for `connect`). */
   task?: string;
   /** Who the caller says they are (`X-Rnr-Actor`, `--as`, the socket's `hello`), else `anonymous`. */
@@ -36,6 +43,9 @@ export interface AuditRecord {
   /** The error message of a refusal. */
   error?: string;
 }
+
+/** The actions audited: the task actions, starting a run, cancelling one. */
+export type AuditedOp = OperatorOp | 'start' | 'cancel';
 
 /** Receives every audit record; it must not throw (a throw is logged and ignored). */
 export type AuditSink = (record: AuditRecord) => void;
@@ -70,7 +80,8 @@ export function createAuditTrail(audit: AuditSink | string | undefined): AuditTr
   const sink = file?.sink ?? (typeof audit === 'function' ? audit : undefined);
   return {
     write(record, log) {
-      const what = `${record.actor} ${record.op} ${record.job}${record.task === undefined ? '' : `/${record.task}`}`;
+      const target = record.op === 'start' ? `${record.workflow ?? ''} ${record.job}`.trim() : record.job;
+      const what = `${record.actor} ${record.op} ${target}${record.task === undefined ? '' : `/${record.task}`}`;
       log.info({ audit: record }, record.ok ? what : `${what} refused (${record.code ?? record.status})`);
       if (!sink) return;
       try {
@@ -100,7 +111,7 @@ function bodyFields(body: unknown): Pick<AuditRecord, 'reason' | 'state' | 'para
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The operator action a route performs (its requests are audited). */
-    operatorOp?: OperatorOp;
+    operatorOp?: AuditedOp;
   }
   interface FastifyRequest {
     /** The error code the request was refused with, set by the error handler. */
@@ -123,14 +134,15 @@ export function registerAudit(app: FastifyInstance, trail: AuditTrail): void {
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
     const config = request.routeOptions.config;
-    const params = (request.params ?? {}) as { job?: string; task?: string };
+    const params = (request.params ?? {}) as { job?: string; task?: string; workflow?: string };
     const upgrade = config.socket === true && request.ws && (status === 401 || status === 403);
     if (config.operatorOp === undefined && !upgrade) return;
     trail.write(
       {
         time: Date.now(),
         op: config.operatorOp ?? 'connect',
-        job: params.job ?? '',
+        job: params.job ?? request.rnrRunId ?? '',
+        ...(params.workflow !== undefined && { workflow: params.workflow }),
         ...(params.task !== undefined && { task: params.task }),
         actor: actorName(
           request.headers['x-rnr-actor'] ?? (request.query as { actor?: unknown } | undefined)?.actor,

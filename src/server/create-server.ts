@@ -2,6 +2,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Job } from '../index.js';
 import { RnrError } from '../index.js';
+import { jobsHost, type RunHost } from '../runs/index.js';
 import { uiPlugin } from '../ui/plugin.js';
 import { type AuditSink, createAuditTrail, registerAudit } from './audit.js';
 import { registerAuth } from './auth.js';
@@ -15,13 +16,24 @@ import { registerOperatorRoutes } from './operator-routes.js';
 import { originPolicy, registerOriginGuard } from './origin-guard.js';
 import { registerProtobufParser } from './protobuf-parser.js';
 import { registerReadRoutes } from './read-routes.js';
+import { registerRunRoutes } from './run-routes.js';
 import { registerSchemas } from './schemas.js';
 import { createServerContext, type StreamLimits } from './server-context.js';
 
 /** Options of {@link createServer}. */
 export interface ServerOptions extends Partial<StreamLimits> {
-  /** The jobs to serve: a list, or a registry to add jobs to while the server runs. */
-  jobs: readonly Job[] | JobRegistry;
+  /**
+   * The runs to serve: a process's run host (`createRunHost`), with its workflows, runs in the store
+   * and `POST /workflows/:workflow/runs`. Give `runs` or `jobs`.
+   */
+  runs?: RunHost;
+  /** Jobs you made and keep: a list, or a registry to add jobs to while the server runs. */
+  jobs?: readonly Job[] | JobRegistry;
+  /**
+   * With `jobs`: the reason a `POST /workflows/:workflow/runs` is refused (409 RNR_ERR_CONFLICT);
+   * without it, the server hosts no workflows and answers 404.
+   */
+  refuseStarts?: string;
   /** The operator token; when set, every API call and socket needs `Authorization: Bearer <token>`. */
   token?: string;
   /** A read-only token (needs `token` too). */
@@ -46,8 +58,11 @@ export interface ServerOptions extends Partial<StreamLimits> {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** rnr's state on the server: `app.rnr.jobs.add(job)` serves one more job. */
-    rnr: { jobs: JobRegistry };
+    /**
+     * rnr's state on the server: `runs`, and with `jobs`, their registry (`app.rnr.jobs.add(job)`
+     * serves one more job; a server of a run host has an empty registry that refuses jobs).
+     */
+    rnr: { jobs: JobRegistry; runs: RunHost };
   }
 }
 
@@ -60,8 +75,8 @@ function checkSecret(name: string, value: unknown): void {
   }
 }
 
-function checkOptions(options: ServerOptions): JobRegistry {
-  const { jobs, token, viewerToken } = options;
+function checkOptions(options: ServerOptions): { runs: RunHost; jobs: JobRegistry } {
+  const { jobs, runs, token, viewerToken } = options;
   checkSecret('token', token);
   checkSecret('viewerToken', viewerToken);
   if (viewerToken !== undefined && token === undefined) {
@@ -97,14 +112,41 @@ function checkOptions(options: ServerOptions): JobRegistry {
       `createServer: audit must be a function or a file path, got ${JSON.stringify(audit)}`,
     );
   }
-  if (isJobRegistry(jobs)) return jobs;
-  if (!Array.isArray(jobs)) {
+  if (runs !== undefined) {
+    if (jobs !== undefined)
+      throw new RnrError('RNR_ERR_INVALID_OPTION', 'createServer: give runs (a run host) or jobs, not both');
+    if (
+      typeof runs !== 'object' ||
+      runs === null ||
+      typeof runs.start !== 'function' ||
+      typeof runs.list !== 'function'
+    )
+      throw new RnrError('RNR_ERR_INVALID_OPTION', 'createServer: runs must be a run host (createRunHost())');
+    return { runs, jobs: refusingRegistry() };
+  }
+  let registry: JobRegistry;
+  if (isJobRegistry(jobs)) registry = jobs;
+  else if (Array.isArray(jobs)) registry = createJobRegistry(jobs);
+  else {
     throw new RnrError(
       'RNR_ERR_INVALID_OPTION',
-      'createServer: jobs must be an array of Jobs or a JobRegistry (createJobRegistry())',
+      'createServer: give runs (createRunHost()), or jobs: an array of Jobs or a JobRegistry (createJobRegistry())',
     );
   }
-  return createJobRegistry(jobs);
+  const refuse = options.refuseStarts;
+  return { runs: jobsHost(registry, refuse === undefined ? {} : { refuseStarts: refuse }), jobs: registry };
+}
+
+/** The registry of a server that serves a run host: runs come from the host, not from `add`. */
+function refusingRegistry(): JobRegistry {
+  const registry = createJobRegistry();
+  registry.add = () => {
+    throw new RnrError(
+      'RNR_ERR_INVALID_OPTION',
+      'this server serves a run host: start runs through it (runs.start) rather than adding jobs',
+    );
+  };
+  return registry;
 }
 
 /** A request URL with the socket's `access_token` query parameter masked, for logs. */
@@ -133,15 +175,17 @@ function loggerOptions(logger: ServerOptions['logger']): Partial<FastifyServerOp
 }
 
 /**
- * Makes the Control API server (not listening yet): the API of DESIGN §5 under `/api/v1`, the
+ * Makes the Control API server (not listening yet): the API under `/api/v1` (docs/api.md), the
  * event WebSocket, `/healthz`, `/metrics`, OpenAPI at `/docs`, and the web view at `/`.
  *
  * @example
+ * const app = createServer({ runs: createRunHost({ workflows: [upgrade], store }), token: process.env.RNR_TOKEN });
+ * // or, for jobs you made yourself:
  * const app = createServer({ jobs: [job], token: process.env.RNR_TOKEN });
  * await app.listen({ host: '127.0.0.1', port: 7300 });
  */
 export function createServer(options: ServerOptions): FastifyInstance {
-  const jobs = checkOptions(options);
+  const { runs, jobs } = checkOptions(options);
   const origins = originPolicy(options.token !== undefined, options.origins);
   const auth = { token: options.token, viewerToken: options.viewerToken };
   const app = Fastify({
@@ -154,7 +198,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
   const context = createServerContext(
-    jobs,
+    runs,
     auth,
     {
       maxSocketBuffer: options.maxSocketBuffer ?? 1024 * 1024,
@@ -163,8 +207,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
       heartbeatMs: options.heartbeatMs ?? 30_000,
     },
     createAuditTrail(options.audit),
+    options.runs === undefined,
   );
-  app.decorate('rnr', { jobs });
+  app.decorate('rnr', { jobs, runs });
   guardListen(app, options.token !== undefined);
   registerErrorHandler(app);
   registerProtobufParser(app);
@@ -172,7 +217,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // cross-site form can send): 415 like any other unsupported type.
   app.removeContentTypeParser('text/plain');
   registerSchemas(app);
-  const metrics = registerMetrics(app, jobs);
+  const metrics = registerMetrics(app, runs);
   registerDocs(app);
   app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   // At the root, right after the websocket plugin's own hook (which marks an upgrade as one, so that
@@ -194,9 +239,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
     registerMetricsRoute(api, metrics);
     registerReadRoutes(api, context);
     registerOperatorRoutes(api, context);
+    registerRunRoutes(api, context);
     api.get('/healthz', { schema: { summary: 'Liveness', tags: ['ops'] } }, async () => ({
       status: 'ok',
-      jobs: jobs.list().length,
+      jobs: runs.liveJobs().length,
     }));
   });
   app.register(uiPlugin);

@@ -69,7 +69,7 @@ export function toRnrError(err: unknown, request: FastifyRequest): RnrError {
 /** Sends `{ error: { code, message } }` (or a binary `ErrorResponse`) with the code's status. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: RnrError): FastifyReply {
   reply.code(error.status);
-  const body = { error: { code: error.code, message: error.message } };
+  const body = { error: error.toJSON() };
   if (replyFormat(request) === 'proto') {
     return reply.type(PROTOBUF_MEDIA_TYPE).send(Buffer.from(encodeMessage('ErrorResponse', body)));
   }

@@ -1,5 +1,6 @@
-import type { Job, TaskEvent } from '../index.js';
-import { eventToJson } from './json-codec.js';
+import type { TaskEvent } from '../index.js';
+import type { RunStream } from '../runs/index.js';
+import { eventToJson } from '../wire/encode.js';
 import { encodeMessage } from './proto-codec.js';
 
 /** One event with its wire frames, encoded at most once whatever the number of sockets. */
@@ -11,19 +12,19 @@ export interface EventFrames {
   proto(): Buffer;
 }
 
-/** Receives each live event of a job, and the end of the feed (the job left the server). */
-export interface EventSink {
+/** One socket's end of a job's event feed: each live event, then the end (the job left the server). */
+export interface FeedSubscriber {
   event(frames: EventFrames): void;
   end(): void;
 }
 
 /** The live events of one job, fanned out to many sockets through one engine subscription. */
 export interface EventFeed {
-  add(sink: EventSink): void;
-  remove(sink: EventSink): void;
-  /** Sinks currently attached. */
+  add(subscriber: FeedSubscriber): void;
+  remove(subscriber: FeedSubscriber): void;
+  /** Subscribers currently attached. */
   readonly size: number;
-  /** Detaches from the job and forgets every sink. */
+  /** Detaches from the job and forgets every subscriber. */
   close(): void;
 }
 
@@ -45,41 +46,41 @@ export function eventFrames(event: TaskEvent): EventFrames {
 }
 
 /**
- * Makes the event feed of a job. It subscribes to the job while at least one sink is attached;
- * a sink that throws is detached so it cannot hurt the others or the engine.
+ * Makes the event feed of a run. It subscribes to the run's stream while at least one subscriber is attached;
+ * a subscriber that throws is detached so it cannot hurt the others or the engine.
  */
-export function createEventFeed(job: Job): EventFeed {
-  const sinks = new Set<EventSink>();
+export function createEventFeed(job: Pick<RunStream, 'subscribe'>): EventFeed {
+  const subscribers = new Set<FeedSubscriber>();
   let unsubscribe: (() => void) | undefined;
   const publish = (event: TaskEvent): void => {
     const frames = eventFrames(event);
-    for (const sink of sinks) {
+    for (const subscriber of subscribers) {
       try {
-        sink.event(frames);
+        subscriber.event(frames);
       } catch {
-        sinks.delete(sink);
+        subscribers.delete(subscriber);
       }
     }
   };
   return {
-    add(sink) {
-      sinks.add(sink);
+    add(subscriber) {
+      subscribers.add(subscriber);
       unsubscribe ??= job.subscribe(publish);
     },
-    remove(sink) {
-      sinks.delete(sink);
-      if (sinks.size === 0 && unsubscribe) {
+    remove(subscriber) {
+      subscribers.delete(subscriber);
+      if (subscribers.size === 0 && unsubscribe) {
         unsubscribe();
         unsubscribe = undefined;
       }
     },
     get size() {
-      return sinks.size;
+      return subscribers.size;
     },
     close() {
-      const ended = [...sinks];
-      sinks.clear();
-      for (const sink of ended) sink.end();
+      const ended = [...subscribers];
+      subscribers.clear();
+      for (const subscriber of ended) subscriber.end();
       unsubscribe?.();
       unsubscribe = undefined;
     },

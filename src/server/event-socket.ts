@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { Job, TaskEvent } from '../index.js';
-import { isRnrError, type RnrError } from '../index.js';
+import { isRnrError, type RnrError, type TaskEvent } from '../index.js';
+import type { RunStream } from '../runs/index.js';
 import { requireOperator } from './auth.js';
 import { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
 import { toRnrError } from './error-handler.js';
-import { type EventFrames, type EventSink, eventFrames } from './event-feed.js';
-import { actorName, applyCommand } from './operator-actions.js';
+import { type EventFrames, eventFrames, type FeedSubscriber } from './event-feed.js';
+import { actorName } from './operator-actions.js';
 import type { ServerContext } from './server-context.js';
 import { parseSocketCommand, type SocketCommand } from './socket-commands.js';
 
@@ -33,7 +33,7 @@ function slotKey(request: FastifyRequest, context: ServerContext): string {
 /**
  * Serves one event socket: the log after `since`, then every live event, gap- and duplicate-free.
  *
- * A socket is either *catching up* — reading the job's log in pages, one page handed to the socket
+ * A socket is either *catching up* — reading the run's log in pages, one page handed to the socket
  * only once the previous one has been written out, through the server's {@link ReplayPump} — or
  * *live*, sending each event as the job publishes it. It goes live when a page comes back short
  * (it has read the whole committed log; every committed event is published after that), and falls
@@ -47,7 +47,7 @@ function slotKey(request: FastifyRequest, context: ServerContext): string {
 export function serveEventSocket(
   socket: WebSocket,
   request: FastifyRequest,
-  job: Job,
+  job: RunStream,
   context: ServerContext,
 ): void {
   const key = slotKey(request, context);
@@ -72,8 +72,8 @@ export function serveEventSocket(
   let sent = 0;
   let written = 0;
   const answers: string[] = [];
-  /** The answer to the last command: each answer waits for the one before. */
-  let answered: Promise<void> = Promise.resolve();
+  /** The socket's commands, applied one after the other. */
+  let commands: Promise<void> = Promise.resolve();
 
   const release = (): void => {
     if (closed) return;
@@ -102,7 +102,7 @@ export function serveEventSocket(
     live = false;
     if (written === sent) schedulePage();
   };
-  const sink: EventSink = {
+  const sink: FeedSubscriber = {
     event(frames) {
       if (!live) seen = Math.max(seen, frames.event.seq);
       if (!live || closed || frames.event.seq <= lastSent) return;
@@ -120,31 +120,40 @@ export function serveEventSocket(
     context.pump.schedule(page);
   }
 
-  /** Reads the next page of the log; goes live when the log is read to its end. */
+  /** Sends the next page of the log; goes live when the log is read to its end. */
   function page(): void {
-    paging = false;
-    if (closed || live || socket.readyState !== OPEN) return;
-    paging = true;
+    if (closed || live || socket.readyState !== OPEN) {
+      paging = false;
+      return;
+    }
+    // `paging` stays set while the page is read: no second read of the same page meanwhile.
     job.events(lastSent, PAGE).then(sendPage, (err: unknown) => {
+      paging = false;
       request.log.error({ err }, 'event replay failed');
       close(1011, 'RNR_ERR_INTERNAL: event replay failed; reconnect with since');
     });
   }
 
-  function sendPage(events: TaskEvent[]): void {
+  function sendPage(read: readonly TaskEvent[]): void {
     paging = false;
     if (closed || live || socket.readyState !== OPEN) return;
-    // Sent meanwhile as live events cannot be: the socket is not live while it pages.
-    for (const event of events) if (event.seq > lastSent) sendFrame(eventFrames(event));
-    if (events.length < PAGE && seen > lastSent) {
-      // Published while this page was read, so in no page yet: one more page.
-      if (written === sent) schedulePage();
-    } else if (events.length < PAGE) {
-      live = true;
-      for (const answer of answers.splice(0)) socket.send(answer);
-      if (socket.bufferedAmount > maxSocketBuffer) catchUp();
+    try {
+      // Events sent live while the page was read are not sent twice.
+      const events = read.filter((event) => event.seq > lastSent);
+      for (const event of events) sendFrame(eventFrames(event));
+      if (read.length < PAGE && seen > lastSent) {
+        // Published while this page was read, so in no page yet: one more page.
+        if (written === sent) schedulePage();
+      } else if (read.length < PAGE) {
+        live = true;
+        for (const answer of answers.splice(0)) socket.send(answer);
+        if (socket.bufferedAmount > maxSocketBuffer) catchUp();
+      }
+      // Otherwise onWritten schedules the next page once this one is written out.
+    } catch (err) {
+      request.log.error({ err }, 'event replay failed');
+      close(1011, 'RNR_ERR_INTERNAL: event replay failed; reconnect with since');
     }
-    // Otherwise onWritten schedules the next page once this one is written out.
   }
 
   // Pings find dead peers (a laptop that slept) and keep proxies from closing idle sockets. A peer
@@ -177,36 +186,35 @@ export function serveEventSocket(
     };
     if ('error' in command) {
       const error = command.error;
-      answered = answered.then(() => reply({ id: command.id, error: error.toJSON() }));
+      commands = commands.then(() => reply({ id: command.id, error: error.toJSON() }));
       return;
     }
     if (command.op === 'hello') {
       actor = actorName(command.actor);
-      answered = answered.then(() => reply({ id: command.id, ok: true }));
+      commands = commands.then(() => reply({ id: command.id, ok: true }));
       return;
     }
-    const asError = (err: unknown): RnrError => (isRnrError(err) ? err : toRnrError(err, request));
-    let outcome: Promise<RnrError | undefined>;
-    try {
-      requireOperator(request.rnrRole);
-      // Applied now; resolved once durable, after the events it caused (published first).
-      outcome = applyCommand(job, { ...command, op: command.op, task: command.task ?? '', actor }).then(
-        () => undefined,
-        asError,
-      );
-    } catch (err) {
-      outcome = Promise.resolve(asError(err));
-    }
-    // Answers go out in the order the commands came, whatever finished first.
-    answered = answered
-      .then(() => outcome)
-      .then((error) => {
-        audit(command, error);
-        reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
-      });
+    const op = command.op;
+    const who = actor;
+    const done = (error: RnrError | undefined): void => {
+      audit(command, error, who);
+      reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
+    };
+    const failed = (err: unknown): void => done(isRnrError(err) ? err : toRnrError(err, request));
+    // One command at a time, in the order sent: each is applied, and answered once durable (after
+    // the events it caused), before the next; a refusal never overtakes an earlier acceptance.
+    commands = commands.then(async () => {
+      try {
+        requireOperator(request.rnrRole);
+        await context.runs.operate(job.id, { ...command, op, task: command.task ?? '', actor: who });
+        done(undefined);
+      } catch (err) {
+        failed(err);
+      }
+    });
   });
 
-  function audit(command: SocketCommand, error: RnrError | undefined): void {
+  function audit(command: SocketCommand, error: RnrError | undefined, actor: string): void {
     context.audit.write(
       {
         time: Date.now(),

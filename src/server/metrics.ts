@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Job } from '../index.js';
 import { EventCause } from '../index.js';
-import type { JobRegistry } from './job-registry.js';
+import type { RunHost } from '../runs/index.js';
 
 /**
  * Collects the server's metrics in a Prometheus registry of its own (tasks per state per job,
  * polls, poll errors, poll durations, events, API requests); returns it for `GET /metrics`.
  */
-export function registerMetrics(app: FastifyInstance, jobs: JobRegistry): Registry {
+export function registerMetrics(app: FastifyInstance, runs: RunHost): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'rnr_' });
   // prom-client's sums of active handles, requests and resources are gauges named like counters
@@ -23,7 +23,7 @@ export function registerMetrics(app: FastifyInstance, jobs: JobRegistry): Regist
     registers: [register],
     collect() {
       this.reset();
-      for (const job of jobs.list()) {
+      for (const job of runs.liveJobs()) {
         for (const [state, count] of Object.entries(job.summary().counts))
           this.set({ job: job.id, state }, count);
       }
@@ -69,7 +69,7 @@ export function registerMetrics(app: FastifyInstance, jobs: JobRegistry): Regist
   });
 
   const detach = new Map<Job, () => void>();
-  const unwatch = jobs.watch({
+  const unwatch = runs.watchLive({
     added(job) {
       const stopPolls = job.observePolls((poll) => {
         polls.inc({ job: poll.jobId });

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TaskState, TaskStateName } from '../index.js';
-import { requireJob } from './job-registry.js';
-import { taskToJson } from './json-codec.js';
+import { taskToJson } from '../wire/encode.js';
+import { type OperatorOp, operatorOps } from '../wire/names.js';
 import { sendMessage } from './negotiate.js';
-import { actorName, applyCommand, type OperatorOp, operatorOps } from './operator-actions.js';
+import { actorName } from './operator-actions.js';
 import type { MessageName } from './proto-codec.js';
 import { produces, responses, taskParams } from './schemas.js';
 import type { ServerContext } from './server-context.js';
@@ -66,8 +66,7 @@ export function registerOperatorRoutes(app: FastifyInstance, context: ServerCont
           if (request.body === undefined || request.body === null) request.body = {};
         },
         handler: async (request, reply) => {
-          const job = requireJob(context.jobs, request.params.job);
-          const task = await applyCommand(job, {
+          const task = await context.runs.operate(request.params.job, {
             ...request.body,
             op,
             task: request.params.task,

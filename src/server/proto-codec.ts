@@ -1,7 +1,7 @@
 import { rnr } from '../generated/rnr.js';
 import type { JobSnapshot, JobSummary, Task, TaskEvent } from '../index.js';
 import { RnrError } from '../index.js';
-import { fromStruct, toStruct } from './proto-struct.js';
+import { fromStruct, type StructMessage, toStruct } from '../wire/struct.js';
 
 /** The media type of binary protobuf bodies. */
 export const PROTOBUF_MEDIA_TYPE = 'application/x-protobuf';
@@ -19,7 +19,10 @@ export type MessageName =
   | 'SetParallelismRequest'
   | 'SocketCommand'
   | 'ErrorResponse'
-  | 'ActionResult';
+  | 'ActionResult'
+  | 'WorkflowList'
+  | 'StartRunRequest'
+  | 'CancelRequest';
 
 interface MessageType {
   encode(message: never): { finish(): Uint8Array };
@@ -31,29 +34,56 @@ function messageType(name: MessageName): MessageType {
   return rnr.v1[name] as unknown as MessageType;
 }
 
+type Plain = Record<string, unknown>;
+
+/** A JSON object field as a Struct message (what protobufjs encodes). */
+const structOf = (value: unknown): StructMessage | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? toStruct(value as Plain) : undefined;
+
+function withStruct(message: Plain, field: string): Plain {
+  return Object.hasOwn(message, field) ? { ...message, [field]: structOf(message[field]) } : message;
+}
+
+/** The fields that are JSON objects in TypeScript and Struct messages in protobuf, per message. */
+function toWire(name: MessageName, message: Plain): Plain {
+  switch (name) {
+    case 'Job':
+    case 'JobSummary':
+    case 'StartRunRequest':
+      return withStruct(message, 'input');
+    case 'JobList':
+      return {
+        ...message,
+        jobs: ((message.jobs as Plain[] | undefined) ?? []).map((j) => withStruct(j, 'input')),
+      };
+    case 'WorkflowList':
+      return {
+        ...message,
+        workflows: ((message.workflows as Plain[] | undefined) ?? []).map((w) =>
+          withStruct(w, 'inputSchema'),
+        ),
+      };
+    default:
+      return message;
+  }
+}
+
+/** A decoded Struct field as the JSON object it stands for. */
+function fromWire(message: Plain, field: string): void {
+  if (Object.hasOwn(message, field)) message[field] = fromStruct(message[field] as StructMessage | undefined);
+}
+
 /**
- * Encodes a plain object (states as TaskState numbers) as the named `rnr.v1` message.
+ * Encodes a plain object (states as TaskState numbers, inputs as JSON objects) as the named
+ * `rnr.v1` message.
  *
  * @example
  * const bytes = encodeMessage('Job', job.snapshot());
  */
 export function encodeMessage(name: MessageName, message: object): Uint8Array {
   return messageType(name)
-    .encode(withStructs(name, message) as never)
+    .encode(toWire(name, message as Plain) as never)
     .finish();
-}
-
-/** A run's input (a JSON object) as the `google.protobuf.Struct` the binary messages carry. */
-function withStructs(name: MessageName, message: object): object {
-  const run = (m: object): object => {
-    const input = (m as { input?: unknown }).input;
-    return input && typeof input === 'object'
-      ? { ...m, input: toStruct(input as Record<string, unknown>) }
-      : m;
-  };
-  if (name === 'Job' || name === 'JobSummary') return run(message);
-  if (name === 'JobList') return { jobs: (message as { jobs: object[] }).jobs.map(run) };
-  return message;
 }
 
 /**
@@ -79,7 +109,13 @@ export function decodeMessage(name: MessageName, bytes: Uint8Array): Record<stri
 export function decodeRequest(name: MessageName, bytes: Uint8Array): Record<string, unknown> {
   const type = messageType(name);
   try {
-    return type.toObject(type.decode(bytes) as never, { longs: Number, enums: String, defaults: false });
+    const request = type.toObject(type.decode(bytes) as never, {
+      longs: Number,
+      enums: String,
+      defaults: false,
+    });
+    if (name === 'StartRunRequest') fromWire(request, 'input');
+    return request;
   } catch (err) {
     throw new RnrError('RNR_ERR_MALFORMED_BODY', `malformed protobuf ${name}: ${(err as Error).message}`, {
       cause: err,
@@ -102,8 +138,8 @@ function normalizeTask(task: Record<string, unknown>): Task {
   return task as unknown as Task;
 }
 
-function normalizeRun(run: Record<string, unknown>): void {
-  run.input = fromStruct(run.input);
+/** A job's halt, present only while it is halted. */
+function normalizeHalt(run: Record<string, unknown>): void {
   optionalFields(run, ['halted']);
   const halted = run.halted as Record<string, unknown> | undefined;
   if (halted) optionalFields(halted, ['retryAt']);
@@ -111,7 +147,8 @@ function normalizeRun(run: Record<string, unknown>): void {
 
 function normalizeSummary(summary: Record<string, unknown>): JobSummary {
   optionalFields(summary, ['startedAt', 'finishedAt']);
-  normalizeRun(summary);
+  fromWire(summary, 'input');
+  normalizeHalt(summary);
   return summary as unknown as JobSummary;
 }
 
@@ -124,13 +161,21 @@ export function decodeTask(bytes: Uint8Array): Task {
 export function decodeJob(bytes: Uint8Array): JobSnapshot {
   const job = decodeMessage('Job', bytes);
   normalizeTask(job.root as Record<string, unknown>);
-  normalizeRun(job);
+  fromWire(job, 'input');
+  normalizeHalt(job);
   return job as unknown as JobSnapshot;
 }
 
 /** Decodes a binary `JobList` into job summaries. */
 export function decodeJobList(bytes: Uint8Array): JobSummary[] {
   return (decodeMessage('JobList', bytes).jobs as Record<string, unknown>[]).map(normalizeSummary);
+}
+
+/** Decodes a binary `WorkflowList` (input schemas as JSON objects). */
+export function decodeWorkflowList(bytes: Uint8Array): Plain[] {
+  const workflows = decodeMessage('WorkflowList', bytes).workflows as Plain[];
+  for (const workflow of workflows) fromWire(workflow, 'inputSchema');
+  return workflows;
 }
 
 /** Decodes a binary `TaskEvent`. */

@@ -1,22 +1,31 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Job, RnrError } from '../index.js';
+import type { FastifyInstance } from 'fastify';
+import { RnrError } from '../index.js';
+import type { RunStream } from '../runs/index.js';
+import { eventToJson, jobListToJson, jobToJson, taskToJson } from '../wire/encode.js';
 import { serveEventSocket } from './event-socket.js';
-import { requireJob } from './job-registry.js';
-import { eventToJson, jobToJson, summaryToJson, taskToJson } from './json-codec.js';
 import { acceptedFormat, sendMessage } from './negotiate.js';
-import { eventsQuery, jobParams, produces, responses, taskParams, taskQuery } from './schemas.js';
+import { eventsQuery, jobParams, jobsQuery, produces, responses, taskParams, taskQuery } from './schemas.js';
 import type { ServerContext } from './server-context.js';
 
 /** Most events one `GET …/events` answers. */
 export const MAX_EVENTS_PER_PAGE = 10_000;
-
-type JobRequest = FastifyRequest<{ Params: { job: string } }>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route takes WebSocket upgrades; an upgrade of any other route is refused (404). */
     socket?: boolean;
   }
+  interface FastifyRequest {
+    /** The event stream a socket upgrade was resolved to (before the upgrade). */
+    rnrStream?: RunStream;
+  }
+}
+
+interface JobsQuery {
+  workflow?: string;
+  state?: string;
+  limit?: string;
+  pageToken?: string;
 }
 
 /**
@@ -24,23 +33,34 @@ declare module 'fastify' {
  * protobuf; a WebSocket upgrade on the events route streams them live).
  */
 export function registerReadRoutes(app: FastifyInstance, context: ServerContext): void {
-  const jobOf = (request: JobRequest): Job => requireJob(context.jobs, request.params.job);
+  const { runs } = context;
 
-  app.get('/api/v1/jobs', {
+  app.get<{ Querystring: JobsQuery }>('/api/v1/jobs', {
     schema: {
-      summary: 'List the jobs',
+      summary: 'List the runs, newest first, finished ones included',
+      description:
+        '`state`: state names, ACTIVE (unfinished) or DONE (finished), comma-separated; `limit` default 100, ' +
+        'clamped to 1000; pass `nextPageToken` as `pageToken` for the next page (absent on the last page).',
       tags: ['jobs'],
       produces,
+      querystring: jobsQuery,
       response: responses({
         type: 'object',
-        properties: { jobs: { type: 'array', items: { $ref: 'JobSummary#' } } },
+        properties: {
+          jobs: { type: 'array', items: { $ref: 'JobSummary#' } },
+          nextPageToken: { type: 'string' },
+        },
       }),
     },
-    handler: (request, reply) => {
-      const jobs = context.jobs.list().map((job) => job.summary());
-      return sendMessage(request, reply, 'JobList', { jobs }, (list) => ({
-        jobs: list.jobs.map(summaryToJson),
-      }));
+    handler: async (request, reply) => {
+      const { workflow, state, limit, pageToken } = request.query;
+      const page = await runs.list({
+        ...(workflow !== undefined && { workflow }),
+        ...(state !== undefined && { states: state.split(',') }),
+        ...(limit !== undefined && { limit: Number(limit) }),
+        ...(pageToken !== undefined && { pageToken }),
+      });
+      return sendMessage(request, reply, 'JobList', page, jobListToJson);
     },
   });
 
@@ -71,7 +91,8 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
       params: jobParams,
       response: responses({ $ref: 'Job#' }),
     },
-    handler: (request, reply) => sendMessage(request, reply, 'Job', jobOf(request).snapshot(), jobToJson),
+    handler: async (request, reply) =>
+      sendMessage(request, reply, 'Job', await runs.snapshot(request.params.job), jobToJson),
   });
 
   app.get<{ Params: { job: string; task: string }; Querystring: { depth?: string } }>(
@@ -85,11 +106,12 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
         querystring: taskQuery,
         response: responses({ $ref: 'Task#' }),
       },
-      handler: (request, reply) => {
+      handler: async (request, reply) => {
         const { depth } = request.query;
-        const task = jobOf(request).getTask(
+        const task = await runs.task(
+          request.params.job,
           request.params.task,
-          depth === undefined ? {} : { depth: Number(depth) },
+          depth === undefined ? undefined : Number(depth),
         );
         return sendMessage(request, reply, 'Task', task, taskToJson);
       },
@@ -106,7 +128,7 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
       params: taskParams,
     },
     handler: async (request, reply) => {
-      const chart = jobOf(request).machineChart(request.params.task);
+      const chart = await runs.machineChart(request.params.job, request.params.task);
       // The chart is JSON by nature (functions dropped by toJSON); there is no proto message for it.
       if (
         acceptedFormat(request.headers.accept) === 'proto' &&
@@ -140,18 +162,19 @@ export function registerReadRoutes(app: FastifyInstance, context: ServerContext)
         properties: { events: { type: 'array', items: { $ref: 'TaskEvent#' } } },
       }),
     },
-    // Resolving the job before the upgrade lets an unknown job answer a plain 404.
+    // Resolving the run before the upgrade lets an unknown run answer a plain 404.
     preHandler: async (request) => {
-      jobOf(request);
+      if (request.ws) request.rnrStream = await runs.stream(request.params.job);
     },
     handler: async (request, reply) => {
       const since = Number(request.query.since ?? 0);
       const limit = Math.min(Number(request.query.limit ?? MAX_EVENTS_PER_PAGE), MAX_EVENTS_PER_PAGE);
-      const events = await jobOf(request).events(since, limit);
+      const events = await runs.events(request.params.job, since, limit);
       return sendMessage(request, reply, 'EventList', { events }, (list) => ({
         events: list.events.map(eventToJson),
       }));
     },
-    wsHandler: (socket, request) => serveEventSocket(socket, request, jobOf(request as JobRequest), context),
+    wsHandler: (socket, request) =>
+      serveEventSocket(socket, request, request.rnrStream as RunStream, context),
   });
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { MAX_MESSAGE_CHARS, taskStateNames } from '../index.js';
+import { causeNames } from '../wire/names.js';
 
 /** Longest accepted free-text field (message, reason), in characters: the engine's message cap. */
 export const MAX_TEXT = MAX_MESSAGE_CHARS;
@@ -40,6 +41,28 @@ export const setParallelismBody = {
   properties: { parallelism: { type: 'integer', minimum: 1, maximum: 1_000_000 }, reason: text },
 } as const;
 
+/** `POST /workflows/:workflow/runs` body (`StartRunRequest`); may be empty. */
+export const startRunBody = {
+  $id: 'StartRunRequest',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    input: {
+      type: 'object',
+      additionalProperties: true,
+      description: "The run's input (validated by the workflow)",
+    },
+  },
+} as const;
+
+/** `POST /jobs/:job/cancel` body (`CancelRequest`); may be empty. */
+export const cancelBody = {
+  $id: 'CancelRequest',
+  type: 'object',
+  additionalProperties: false,
+  properties: { reason: text },
+} as const;
+
 const id = { type: 'string', minLength: 1, maxLength: 1024 } as const;
 
 /** Route params of job routes. */
@@ -63,6 +86,21 @@ export const eventsQuery = {
     format: { type: 'string', enum: ['json', 'proto'], description: 'WebSocket frames: JSON text or binary' },
     actor: { type: 'string', maxLength: 256, description: 'WebSocket: who sends commands' },
     access_token: { type: 'string', description: 'WebSocket: the bearer token, for browsers' },
+  },
+} as const;
+
+/** Query of `GET /jobs`. */
+export const jobsQuery = {
+  type: 'object',
+  properties: {
+    workflow: { type: 'string', maxLength: 200, description: 'Only runs of this workflow' },
+    state: {
+      type: 'string',
+      maxLength: 200,
+      description: 'State names, ACTIVE (unfinished) or DONE (finished), comma-separated',
+    },
+    limit: { ...count, description: 'Runs per page (default 100, at most 1000)' },
+    pageToken: { type: 'string', maxLength: 1024, description: 'The nextPageToken of the previous page' },
   },
 } as const;
 
@@ -101,26 +139,40 @@ const components = [
     },
   },
   {
+    $id: 'JobHalt',
+    type: 'object',
+    description: 'Why a job is halted: its store refused a commit (it retries by itself at retryAt).',
+    properties: { code: { type: 'string' }, message: { type: 'string' }, since: time, retryAt: time },
+  },
+  {
     $id: 'Job',
     type: 'object',
     properties: {
+      // Present while the job is halted: its store refused a commit.
+      halted: { $ref: 'JobHalt#' },
       id: { type: 'string' },
       name: { type: 'string' },
       root: { $ref: 'Task#' },
       createdAt: time,
       seq: { type: 'integer' },
-      workflow: { type: 'string' },
-      run: { type: 'integer' },
-      input: { type: 'object', additionalProperties: true },
+      workflow: { type: 'string', description: 'The workflow this is a run of' },
+      run: { type: 'integer', description: "The run's number n (its id is <workflow>-<n>)" },
+      input: {
+        type: 'object',
+        additionalProperties: true,
+        description: 'The validated input it started with',
+      },
       trigger: { type: 'string', enum: ['TRIGGER_UNSPECIFIED', 'CLI', 'API', 'SCHEDULE'] },
       startedBy: { type: 'string' },
-      halted: { $ref: 'JobHalt#' },
+      labels: { type: 'object', additionalProperties: { type: 'string' } },
     },
   },
   {
     $id: 'JobSummary',
     type: 'object',
     properties: {
+      // Present while the job is halted: its store refused a commit.
+      halted: { $ref: 'JobHalt#' },
       id: { type: 'string' },
       name: { type: 'string' },
       state: { type: 'string', enum: taskStateNames },
@@ -130,19 +182,45 @@ const components = [
       createdAt: time,
       startedAt: time,
       finishedAt: time,
-      workflow: { type: 'string' },
-      run: { type: 'integer' },
-      input: { type: 'object', additionalProperties: true },
+      workflow: { type: 'string', description: 'The workflow this is a run of' },
+      run: { type: 'integer', description: "The run's number n (its id is <workflow>-<n>)" },
+      input: {
+        type: 'object',
+        additionalProperties: true,
+        description: 'The validated input it started with',
+      },
       trigger: { type: 'string', enum: ['TRIGGER_UNSPECIFIED', 'CLI', 'API', 'SCHEDULE'] },
       startedBy: { type: 'string' },
-      halted: { $ref: 'JobHalt#' },
+      labels: { type: 'object', additionalProperties: { type: 'string' } },
     },
   },
   {
-    $id: 'JobHalt',
+    $id: 'Workflow',
     type: 'object',
-    description: 'Present while the job is halted: its store refused a commit.',
-    properties: { code: { type: 'string' }, message: { type: 'string' }, since: time, retryAt: time },
+    properties: {
+      name: { type: 'string' },
+      description: { type: 'string' },
+      inputSchema: {
+        type: 'object',
+        additionalProperties: true,
+        description: 'The JSON Schema of its input, where its validator offers one',
+      },
+      schedules: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            cron: { type: 'string' },
+            timezone: { type: 'string' },
+            overlap: { type: 'string' },
+            nextAt: time,
+          },
+        },
+      },
+      concurrency: { type: 'integer', description: 'At most this many unfinished runs (absent: no limit)' },
+      keepRuns: { type: 'integer' },
+      labels: { type: 'object', additionalProperties: { type: 'string' } },
+    },
   },
   {
     $id: 'TaskEvent',
@@ -155,7 +233,7 @@ const components = [
       to: { type: 'string', enum: taskStateNames },
       paused: { type: 'boolean' },
       message: { type: 'string' },
-      cause: { type: 'string', enum: ['POLL', 'SCHEDULER', 'OPERATOR', 'SYSTEM'] },
+      cause: { type: 'string', enum: causeNames },
       actor: { type: 'string' },
       reason: { type: 'string' },
       action: { type: 'string' },
@@ -168,14 +246,33 @@ const components = [
     $id: 'ErrorResponse',
     type: 'object',
     properties: {
-      error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+      error: {
+        type: 'object',
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          issues: {
+            type: 'array',
+            description: 'RNR_ERR_INVALID_INPUT: each issue of the input',
+            items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+          },
+        },
+      },
     },
   },
 ];
 
 /** Registers the request and response schemas so routes (and the OpenAPI document) can refer to them. */
 export function registerSchemas(app: FastifyInstance): void {
-  for (const schema of [setStateBody, actionBody, setParallelismBody, ...components]) app.addSchema(schema);
+  for (const schema of [
+    setStateBody,
+    actionBody,
+    setParallelismBody,
+    startRunBody,
+    cancelBody,
+    ...components,
+  ])
+    app.addSchema(schema);
 }
 
 /** The media types every API route answers in (for the OpenAPI document). */

@@ -1,8 +1,7 @@
-import type { Job } from '../index.js';
+import type { RunHost, RunStream } from '../runs/index.js';
 import type { AuditTrail } from './audit.js';
 import type { AuthOptions } from './auth.js';
 import { createEventFeed, type EventFeed } from './event-feed.js';
-import type { JobRegistry } from './job-registry.js';
 import { createReplayPump, type ReplayPump } from './replay-pump.js';
 
 /** Limits of the event stream. */
@@ -27,14 +26,15 @@ export interface SocketSlots {
 
 /** What the routes of one server share. */
 export interface ServerContext {
-  readonly jobs: JobRegistry;
+  /** The runs this server serves (a process's run host, or a host over the jobs it was given). */
+  readonly runs: RunHost;
   readonly auth: AuthOptions;
   readonly limits: StreamLimits;
   readonly audit: AuditTrail;
   readonly pump: ReplayPump;
   readonly sockets: SocketSlots;
-  /** The event feed of a job, made on first use. */
-  feedOf(job: Job): EventFeed;
+  /** The event feed of a run, made on first use. */
+  feedOf(stream: RunStream): EventFeed;
   /** Closes every feed (the server is closing). */
   closeFeeds(): void;
 }
@@ -67,34 +67,40 @@ function socketSlots(limits: StreamLimits): SocketSlots {
   };
 }
 
-/** Makes the shared state of a server; feeds of removed jobs are closed. */
+/**
+ * Makes the shared state of a server. The feed of a plain job the server stops serving is closed
+ * (its sockets are told the job left); a run's feed outlives its stay in memory (a run that ends is
+ * unloaded, and may be loaded again when an operator acts on it).
+ */
 export function createServerContext(
-  jobs: JobRegistry,
+  runs: RunHost,
   auth: AuthOptions,
   limits: StreamLimits,
   audit: AuditTrail,
+  closeFeedsOfUnloaded: boolean,
 ): ServerContext {
   const feeds = new Map<string, EventFeed>();
   const pump = createReplayPump();
-  const unwatch = jobs.watch({
+  const unwatch = runs.watchLive({
     added: () => {},
     removed: (job) => {
+      if (!closeFeedsOfUnloaded) return;
       feeds.get(job.id)?.close();
       feeds.delete(job.id);
     },
   });
   return {
-    jobs,
+    runs,
     auth,
     limits,
     audit,
     pump,
     sockets: socketSlots(limits),
-    feedOf(job) {
-      let feed = feeds.get(job.id);
+    feedOf(stream) {
+      let feed = feeds.get(stream.id);
       if (!feed) {
-        feed = createEventFeed(job);
-        feeds.set(job.id, feed);
+        feed = createEventFeed(stream);
+        feeds.set(stream.id, feed);
       }
       return feed;
     },

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { RnrError, taskStateNames } from '../index.js';
+import { type OperatorOp, operatorOps } from '../wire/names.js';
 import { toRnrError } from './error-handler.js';
-import { type OperatorOp, operatorOps } from './operator-actions.js';
 import { decodeRequest } from './proto-codec.js';
 import { MAX_TEXT } from './schemas.js';
 

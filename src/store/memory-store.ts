@@ -1,3 +1,4 @@
+import type { TaskEvent } from '../engine/messages.js';
 import type {
   CommitBatch,
   CreatedRun,
@@ -10,7 +11,6 @@ import type {
   TaskRecord,
 } from '../engine/store.js';
 import { isDone } from '../engine/task-state.js';
-import type { TaskEvent } from '../engine/types.js';
 import { RnrError } from '../errors.js';
 import {
   canonicalJson,

@@ -1,6 +1,6 @@
+import type { TaskEvent } from '../engine/messages.js';
 import type { JsonObject, RunRecord, StateCounts, TaskRecord } from '../engine/store.js';
 import { isDone } from '../engine/task-state.js';
-import type { TaskEvent } from '../engine/types.js';
 import type { JobOwner } from './job-owner.js';
 
 /** The columns of a run row a RunRecord is read from. */

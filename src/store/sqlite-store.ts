@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { TaskEvent } from '../engine/messages.js';
 import type { CommitBatch, OpenedRun, RunRecord, Store } from '../engine/store.js';
 import { isDone } from '../engine/task-state.js';
-import type { TaskEvent } from '../engine/types.js';
 import { RnrError } from '../errors.js';
 import { describeOwner, dropClaim, type JobOwner, newClaim, ownerAlive } from './job-owner.js';
 import { type OpenSettings, openDatabase, storeError } from './sqlite-open.js';

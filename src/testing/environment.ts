@@ -1,6 +1,10 @@
 import { createJob } from '../create-job.js';
+import type { Store } from '../engine/store.js';
 import { isDone } from '../engine/task-state.js';
-import type { Job, JobOptions } from '../engine/types.js';
+import { type Job, type JobOptions, RunTrigger } from '../engine/types.js';
+import type { AnyWorkflow } from '../engine/workflow.js';
+import { createRunHost, type LocalRunHost } from '../runs/index.js';
+import { memoryStore } from '../store/memory-store.js';
 import { type AutoApprove, AutoApprover } from './auto-approve.js';
 import { type RunReport, runReport } from './run-report.js';
 import { settle, TestClock } from './test-clock.js';
@@ -16,6 +20,17 @@ export interface RunOptions {
   approve?: AutoApprove;
   /** The actor recorded on automatic approvals. Default `'test'`. */
   actor?: string;
+}
+
+/** Options of {@link TestEnvironment.startRun}. */
+export interface StartRunOptions {
+  /** The run's input, validated by the workflow (a refusal rejects `RNR_ERR_INVALID_INPUT`). */
+  input?: unknown;
+  /** Default `'test'`. */
+  startedBy?: string;
+  /** Default API. */
+  trigger?: RunTrigger;
+  idempotencyKey?: string;
 }
 
 /**
@@ -37,6 +52,16 @@ export interface TestEnvironment {
   elapsed(): number;
   /** `createJob` with the environment's clock. */
   createJob(options: JobOptions): Job;
+  /**
+   * Starts a run of a workflow on the environment's clock, in the environment's store (a
+   * `memoryStore()` unless `createTestEnvironment({ store })` gave one), and resolves with its Job
+   * (not ticking yet: `env.run(job)` drives it). The input is validated first: a bad one rejects
+   * with `RNR_ERR_INVALID_INPUT` listing each issue, and over the workflow's `concurrency` with
+   * `RNR_ERR_CONFLICT`, starting nothing.
+   */
+  startRun(workflow: AnyWorkflow, options?: StartRunOptions): Promise<Job>;
+  /** The environment's run host (its workflows, `list`, `cancel`, …), made on first use. */
+  readonly runs: LocalRunHost;
   /** Runs `action` when simulated time reaches `offsetMs` after the environment's start. */
   at(offsetMs: number, action: () => void | Promise<void>): void;
   /** Advances simulated time by `ms`, firing due ticks and scripted actions, awaiting their polls. */
@@ -59,14 +84,41 @@ export const hours = (n: number): number => n * 3_600_000;
  * @example
  * const env = createTestEnvironment();
  */
-export function createTestEnvironment(options: { start?: number } = {}): TestEnvironment {
+export function createTestEnvironment(options: { start?: number; store?: Store } = {}): TestEnvironment {
   const clock = new TestClock(options.start);
   const startedAt = clock.now();
+  let host: LocalRunHost | undefined;
+  const runs = (): LocalRunHost => {
+    host ??= createRunHost({
+      store: options.store ?? memoryStore(),
+      clock,
+      keepFinished: true,
+      autoStart: false,
+      log: () => {},
+    });
+    return host;
+  };
   const env: TestEnvironment = {
     clock,
     startedAt,
     elapsed: () => clock.now() - startedAt,
     createJob: (jobOptions) => createJob({ ...jobOptions, clock }),
+    get runs() {
+      return runs();
+    },
+    async startRun(wf, startOptions = {}) {
+      const host = runs();
+      if (host.workflow(wf.name) !== wf) host.catalog.add(wf);
+      const { summary } = await host.start(wf.name, {
+        input: startOptions.input,
+        startedBy: startOptions.startedBy ?? 'test',
+        trigger: startOptions.trigger ?? RunTrigger.API,
+        ...(startOptions.idempotencyKey !== undefined && { idempotencyKey: startOptions.idempotencyKey }),
+      });
+      const job = host.live(summary.id) ?? (await host.resume(summary.id));
+      await job.load();
+      return job;
+    },
     at(offsetMs, action) {
       clock.setTimeout(
         () => {

@@ -6,7 +6,7 @@
  */
 
 export type { AutoApprove } from './auto-approve.js';
-export type { RunOptions, TestEnvironment } from './environment.js';
+export type { RunOptions, StartRunOptions, TestEnvironment } from './environment.js';
 export { createTestEnvironment, hours, minutes, seconds } from './environment.js';
 export type { RunReport } from './run-report.js';
 export { settle, TestClock } from './test-clock.js';

@@ -1,105 +1,67 @@
 /**
- * The control API's JSON shapes as clients receive them (proto3 JSON mapping: enums by name, and
- * default values may be omitted, so every field but the ids is optional). Types only, with no
- * runtime imports: shared by the CLI (Node) and the web view (browser bundle).
+ * The JSON of the control API: the proto3 JSON mapping of the engine's objects (lowerCamelCase
+ * fields, enums by name, times as ms since the epoch, every field of the engine's object present).
+ * One family of types, derived from the engine's messages, for the server that writes them, the
+ * CLI that writes (`rnr run --json`) and reads them, and the web view that reads them. Types only.
  */
+import type {
+  Approval,
+  JobHalt,
+  JobSnapshot,
+  JobSummary,
+  MachineStatus,
+  Task,
+  TaskEvent,
+} from '../engine/messages.js';
+import type { EventCauseName, RunTriggerName, TaskKindName, TaskStateName } from './names.js';
 
-/** A state as it travels: its name (`'RUNNING'`). */
-export type WireState = string;
+export type { Approval, JobHalt, MachineStatus };
 
-/** An approval record. */
-export interface WireApproval {
-  by?: string;
-  at?: number;
-  reason?: string;
+/** A `Task` (and its children). */
+export type TaskJson = Omit<Task, 'kind' | 'state' | 'children'> & {
+  kind: TaskKindName;
+  state: TaskStateName;
+  children: TaskJson[];
+};
+
+/** A `Job`: `GET /jobs/:job`. */
+export type JobJson = Omit<JobSnapshot, 'root' | 'trigger'> & { root: TaskJson; trigger: RunTriggerName };
+
+/** A `JobSummary`: one row of `GET /jobs`, the answer of a start or a cancel. */
+export type JobSummaryJson = Omit<JobSummary, 'state' | 'trigger'> & {
+  state: TaskStateName;
+  trigger: RunTriggerName;
+};
+
+/** A `JobList`: a page of `GET /jobs`, newest first. */
+export interface JobListJson {
+  jobs: JobSummaryJson[];
+  /** Absent on the last page. */
+  nextPageToken?: string;
 }
 
-/** A machine task's live statechart status. */
-export interface WireMachineStatus {
-  machineId?: string;
-  value?: string;
-  active?: string[];
-  status?: string;
+/** One workflow of `GET /workflows`. */
+export interface WorkflowJson {
+  name: string;
+  description: string;
+  /** The JSON Schema of its input, where its validator offers one. */
+  inputSchema?: Record<string, unknown>;
+  schedules: { cron: string; timezone: string; overlap: string; nextAt?: number }[];
+  /** At most this many unfinished runs (absent: no limit). */
+  concurrency?: number;
+  keepRuns: number;
+  labels: Record<string, string>;
 }
 
-/** One task with its children. */
-export interface WireTask {
-  id: string;
-  name?: string;
-  kind?: string;
-  state?: WireState;
-  message?: string;
-  paused?: boolean;
-  parallelism?: number;
-  failFast?: boolean;
-  children?: WireTask[];
-  attempt?: number;
-  approval?: WireApproval;
-  labels?: Record<string, string>;
-  parentId?: string;
-  createdAt?: number;
-  startedAt?: number;
-  finishedAt?: number;
-  updatedAt?: number;
-  machine?: WireMachineStatus;
-}
+/** A `TaskEvent`: one recorded change, a frame of the event stream, a line of `rnr run --json`. */
+export type TaskEventJson = Omit<TaskEvent, 'from' | 'to' | 'cause'> & {
+  from: TaskStateName;
+  to: TaskStateName;
+  cause: EventCauseName;
+};
 
-/** Why a job is halted: its store refused a commit (it retries by itself at `retryAt`). */
-export interface WireJobHalt {
-  code?: string;
-  message?: string;
-  since?: number;
-  retryAt?: number;
-}
-
-/** The run a job is. */
-export interface WireRunFields {
-  workflow?: string;
-  run?: number;
-  input?: Record<string, unknown>;
-  /** `TRIGGER_UNSPECIFIED`, `CLI`, `API` or `SCHEDULE`. */
-  trigger?: string;
-  startedBy?: string;
-  /** Present while the job is halted. */
-  halted?: WireJobHalt;
-}
-
-/** `GET /jobs/:job`. */
-export interface WireJob extends WireRunFields {
-  id: string;
-  name?: string;
-  root: WireTask;
-  createdAt?: number;
-  seq?: number;
-}
-
-/** One row of `GET /jobs`. */
-export interface WireJobSummary extends WireRunFields {
-  id: string;
-  name?: string;
-  state?: WireState;
-  counts?: Record<string, number>;
-  createdAt?: number;
-  total?: number;
-  seq?: number;
-  startedAt?: number;
-  finishedAt?: number;
-}
-
-/** One recorded change: a frame of the event stream. */
-export interface WireEvent {
-  seq: number;
-  jobId?: string;
-  taskId: string;
-  from?: WireState;
-  to?: WireState;
-  paused?: boolean;
-  message?: string;
-  cause?: string;
-  actor?: string;
-  reason?: string;
-  time?: number;
-  action?: string;
-  attempt?: number;
-  parallelism?: number;
+/** The body of every 4xx/5xx answer (`ErrorResponse`). */
+export interface ErrorJson {
+  /** `issues`: RNR_ERR_INVALID_INPUT, each problem of the input. */
+  error: { code: string; message: string; issues?: { path: string; message: string }[] };
 }

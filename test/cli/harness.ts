@@ -1,5 +1,5 @@
 // Spawns the real `rnr` binary for the CLI tests and waits on its output, never on the clock.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,10 +25,10 @@ export interface RnrProcess {
   exited: Promise<Exit>;
 }
 
-/** Spawns `node bin/rnr.js …args` with colours off. */
-export function spawnRnr(args: string[], env: Record<string, string> = {}): RnrProcess {
+/** Spawns `node bin/rnr.js …args` with colours off, in the repository (or `cwd`). */
+export function spawnRnr(args: string[], env: Record<string, string> = {}, cwd = root): RnrProcess {
   const proc = spawn(process.execPath, [bin, ...args], {
-    cwd: root,
+    cwd,
     env: { ...cleanEnv(), NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -151,4 +151,14 @@ export async function startRun(fixture: string, extra: string[] = [], env?: Reco
   const stream = extra.includes('--json') || extra.includes('--quiet') ? 'stderr' : 'stdout';
   const [, url] = await run.waitFor(/serving job \S+ \(.*?\) at (http:\/\/\S+)/, stream);
   return { run, url: url as string, dir };
+}
+
+/** True when util-linux `script` is installed ({@link spawnInTerminal} and {@link runInTerminal} need it). */
+export function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,10 +1,8 @@
-// The live view of rnr run and rnr watch: the job's own elapsed time, paused branches and what
-// they hold back, and no command hints once nothing serves the job.
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { JobModel } from '../../src/cli/job-model.js';
 import { frame } from '../../src/cli/live-view.js';
-import { spawnInTerminal, stateDir } from './harness.js';
+import { eventJson, jobJson } from '../fixtures/wire-json.js';
+import { hasScript, spawnInTerminal, stateDir } from './harness.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing colour codes.
@@ -12,43 +10,52 @@ const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
 
 /** A job that started 4.5 minutes ago: `up/fleet` is paused with three tasks not yet started. */
 function model(): JobModel {
-  const m = new JobModel({
-    id: 'up',
-    name: 'upgrade',
-    seq: 10,
-    root: {
-      id: 'up',
-      kind: 'NESTED',
-      state: 'RUNNING',
-      startedAt: NOW - 270_000,
-      children: [
-        { id: 'up/canary', kind: 'CALLBACK', state: 'RUNNING', startedAt: NOW - 12_000, message: 'draining' },
-        {
-          id: 'up/fleet',
-          kind: 'NESTED',
-          state: 'RUNNING',
-          paused: false,
-          children: ['a', 'b', 'c'].map((vm) => ({
-            id: `up/fleet/${vm}`,
+  const m = new JobModel(
+    jobJson({
+      name: 'upgrade',
+      seq: 10,
+      root: {
+        id: 'up',
+        kind: 'NESTED',
+        state: 'RUNNING',
+        startedAt: NOW - 270_000,
+        children: [
+          {
+            id: 'up/canary',
             kind: 'CALLBACK',
-            state: 'PENDING',
-          })),
-        },
-      ],
-    },
-  });
-  m.apply({
-    seq: 11,
-    taskId: 'up/fleet',
-    from: 'RUNNING',
-    to: 'RUNNING',
-    paused: true,
-    cause: 'OPERATOR',
-    action: 'pause',
-    actor: 'ana',
-    reason: 'change freeze',
-    time: NOW - 5_000,
-  });
+            state: 'RUNNING',
+            startedAt: NOW - 12_000,
+            message: 'draining',
+          },
+          {
+            id: 'up/fleet',
+            kind: 'NESTED',
+            state: 'RUNNING',
+            paused: false,
+            children: ['a', 'b', 'c'].map((vm) => ({
+              id: `up/fleet/${vm}`,
+              kind: 'CALLBACK',
+              state: 'PENDING',
+            })),
+          },
+        ],
+      },
+    }),
+  );
+  m.apply(
+    eventJson({
+      seq: 11,
+      taskId: 'up/fleet',
+      from: 'RUNNING',
+      to: 'RUNNING',
+      paused: true,
+      cause: 'OPERATOR',
+      action: 'pause',
+      actor: 'ana',
+      reason: 'change freeze',
+      time: NOW - 5_000,
+    }),
+  );
   return m;
 }
 
@@ -57,7 +64,7 @@ describe('live view', () => {
     const text = plain(frame(model(), 100, 30, NOW));
     expect(text.split('\n')[0]).toBe('upgrade (job up)  ▶ RUNNING  4m30s');
     const done = model();
-    done.apply({ seq: 12, taskId: 'up', from: 'RUNNING', to: 'SUCCESS', time: NOW - 60_000 });
+    done.apply(eventJson({ seq: 12, taskId: 'up', from: 'RUNNING', to: 'SUCCESS', time: NOW - 60_000 }));
     // A finished job shows how long it took, however long ago it ended.
     expect(plain(frame(done, 100, 30, NOW + 3_600_000)).split('\n')[0]).toBe(
       'upgrade (job up)  ✓ SUCCESS  3m30s',
@@ -96,12 +103,3 @@ describe('live view', () => {
     },
   );
 });
-
-function hasScript(): boolean {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -2,8 +2,8 @@
 // active state and status, and `-o json` keeps the `machine` status the API sends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineLine } from '../../src/cli/tree-format.js';
-import { taskToWire } from '../../src/cli/wire.js';
 import { type Task, TaskKind, TaskState } from '../../src/index.js';
+import { taskToJson } from '../../src/wire/encode.js';
 import { type RnrProcess, rnr, startRun } from './harness.js';
 
 const leaf: Task = {
@@ -61,17 +61,17 @@ describe('rnr get on a machine task', () => {
     });
   });
 
-  it('taskToWire keeps machine for the live view of rnr run', () => {
+  it('taskToJson keeps machine for the live view of rnr run', () => {
     const machine = { machineId: 'node', value: '"cordon"', active: ['cordon'], status: 'active' };
-    const wire = taskToWire({ ...leaf, machine });
+    const wire = taskToJson({ ...leaf, machine });
     expect(wire.machine).toEqual(machine);
     expect(machineLine(machine)).toBe('machine node: cordon (active)');
     expect(machineLine({ machineId: 'node', value: '', active: [], status: 'pending' })).toBe(
       'machine node (pending)',
     );
-    expect(machineLine({ machineId: 'p', active: ['a', 'a.x', 'b', 'b.y'], status: 'active' })).toBe(
-      'machine p: a.x, b.y (active)',
-    );
+    expect(
+      machineLine({ machineId: 'p', value: '', active: ['a', 'a.x', 'b', 'b.y'], status: 'active' }),
+    ).toBe('machine p: a.x, b.y (active)');
   });
 
   it('follows the statechart to its final state after an approval', async () => {

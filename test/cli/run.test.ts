@@ -1,8 +1,5 @@
-// `rnr run` end to end: exit codes for SUCCESS and FAILED, plain and JSON output, resume from
-// the state directory, --hold, and the SIGINT/SIGTERM paths.
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { rnr, runInTerminal, spawnRnr, startRun, stateDir } from './harness.js';
+import { hasScript, rnr, runInTerminal, spawnRnr, startRun, stateDir } from './harness.js';
 
 describe('rnr run', () => {
   it('exits 0 when the root ends SUCCESS, one plain line per event, and resumes from .rnr', async () => {
@@ -18,16 +15,17 @@ describe('rnr run', () => {
       '20',
     ];
     const first = await rnr(args);
-    expect(first.stderr).toBe('');
+    // The run's line goes to stderr in every output mode: a script learns the run's id there.
+    expect(first.stderr).toBe('rnr: started run quick\n');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/serving job quick \(quick\) at http:\/\/127\.0\.0\.1:\d+/);
-    expect(first.stdout).toMatch(/started job quick \(new\); state in .*rnr\.db/);
+    expect(first.stdout).toMatch(/state in .*rnr\.db/);
     expect(first.stdout).toMatch(/#\d+ +✓ quick\/verify +RUNNING → SUCCESS +verify done/);
     expect(first.stdout).toMatch(/job quick ended SUCCESS/);
 
     const again = await rnr(args);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/resumed job quick from seq \d+/);
+    expect(again.stderr).toMatch(/^rnr: resumed run quick from seq \d+$/m);
     expect(again.stdout).toMatch(/had already ended SUCCESS/);
   });
 
@@ -113,7 +111,7 @@ describe('rnr run', () => {
   it('--hold keeps serving after the end; Ctrl-C then exits with the outcome', async () => {
     const { run, url } = await startRun('cli-quick.ts', ['--hold']);
     await run.waitFor(/ended SUCCESS; still serving/);
-    const ls = await rnr(['ls', '--server', url]);
+    const ls = await rnr(['ls', '--all', '--server', url]);
     expect(ls.stdout).toMatch(/quick +✓ SUCCESS +4\/4/);
     run.proc.kill('SIGINT');
     expect((await run.exited).code).toBe(0);
@@ -135,9 +133,20 @@ describe('rnr run', () => {
   });
 
   it("npm start's example loads and serves (rolling-upgrade)", async () => {
-    const { run, url } = await startRun('../../examples/rolling-upgrade/workflow.ts', ['--quiet']);
-    const ls = await rnr(['ls', '--server', url]);
-    expect(ls.stdout).toMatch(/^rolling-upgrade +▶ RUNNING /m);
+    const run = spawnRnr([
+      'run',
+      'examples/rolling-upgrade/workflow.ts',
+      '--port',
+      '0',
+      '--quiet',
+      '--state-dir',
+      stateDir(),
+      '--input',
+      'version=1.5.0',
+    ]);
+    const [, url] = await run.waitFor(/serving run \S+ \(.*?\) at (http:\/\/\S+)/, 'stderr');
+    const ls = await rnr(['ls', '--server', url as string]);
+    expect(ls.stdout).toMatch(/^rolling-upgrade-1 +▶ RUNNING /m);
     run.proc.kill('SIGINT');
     expect((await run.exited).code).toBe(130);
   });
@@ -156,12 +165,3 @@ describe('rnr run', () => {
     },
   );
 });
-
-function hasScript(): boolean {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

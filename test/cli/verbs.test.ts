@@ -23,8 +23,8 @@ describe('client verbs against a real server', () => {
   it('ls lists the job with its progress', async () => {
     const exit = await verb('ls');
     expect(exit.code).toBe(0);
-    expect(exit.stdout).toMatch(/^JOB +STATE +DONE +RUNNING +WAITING +FAILED +NAME$/m);
-    expect(exit.stdout).toMatch(/^ops +▶ RUNNING +\d+\/9 +\d+ +1 +1 +ops drill$/m);
+    expect(exit.stdout).toMatch(/^RUN +STATE +DONE +RUNNING +WAITING +FAILED +AGE +TRIGGER +BY$/m);
+    expect(exit.stdout).toMatch(/^ops +▶ RUNNING +\d+\/9 +\d+ +1 +1 +\S+/m);
     const json = JSON.parse((await verb('ls', '-o', 'json')).stdout);
     expect(json.jobs[0]).toMatchObject({ id: 'ops', state: 'RUNNING' });
   });

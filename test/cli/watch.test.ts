@@ -15,7 +15,7 @@ it('rnr watch reconnects across a restart of rnr run without losing or doubling 
 
   const port = new URL(first.url).port;
   const again = spawnRnr(['run', 'test/fixtures/cli-ops.ts', '--port', port, '--state-dir', first.dir]);
-  await again.waitFor(/resumed job ops from seq \d+/);
+  await again.waitFor(/resumed run ops from seq \d+/, 'stderr');
   const approve = await rnr(['approve', 'ops', 'ops/gate', '--server', first.url, '--as', 'bob']);
   expect(approve.code).toBe(0);
   await rnr(['retry', 'ops', 'ops/flaky', '--server', first.url]);

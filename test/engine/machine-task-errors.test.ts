@@ -1,22 +1,10 @@
 import { callbackTask, createJob, isRnrError, machineTask, nestedTask, type RnrError, TaskState } from 'rnr';
 import { settle } from 'rnr/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type AnyStateMachine, createMachine, fromPromise, setup } from 'xstate';
+import { failOnEscapes } from '../fixtures/escape-guard.js';
 
-/** Fails the test on any error that escapes to the process (XState rethrows unobserved ones there). */
-const escaped: unknown[] = [];
-const onEscape = (err: unknown) => void escaped.push(err);
-beforeEach(() => {
-  escaped.length = 0;
-  process.on('uncaughtException', onEscape);
-  process.on('unhandledRejection', onEscape);
-});
-afterEach(async () => {
-  await settle(5);
-  process.off('uncaughtException', onEscape);
-  process.off('unhandledRejection', onEscape);
-  expect(escaped).toEqual([]);
-});
+failOnEscapes({ settleTicks: 5 });
 
 function invalidMachine(fn: () => unknown): RnrError {
   try {

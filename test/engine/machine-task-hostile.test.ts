@@ -10,30 +10,15 @@ import {
   TaskState,
 } from 'rnr';
 import { settle } from 'rnr/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type AnyStateMachine, assign, createMachine, fromPromise, setup } from 'xstate';
+import { failOnEscapes } from '../fixtures/escape-guard.js';
 import { circular, errorWithThrowingGetters, hugeString, trapProxy } from '../fixtures/hostile-values.js';
 import { cleanTempDirs, tempDir } from '../fixtures/store-helpers.js';
 
 cleanTempDirs();
 
-/** Fails the test on any error that escapes to the process or to the engine's log. */
-const escaped: unknown[] = [];
-const onEscape = (err: unknown) => void escaped.push(err);
-const consoleError = console.error;
-beforeEach(() => {
-  escaped.length = 0;
-  process.on('uncaughtException', onEscape);
-  process.on('unhandledRejection', onEscape);
-  console.error = (...args: unknown[]) => void escaped.push(args.join(' '));
-});
-afterEach(async () => {
-  await settle(5);
-  process.off('uncaughtException', onEscape);
-  process.off('unhandledRejection', onEscape);
-  console.error = consoleError;
-  expect(escaped).toEqual([]);
-});
+failOnEscapes({ console: true, settleTicks: 5 });
 
 /** Ticks `bad` next to a callback task twice; the callback task is polled both times. */
 async function alongside(bad: AnyStateMachine) {

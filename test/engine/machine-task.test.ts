@@ -1,30 +1,8 @@
-import { createJob, EventCause, machineTask, TaskKind, TaskState } from 'rnr';
+import { EventCause, machineTask, TaskKind, TaskState } from 'rnr';
 import { createTestEnvironment, minutes, settle } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
-import { type AnyStateMachine, fromPromise, setup } from 'xstate';
-
-/** cordon → drain (tagged action-pending, waits for approval) → done, one poll per step. */
-const drain = setup({
-  types: { input: {} as { node: string }, context: {} as { node: string } },
-  actions: { record: () => {} },
-}).createMachine({
-  id: 'drain',
-  initial: 'cordon',
-  context: ({ input }) => ({ node: input.node }),
-  on: { '*': { actions: 'record' } },
-  states: {
-    cordon: { meta: { message: 'cordoning' }, on: { 'rnr.poll': 'drain' } },
-    drain: {
-      tags: ['action-pending'],
-      meta: { message: 'pods stuck: approve to force-evict' },
-      on: { 'rnr.approve': { target: 'done', actions: 'record' } },
-    },
-    done: { type: 'final', meta: { message: 'drained' } },
-  },
-});
-
-const one = (machine: AnyStateMachine = drain, input: unknown = { node: 'n1' }) =>
-  createJob({ name: 'j', root: machineTask({ id: 'm', name: 'm', machine, input }) });
+import { fromPromise, setup } from 'xstate';
+import { drain, one } from '../fixtures/drain-machine.js';
 
 describe('machineTask: the task state follows the actor snapshot', () => {
   it('runs cordon → ACTION_PENDING → approve → SUCCESS, with messages and the machine status', async () => {

@@ -1,5 +1,4 @@
 import {
-  type CallbackTaskOptions,
   callbackTask,
   createJob,
   type Job,
@@ -10,22 +9,7 @@ import {
 } from 'rnr';
 import { TestClock } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
-
-type Poll = (ctx: PollContext) => unknown;
-
-/** A job whose root runs one leaf, `job/leaf`, polled with `poll`. */
-/** A job of one leaf, loaded (so a tick starts its polls at once). */
-async function oneLeaf(poll: Poll) {
-  const leaf = callbackTask({ name: 'leaf', poll: poll as CallbackTaskOptions['poll'] });
-  const job = createJob({
-    name: 'job',
-    root: nestedTask({ name: 'job', children: [leaf] }),
-    clock: new TestClock(),
-  });
-  await job.load();
-  const id = job.snapshot().root.children[0]?.id as string;
-  return { job, id, task: () => job.getTask(id) };
-}
+import { oneLeaf } from '../fixtures/one-leaf.js';
 
 describe('ctx', () => {
   it('carries the task (id, name, state, message, attempt) and the job (id, name)', async () => {

@@ -2,25 +2,11 @@
 import fc from 'fast-check';
 import { callbackTask, MAX_MESSAGE_CHARS, nestedTask, type TaskEvent, TaskState } from 'rnr';
 import { createTestEnvironment } from 'rnr/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { failOnEscapes } from '../fixtures/escape-guard.js';
 import { hostileResults, hostileThrowables } from '../fixtures/hostile-values.js';
 
-/** Errors that escaped to the process or to the engine's log: there must be none. */
-const escaped: unknown[] = [];
-const onEscape = (err: unknown) => void escaped.push(err);
-const consoleError = console.error;
-beforeEach(() => {
-  escaped.length = 0;
-  process.on('uncaughtException', onEscape);
-  process.on('unhandledRejection', onEscape);
-  console.error = (...args: unknown[]) => void escaped.push(args.join(' '));
-});
-afterEach(() => {
-  process.off('uncaughtException', onEscape);
-  process.off('unhandledRejection', onEscape);
-  console.error = consoleError;
-  expect(escaped).toEqual([]);
-});
+failOnEscapes({ console: true });
 
 const TRAPS = ['get', 'has', 'ownKeys', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'apply'] as const;
 

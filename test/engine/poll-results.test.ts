@@ -1,28 +1,7 @@
-import {
-  type CallbackTaskOptions,
-  callbackTask,
-  createJob,
-  nestedTask,
-  type PollContext,
-  type PollResult,
-  TaskState,
-} from 'rnr';
+import { callbackTask, createJob, nestedTask, type PollResult, TaskState } from 'rnr';
 import { createTestEnvironment, TestClock } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
-
-type Poll = (ctx: PollContext) => unknown;
-
-/** A job whose root runs one leaf, `job/leaf`, polled with `poll`. */
-function oneLeaf(poll: Poll, options: Partial<CallbackTaskOptions> = {}) {
-  const leaf = callbackTask({ name: 'leaf', ...options, poll: poll as CallbackTaskOptions['poll'] });
-  const job = createJob({
-    name: 'job',
-    root: nestedTask({ name: 'job', children: [leaf] }),
-    clock: new TestClock(),
-  });
-  const id = job.snapshot().root.children[0]?.id as string;
-  return { job, id, task: () => job.getTask(id) };
-}
+import { oneLeaf, type Poll } from '../fixtures/one-leaf.js';
 
 const modes = [
   [
@@ -54,7 +33,7 @@ describe.each(modes)('poll result shortcuts (%s)', (_mode, returning) => {
     ['{ message }', { message: 'half way' }, TaskState.RUNNING, 'half way'],
     ['{ state, message }', { state: 'SKIPPED', message: 'not needed' }, TaskState.SKIPPED, 'not needed'],
   ])('%s', async (_name, value, state, message) => {
-    const { job, task } = oneLeaf(returning(value));
+    const { job, task } = await oneLeaf(returning(value));
     await job.tick();
     expect(task().state).toBe(state);
     expect(task().message).toBe(message);
@@ -69,7 +48,7 @@ describe.each(modes)('poll result shortcuts (%s)', (_mode, returning) => {
       TaskState.RUNNING,
     ];
     const seen: TaskState[] = [];
-    const poll = oneLeaf((ctx) => {
+    const poll = await oneLeaf((ctx) => {
       seen.push(ctx.task.state);
       return returning(script.shift())(ctx);
     });
@@ -82,7 +61,7 @@ describe.each(modes)('poll result shortcuts (%s)', (_mode, returning) => {
 
   it('a poll that returns nothing (void) keeps the task running, and it is polled again', async () => {
     let polls = 0;
-    const { job, task } = oneLeaf(() => {
+    const { job, task } = await oneLeaf(() => {
       polls++;
     });
     await job.tick();
@@ -110,7 +89,7 @@ const failModes = [
 
 describe.each(failModes)('poll errors (%s) and retries', (_mode, fail) => {
   it('retries: 0 (default): the first error is FAILED with the error message', async () => {
-    const { job, task } = oneLeaf(fail(new Error('disk full')));
+    const { job, task } = await oneLeaf(fail(new Error('disk full')));
     await job.tick();
     expect(task().state).toBe(TaskState.FAILED);
     expect(task().message).toContain('disk full');
@@ -120,7 +99,7 @@ describe.each(failModes)('poll errors (%s) and retries', (_mode, fail) => {
     ['a string', 'oops, a string'],
     ['a plain object', { reason: 'quota exceeded' }],
   ])('what is thrown need not be an Error (%s): its text is the message', async (_what, thrown) => {
-    const { job, task } = oneLeaf(fail(thrown));
+    const { job, task } = await oneLeaf(fail(thrown));
     await job.tick();
     expect(task().state).toBe(TaskState.FAILED);
     expect(task().message).toMatch(/oops, a string|quota exceeded/);
@@ -128,7 +107,7 @@ describe.each(failModes)('poll errors (%s) and retries', (_mode, fail) => {
 
   it('retries: n tolerates n consecutive errors (shown in the message), then FAILED', async () => {
     let n = 0;
-    const { job, task } = oneLeaf(
+    const { job, task } = await oneLeaf(
       (ctx) => {
         n++;
         return fail(new Error(`boom ${n}`))(ctx);
@@ -148,7 +127,7 @@ describe.each(failModes)('poll errors (%s) and retries', (_mode, fail) => {
 
   it('a good poll in between resets the count', async () => {
     const script = ['err', 'err', 'ok', 'err', 'err', 'err'];
-    const { job, task } = oneLeaf(
+    const { job, task } = await oneLeaf(
       (ctx) => (script.shift() === 'ok' ? { message: 'fine' } : fail(new Error('flaky'))(ctx)),
       { retries: 2 },
     );

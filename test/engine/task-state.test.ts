@@ -1,11 +1,7 @@
-import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
 import { EventCause, isRnrError, parseTaskState, schedulingState, TaskKind, TaskState } from 'rnr';
 import { describe, expect, it } from 'vitest';
-
-/** The proto is the single source of truth (docs/proto.md): read it by reflection, not by copying it. */
-const root = protobuf.loadSync(fileURLToPath(new URL('../../proto3/rnr.proto', import.meta.url)));
-const protoEnum = (name: string): Record<string, number> => root.lookupEnum(`rnr.v1.${name}`).values;
+// The proto is the single source of truth (docs/proto.md): read it by reflection, not by copying it.
+import { protoEnum } from '../fixtures/proto.js';
 
 /** The forward (name → number) half of a TypeScript numeric enum. */
 function forward(tsEnum: Record<string, string | number>): Record<string, number> {

@@ -11,20 +11,18 @@ import { TestClock } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
 import { type EventFromLogic, type SnapshotFrom, transition } from 'xstate';
 import { getShortestPaths, getSimplePaths, type StatePath } from 'xstate/graph';
-import { type TaskMachineEvent, type TaskStateKey, taskMachine } from '../../machines/task.machine.js';
+import {
+  type TaskMachineEvent,
+  type TaskStateKey,
+  taskMachine,
+  taskStateKeys,
+} from '../../machines/task.machine.js';
+import { protoEnumNames } from '../fixtures/proto.js';
 
 type Snap = SnapshotFrom<typeof taskMachine>;
 type Path = StatePath<Snap, EventFromLogic<typeof taskMachine>>;
 
-const KEYS: readonly TaskStateKey[] = [
-  'UNKNOWN',
-  'PENDING',
-  'RUNNING',
-  'SUCCESS',
-  'FAILED',
-  'SKIPPED',
-  'ACTION_PENDING',
-];
+const KEYS: readonly TaskStateKey[] = taskStateKeys;
 const OPERATOR_EVENTS: TaskMachineEvent[] = [
   ...KEYS.map((state) => ({ type: 'set', state }) as const),
   { type: 'retry' },
@@ -151,7 +149,10 @@ async function check(where: 'root' | 'child', path: Path): Promise<void> {
 }
 
 describe('task statechart (machines/task.machine.ts)', () => {
-  it('has the seven TaskState states, none final, starting PENDING', () => {
+  it('has the states of proto3/rnr.proto (its own keys, checked, not imported), none final, starting PENDING', () => {
+    // machines/ imports nothing of rnr, so the chart names its states itself: they must be the
+    // proto's TaskState names in proto order, and the chart's state nodes exactly those.
+    expect(taskStateKeys).toEqual(protoEnumNames('TaskState'));
     expect(Object.keys(taskMachine.root.states).sort()).toEqual([...KEYS].sort());
     for (const node of Object.values(taskMachine.root.states)) expect(node.type, node.key).not.toBe('final');
     expect(taskMachine.root.initial?.target[0]?.key).toBe('PENDING');

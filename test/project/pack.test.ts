@@ -248,7 +248,7 @@ describe('the packed rnr in a fresh npm init -y project', { timeout: 120_000 }, 
         },
       ),
     );
-    expect(out.stderr).toBe('');
+    expect(out.stderr).toMatch(/^rnr: started run \S+\n$/);
     expect(out.status, out.stdout).toBe(0);
     expect(out.stdout).toMatch(/ended SUCCESS/);
     expect(out.stdout).toContain(`state in sqlite:${stateDir}/rnr.db`);

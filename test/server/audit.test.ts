@@ -5,25 +5,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Job } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { type AuditRecord, createServer } from '../../src/server/index.js';
-import { connect, deployJob, listening } from './fixtures.js';
+import { closeAfterEach, connect, listening } from './fixtures.js';
 
 const token = 'op-secret';
 const viewerToken = 'view-secret';
-let closers: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const close of closers.reverse()) await close();
-  closers = [];
-});
-
-async function started(): Promise<Job> {
-  const job = deployJob();
-  closers.push(() => job.close());
-  await job.tick();
-  return job;
-}
+const closers = closeAfterEach();
+const { started } = closers;
 
 const skip = (headers: Record<string, string>, payload?: object) => ({
   method: 'POST' as const,

@@ -1,23 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { callbackTask, createJob, type Job } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { callbackTask, createJob } from '../../src/index.js';
 import { createServer } from '../../src/server/index.js';
-import { connect, deployJob, listening, server } from './fixtures.js';
+import { closeAfterEach, connect, listening, server } from './fixtures.js';
 
 const token = 'op-secret';
 const viewerToken = 'view-secret';
 const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
-let closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const close of closers.reverse()) await close();
-  closers = [];
-});
-
-async function started(): Promise<Job> {
-  const job = deployJob();
-  closers.push(() => job.close());
-  await job.tick();
-  return job;
-}
+const closers = closeAfterEach();
+const { started } = closers;
 
 describe('auth', () => {
   it('needs the bearer token on every API call when one is set', async () => {

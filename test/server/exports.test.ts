@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import * as server from '../../src/server/index.js';
 
 describe('rnr/server', () => {
-  it('exports createServer, the job registry, the close codes and the protobuf codec only', () => {
+  it('exports createServer, the run host, the job registry, the close codes and the protobuf codec only', () => {
     expect(Object.keys(server).sort()).toEqual(
       [
         'createJobRegistry',
+        'createRunHost',
         'createServer',
         'decodeError',
         'decodeEvent',
@@ -14,6 +15,7 @@ describe('rnr/server', () => {
         'decodeJob',
         'decodeJobList',
         'decodeTask',
+        'decodeWorkflowList',
         'encodeMessage',
         'JOB_GONE_CLOSE',
         'PROTOBUF_MEDIA_TYPE',

@@ -2,6 +2,7 @@
 // and helpers to talk to a listening server.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { afterEach } from 'vitest';
 import { WebSocket } from 'ws';
 import { callbackTask, createJob, type Job, nestedTask, TaskState } from '../../src/index.js';
 import { createServer, type ServerOptions } from '../../src/server/index.js';
@@ -114,4 +115,35 @@ export function connect(url: string, headers: Record<string, string> = {}): Prom
 /** A fresh server over `jobs` (in-process; use `inject`). */
 export function server(jobs: Job[], options: Partial<ServerOptions> = {}): FastifyInstance {
   return createServer({ jobs, ...options });
+}
+
+/** What a test file opened and closes after each test (see {@link closeAfterEach}). */
+export interface Closers {
+  /** Closes `close` after the test, before whatever was opened earlier. */
+  push(close: () => unknown): void;
+  /** A {@link deployJob} after its first tick, closed after the test. */
+  started(): Promise<Job>;
+}
+
+/**
+ * Registers an `afterEach` that closes what the test opened, last opened first, and returns the
+ * list to add to. Call it once at the top of a test file.
+ */
+export function closeAfterEach(): Closers {
+  let closers: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const close of closers.reverse()) await close();
+    closers = [];
+  });
+  return {
+    push: (close) => {
+      closers.push(close);
+    },
+    async started() {
+      const job = deployJob();
+      closers.push(() => job.close());
+      await job.tick();
+      return job;
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/index.js';
 import { encodeMessage, PROTOBUF_MEDIA_TYPE } from '../../src/server/index.js';
-import { operatorOps } from '../../src/server/operator-actions.js';
+import { operatorOps } from '../../src/wire/names.js';
 import { deployJob, server } from './fixtures.js';
 
 let job: Job;

@@ -1,23 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { EventCause, type Job, TaskState } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { EventCause, TaskState } from '../../src/index.js';
 import { createJobRegistry, createServer } from '../../src/server/index.js';
-import { jobToJson, taskToJson } from '../../src/server/json-codec.js';
 import { isLoopback } from '../../src/server/listen-guard.js';
-import { deployJob, listening, server } from './fixtures.js';
+import { jobToJson, taskToJson } from '../../src/wire/encode.js';
+import { closeAfterEach, listening, server } from './fixtures.js';
 
 const enc = encodeURIComponent;
-let closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  await Promise.all(closers.map((close) => close()));
-  closers = [];
-});
-
-async function started(): Promise<Job> {
-  const job = deployJob();
-  closers.push(() => job.close());
-  await job.tick();
-  return job;
-}
+const closers = closeAfterEach();
+const { started } = closers;
 
 describe('Control API over HTTP (inject)', () => {
   it('lists jobs with the root state and counts by state name', async () => {

@@ -1,26 +1,21 @@
 // Cross-origin requests (a web page steering the server) are refused on every route, with a token
 // or without, HTTP and WebSocket alike; the web view, the CLI (no Origin) and curl keep working.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Job } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { createServer } from '../../src/server/create-server.js';
-import { connect, deployJob, listening } from './fixtures.js';
+import { closeAfterEach, connect, listening } from './fixtures.js';
 import { serverWithRoutes } from './routes.js';
 
 const token = 'op-secret';
-let closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const close of closers.reverse()) await close();
-  closers = [];
-});
+const closers = closeAfterEach();
+const { started } = closers;
 
-async function started(): Promise<Job> {
-  const job = deployJob();
-  closers.push(() => job.close());
-  await job.tick();
-  return job;
-}
-
-const params = { job: 'deploy', task: encodeURIComponent('deploy/soak'), name: 'task.json', '*': 'x' };
+const params = {
+  job: 'deploy',
+  task: encodeURIComponent('deploy/soak'),
+  name: 'task.json',
+  workflow: 'deploy',
+  '*': 'x',
+};
 const host = '127.0.0.1:7300';
 const hostile: Array<[string, Record<string, string>]> = [
   ['another site', { origin: 'https://evil.example' }],

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Job, TaskState } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { TaskState } from '../../src/index.js';
 import {
   decodeError,
   decodeEventList,
@@ -9,22 +9,11 @@ import {
   encodeMessage,
   PROTOBUF_MEDIA_TYPE,
 } from '../../src/server/index.js';
-import { deployJob, listening, server } from './fixtures.js';
+import { closeAfterEach, listening, server } from './fixtures.js';
 
 const enc = encodeURIComponent;
 const accept = { accept: PROTOBUF_MEDIA_TYPE };
-let jobs: Job[] = [];
-afterEach(async () => {
-  await Promise.all(jobs.map((job) => job.close()));
-  jobs = [];
-});
-
-async function started(): Promise<Job> {
-  const job = deployJob();
-  jobs.push(job);
-  await job.tick();
-  return job;
-}
+const { started } = closeAfterEach();
 
 describe('binary protobuf', () => {
   it('answers a job as rnr.v1.Job that decodes to the snapshot', async () => {

@@ -51,11 +51,11 @@ describe('prototype names', () => {
       const value = encodeURIComponent(name);
       const { app, calls } = await serverWithRoutes(
         { jobs: [job] },
-        { job: value, task: value, name: value, '*': value },
+        { job: value, task: value, name: value, workflow: value, '*': value },
       );
-      for (const { method, url } of calls) {
+      for (const { method, url, route } of calls) {
         expectErrorBody(await app.inject({ method, url }), `${method} ${url}`);
-        if (url.includes('/jobs/') && !url.startsWith('/jobs/')) {
+        if (route.includes(':task')) {
           // The real job with a prototype-named task: an unknown task, not a crash.
           const real = url.replace(`/jobs/${value}`, '/jobs/deploy');
           expectErrorBody(await app.inject({ method, url: real }), `${method} ${real}`);
@@ -67,7 +67,10 @@ describe('prototype names', () => {
   });
 
   it('the statechart route answers 404 for them and the chart for real names', async () => {
-    const { app } = await serverWithRoutes({ jobs: [job] }, { job: 'x', task: 'x', name: 'x', '*': 'x' });
+    const { app } = await serverWithRoutes(
+      { jobs: [job] },
+      { job: 'x', task: 'x', name: 'x', workflow: 'x', '*': 'x' },
+    );
     for (const name of names) {
       const res = await app.inject(`/ui/machines/${encodeURIComponent(name)}`);
       expect(res.statusCode, name).toBe(404);
@@ -81,7 +84,13 @@ describe('prototype names', () => {
     const before = JSON.stringify(job.snapshot());
     const { app, calls } = await serverWithRoutes(
       { jobs: [job] },
-      { job: 'deploy', task: encodeURIComponent('deploy/soak'), name: 'task.json', '*': 'x' },
+      {
+        job: 'deploy',
+        task: encodeURIComponent('deploy/soak'),
+        name: 'task.json',
+        workflow: 'deploy',
+        '*': 'x',
+      },
     );
     const query = names.map((n) => `${encodeURIComponent(n)}=${encodeURIComponent(n)}`).join('&');
     const bodies = [

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Job, TaskState } from '../../src/index.js';
 import {
   decodeEvent,
@@ -7,14 +7,10 @@ import {
   SLOW_CONSUMER_CLOSE,
   TOO_MANY_SOCKETS_CLOSE,
 } from '../../src/server/index.js';
-import { eventToJson } from '../../src/server/json-codec.js';
-import { busyJob, connect, deployJob, listening, server } from './fixtures.js';
+import { eventToJson } from '../../src/wire/encode.js';
+import { busyJob, closeAfterEach, connect, deployJob, listening, server } from './fixtures.js';
 
-let closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const close of closers.reverse()) await close();
-  closers = [];
-});
+const closers = closeAfterEach();
 
 async function serve(job: Job, options = {}) {
   closers.push(() => job.close());

@@ -1,27 +1,14 @@
 // The web view in a real browser (Debian's chromium through playwright-core) against the real
 // createServer and real jobs driven by job.tick(). One browser for the whole file.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, test } from 'vitest';
 import { callbackTask, createJob, type Job, nestedTask, TaskState } from '../../src/index.js';
 import { createServer } from '../../src/server/index.js';
-import {
-  bigJob,
-  ensureUiBuilt,
-  hasChromium,
-  launchBrowser,
-  rolloutJob,
-  type Served,
-  serve,
-  type World,
-} from './harness.js';
+import { browserForFile } from './browser-fixture.js';
+import { bigJob, hasChromium, rolloutJob, type Served, serve, type World } from './harness.js';
 
-let browser: Browser;
+const browser = browserForFile();
 const opened: { page?: Page; served?: Served; job?: Job }[] = [];
-
-beforeAll(async () => {
-  ensureUiBuilt();
-  browser = await launchBrowser();
-}, 60_000);
 
 afterAll(async () => {
   for (const o of opened) {
@@ -29,13 +16,12 @@ afterAll(async () => {
     await o.served?.close();
     await o.job?.close();
   }
-  await browser?.close();
 });
 
 /** Serves `job` and opens a page on it; closed after the file. */
 async function open(job: Job, path: string, options: { token?: string; viewerToken?: string } = {}) {
   const served = await serve({ jobs: [job], ...options });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
   opened.push({ page, served, job });
   await page.goto(served.url + path);
   return { page, served };

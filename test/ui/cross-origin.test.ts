@@ -4,20 +4,13 @@
 // does not change. The web view itself (same origin) still acts.
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { callbackTask, createJob, type Job, nestedTask, TaskState } from '../../src/index.js';
 import { createServer } from '../../src/server/create-server.js';
-import { ensureUiBuilt, hasChromium, launchBrowser } from './harness.js';
+import { browserForFile } from './browser-fixture.js';
+import { hasChromium } from './harness.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  ensureUiBuilt();
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserForFile();
 
 function victimJob(): Job {
   return createJob({
@@ -96,7 +89,7 @@ describe.skipIf(!hasChromium)('a page of another origin', () => {
     });
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
     const attackerPort = (attacker.address() as AddressInfo).port;
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     try {
       const before = JSON.stringify(job.snapshot());
       const seq = job.seq;

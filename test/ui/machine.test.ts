@@ -1,12 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// The web view draws a machine task's own statechart (from GET …/tasks/:task/machine) with its
-// active states highlighted, and follows it as the machine moves. Debian's chromium, real server.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { setup } from 'xstate';
 import { createJob, machineTask, nestedTask, TaskState } from '../../src/index.js';
-import { ensureUiBuilt, hasChromium, launchBrowser, serve } from './harness.js';
+import { browserForFile } from './browser-fixture.js';
+import { hasChromium, serve } from './harness.js';
 
 const node = setup({}).createMachine({
   id: 'node-maintenance',
@@ -31,14 +29,7 @@ const node = setup({}).createMachine({
   },
 });
 
-let browser: Browser;
-beforeAll(async () => {
-  ensureUiBuilt();
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserForFile();
 
 describe.skipIf(!hasChromium)('web view: machine tasks', () => {
   test("draws the task's own statechart and highlights its active states as they change", async () => {
@@ -53,7 +44,7 @@ describe.skipIf(!hasChromium)('web view: machine tasks', () => {
     });
     await job.tick(); // cordon → drain.evicting
     const served = await serve({ jobs: [job] });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
     try {
       await page.goto(`${served.url}/jobs/maint`);
       await page.click('[role=treeitem][data-task-id="maint/node-1"]');

@@ -2,30 +2,21 @@
 // statechart layout of the real task machine.
 import { describe, expect, test } from 'vitest';
 import { taskMachine } from '../../machines/index.js';
-import type { WireJob, WireTask } from '../../src/ui/app/api/wire.js';
 import { type ChartStateJson, layoutChart } from '../../src/ui/app/model/statechart-layout.js';
-import { S } from '../../src/ui/app/model/states.js';
 import { TaskTree } from '../../src/ui/app/model/task-tree.js';
 import { visibleRows } from '../../src/ui/app/model/visible-rows.js';
+import type { JobJson, TaskJson } from '../../src/wire/json.js';
+import { TaskState as S, type TaskStateName } from '../../src/wire/names.js';
+import { eventJson, jobJson, taskJson } from '../fixtures/wire-json.js';
 
-const leaf = (id: string, state = 'PENDING', message = ''): WireTask => ({
-  id,
-  name: id.split('/').at(-1),
-  state,
-  message,
-});
-const nested = (id: string, children: WireTask[], state = 'RUNNING'): WireTask => ({
-  id,
-  name: id.split('/').at(-1),
-  kind: 'NESTED',
-  state,
-  parallelism: 2,
-  children,
-});
+const leaf = (id: string, state: TaskStateName = 'PENDING', message = ''): TaskJson =>
+  taskJson({ id, state, message });
+const nested = (id: string, children: TaskJson[], state: TaskStateName = 'RUNNING'): TaskJson =>
+  taskJson({ id, kind: 'NESTED', state, parallelism: 2, children });
 
 /** rollout(a(a/1 SUCCESS, a/2 RUNNING), gate ACTION_PENDING, b(b/1 FAILED, b/2)) at seq 10. */
-function snapshot(): WireJob {
-  return {
+function snapshot(): JobJson {
+  return jobJson({
     id: 'rollout',
     seq: 10,
     root: nested('rollout', [
@@ -33,7 +24,7 @@ function snapshot(): WireJob {
       leaf('rollout/gate', 'ACTION_PENDING', 'approve production'),
       nested('rollout/b', [leaf('rollout/b/1', 'FAILED', 'dpkg lock'), leaf('rollout/b/2')]),
     ]),
-  };
+  });
 }
 
 describe('TaskTree', () => {
@@ -59,41 +50,51 @@ describe('TaskTree', () => {
 
   test('applies events: counts, parents, attention, times; drops old seqs; reports unknown tasks', () => {
     const tree = new TaskTree(snapshot());
-    expect(tree.apply({ seq: 9, taskId: 'rollout/a/2', from: 'RUNNING', to: 'FAILED' })).toBe(true);
+    expect(tree.apply(eventJson({ seq: 9, taskId: 'rollout/a/2', from: 'RUNNING', to: 'FAILED' }))).toBe(
+      true,
+    );
     expect(tree.state[3]).toBe(S.RUNNING);
-    tree.apply({
-      seq: 11,
-      taskId: 'rollout/a/2',
-      from: 'RUNNING',
-      to: 'SUCCESS',
-      message: 'on 1.5.0',
-      time: 5000,
-    });
+    tree.apply(
+      eventJson({
+        seq: 11,
+        taskId: 'rollout/a/2',
+        from: 'RUNNING',
+        to: 'SUCCESS',
+        message: 'on 1.5.0',
+        time: 5000,
+      }),
+    );
     expect(tree.state[3]).toBe(S.SUCCESS);
     expect(tree.messages[3]).toBe('on 1.5.0');
     expect(tree.finishedAt[3]).toBe(5000);
     expect(tree.childDone(1)).toBe(2);
-    tree.apply({
-      seq: 12,
-      taskId: 'rollout/gate',
-      from: 'ACTION_PENDING',
-      to: 'RUNNING',
-      action: 'approve',
-      actor: 'alice',
-      time: 6000,
-    });
+    tree.apply(
+      eventJson({
+        seq: 12,
+        taskId: 'rollout/gate',
+        from: 'ACTION_PENDING',
+        to: 'RUNNING',
+        action: 'approve',
+        actor: 'alice',
+        time: 6000,
+      }),
+    );
     expect(tree.attention.has(4)).toBe(false);
     expect(tree.approvals.get(4)?.by).toBe('alice');
-    tree.apply({
-      seq: 13,
-      taskId: 'rollout/b',
-      from: 'RUNNING',
-      to: 'RUNNING',
-      paused: true,
-      action: 'pause',
-    });
+    tree.apply(
+      eventJson({
+        seq: 13,
+        taskId: 'rollout/b',
+        from: 'RUNNING',
+        to: 'RUNNING',
+        paused: true,
+        action: 'pause',
+      }),
+    );
     expect(tree.paused[5]).toBe(1);
-    expect(tree.apply({ seq: 14, taskId: 'rollout/c/1', from: 'PENDING', to: 'RUNNING' })).toBe(false);
+    expect(tree.apply(eventJson({ seq: 14, taskId: 'rollout/c/1', from: 'PENDING', to: 'RUNNING' }))).toBe(
+      false,
+    );
     expect(tree.seq).toBe(13);
   });
 });
@@ -124,7 +125,19 @@ describe('visibleRows', () => {
         Array.from({ length: 1000 }, (_, k) => leaf(`big/g${g}/t${k}`, k % 7 === 0 ? 'FAILED' : 'PENDING')),
       ),
     );
-    const tree = new TaskTree({ id: 'big', root: nested('big', children) });
+    const tree = new TaskTree({
+      id: 'big',
+      name: 'big',
+      createdAt: 0,
+      seq: 0,
+      workflow: 'big',
+      run: 1,
+      input: {},
+      trigger: 'TRIGGER_UNSPECIFIED',
+      startedBy: '',
+      labels: {},
+      root: nested('big', children),
+    });
     expect(tree.n).toBe(100_101);
     expect(visibleRows(tree, new Set(), none).length).toBe(100_101);
     expect(visibleRows(tree, new Set(), { states: new Set([S.FAILED]), text: '' }).length).toBe(

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { JobSummaryJson } from '../../wire/json.js';
 import { auth, onAuthChange } from './api/auth.js';
 import { listJobs } from './api/http.js';
-import type { WireJobSummary } from './api/wire.js';
 import { acquireSession, type JobSession, releaseSession } from './model/job-session.js';
 
 /** How often the job list is refreshed. */
@@ -9,7 +9,7 @@ const JOBS_POLL_MS = 2000;
 
 /** The shared job list: one poller however many views read it. */
 const jobs = {
-  list: undefined as WireJobSummary[] | undefined,
+  list: undefined as JobSummaryJson[] | undefined,
   error: undefined as string | undefined,
   listeners: new Set<() => void>(),
   timer: undefined as ReturnType<typeof setTimeout> | undefined,
@@ -31,7 +31,7 @@ export async function refreshJobs(): Promise<void> {
 }
 
 /** The job summaries, polled every 2 s while some view shows them. */
-export function useJobs(): { list: WireJobSummary[] | undefined; error: string | undefined } {
+export function useJobs(): { list: JobSummaryJson[] | undefined; error: string | undefined } {
   const bump = useRedraw();
   useEffect(() => {
     jobs.listeners.add(bump);

@@ -1,6 +1,6 @@
+import type { TaskEventJson } from '../../../wire/json.js';
 import { auth } from './auth.js';
 import { apiBase, getEvents } from './http.js';
-import type { WireEvent } from './wire.js';
 
 /** How the stream is doing: live over a WebSocket, polling over HTTP, or trying to reconnect. */
 export type StreamStatus = 'connecting' | 'live' | 'polling' | 'offline';
@@ -8,7 +8,7 @@ export type StreamStatus = 'connecting' | 'live' | 'polling' | 'offline';
 /** What the owner of a stream hears. */
 export interface StreamHandlers {
   /** A batch of events in seq order, at most once per animation frame. */
-  onEvents(events: WireEvent[]): void;
+  onEvents(events: TaskEventJson[]): void;
   onStatus(status: StreamStatus): void;
   /** The stream came back after a drop (the server may have restarted). */
   onReconnect?(): void;
@@ -27,7 +27,7 @@ const WS_FAILURES_BEFORE_POLLING = 3;
  */
 export class EventStream {
   private socket: WebSocket | undefined;
-  private queue: WireEvent[] = [];
+  private queue: TaskEventJson[] = [];
   private scheduled = false;
   private closed = false;
   private failures = 0;
@@ -124,12 +124,12 @@ export class EventStream {
     const frames = Array.isArray(frame) ? frame : [frame];
     for (const f of frames) {
       if (f && typeof f === 'object' && typeof f.seq === 'number' && typeof f.taskId === 'string') {
-        this.enqueue(f as WireEvent);
+        this.enqueue(f as TaskEventJson);
       }
     }
   }
 
-  private enqueue(ev: WireEvent): void {
+  private enqueue(ev: TaskEventJson): void {
     if (ev.seq <= this.since) return;
     this.since = ev.seq;
     this.queue.push(ev);

@@ -1,5 +1,6 @@
+import type { ErrorJson, JobJson, JobSummaryJson, TaskEventJson } from '../../../wire/json.js';
+import type { OperatorOp } from '../../../wire/names.js';
 import { authHeaders, updateAuth } from './auth.js';
-import type { OperatorOp, WireError, WireEvent, WireJob, WireJobSummary } from './wire.js';
 
 /** The API's base path. */
 export const apiBase = '/api/v1';
@@ -27,9 +28,9 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
 /** The body of a 2xx answer, or an {@link ApiError} (with the side effects on the access state). */
 async function answer<T>(res: Response): Promise<T> {
   if (res.ok) return (await res.json()) as T;
-  let body: WireError = {};
+  let body: Partial<ErrorJson> = {};
   try {
-    body = (await res.json()) as WireError;
+    body = (await res.json()) as Partial<ErrorJson>;
   } catch {
     // Not JSON (a proxy's page): the status says enough.
   }
@@ -51,31 +52,31 @@ export function taskPath(jobId: string, taskId: string): string {
 }
 
 /** `GET /jobs`. */
-export async function listJobs(): Promise<WireJobSummary[]> {
-  const body = await api<{ jobs?: WireJobSummary[] } | WireJobSummary[]>('/jobs');
+export async function listJobs(): Promise<JobSummaryJson[]> {
+  const body = await api<{ jobs?: JobSummaryJson[] } | JobSummaryJson[]>('/jobs');
   return Array.isArray(body) ? body : (body.jobs ?? []);
 }
 
 /** `GET /jobs/:job`. */
-export async function getJob(jobId: string): Promise<WireJob> {
+export async function getJob(jobId: string): Promise<JobJson> {
   const path = `/jobs/${encodeURIComponent(jobId)}`;
   const w = window as { rnrPreload?: Preload };
   const preload = w.rnrPreload;
   w.rnrPreload = undefined;
   if (preload && preload.path === path) {
     try {
-      return await answer<WireJob>(await preload.response);
+      return await answer<JobJson>(await preload.response);
     } catch (err) {
       if (err instanceof ApiError) throw err;
       // A network error on the early download: ask again the ordinary way.
     }
   }
-  return api<WireJob>(path);
+  return api<JobJson>(path);
 }
 
 /** `GET /jobs/:job/events?since=N` as JSON. */
-export async function getEvents(jobId: string, since: number): Promise<WireEvent[]> {
-  const body = await api<{ events?: WireEvent[] } | WireEvent[]>(
+export async function getEvents(jobId: string, since: number): Promise<TaskEventJson[]> {
+  const body = await api<{ events?: TaskEventJson[] } | TaskEventJson[]>(
     `/jobs/${encodeURIComponent(jobId)}/events?since=${since}`,
   );
   return Array.isArray(body) ? body : (body.events ?? []);

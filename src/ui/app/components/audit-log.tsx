@@ -1,10 +1,9 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { WireEvent } from '../api/wire.js';
-import { causeName } from '../api/wire.js';
+import type { TaskEventJson } from '../../../wire/json.js';
+import { stateOf } from '../../../wire/names.js';
 import { useThrottled } from '../hooks.js';
 import { formatCount, formatTime } from '../model/format.js';
 import type { JobSession } from '../model/job-session.js';
-import { parseState } from '../model/states.js';
 import { StateBadge } from './badges.js';
 import { describeEvent } from './task-history.js';
 import { VirtualList } from './virtual-list.js';
@@ -28,12 +27,12 @@ export function AuditLog({ session, onTask }: { session: JobSession; onTask(task
   }, [history, length]);
 
   const rows = useMemo(() => {
-    const out: WireEvent[] = [];
+    const out: TaskEventJson[] = [];
     if (!history) return out;
     const t = task.trim().toLowerCase();
     for (let k = history.length - 1; k >= 0; k--) {
       const ev = history[k]!;
-      if (operatorOnly && causeName(ev.cause) !== 'OPERATOR') continue;
+      if (operatorOnly && ev.cause !== 'OPERATOR') continue;
       if (actor && ev.actor !== actor) continue;
       if (t && !ev.taskId.toLowerCase().includes(t)) continue;
       out.push(ev);
@@ -103,9 +102,9 @@ export function AuditLog({ session, onTask }: { session: JobSession; onTask(task
                 {ev.taskId}
               </button>
               <span class="what">
-                <StateBadge state={parseState(ev.to)} paused={ev.paused} compact /> {describeEvent(ev)}
+                <StateBadge state={stateOf(ev.to)} paused={ev.paused} compact /> {describeEvent(ev)}
               </span>
-              <span class="who">{ev.actor || causeName(ev.cause).toLowerCase()}</span>
+              <span class="who">{ev.actor || ev.cause.toLowerCase()}</span>
               <span class="why" title={ev.reason || ev.message}>
                 {ev.reason ? `“${ev.reason}”` : ev.message}
               </span>

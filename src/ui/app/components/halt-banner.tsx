@@ -1,11 +1,11 @@
-import type { WireJobHalt } from '../api/wire.js';
+import type { JobHalt } from '../../../wire/json.js';
 import { formatTime } from '../model/format.js';
 
 /**
  * Says that a job is halted: its store refused a commit, so nothing runs and actions are refused
  * until the job recovers by itself (it retries at `retryAt`).
  */
-export function HaltBanner({ halted }: { halted: WireJobHalt | undefined }) {
+export function HaltBanner({ halted }: { halted: JobHalt | undefined }) {
   if (!halted) return null;
   const lost = halted.code === 'RNR_ERR_LEASE_LOST';
   return (

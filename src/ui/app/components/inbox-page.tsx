@@ -1,10 +1,9 @@
 import { useState } from 'preact/hooks';
+import { type OperatorOp, TaskState } from '../../../wire/names.js';
 import { act } from '../api/http.js';
-import type { OperatorOp } from '../api/wire.js';
 import { refreshJobs, useAuth, useJobs, useSessions } from '../hooks.js';
 import { formatCount } from '../model/format.js';
 import type { JobSession } from '../model/job-session.js';
-import { S } from '../model/states.js';
 import { jobHref, onLinkClick } from '../router.js';
 import { StateBadge } from './badges.js';
 
@@ -32,7 +31,7 @@ export function InboxPage() {
 
   const items: Item[] = [];
   let total = 0;
-  for (const state of [S.ACTION_PENDING, S.FAILED]) {
+  for (const state of [TaskState.ACTION_PENDING, TaskState.FAILED]) {
     for (const session of sessions) {
       const tree = session.tree;
       if (!tree) continue;
@@ -87,7 +86,7 @@ export function InboxPage() {
           const i = item.index;
           const id = tree.ids[i]!;
           const key = `${tree.jobId}\u0000${id}`;
-          const pending = tree.state[i] === S.ACTION_PENDING;
+          const pending = tree.state[i] === TaskState.ACTION_PENDING;
           return (
             <li key={key} class="inbox-item" data-task-id={id} data-job-id={tree.jobId}>
               <StateBadge state={tree.state[i]!} paused={tree.paused[i] === 1} />

@@ -1,7 +1,7 @@
-import type { WireJobSummary } from '../api/wire.js';
+import type { JobSummaryJson } from '../../../wire/json.js';
+import { stateOf } from '../../../wire/names.js';
 import { useJobs, useNow } from '../hooks.js';
 import { elapsed, formatTime } from '../model/format.js';
-import { parseState } from '../model/states.js';
 import { jobHref, onLinkClick } from '../router.js';
 import { ProgressBar, StateBadge, StateCounts } from './badges.js';
 
@@ -45,7 +45,7 @@ export function JobsPage() {
   );
 }
 
-function JobRow({ job, now }: { job: WireJobSummary; now: number }) {
+function JobRow({ job, now }: { job: JobSummaryJson; now: number }) {
   const counts = job.counts ?? {};
   const total = job.total ?? Object.values(counts).reduce((a, b) => a + b, 0);
   const failed = counts.FAILED ?? 0;
@@ -62,7 +62,7 @@ function JobRow({ job, now }: { job: WireJobSummary; now: number }) {
         {job.halted ? <div class="error">halted: {job.halted.code}</div> : null}
       </th>
       <td>
-        <StateBadge state={parseState(job.state)} />
+        <StateBadge state={stateOf(job.state)} />
       </td>
       <td>
         <ProgressBar

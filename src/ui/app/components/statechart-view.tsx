@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { WireMachineStatus } from '../api/wire.js';
+import type { MachineStatus } from '../../../wire/json.js';
 import {
   type ChartLayout,
   type ChartNode,
@@ -44,7 +44,7 @@ export interface StatechartViewProps {
   /** The task's state name, highlighted in rnr's task chart. */
   stateName: string;
   /** A machine task's own statechart status (its active state nodes). */
-  machine?: WireMachineStatus;
+  machine?: MachineStatus;
   /** Draw this chart instead of the task chart; its active nodes come from `machine.active`. */
   source?: ChartSource;
 }

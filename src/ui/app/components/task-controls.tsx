@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
+import { isDone, type OperatorOp, stateNames, TaskState } from '../../../wire/names.js';
 import { act } from '../api/http.js';
-import type { OperatorOp } from '../api/wire.js';
 import { refreshJobs, useAuth } from '../hooks.js';
-import { isDoneState, nameOf, S, stateNames } from '../model/states.js';
+import { nameOf } from '../model/states.js';
 import type { TaskTree } from '../model/task-tree.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 
@@ -69,7 +69,7 @@ export function TaskControls({ tree, index }: { tree: TaskTree; index: number })
         {button(
           'Approve',
           { op: 'approve', title: `Approve ${name}`, text: 'The task leaves ACTION_PENDING and runs on.' },
-          state === S.ACTION_PENDING,
+          state === TaskState.ACTION_PENDING,
           'primary',
         )}
         {button(
@@ -79,7 +79,7 @@ export function TaskControls({ tree, index }: { tree: TaskTree; index: number })
             title: `Retry ${name}`,
             text: `Back to PENDING as attempt ${tree.attempt[index]! + 1}.`,
           },
-          state !== S.PENDING,
+          state !== TaskState.PENDING,
         )}
         {button(
           'Skip',
@@ -89,7 +89,7 @@ export function TaskControls({ tree, index }: { tree: TaskTree; index: number })
             text: 'Marked SKIPPED; its parent carries on without it.',
             danger: true,
           },
-          state !== S.SKIPPED,
+          state !== TaskState.SKIPPED,
         )}
         {paused
           ? button('Resume', {
@@ -106,7 +106,7 @@ export function TaskControls({ tree, index }: { tree: TaskTree; index: number })
                   ? 'No new child starts; running children go on.'
                   : 'It is not polled until resumed.',
               },
-              !isDoneState(state),
+              !isDone(state),
             )}
       </div>
       <div class="button-row">

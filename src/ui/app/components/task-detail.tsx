@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { TaskJson } from '../../../wire/json.js';
+import { kindNames } from '../../../wire/names.js';
 import { api, taskPath } from '../api/http.js';
-import type { WireTask } from '../api/wire.js';
 import { elapsed, formatTime } from '../model/format.js';
 import type { JobSession } from '../model/job-session.js';
 import type { ChartStateJson } from '../model/statechart-layout.js';
@@ -10,8 +11,6 @@ import { StateBadge } from './badges.js';
 import { StatechartView } from './statechart-view.js';
 import { TaskControls } from './task-controls.js';
 import { TaskHistory } from './task-history.js';
-
-const kindNames = ['callback', 'nested', 'machine'];
 
 /** Props of {@link TaskDetail}. */
 export interface TaskDetailProps {
@@ -37,7 +36,7 @@ export function TaskDetail({ session, tree, index, now, onClose }: TaskDetailPro
     if (tree.kind[index] !== 2) return;
     let open = true;
     const refresh = () =>
-      api<WireTask>(`${taskPath(session.jobId, id)}?depth=0`).then(
+      api<TaskJson>(`${taskPath(session.jobId, id)}?depth=0`).then(
         (task) => {
           if (!open || !task.machine) return;
           tree.machines.set(index, task.machine);
@@ -72,7 +71,7 @@ export function TaskDetail({ session, tree, index, now, onClose }: TaskDetailPro
       {tree.messages[index] ? <p class="detail-msg">{tree.messages[index]}</p> : null}
       <dl class="facts">
         <dt>Kind</dt>
-        <dd>{kindNames[tree.kind[index]!]}</dd>
+        <dd>{kindNames[tree.kind[index]!]?.toLowerCase()}</dd>
         <dt>Attempt</dt>
         <dd>{tree.attempt[index]}</dd>
         {tree.kind[index] === 1 ? (

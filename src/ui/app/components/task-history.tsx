@@ -1,17 +1,16 @@
-import type { WireEvent } from '../api/wire.js';
-import { causeName } from '../api/wire.js';
+import type { TaskEventJson } from '../../../wire/json.js';
+import { stateOf } from '../../../wire/names.js';
 import { formatTime } from '../model/format.js';
 import type { JobSession } from '../model/job-session.js';
-import { parseState } from '../model/states.js';
 import { StateBadge } from './badges.js';
 
 /** Most of a task's events listed in its detail panel (newest first). */
 const MAX_SHOWN = 200;
 
 /** What an event did, in words: `skip`, `RUNNING → SUCCESS`, `paused`… */
-export function describeEvent(ev: WireEvent): string {
-  const from = parseState(ev.from);
-  const to = parseState(ev.to);
+export function describeEvent(ev: TaskEventJson): string {
+  const from = stateOf(ev.from);
+  const to = stateOf(ev.to);
   const parts: string[] = [];
   if (ev.action) parts.push(ev.action);
   if (from !== to) parts.push(`${String(ev.from ?? 'UNKNOWN')} → ${String(ev.to ?? 'UNKNOWN')}`);
@@ -24,7 +23,7 @@ export function describeEvent(ev: WireEvent): string {
 export function TaskHistory({ session, taskId }: { session: JobSession; taskId: string }) {
   const history = session.history;
   if (!history) return <p class="note">Loading history…</p>;
-  const mine: WireEvent[] = [];
+  const mine: TaskEventJson[] = [];
   for (let k = history.length - 1; k >= 0 && mine.length < MAX_SHOWN; k--) {
     const ev = history[k]!;
     if (ev.taskId === taskId) mine.push(ev);
@@ -33,14 +32,14 @@ export function TaskHistory({ session, taskId }: { session: JobSession; taskId: 
   return (
     <ol class="history" aria-label="Task history, newest first">
       {mine.map((ev) => (
-        <li key={ev.seq} class={causeName(ev.cause) === 'OPERATOR' ? 'operator' : ''}>
+        <li key={ev.seq} class={ev.cause === 'OPERATOR' ? 'operator' : ''}>
           <span class="when">{formatTime(ev.time)}</span>
-          <StateBadge state={parseState(ev.to)} paused={ev.paused} compact />
+          <StateBadge state={stateOf(ev.to)} paused={ev.paused} compact />
           <span class="what">{describeEvent(ev)}</span>
           {ev.actor ? (
             <span class="who">by {ev.actor}</span>
           ) : (
-            <span class="who">{causeName(ev.cause).toLowerCase()}</span>
+            <span class="who">{ev.cause.toLowerCase()}</span>
           )}
           {ev.reason ? <span class="why">“{ev.reason}”</span> : null}
           {ev.message ? <span class="msg">{ev.message}</span> : null}

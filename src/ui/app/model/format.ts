@@ -1,15 +1,4 @@
-/** Formats a duration in ms the way an operator reads it: `850ms`, `42s`, `3m 05s`, `2h 04m`, `3d 1h`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '–';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
-}
+import { formatDuration } from '../../../wire/duration.js';
 
 /** Formats an epoch-ms time as local `YYYY-MM-DD HH:MM:SS`, or '–' when absent. */
 export function formatTime(ms: number | undefined): string {

@@ -1,6 +1,6 @@
+import type { TaskEventJson } from '../../../wire/json.js';
 import { EventStream, type StreamStatus } from '../api/event-stream.js';
 import { ApiError, getEvents, getJob, listJobs } from '../api/http.js';
-import type { WireEvent } from '../api/wire.js';
 import { TaskTree } from './task-tree.js';
 
 /** Most events the audit log keeps in memory; older ones are dropped first. */
@@ -18,15 +18,15 @@ export class JobSession {
   status: StreamStatus = 'connecting';
   error: string | undefined;
   /** The job's events for the audit log, once {@link loadHistory} was called. */
-  history: WireEvent[] | undefined;
+  history: TaskEventJson[] | undefined;
   /** Bumped on every change the views care about. */
   version = 0;
   private stream: EventStream | undefined;
-  private pending: WireEvent[] = [];
+  private pending: TaskEventJson[] = [];
   private reloading = false;
   private reloadsInARow = 0;
   private historyLoading = false;
-  private pendingHistory: WireEvent[] = [];
+  private pendingHistory: TaskEventJson[] = [];
   private closed = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<() => void>();
@@ -59,7 +59,7 @@ export class JobSession {
     this.historyLoading = true;
     try {
       // The server answers in pages (10,000 events): read until a page comes back short or empty.
-      const events: WireEvent[] = [];
+      const events: TaskEventJson[] = [];
       for (;;) {
         const page = await getEvents(this.jobId, events.at(-1)?.seq ?? 0);
         events.push(...page);
@@ -115,7 +115,7 @@ export class JobSession {
     this.changed();
   }
 
-  private onEvents(events: WireEvent[]): void {
+  private onEvents(events: TaskEventJson[]): void {
     if (this.history) {
       this.history.push(...events);
       if (this.history.length > HISTORY_CAP) this.history.splice(0, this.history.length - HISTORY_CAP);
@@ -130,7 +130,7 @@ export class JobSession {
     this.changed();
   }
 
-  private applyAll(events: WireEvent[]): void {
+  private applyAll(events: TaskEventJson[]): void {
     const tree = this.tree;
     if (!tree) return;
     for (let k = 0; k < events.length; k++) {

@@ -1,6 +1,5 @@
-import type { WireApproval, WireEvent, WireJob, WireMachineStatus, WireTask } from '../api/wire.js';
-import { isMachineKind, isNestedKind } from '../api/wire.js';
-import { isActiveState, isDoneState, parseState, S } from './states.js';
+import type { Approval, JobJson, MachineStatus, TaskEventJson, TaskJson } from '../../../wire/json.js';
+import { isActive, isDone, kindOf, stateOf, TaskState } from '../../../wire/names.js';
 
 const NONE = 0;
 const STATES = 7;
@@ -28,7 +27,7 @@ export class TaskTree {
   readonly size: Uint32Array;
   readonly state: Uint8Array;
   readonly paused: Uint8Array;
-  /** 1 nested, 2 machine, 0 callback. */
+  /** A `TaskKind` per task: 0 callback, 1 nested, 2 machine. */
   readonly kind: Uint8Array;
   readonly parallelism: Uint32Array;
   readonly attempt: Uint32Array;
@@ -41,19 +40,19 @@ export class TaskTree {
   readonly counts = new Uint32Array(STATES);
   /** Tasks that wait for a human: ACTION_PENDING or FAILED. */
   readonly attention = new Set<number>();
-  readonly approvals = new Map<number, WireApproval>();
-  readonly machines = new Map<number, WireMachineStatus>();
+  readonly approvals = new Map<number, Approval>();
+  readonly machines = new Map<number, MachineStatus>();
   readonly labels = new Map<number, Record<string, string>>();
 
-  constructor(job: WireJob) {
+  constructor(job: JobJson) {
     this.jobId = job.id;
     this.jobName = job.name ?? job.id;
     this.createdAt = job.createdAt ?? 0;
     this.seq = job.seq ?? 0;
-    const order: WireTask[] = [];
+    const order: TaskJson[] = [];
     const parents: number[] = [];
     const depths: number[] = [];
-    const stack: [WireTask, number, number][] = [[job.root, -1, 0]];
+    const stack: [TaskJson, number, number][] = [[job.root, -1, 0]];
     while (stack.length > 0) {
       const [task, parentIndex, d] = stack.pop()!;
       order.push(task);
@@ -83,10 +82,10 @@ export class TaskTree {
       this.messages.push(t.message ?? '');
       this.children.push([]);
       this.index.set(t.id, i);
-      const st = parseState(t.state);
+      const st = stateOf(t.state);
       this.state[i] = st;
       this.paused[i] = t.paused ? 1 : 0;
-      this.kind[i] = isNestedKind(t.kind) ? 1 : isMachineKind(t.kind) ? 2 : 0;
+      this.kind[i] = kindOf(t.kind);
       this.parallelism[i] = t.parallelism ?? 0;
       this.attempt[i] = t.attempt ?? 0;
       this.startedAt[i] = t.startedAt ?? NONE;
@@ -95,7 +94,7 @@ export class TaskTree {
       if (t.machine) this.machines.set(i, t.machine);
       if (t.labels && Object.keys(t.labels).length > 0) this.labels.set(i, t.labels);
       this.counts[st]!++;
-      if (st === S.ACTION_PENDING || st === S.FAILED) this.attention.add(i);
+      if (st === TaskState.ACTION_PENDING || st === TaskState.FAILED) this.attention.add(i);
     }
     for (let i = n - 1; i > 0; i--) {
       const p = this.parent[i]!;
@@ -117,30 +116,34 @@ export class TaskTree {
 
   /** Direct children of `i` that are DONE. */
   childDone(i: number): number {
-    return this.childCount(i, S.SUCCESS) + this.childCount(i, S.FAILED) + this.childCount(i, S.SKIPPED);
+    return (
+      this.childCount(i, TaskState.SUCCESS) +
+      this.childCount(i, TaskState.FAILED) +
+      this.childCount(i, TaskState.SKIPPED)
+    );
   }
 
   /** Direct children of `i` that are running or waiting for approval. */
   childRunning(i: number): number {
-    return this.childCount(i, S.RUNNING) + this.childCount(i, S.ACTION_PENDING);
+    return this.childCount(i, TaskState.RUNNING) + this.childCount(i, TaskState.ACTION_PENDING);
   }
 
   /** Tasks that are DONE across the job. */
   doneTotal(): number {
-    return this.counts[S.SUCCESS]! + this.counts[S.FAILED]! + this.counts[S.SKIPPED]!;
+    return this.counts[TaskState.SUCCESS]! + this.counts[TaskState.FAILED]! + this.counts[TaskState.SKIPPED]!;
   }
 
   /**
    * Applies one event. Returns false when the event names a task this tree does not know (its
    * parent's children were resolved after the snapshot): the caller reloads the snapshot.
    */
-  apply(ev: WireEvent): boolean {
+  apply(ev: TaskEventJson): boolean {
     if (ev.seq <= this.seq) return true;
     const i = this.index.get(ev.taskId);
     if (i === undefined) return false;
     this.seq = ev.seq;
     this.version++;
-    const to = parseState(ev.to);
+    const to = stateOf(ev.to);
     const from = this.state[i]!;
     if (to !== from) this.setState(i, from, to, ev.time ?? Date.now());
     if (ev.paused !== undefined) this.paused[i] = ev.paused ? 1 : 0;
@@ -161,15 +164,15 @@ export class TaskTree {
       this.childCounts[p * STATES + from]!--;
       this.childCounts[p * STATES + to]!++;
     }
-    if (to === S.ACTION_PENDING || to === S.FAILED) this.attention.add(i);
+    if (to === TaskState.ACTION_PENDING || to === TaskState.FAILED) this.attention.add(i);
     else this.attention.delete(i);
-    if (isActiveState(to) && !isActiveState(from)) {
+    if (isActive(to) && !isActive(from)) {
       // A fresh start (or a retry) restarts the clock; a reopened DONE task keeps its first start.
-      if (this.startedAt[i] === NONE || !isDoneState(from)) this.startedAt[i] = time;
+      if (this.startedAt[i] === NONE || !isDone(from)) this.startedAt[i] = time;
       this.finishedAt[i] = NONE;
     }
-    if (isDoneState(to)) this.finishedAt[i] = time;
-    if (to === S.PENDING || to === S.UNKNOWN) {
+    if (isDone(to)) this.finishedAt[i] = time;
+    if (to === TaskState.PENDING || to === TaskState.UNKNOWN) {
       this.startedAt[i] = NONE;
       this.finishedAt[i] = NONE;
     }

@@ -1,55 +1,36 @@
 import { stripVTControlCharacters } from 'node:util';
-// In-process checks of the CLI's pure parts: the wire enum names match the engine's, and the
-// tree, duration and job-model helpers behave.
+// In-process checks of the CLI's pure parts: the tree and job-model helpers behave, and docs/cli.md
+// documents every verb and flag.
 import { describe, expect, it } from 'vitest';
-import { formatDuration, shellQuote } from '../../src/cli/format.js';
+import { shellQuote } from '../../src/cli/format.js';
 import { JobModel } from '../../src/cli/job-model.js';
 import { formatTree } from '../../src/cli/tree-format.js';
-import { causeNames, kindNames, stateNames, triggerNames } from '../../src/cli/wire.js';
-import { EventCause, RunTrigger, TaskKind, taskStateNames } from '../../src/index.js';
-
-describe('cli wire names', () => {
-  it('match TaskState, TaskKind, EventCause and RunTrigger (no drift)', () => {
-    expect(Object.keys(RunTrigger).filter((k) => Number.isNaN(Number(k)))).toEqual(triggerNames);
-    expect(stateNames).toEqual(taskStateNames);
-    expect(kindNames).toEqual(kindNames.map((_, i) => TaskKind[i]));
-    expect(Object.keys(TaskKind).filter((k) => Number.isNaN(Number(k)))).toEqual(kindNames);
-    expect(Object.keys(EventCause).filter((k) => Number.isNaN(Number(k)))).toEqual(causeNames);
-  });
-});
+import { eventJson, jobJson, taskJson } from '../fixtures/wire-json.js';
 
 describe('cli formatting', () => {
-  it('formats durations for humans', () => {
-    expect([850, 12_000, 184_000, 7_500_000, 97_200_000].map(formatDuration)).toEqual([
-      '850ms',
-      '12s',
-      '3m04s',
-      '2h05m',
-      '1d03h',
-    ]);
-  });
-
   it('quotes only the arguments a shell would split', () => {
     expect(shellQuote('up/node-3')).toBe('up/node-3');
     expect(shellQuote("it's here")).toBe(`'it'\\''s here'`);
   });
 
   it('draws a tree with glyphs and connectors', () => {
-    const tree = formatTree({
-      id: 'up',
-      kind: 'NESTED',
-      state: 'RUNNING',
-      parallelism: 2,
-      children: [
-        { id: 'up/a', state: 'SUCCESS', message: 'done' },
-        {
-          id: 'up/b',
-          kind: 'NESTED',
-          state: 'PENDING',
-          children: [{ id: 'up/b/c', state: 'ACTION_PENDING' }],
-        },
-      ],
-    });
+    const tree = formatTree(
+      taskJson({
+        id: 'up',
+        kind: 'NESTED',
+        state: 'RUNNING',
+        parallelism: 2,
+        children: [
+          { id: 'up/a', state: 'SUCCESS', message: 'done' },
+          {
+            id: 'up/b',
+            kind: 'NESTED',
+            state: 'PENDING',
+            children: [{ id: 'up/b/c', state: 'ACTION_PENDING' }],
+          },
+        ],
+      }),
+    );
     // Colours depend on the terminal (and on CI=true, which turns them on): compare the text.
     const plain = stripVTControlCharacters(tree);
     expect(plain.split('\n')).toEqual([
@@ -63,23 +44,26 @@ describe('cli formatting', () => {
 
 describe('JobModel', () => {
   it('counts per state, ignores replayed events and adds tasks born after the snapshot', () => {
-    const model = new JobModel({
-      id: 'j',
-      seq: 2,
-      root: { id: 'j', kind: 'NESTED', state: 'RUNNING', children: [{ id: 'j/a', state: 'RUNNING' }] },
-    });
-    expect(model.apply({ seq: 2, taskId: 'j/a', from: 'RUNNING', to: 'FAILED' })).toBe(false);
+    const model = new JobModel(
+      jobJson({
+        seq: 2,
+        root: { id: 'j', kind: 'NESTED', state: 'RUNNING', children: [{ id: 'j/a', state: 'RUNNING' }] },
+      }),
+    );
+    expect(model.apply(eventJson({ seq: 2, taskId: 'j/a', from: 'RUNNING', to: 'FAILED' }))).toBe(false);
     expect(
-      model.apply({ seq: 3, taskId: 'j/a', from: 'RUNNING', to: 'ACTION_PENDING', message: 'ok?' }),
+      model.apply(
+        eventJson({ seq: 3, taskId: 'j/a', from: 'RUNNING', to: 'ACTION_PENDING', message: 'ok?' }),
+      ),
     ).toBe(true);
-    expect(model.apply({ seq: 4, taskId: 'j/new', from: 'PENDING', to: 'RUNNING' })).toBe(true);
+    expect(model.apply(eventJson({ seq: 4, taskId: 'j/new', from: 'PENDING', to: 'RUNNING' }))).toBe(true);
     expect(model.isPlaceholder('j/new')).toBe(true);
     expect(model.countsByState()).toMatchObject({ RUNNING: 2, ACTION_PENDING: 1 });
     expect(model.notableTasks().map((t) => [t.id, t.state, t.message])).toEqual([
       ['j/a', 'ACTION_PENDING', 'ok?'],
       ['j/new', 'RUNNING', ''],
     ]);
-    model.apply({ seq: 5, taskId: 'j', from: 'RUNNING', to: 'SUCCESS' });
+    model.apply(eventJson({ seq: 5, taskId: 'j', from: 'RUNNING', to: 'SUCCESS' }));
     expect(model.done).toBe(true);
   });
 });

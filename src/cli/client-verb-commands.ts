@@ -1,16 +1,37 @@
-import type { Command } from 'commander';
-import { type ClientFlags, clientFor, withClientOptions, withOutput, withReason } from './args.js';
+// The client verbs (`ls`, `get`, `set`, `retry`… `inbox`, and the run verbs `start`, `workflows`,
+// `cancel`) as commands of the `rnr` program: their arguments, flags and help. What each verb does
+// is in client-verb-actions.ts.
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type OperatorOp, stateNames } from '../wire/names.js';
+import {
+  type ClientFlags,
+  clientFor,
+  inputJsonOption,
+  inputOption,
+  withClientOptions,
+  withOutput,
+  withReason,
+} from './args.js';
 import {
   type ActionRequest,
   actOnTask,
+  cancelRun,
   getJobOrTask,
   inbox,
   listJobs,
+  listWorkflows,
   type OutputFormat,
   parallelismRequest,
   setStateRequest,
-} from './client-verbs.js';
-import { stateNames } from './wire.js';
+  startRun,
+} from './client-verb-actions.js';
+import { parseInputFlags } from './input-args.js';
+
+const parseCount = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return n;
+};
 
 interface VerbFlags extends ClientFlags {
   output: OutputFormat;
@@ -21,7 +42,7 @@ interface VerbFlags extends ClientFlags {
 }
 
 const simpleActions: {
-  verb: 'retry' | 'skip' | 'approve' | 'pause' | 'resume';
+  verb: Exclude<OperatorOp, 'state' | 'parallelism'>;
   done: string;
   about: string;
 }[] = [
@@ -54,9 +75,77 @@ export function registerClientVerbs(program: Command, done: (code: number) => vo
   const verb = (name: string) => withClientOptions(program.command(name));
 
   withOutput(verb('ls'), ['table', 'json'])
-    .description('list the jobs a server runs, with state and progress')
-    .addHelpText('after', examples('rnr ls', 'rnr ls -o json --server http://ops-box:7300'))
-    .action(async (flags: VerbFlags) => listJobs(clientFor(flags), flags.output));
+    .description('list the unfinished runs on a server, newest first (--all: finished ones too)')
+    .option('-a, --all', 'finished runs too', false)
+    .option('-w, --workflow <name>', 'only runs of this workflow')
+    .addOption(new Option('--limit <n>', 'at most this many runs').argParser(parseCount).default(100))
+    .addHelpText(
+      'after',
+      examples(
+        'rnr ls',
+        'rnr ls --all --workflow rolling-upgrade',
+        'rnr ls -o json --server http://ops-box:7300',
+      ),
+    )
+    .action(async (flags: VerbFlags & { all: boolean; workflow?: string; limit: number }) =>
+      listJobs(clientFor(flags), flags.output, {
+        all: flags.all,
+        limit: flags.limit,
+        ...(flags.workflow !== undefined && { workflow: flags.workflow }),
+      }),
+    );
+
+  withOutput(verb('workflows'), ['table', 'json'])
+    .description('list the workflows a server hosts, with their input and limits')
+    .addHelpText('after', examples('rnr workflows', 'rnr workflows -o json | jq .workflows[0].inputSchema'))
+    .action(async (flags: VerbFlags) => listWorkflows(clientFor(flags), flags.output));
+
+  withOutput(verb('start'), ['text', 'json'])
+    .description("start a run of a workflow on a server (rnr serve); prints the run's id")
+    .argument('<workflow>', 'workflow name (rnr workflows lists them)')
+    .addOption(inputOption())
+    .addOption(inputJsonOption())
+    .option('-f, --follow', 'watch the run and exit with its outcome, like rnr run', false)
+    .addHelpText(
+      'after',
+      examples(
+        'rnr start rolling-upgrade --input version=1.6.0',
+        'rnr start rolling-upgrade --input version=1.6.0 --follow',
+        `rnr start drain --input-json '{"nodes":["a","b"]}' --as alice`,
+      ),
+    )
+    .action(
+      async (
+        workflow: string,
+        flags: VerbFlags & { input: string[]; inputJson?: string; follow: boolean },
+      ) => {
+        const api = clientFor(flags);
+        const inputFlags = {
+          pairs: flags.input,
+          ...(flags.inputJson !== undefined && { inputJson: flags.inputJson }),
+        };
+        // Checked before any request: a bad flag starts nothing.
+        parseInputFlags(inputFlags);
+        const id = await startRun(
+          api,
+          workflow,
+          (schema) => parseInputFlags(inputFlags, schema),
+          flags.input.length > 0,
+          flags.follow ? 'text' : flags.output,
+        );
+        if (!flags.follow) return;
+        const { watchCommand } = await import('./watch-command.js');
+        done(await watchCommand(api, id, { json: false, follow: false }));
+      },
+    );
+
+  withReason(withOutput(verb('cancel'), ['text', 'json']))
+    .description('cancel a run: polling stops, unfinished tasks end SKIPPED with the reason')
+    .argument('<run>', 'run id, e.g. rolling-upgrade-3')
+    .addHelpText('after', examples("rnr cancel rolling-upgrade-3 --reason 'wrong version' --as alice"))
+    .action(async (run: string, flags: VerbFlags) =>
+      cancelRun(clientFor(flags), run, flags.reason, flags.output),
+    );
 
   withOutput(verb('get'), ['tree', 'json'])
     .description('show a job (or one task) as a tree of tasks with states, or as JSON')

@@ -1,28 +1,62 @@
+// What the client verbs do: ask the control API (http-client.ts) and print the answer as a tree,
+// a table or JSON. Their command-line shape is in client-verb-commands.ts.
+import { randomUUID } from 'node:crypto';
 import pc from 'picocolors';
+import { RnrError } from '../errors.js';
+import { formatDuration } from '../wire/duration.js';
+import type { JobSummaryJson, TaskJson } from '../wire/json.js';
+import { type OperatorOp, stateNames, type TaskStateName } from '../wire/names.js';
 import { commandFor } from './event-printers.js';
 import { usageError } from './exit-codes.js';
-import { formatDuration, formatTable, paintState, printable, stateSymbol } from './format.js';
-import type { ApiClient, TaskAction } from './http-client.js';
+import { formatTable, paintState, printable, stateSymbol } from './format.js';
+import type { ApiClient } from './http-client.js';
 import { withJobId, withTaskId } from './task-ids.js';
 import { flattenTasks, formatTree } from './tree-format.js';
-import { stateNames, type WireTask } from './wire.js';
 
 /** Output format of the read verbs. */
-export type OutputFormat = 'tree' | 'json' | 'table';
+export type OutputFormat = 'tree' | 'json' | 'table' | 'text';
 
 const write = (text: string): void => {
   process.stdout.write(`${text}\n`);
 };
 
-/** `rnr ls`: one row per job with its state and progress. */
-export async function listJobs(api: ApiClient, output: OutputFormat): Promise<void> {
-  const jobs = await api.listJobs();
+/** What `rnr ls` lists. */
+export interface ListOptions {
+  /** Finished runs too (default: unfinished ones only). */
+  all: boolean;
+  workflow?: string;
+  /** At most this many runs (default 100). */
+  limit: number;
+}
+
+/** `rnr ls`: one row per run (unfinished ones; `--all`: finished too), newest first. */
+export async function listJobs(api: ApiClient, output: OutputFormat, options: ListOptions): Promise<void> {
+  const jobs: JobSummaryJson[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await api.listRuns({
+      ...(options.all ? {} : { state: 'ACTIVE' }),
+      ...(options.workflow !== undefined && { workflow: options.workflow }),
+      limit: Math.min(1000, options.limit - jobs.length),
+      ...(pageToken && { pageToken }),
+    });
+    jobs.push(...page.jobs);
+    pageToken = page.nextPageToken;
+  } while (pageToken && jobs.length < options.limit);
   if (output === 'json') return write(JSON.stringify({ jobs }, null, 2));
-  if (jobs.length === 0) return write(pc.dim(`no jobs on ${printable(api.server)}`));
-  const rows = [['JOB', 'STATE', 'DONE', 'RUNNING', 'WAITING', 'FAILED', 'NAME']];
+  if (jobs.length === 0) {
+    const what = `${options.all ? '' : 'unfinished '}runs${options.workflow ? ` of ${printable(options.workflow)}` : ''}`;
+    return write(
+      pc.dim(
+        `no ${what} on ${printable(api.server)}${options.all ? '' : ' (--all lists finished ones too)'}`,
+      ),
+    );
+  }
+  const now = Date.now();
+  const rows = [['RUN', 'STATE', 'DONE', 'RUNNING', 'WAITING', 'FAILED', 'AGE', 'TRIGGER', 'BY']];
   for (const job of jobs) {
     const c = job.counts ?? {};
-    const n = (s: string) => c[s] ?? 0;
+    const n = (s: TaskStateName) => c[s] ?? 0;
     const done = n('SUCCESS') + n('FAILED') + n('SKIPPED');
     const total = job.total ?? Object.values(c).reduce((a, b) => a + b, 0);
     const state = printable(job.state ?? 'UNKNOWN');
@@ -33,10 +67,75 @@ export async function listJobs(api: ApiClient, output: OutputFormat): Promise<vo
       String(n('RUNNING')),
       String(n('ACTION_PENDING')),
       String(n('FAILED')),
-      printable(job.name ?? ''),
+      job.createdAt ? formatDuration(now - job.createdAt) : '',
+      printable(job.trigger && job.trigger !== 'TRIGGER_UNSPECIFIED' ? job.trigger : ''),
+      printable(job.startedBy ?? ''),
     ]);
   }
   write(formatTable(rows));
+}
+
+/** `rnr workflows`: the workflows a server hosts, with their input keys and limits. */
+export async function listWorkflows(api: ApiClient, output: OutputFormat): Promise<void> {
+  const workflows = await api.workflows();
+  if (output === 'json') return write(JSON.stringify({ workflows }, null, 2));
+  if (workflows.length === 0)
+    return write(pc.dim(`no workflows on ${printable(api.server)} (rnr serve hosts them)`));
+  const rows = [['WORKFLOW', 'INPUT', 'CONCURRENCY', 'SCHEDULES', 'DESCRIPTION']];
+  for (const wf of workflows) {
+    const props =
+      (wf.inputSchema as { properties?: Record<string, unknown>; required?: string[] } | undefined) ?? {};
+    const required = new Set(props.required ?? []);
+    const keys = Object.keys(props.properties ?? {}).map((k) => (required.has(k) ? k : `${k}?`));
+    rows.push([
+      printable(wf.name),
+      printable(wf.inputSchema ? keys.join(' ') || '(none)' : '(any)'),
+      wf.concurrency === undefined ? '-' : String(wf.concurrency),
+      printable((wf.schedules ?? []).map((s) => s.cron).join(', ')),
+      printable(wf.description ?? ''),
+    ]);
+  }
+  write(formatTable(rows));
+}
+
+/** `rnr start <workflow>`: starts a run; prints its id on stdout (the summary with `-o json`). */
+export async function startRun(
+  api: ApiClient,
+  workflow: string,
+  input: (schema: Record<string, unknown> | undefined) => Record<string, unknown>,
+  needsSchema: boolean,
+  output: OutputFormat,
+): Promise<string> {
+  let schema: Record<string, unknown> | undefined;
+  if (needsSchema) {
+    const known = (await api.workflows()).find((wf) => wf.name === workflow);
+    if (!known) {
+      throw new RnrError(
+        'RNR_ERR_WORKFLOW_UNKNOWN',
+        `no workflow named ${JSON.stringify(workflow)} on ${api.server}`,
+      );
+    }
+    schema = known.inputSchema;
+  }
+  const summary = await api.startRun(workflow, input(schema), randomUUID());
+  write(output === 'json' ? JSON.stringify(summary, null, 2) : summary.id);
+  return summary.id;
+}
+
+/** `rnr cancel <run>`: cancels a run; prints what became of it. */
+export async function cancelRun(
+  api: ApiClient,
+  run: string,
+  reason: string | undefined,
+  output: OutputFormat,
+): Promise<void> {
+  const summary = await api.cancel(run, reason);
+  if (output === 'json') return write(JSON.stringify(summary, null, 2));
+  const skipped = summary.counts?.SKIPPED ?? 0;
+  const by = api.actor ? ` by ${printable(api.actor)}` : '';
+  write(
+    `${printable(summary.id)}: cancelled${by} → ${paintState('SKIPPED', `${stateSymbol('SKIPPED')} SKIPPED`)} (${skipped} tasks skipped)`,
+  );
 }
 
 /** `rnr get <job> [task]`: the tree (default) or the JSON of a job or one task. */
@@ -69,7 +168,7 @@ export async function getJobOrTask(
 
 /** The request body and the words for one operator action. */
 export interface ActionRequest {
-  action: TaskAction;
+  action: OperatorOp;
   body: Record<string, unknown>;
   /** Past tense for the confirmation line, e.g. 'approved'. */
   done: string;
@@ -78,7 +177,7 @@ export interface ActionRequest {
 /** Builds the request of `rnr set <job> <task> <STATE>`, checking the state name first. */
 export function setStateRequest(state: string, message?: string, reason?: string): ActionRequest {
   const name = state.toUpperCase();
-  if (!stateNames.includes(name)) {
+  if (!(stateNames as readonly string[]).includes(name)) {
     throw usageError(`invalid state ${JSON.stringify(state)}: expected one of ${stateNames.join(', ')}`);
   }
   return { action: 'state', body: compact({ state: name, message, reason }), done: `set` };
@@ -112,7 +211,7 @@ export async function actOnTask(
   });
   if (output === 'json') return write(JSON.stringify(result, null, 2));
   // The proto's ActionResult carries the task; a server may also answer with the Task itself.
-  const task = result?.task ?? ((result as WireTask | undefined)?.id ? (result as WireTask) : undefined);
+  const task = result?.task ?? ((result as TaskJson | undefined)?.id ? (result as TaskJson) : undefined);
   const state = printable(task?.state ?? 'UNKNOWN');
   const by = api.actor ? ` by ${printable(api.actor)}` : '';
   const after = task
@@ -124,7 +223,7 @@ export async function actOnTask(
 /** `rnr inbox`: tasks waiting for a human (ACTION_PENDING) and FAILED ones, across every job. */
 export async function inbox(api: ApiClient, output: OutputFormat): Promise<void> {
   const jobs = await api.listJobs();
-  const items: { job: string; task: WireTask }[] = [];
+  const items: { job: string; task: TaskJson }[] = [];
   for (const summary of jobs) {
     const c = summary.counts;
     if (c && !c.ACTION_PENDING && !c.FAILED) continue;

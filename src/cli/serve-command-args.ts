@@ -1,0 +1,89 @@
+import { type Command, Option } from 'commander';
+import {
+  inputJsonOption,
+  inputOption,
+  parseMillis,
+  parsePort,
+  stateDirOption,
+  storeFlagsOf,
+  storeOption,
+} from './args.js';
+
+const serveExamples = `
+Examples:
+  $ rnr serve examples/                          # every workflow under examples/
+  $ rnr serve upgrade.ts drain.ts --store sqlite:/var/lib/rnr/rnr.db
+  $ rnr serve upgrade.ts --start rolling-upgrade --input version=1.6.0
+  $ RNR_TOKEN=s3cret rnr serve workflows/ --host 0.0.0.0
+
+Each file's default export must be a workflow(); in a directory (searched recursively, skipping
+node_modules, dot directories and *.test.* / *.spec.* files), modules exporting anything else are
+skipped. Unfinished runs are resumed; --start starts a run unless one of that workflow is
+unfinished. SIGINT/SIGTERM: polls in flight settle (up to --stop-timeout), then exit 0.`;
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  token?: string;
+  viewerToken?: string;
+  store?: string;
+  stateDir?: string;
+  pollInterval?: number;
+  start?: string;
+  input: string[];
+  inputJson?: string;
+  stopTimeout: number;
+}
+
+/** Registers `rnr serve <file|dir>…`. */
+export function registerServeCommand(program: Command, done: (code: number) => void): void {
+  program
+    .command('serve')
+    .description('host the workflows of files and directories: API and web view, runs started on request')
+    .argument('<paths...>', 'workflow files, or directories to search for them')
+    .addOption(
+      new Option('-p, --port <n>', 'port of the API and web view (0: any free port)')
+        .argParser(parsePort)
+        .default(7300),
+    )
+    .option('--host <host>', 'address to listen on (beyond loopback needs --token)', '127.0.0.1')
+    .addOption(new Option('--token <token>', 'operator token the API requires (Bearer)').env('RNR_TOKEN'))
+    .addOption(
+      new Option('--viewer-token <token>', 'read-only token for the API and web view').env(
+        'RNR_VIEWER_TOKEN',
+      ),
+    )
+    .addOption(storeOption())
+    .addOption(stateDirOption())
+    .addOption(
+      new Option('--poll-interval <ms>', "tick every <ms> (default: each workflow's, else 5000)").argParser(
+        parseMillis,
+      ),
+    )
+    .option('--start <workflow>', 'start a run of this workflow at startup, unless one is unfinished')
+    .addOption(inputOption())
+    .addOption(inputJsonOption())
+    .addOption(
+      new Option('--stop-timeout <ms>', 'on Ctrl-C, how long polls in flight may take to settle')
+        .argParser(parseMillis)
+        .default(10_000),
+    )
+    .addHelpText('after', serveExamples)
+    .action(async (paths: string[], flags: ServeFlags) => {
+      const { serveCommand } = await import('./serve-command.js');
+      done(
+        await serveCommand(paths, {
+          port: flags.port,
+          host: flags.host,
+          token: flags.token || undefined,
+          viewerToken: flags.viewerToken || undefined,
+          ...storeFlagsOf(flags),
+          ...(flags.pollInterval !== undefined && { pollInterval: flags.pollInterval }),
+          ...(flags.start !== undefined && { start: flags.start }),
+          pairs: flags.input,
+          ...(flags.inputJson !== undefined && { inputJson: flags.inputJson }),
+          stopTimeoutMs: flags.stopTimeout,
+        }),
+      );
+    });
+}

@@ -1,0 +1,358 @@
+import type { InspectionEvent } from 'xstate';
+import {
+  type AnyWorkflow,
+  type Clock,
+  describeError,
+  isDone,
+  isRnrError,
+  type Job,
+  type JobOptions,
+  type JobSummary,
+  RnrError,
+  RunTrigger,
+  type Store,
+  type StoredRun,
+  stateName,
+  systemClock,
+  validateInput,
+} from '../index.js';
+import { checkListQuery } from './list-query.js';
+import { LiveRuns } from './live-runs.js';
+import { applyRunCommand } from './run-commands.js';
+import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
+import { recordSummary, storedSnapshot, storedTask } from './stored-run-view.js';
+import type {
+  CancelOptions,
+  RunHost,
+  RunListPage,
+  RunListQuery,
+  RunStream,
+  StartedRun,
+  StartRequest,
+} from './types.js';
+import { createWorkflowCatalog, type WorkflowCatalog } from './workflow-catalog.js';
+
+/** Options of {@link createRunHost}. */
+export interface RunHostOptions {
+  /** The workflows to host (with the file each came from, for error messages). */
+  workflows?: Iterable<AnyWorkflow | [AnyWorkflow, string]>;
+  /** Where runs live. */
+  store: Store;
+  /** Close the store when the host closes. Default false. */
+  ownsStore?: boolean;
+  /** Default the system clock. */
+  clock?: Clock;
+  /** Overrides every workflow's `pollIntervalMs` (`--poll-interval`). */
+  pollIntervalMs?: number;
+  /** XState's inspection observer for every run's actors (`--inspect`). */
+  inspect?: (event: InspectionEvent) => void;
+  /**
+   * Refuse every start but the CLI's own with `RNR_ERR_CONFLICT` and this reason (`rnr run`
+   * serves one run: `POST /workflows/:workflow/runs` is for `rnr serve`).
+   */
+  refuseStarts?: string;
+  /** Keep finished runs in memory (`rnr run`, the test harness). Default false: they are unloaded. */
+  keepFinished?: boolean;
+  /** Start ticking a run as soon as it is started or resumed. Default true. */
+  autoStart?: boolean;
+  /** Lines for the operator (a build's `ctx.log`, runs resumed, failures). Default stderr. */
+  log?: (line: string) => void;
+  /** `rnr`'s `createJob` unless a test says otherwise. */
+  createJob?: (options: JobOptions) => Job;
+}
+
+/** A run resumed by {@link LocalRunHost.resumeAll}. */
+export interface ResumedRun {
+  id: string;
+  fromSeq: number;
+}
+
+/** The run host of one process: {@link RunHost} plus what `rnr run` / `rnr serve` drive. */
+export interface LocalRunHost extends RunHost {
+  readonly catalog: WorkflowCatalog;
+  readonly store: Store;
+  /** The newest unfinished run of a workflow in the store, if any. */
+  latestUnfinished(workflow: string): Promise<JobSummary | undefined>;
+  /** Loads (resumes) one stored run of a hosted workflow into memory and returns its Job. */
+  resume(runId: string): Promise<Job>;
+  /**
+   * Resumes every unfinished run of the hosted workflows that is not in memory yet. A run that
+   * cannot be resumed (its build throws, another process owns it) is logged and left as it is.
+   */
+  resumeAll(): Promise<ResumedRun[]>;
+  /** Stops ticking every live run and aborts polls in flight; resolves once their polls settled. */
+  stop(): Promise<void>;
+}
+
+const stderrLog = (line: string): void => {
+  process.stderr.write(`rnr: ${line}\n`);
+};
+
+/**
+ * Makes the run host of a process: it starts, resumes, reads, steers and cancels runs of its
+ * workflows in `store`, keeps `keepRuns` finished runs per workflow, and unloads runs from memory
+ * once they end (they are then read from the store, and loaded again if an operator acts on one).
+ *
+ * @example
+ * const runs = createRunHost({ workflows: [upgrade], store: sqliteStore('.rnr/rnr.db') });
+ * await runs.resumeAll();
+ * const app = createServer({ runs });
+ * const { summary } = await runs.start('rolling-upgrade', { input: { version: '1.6.0' } });
+ */
+export function createRunHost(options: RunHostOptions): LocalRunHost {
+  const { store } = options;
+  const catalog = createWorkflowCatalog(options.workflows ?? []);
+  const log = options.log ?? stderrLog;
+  const loader: RunLoaderOptions = {
+    store,
+    clock: options.clock ?? systemClock,
+    log,
+    ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.inspect && { inspect: options.inspect }),
+    ...(options.createJob && { createJob: options.createJob }),
+  };
+  const autoStart = options.autoStart ?? true;
+  const loading = new Map<string, Promise<Job>>();
+  let closed = false;
+
+  const live = new LiveRuns({
+    finished: (job) => {
+      const wf = catalog.get(job.summary().workflow);
+      if (wf) prune(wf);
+      if (!options.keepFinished) queueMicrotask(() => void unloadIfDone(job));
+    },
+    listenerError: (runId, err) => log(`run ${runId}: an event listener threw: ${describeError(err)}`),
+  });
+
+  function prune(wf: AnyWorkflow): void {
+    store.pruneRuns(wf.name, wf.keepRuns).catch((err: unknown) => {
+      log(
+        `workflow ${wf.name}: could not delete finished runs beyond keepRuns ${wf.keepRuns}: ${describeError(err)}`,
+      );
+    });
+  }
+
+  async function unloadIfDone(job: Job): Promise<void> {
+    if (live.get(job.id) !== job || !isDone(job.summary().state)) return;
+    live.remove(job.id);
+    await job.stop();
+    await job.close().catch((err: unknown) => log(`run ${job.id}: closing: ${describeError(err)}`));
+  }
+
+  function checkOpen(): void {
+    if (closed) throw new RnrError('RNR_ERR_STORE_CLOSED', 'the run host is closed');
+  }
+
+  async function stored(runId: string): Promise<StoredRun> {
+    const found = await store.loadRun(runId);
+    if (!found) throw new RnrError('RNR_ERR_JOB_NOT_FOUND', `no job with id "${runId}"`);
+    return found;
+  }
+
+  /** Puts a run's Job in memory (once, however many ask at once) and starts it. */
+  function load(wf: AnyWorkflow, runId: string, make: () => Promise<Job>): Promise<Job> {
+    const known = live.get(runId);
+    if (known) return Promise.resolve(known);
+    let pending = loading.get(runId);
+    if (!pending) {
+      pending = make()
+        .then((job) => {
+          live.add(job);
+          if (autoStart && !isDone(job.summary().state)) job.start();
+          return job;
+        })
+        .finally(() => loading.delete(runId));
+      loading.set(runId, pending);
+    }
+    void wf;
+    return pending;
+  }
+
+  /** The live Job of a run, loading a stored run of a hosted workflow when it is not in memory. */
+  async function jobFor(runId: string, why: string): Promise<Job> {
+    const known = live.get(runId) ?? (await loading.get(runId));
+    if (known) return known;
+    const run = (await stored(runId)).run;
+    const wf = catalog.get(run.workflow);
+    if (!wf) {
+      throw new RnrError(
+        'RNR_ERR_CONFLICT',
+        `run ${runId} is a run of workflow ${JSON.stringify(run.workflow)}, which this process does not host: serve its file (rnr serve) to ${why}`,
+      );
+    }
+    return load(wf, runId, () => loadRunJob(wf, run, loader, false));
+  }
+
+  const host: LocalRunHost = {
+    catalog,
+    store,
+    description: store.description,
+    workflows: () => catalog.list().map((wf) => catalog.describe(wf)),
+    workflow: (name) => catalog.get(name),
+
+    async start(name, request: StartRequest = {}): Promise<StartedRun> {
+      checkOpen();
+      const trigger = request.trigger ?? RunTrigger.API;
+      if (options.refuseStarts !== undefined && trigger !== RunTrigger.CLI)
+        throw new RnrError('RNR_ERR_CONFLICT', options.refuseStarts);
+      const wf = catalog.require(name);
+      const input = await validateInput(wf, request.input);
+      const { run, created } = await store.createRun({
+        workflow: wf.name,
+        name: wf.name,
+        input,
+        trigger,
+        startedBy: request.startedBy ?? '',
+        labels: { ...wf.labels },
+        ...(wf.concurrency !== undefined && { concurrency: wf.concurrency }),
+        ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
+      });
+      if (!created) return { summary: await host.summary(run.id), created: false };
+      const job = await load(wf, run.id, () => loadRunJob(wf, run, loader, true));
+      return { summary: job.summary(), created: true };
+    },
+
+    async list(query: RunListQuery = {}): Promise<RunListPage> {
+      const page = await store.listRuns(checkListQuery(query));
+      return {
+        jobs: page.runs.map((run) => live.get(run.id)?.summary() ?? recordSummary(run)),
+        ...(page.nextPageToken && { nextPageToken: page.nextPageToken }),
+      };
+    },
+
+    async summary(runId) {
+      return live.get(runId)?.summary() ?? recordSummary((await stored(runId)).run);
+    },
+
+    async snapshot(runId) {
+      return live.get(runId)?.snapshot() ?? storedSnapshot(await stored(runId));
+    },
+
+    async task(runId, taskId, depth) {
+      const job = live.get(runId);
+      if (job) return job.getTask(taskId, depth === undefined ? {} : { depth });
+      return storedTask(await stored(runId), taskId, depth);
+    },
+
+    async machineChart(runId, taskId) {
+      const job = live.get(runId);
+      if (job) return job.machineChart(taskId);
+      const run = await stored(runId);
+      storedTask(run, taskId, 0);
+      throw new RnrError(
+        'RNR_ERR_CONFLICT',
+        `run ${runId} has ended and is not in memory: a machine task's chart is drawn while its run is loaded (act on the run to load it)`,
+      );
+    },
+
+    async events(runId, since, limit) {
+      const events = await store.events(runId, since, limit);
+      if (events.length === 0 && !live.get(runId)) await stored(runId);
+      return events;
+    },
+
+    async stream(runId): Promise<RunStream> {
+      let seq = live.get(runId)?.seq ?? (await stored(runId)).run.seq;
+      return {
+        id: runId,
+        get seq() {
+          seq = live.get(runId)?.seq ?? seq;
+          return seq;
+        },
+        events: (since, limit) => store.events(runId, since, limit),
+        subscribe: (listener) => live.listen(runId, listener),
+      };
+    },
+
+    async operate(runId, command) {
+      checkOpen();
+      const job = await jobFor(runId, 'act on it');
+      const wasDone = isDone(job.summary().state);
+      const task = await applyRunCommand(job, command);
+      if (isDone(job.summary().state)) {
+        if (!options.keepFinished) void unloadIfDone(job);
+      } else if (wasDone && autoStart) job.start();
+      return task;
+    },
+
+    async cancel(runId, cancelOptions: CancelOptions = {}) {
+      checkOpen();
+      const known = live.get(runId);
+      if (!known) {
+        const run = (await stored(runId)).run;
+        if (isDone(run.state))
+          throw new RnrError(
+            'RNR_ERR_CONFLICT',
+            `run ${runId} has already ended ${stateName(run.state)}: nothing to cancel`,
+          );
+      }
+      const job = known ?? (await jobFor(runId, 'cancel it'));
+      const state = job.summary().state;
+      if (isDone(state))
+        throw new RnrError(
+          'RNR_ERR_CONFLICT',
+          `run ${runId} has already ended ${stateName(state)}: nothing to cancel`,
+        );
+      await job.cancel(cancelOptions);
+      return job.summary();
+    },
+
+    live: (runId) => live.get(runId),
+    liveJobs: () => live.list(),
+    watchLive: (watcher) => live.watch(watcher),
+
+    async latestUnfinished(workflow) {
+      const page = await store.listRuns({ workflow, states: ['ACTIVE'], limit: 1 });
+      const run = page.runs[0];
+      return run && (live.get(run.id)?.summary() ?? recordSummary(run));
+    },
+
+    resume: (runId) => jobFor(runId, 'resume it'),
+
+    async resumeAll() {
+      const resumed: ResumedRun[] = [];
+      for (const wf of catalog.list()) {
+        prune(wf);
+        let pageToken: string | undefined;
+        do {
+          const page = await store.listRuns({
+            workflow: wf.name,
+            states: ['ACTIVE'],
+            limit: 100,
+            ...(pageToken && { pageToken }),
+          });
+          for (const run of page.runs) {
+            if (live.get(run.id)) continue;
+            try {
+              const job = await load(wf, run.id, () => loadRunJob(wf, run, loader, false));
+              resumed.push({ id: job.id, fromSeq: job.resumed?.fromSeq ?? run.seq });
+            } catch (err) {
+              const why = isRnrError(err) ? err.message : describeError(err);
+              log(`run ${run.id} not resumed: ${why}`);
+            }
+          }
+          pageToken = page.nextPageToken;
+        } while (pageToken);
+      }
+      return resumed;
+    },
+
+    async stop() {
+      const jobs = live.list();
+      await Promise.all(jobs.map((job) => job.stop()));
+      await Promise.all(jobs.map((job) => job.drain()));
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...loading.values()]);
+      for (const job of live.list()) {
+        live.remove(job.id);
+        await job.close().catch((err: unknown) => log(`run ${job.id}: closing: ${describeError(err)}`));
+      }
+      if (options.ownsStore) await store.close();
+    },
+  };
+  return host;
+}

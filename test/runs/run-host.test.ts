@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  callbackTask,
+  isRnrError,
+  memoryStore,
+  nestedTask,
+  RunTrigger,
+  TaskState,
+  workflow,
+} from '../../src/index.js';
+import { createRunHost } from '../../src/runs/index.js';
+import { TestClock } from '../../src/testing/index.js';
+
+const gate = callbackTask({
+  name: 'gate',
+  poll: ({ approval }) => (approval ? true : 'ACTION_PENDING'),
+});
+
+const upgrade = workflow({
+  name: 'upgrade',
+  input: z.object({ version: z.string() }),
+  concurrency: 1,
+  keepRuns: 2,
+  build: ({ version }) =>
+    nestedTask({
+      name: `upgrade to ${version}`,
+      children: [gate, callbackTask({ name: 'vm', poll: () => true })],
+    }),
+});
+
+function setup(options: { keepFinished?: boolean } = {}) {
+  const store = memoryStore();
+  const clock = new TestClock();
+  const lines: string[] = [];
+  const host = createRunHost({ workflows: [upgrade], store, clock, log: (l) => lines.push(l), ...options });
+  return { store, clock, host, lines };
+}
+
+const reject = async (promise: Promise<unknown>) => {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isRnrError(err)) throw new Error(`expected an RnrError, got ${String(err)}`);
+  return err;
+};
+
+describe('run host', () => {
+  it('starts numbered runs with validated input, trigger and startedBy', async () => {
+    const { host } = setup();
+    const { summary, created } = await host.start('upgrade', {
+      input: { version: '1.6.0' },
+      startedBy: 'alice',
+    });
+    expect(created).toBe(true);
+    expect(summary).toMatchObject({
+      id: 'upgrade-1',
+      workflow: 'upgrade',
+      run: 1,
+      input: { version: '1.6.0' },
+      trigger: RunTrigger.API,
+      startedBy: 'alice',
+    });
+    expect(host.live('upgrade-1')).toBeDefined();
+    await host.close();
+  });
+
+  it('refuses bad input, an unknown workflow and a start over concurrency, starting nothing', async () => {
+    const { host, store } = setup();
+    expect((await reject(host.start('upgrade', { input: { version: 3 } }))).code).toBe(
+      'RNR_ERR_INVALID_INPUT',
+    );
+    expect((await reject(host.start('nope'))).code).toBe('RNR_ERR_WORKFLOW_UNKNOWN');
+    expect((await store.listRuns({})).runs).toEqual([]);
+    await host.start('upgrade', { input: { version: '1' } });
+    const over = await reject(host.start('upgrade', { input: { version: '2' } }));
+    expect(over.code).toBe('RNR_ERR_CONFLICT');
+    expect(over.message).toContain('upgrade-1');
+    expect((await store.listRuns({})).runs.map((r) => r.id)).toEqual(['upgrade-1']);
+    await host.close();
+  });
+
+  it('answers the same run for the same idempotency key', async () => {
+    const { host } = setup();
+    const first = await host.start('upgrade', { input: { version: '1' }, idempotencyKey: 'k1' });
+    const again = await host.start('upgrade', { input: { version: '1' }, idempotencyKey: 'k1' });
+    expect(again).toMatchObject({ created: false, summary: { id: first.summary.id } });
+    await host.close();
+  });
+
+  it('cancels a run: every unfinished task SKIPPED with the reason, one operator event each', async () => {
+    const { host } = setup();
+    const { summary } = await host.start('upgrade', { input: { version: '1' } });
+    const job = host.live(summary.id);
+    await job?.tick();
+    await job?.tick();
+    expect(job?.getTask('upgrade-to-1/gate').state).toBe(TaskState.ACTION_PENDING);
+    const cancelled = await host.cancel(summary.id, { actor: 'bob', reason: 'wrong version' });
+    expect(cancelled.state).toBe(TaskState.SKIPPED);
+    const events = await host.events(summary.id, 0);
+    const cancels = events.filter((e) => e.action === 'cancel');
+    expect(cancels.map((e) => e.taskId)).toEqual(['upgrade-to-1', 'upgrade-to-1/gate', 'upgrade-to-1/vm']);
+    expect(cancels.every((e) => e.actor === 'bob' && e.reason === 'wrong version')).toBe(true);
+    const task = await host.task(summary.id, 'upgrade-to-1/vm');
+    expect(task.message).toBe('cancelled by bob: wrong version');
+    // Ended runs leave memory and are read from the store.
+    await new Promise((r) => setImmediate(r));
+    expect(host.live(summary.id)).toBeUndefined();
+    expect((await host.snapshot(summary.id)).root.state).toBe(TaskState.SKIPPED);
+    expect((await reject(host.cancel(summary.id))).code).toBe('RNR_ERR_CONFLICT');
+    // The next run may start: the cancelled one is finished.
+    expect((await host.start('upgrade', { input: { version: '2' } })).summary.id).toBe('upgrade-2');
+    await host.close();
+  });
+
+  it('lists runs newest first, filtered by state', async () => {
+    const { host } = setup();
+    const a = await host.start('upgrade', { input: { version: '1' } });
+    await host.cancel(a.summary.id);
+    await host.start('upgrade', { input: { version: '2' } });
+    const all = await host.list({});
+    expect(all.jobs.map((j) => j.id)).toEqual(['upgrade-2', 'upgrade-1']);
+    expect((await host.list({ states: ['ACTIVE'] })).jobs.map((j) => j.id)).toEqual(['upgrade-2']);
+    expect((await host.list({ states: ['DONE'] })).jobs.map((j) => j.id)).toEqual(['upgrade-1']);
+    expect((await reject(host.list({ states: ['NOPE'] }))).code).toBe('RNR_ERR_BAD_REQUEST');
+    await host.close();
+  });
+
+  it('resumes unfinished runs in a new host on the same store', async () => {
+    const { host, store, clock } = setup();
+    await host.start('upgrade', { input: { version: '1' } });
+    await host.live('upgrade-1')?.tick();
+    await host.close();
+    const again = createRunHost({ workflows: [upgrade], store, clock, log: () => {} });
+    const resumed = await again.resumeAll();
+    expect(resumed.map((r) => r.id)).toEqual(['upgrade-1']);
+    expect(again.live('upgrade-1')?.resumed).toBeDefined();
+    await again.close();
+  });
+});
