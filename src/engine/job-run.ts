@@ -77,6 +77,9 @@ export class JobRun {
     if (root.startedAt !== undefined) summary.startedAt = root.startedAt;
     if (root.finishedAt !== undefined) summary.finishedAt = root.finishedAt;
     if (halted) summary.halted = halted;
+    // The owner while this job holds the run: a run lost to another process is not this job's.
+    if (this.fence && halted?.code !== 'RNR_ERR_LEASE_LOST')
+      summary.owner = { process: this.fence.process, epoch: this.fence.epoch };
     return summary;
   }
 

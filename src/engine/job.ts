@@ -95,6 +95,8 @@ class JobEngine implements Job {
         void this.tick().catch((err) => {
           if (!this.halts.current) this.internalError('tick', err);
         }),
+      // A store shared by several processes says when this one is past its lease deadline.
+      mayPoll: () => this.store.cluster?.holdsLeases() ?? true,
       internalError: (where, err) => this.internalError(where, err),
     };
     // Built now, so a bad tree (duplicate ids) fails createJob itself; the store is read on load.

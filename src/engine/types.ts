@@ -20,6 +20,7 @@ export type {
   JobSummary,
   MachineStatus,
   RunFields,
+  RunOwner,
   Task,
   TaskEvent,
 } from './messages.js';

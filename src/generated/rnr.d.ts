@@ -810,6 +810,112 @@ export namespace rnr {
         }
 
         /**
+         * Properties of a RunOwner.
+         * @deprecated Use rnr.v1.RunOwner.$Properties instead.
+         */
+        interface IRunOwner extends rnr.v1.RunOwner.$Properties {
+        }
+
+        /** Represents a RunOwner. */
+        class RunOwner {
+
+            /**
+             * Constructs a new RunOwner.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.RunOwner.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RunOwner process. */
+            process: string;
+
+            /** RunOwner epoch. */
+            epoch: number;
+
+            /**
+             * Creates a new RunOwner instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RunOwner instance
+             */
+            static create(properties: rnr.v1.RunOwner.$Shape): rnr.v1.RunOwner & rnr.v1.RunOwner.$Shape;
+            static create(properties?: rnr.v1.RunOwner.$Properties): rnr.v1.RunOwner;
+
+            /**
+             * Encodes the specified RunOwner message. Does not implicitly {@link rnr.v1.RunOwner.verify|verify} messages.
+             * @param message RunOwner message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.RunOwner.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RunOwner message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.RunOwner & rnr.v1.RunOwner.$Shape} RunOwner
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.RunOwner & rnr.v1.RunOwner.$Shape;
+
+            /**
+             * Verifies a RunOwner message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a RunOwner message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RunOwner
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.RunOwner;
+
+            /**
+             * Creates a plain object from a RunOwner message. Also converts values to other types if specified.
+             * @param message RunOwner
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.RunOwner, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RunOwner to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RunOwner
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RunOwner {
+
+            /** Properties of a RunOwner. */
+            interface $Properties {
+
+                /** RunOwner process */
+                process?: (string|null);
+
+                /** RunOwner epoch */
+                epoch?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RunOwner. */
+            type $Shape = rnr.v1.RunOwner.$Properties;
+        }
+
+        /**
          * Properties of a JobSummary.
          * @deprecated Use rnr.v1.JobSummary.$Properties instead.
          */
@@ -830,6 +936,9 @@ export namespace rnr {
 
             /** JobSummary halted. */
             halted?: (rnr.v1.JobHalt.$Properties|null);
+
+            /** JobSummary owner. */
+            owner?: (rnr.v1.RunOwner.$Properties|null);
 
             /** JobSummary id. */
             id: string;
@@ -946,6 +1055,9 @@ export namespace rnr {
                 /** JobSummary halted */
                 halted?: (rnr.v1.JobHalt.$Properties|null);
 
+                /** JobSummary owner */
+                owner?: (rnr.v1.RunOwner.$Properties|null);
+
                 /** JobSummary id */
                 id?: (string|null);
 
@@ -998,6 +1110,7 @@ export namespace rnr {
             /** Shape of a JobSummary. */
             type $Shape = {
               halted?: rnr.v1.JobHalt.$Shape|null;
+              owner?: rnr.v1.RunOwner.$Shape|null;
               id?: string|null;
               name?: string|null;
               state?: rnr.v1.TaskState|null;

@@ -2596,12 +2596,289 @@ export const rnr = $root.rnr = (() => {
             return Job;
         })();
 
+        v1.RunOwner = (function() {
+
+            /**
+             * Properties of a RunOwner.
+             * @typedef {Object} rnr.v1.RunOwner.$Properties
+             * @property {string|null} [process] RunOwner process
+             * @property {number|null} [epoch] RunOwner epoch
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RunOwner.
+             * @memberof rnr.v1
+             * @interface IRunOwner
+             * @augments rnr.v1.RunOwner.$Properties
+             * @deprecated Use rnr.v1.RunOwner.$Properties instead.
+             */
+
+            /**
+             * Shape of a RunOwner.
+             * @typedef {rnr.v1.RunOwner.$Properties} rnr.v1.RunOwner.$Shape
+             */
+
+            /**
+             * Constructs a new RunOwner.
+             * @memberof rnr.v1
+             * @classdesc Represents a RunOwner.
+             * @constructor
+             * @param {rnr.v1.RunOwner.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RunOwner = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RunOwner process.
+             * @member {string} process
+             * @memberof rnr.v1.RunOwner
+             * @instance
+             */
+            RunOwner.prototype.process = "";
+
+            /**
+             * RunOwner epoch.
+             * @member {number} epoch
+             * @memberof rnr.v1.RunOwner
+             * @instance
+             */
+            RunOwner.prototype.epoch = 0;
+
+            /**
+             * Creates a new RunOwner instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {rnr.v1.RunOwner.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.RunOwner} RunOwner instance
+             * @type {{
+             *   (properties: rnr.v1.RunOwner.$Shape): rnr.v1.RunOwner & rnr.v1.RunOwner.$Shape;
+             *   (properties?: rnr.v1.RunOwner.$Properties): rnr.v1.RunOwner;
+             * }}
+             */
+            RunOwner.create = function(properties) {
+                return new RunOwner(properties);
+            };
+
+            /**
+             * Encodes the specified RunOwner message. Does not implicitly {@link rnr.v1.RunOwner.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {rnr.v1.RunOwner.$Properties} message RunOwner message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RunOwner.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.process != null && $Object.hasOwnProperty.call(message, "process") && message.process !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.process);
+                if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch") && message.epoch !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.epoch);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a RunOwner message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.RunOwner & rnr.v1.RunOwner.$Shape} RunOwner
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RunOwner.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.RunOwner();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.process = value;
+                            else
+                                delete message.process;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.epoch = value;
+                            else
+                                delete message.epoch;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a RunOwner message.
+             * @function verify
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            RunOwner.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.process != null && $Object.hasOwnProperty.call(message, "process"))
+                    if (!$util.isString(message.process))
+                        return "process: string expected";
+                if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch"))
+                    if (!$util.isInteger(message.epoch))
+                        return "epoch: integer expected";
+                return null;
+            };
+
+            /**
+             * Creates a RunOwner message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.RunOwner} RunOwner
+             */
+            RunOwner.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.RunOwner)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.RunOwner: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.RunOwner();
+                if (object.process != null)
+                    if (typeof object.process !== "string" || object.process.length)
+                        message.process = $String(object.process);
+                if (object.epoch != null)
+                    if ($Number(object.epoch) !== 0)
+                        message.epoch = object.epoch >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RunOwner message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {rnr.v1.RunOwner} message RunOwner
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RunOwner.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.process = "";
+                    object.epoch = 0;
+                }
+                if (message.process != null && $Object.hasOwnProperty.call(message, "process"))
+                    object.process = message.process;
+                if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch"))
+                    object.epoch = message.epoch;
+                return object;
+            };
+
+            /**
+             * Converts this RunOwner to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.RunOwner
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RunOwner.prototype.toJSON = function() {
+                return RunOwner.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RunOwner
+             * @function getTypeUrl
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RunOwner.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.RunOwner";
+            };
+
+            return RunOwner;
+        })();
+
         v1.JobSummary = (function() {
 
             /**
              * Properties of a JobSummary.
              * @typedef {Object} rnr.v1.JobSummary.$Properties
              * @property {rnr.v1.JobHalt.$Properties|null} [halted] JobSummary halted
+             * @property {rnr.v1.RunOwner.$Properties|null} [owner] JobSummary owner
              * @property {string|null} [id] JobSummary id
              * @property {string|null} [name] JobSummary name
              * @property {rnr.v1.TaskState|null} [state] JobSummary state
@@ -2632,6 +2909,7 @@ export const rnr = $root.rnr = (() => {
              * Shape of a JobSummary.
              * @typedef {{
              *   halted?: rnr.v1.JobHalt.$Shape|null;
+             *   owner?: rnr.v1.RunOwner.$Shape|null;
              *   id?: string|null;
              *   name?: string|null;
              *   state?: rnr.v1.TaskState|null;
@@ -2675,6 +2953,14 @@ export const rnr = $root.rnr = (() => {
              * @instance
              */
             JobSummary.prototype.halted = null;
+
+            /**
+             * JobSummary owner.
+             * @member {rnr.v1.RunOwner.$Properties|null|undefined} owner
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.owner = null;
 
             /**
              * JobSummary id.
@@ -2862,6 +3148,8 @@ export const rnr = $root.rnr = (() => {
                         writer.uint32(/* id 15, wireType 2 =*/122).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
                 if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
                     $root.rnr.v1.JobHalt.encode(message.halted, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                    $root.rnr.v1.RunOwner.encode(message.owner, writer.uint32(/* id 21, wireType 2 =*/170).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2910,6 +3198,12 @@ export const rnr = $root.rnr = (() => {
                             if (wireType !== 2)
                                 break;
                             message.halted = $root.rnr.v1.JobHalt.decode(reader, reader.size(), $undefined, _depth + 1, message.halted);
+                            continue;
+                        }
+                    case 21: {
+                            if (wireType !== 2)
+                                break;
+                            message.owner = $root.rnr.v1.RunOwner.decode(reader, reader.size(), $undefined, _depth + 1, message.owner);
                             continue;
                         }
                     case 1: {
@@ -3135,6 +3429,11 @@ export const rnr = $root.rnr = (() => {
                     if (error)
                         return "halted." + error;
                 }
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner")) {
+                    let error = $root.rnr.v1.RunOwner.verify(message.owner, _depth + 1);
+                    if (error)
+                        return "owner." + error;
+                }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     if (!$util.isString(message.id))
                         return "id: string expected";
@@ -3217,6 +3516,11 @@ export const rnr = $root.rnr = (() => {
                     if (!$util.isObject(object.halted))
                         throw $TypeError(".rnr.v1.JobSummary.halted: object expected");
                     message.halted = $root.rnr.v1.JobHalt.fromObject(object.halted, _depth + 1);
+                }
+                if (object.owner != null) {
+                    if (!$util.isObject(object.owner))
+                        throw $TypeError(".rnr.v1.JobSummary.owner: object expected");
+                    message.owner = $root.rnr.v1.RunOwner.fromObject(object.owner, _depth + 1);
                 }
                 if (object.id != null)
                     if (typeof object.id !== "string" || object.id.length)
@@ -3368,6 +3672,7 @@ export const rnr = $root.rnr = (() => {
                     object.trigger = options.enums === $String ? "TRIGGER_UNSPECIFIED" : 0;
                     object.startedBy = "";
                     object.halted = null;
+                    object.owner = null;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -3414,6 +3719,8 @@ export const rnr = $root.rnr = (() => {
                 }
                 if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
                     object.halted = $root.rnr.v1.JobHalt.toObject(message.halted, options, _depth + 1);
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                    object.owner = $root.rnr.v1.RunOwner.toObject(message.owner, options, _depth + 1);
                 return object;
             };
 

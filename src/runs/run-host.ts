@@ -16,6 +16,7 @@ import {
   systemClock,
   validateInput,
 } from '../index.js';
+import { clusterPart } from './cluster-member.js';
 import { checkListQuery } from './list-query.js';
 import { LiveRuns } from './live-runs.js';
 import { applyRunCommand } from './run-commands.js';
@@ -59,6 +60,13 @@ export interface RunHostOptions {
   log?: (line: string) => void;
   /** `rnr`'s `createJob` unless a test says otherwise. */
   createJob?: (options: JobOptions) => Job;
+  /**
+   * On a store several processes share (`store.cluster`: PostgreSQL), take part in placement:
+   * register this process's workflows, take over runs that nobody owns or whose lease lapsed,
+   * and hold at most `maxRuns` runs (`rnr serve`). Without it the host runs only what it starts
+   * or is asked to load (`rnr run`). docs/cluster.md.
+   */
+  cluster?: { maxRuns?: number };
 }
 
 /** A run resumed by {@link LocalRunHost.resumeAll}. */
@@ -82,6 +90,11 @@ export interface LocalRunHost extends RunHost {
   resumeAll(): Promise<ResumedRun[]>;
   /** Stops ticking every live run and aborts polls in flight; resolves once their polls settled. */
   stop(): Promise<void>;
+  /**
+   * With the `cluster` option on a shared store: registers the workflows and takes over the runs
+   * it may (instead of {@link resumeAll}); resolves with the runs taken in this first round.
+   */
+  joinCluster(): Promise<ResumedRun[]>;
 }
 
 const stderrLog = (line: string): void => {
@@ -139,6 +152,17 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     await job.close().catch((err: unknown) => log(`run ${job.id}: closing: ${describeError(err)}`));
   }
 
+  const { member, detach } = clusterPart(store, options.cluster, {
+    workflows: () => catalog.list().map((wf) => wf.name),
+    live,
+    loading,
+    adopt: (run) => {
+      const wf = catalog.require(run.workflow);
+      return load(wf, run.id, () => loadRunJob(wf, run, loader, false));
+    },
+    log,
+  });
+
   function checkOpen(): void {
     if (closed) throw new RnrError('RNR_ERR_STORE_CLOSED', 'the run host is closed');
   }
@@ -156,7 +180,15 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     let pending = loading.get(runId);
     if (!pending) {
       pending = make()
-        .then((job) => {
+        .then(async (job) => {
+          // Opened (claimed in the store) before it counts as live here: a run another process
+          // holds is refused now, not left half-loaded.
+          try {
+            await job.load();
+          } catch (err) {
+            await job.close().catch(() => undefined);
+            throw err;
+          }
           live.add(job);
           if (autoStart && !isDone(job.summary().state)) job.start();
           return job;
@@ -208,6 +240,9 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
         ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
       });
       if (!created) return { summary: await host.summary(run.id), created: false };
+      // Placement: a process that is full (or past its lease deadline) leaves the run unowned,
+      // and a process with room takes it within one renewal.
+      if (member && !member.hasRoom()) return { summary: recordSummary(run), created: true };
       const job = await load(wf, run.id, () => loadRunJob(wf, run, loader, true));
       return { summary: job.summary(), created: true };
     },
@@ -337,7 +372,12 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       return resumed;
     },
 
+    async joinCluster() {
+      return member ? member.join() : host.resumeAll();
+    },
+
     async stop() {
+      member?.stop();
       const jobs = live.list();
       await Promise.all(jobs.map((job) => job.stop()));
       await Promise.all(jobs.map((job) => job.drain()));
@@ -346,6 +386,8 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async close() {
       if (closed) return;
       closed = true;
+      member?.stop();
+      detach();
       await Promise.allSettled([...loading.values()]);
       for (const job of live.list()) {
         live.remove(job.id);

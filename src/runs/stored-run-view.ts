@@ -33,6 +33,7 @@ export function recordSummary(run: RunRecord): JobSummary {
   };
   if (run.startedAt !== undefined) summary.startedAt = run.startedAt;
   if (run.finishedAt !== undefined) summary.finishedAt = run.finishedAt;
+  if (run.owner) summary.owner = { process: run.owner.process, epoch: run.owner.epoch };
   return summary;
 }
 

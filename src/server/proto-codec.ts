@@ -146,7 +146,7 @@ function normalizeHalt(run: Record<string, unknown>): void {
 }
 
 function normalizeSummary(summary: Record<string, unknown>): JobSummary {
-  optionalFields(summary, ['startedAt', 'finishedAt']);
+  optionalFields(summary, ['startedAt', 'finishedAt', 'owner']);
   fromWire(summary, 'input');
   normalizeHalt(summary);
   return summary as unknown as JobSummary;

@@ -168,11 +168,19 @@ const components = [
     },
   },
   {
+    $id: 'RunOwner',
+    type: 'object',
+    description: 'The process that executes a run (an id of GET /cluster) and the epoch it owns it in.',
+    properties: { process: { type: 'string' }, epoch: { type: 'integer' } },
+  },
+  {
     $id: 'JobSummary',
     type: 'object',
     properties: {
       // Present while the job is halted: its store refused a commit.
       halted: { $ref: 'JobHalt#' },
+      // Present while a process owns (executes) the run.
+      owner: { $ref: 'RunOwner#' },
       id: { type: 'string' },
       name: { type: 'string' },
       state: { type: 'string', enum: taskStateNames },

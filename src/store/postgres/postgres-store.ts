@@ -3,6 +3,7 @@ import { isRnrError, RnrError } from '../../errors.js';
 import { dropClaim } from '../job-owner.js';
 import { PgDatabase } from './pg-database.js';
 import { storeError, UNKNOWN_OUTCOME } from './pg-errors.js';
+import { PgLeases } from './pg-leases.js';
 import { describeOwner, newProcess, ownerGone, processFromRow } from './pg-owner.js';
 import { commitParams, commitSql, eventFromRow, insertRunSql, readRun, runValues } from './pg-rows.js';
 import { PgRuns } from './pg-runs.js';
@@ -18,6 +19,8 @@ export interface PostgresStore extends Store {
   ready(): Promise<void>;
   /** The schema that holds rnr's tables. */
   readonly schema: string;
+  /** Leases, placement and the process table: every PostgreSQL store may share its database. */
+  readonly cluster: PgLeases;
 }
 
 /** An error that makes {@link PgDatabase.transaction} run its transaction again. */
@@ -52,6 +55,7 @@ export function postgresStore(
   const runs = new PgRuns(db);
   const s = db.schema;
   const me = newProcess();
+  const leases = new PgLeases(db, me, settings.leaseMs);
   /** Runs this instance holds open, with the epoch it opened them in. */
   const claims = new Map<string, number>();
   let registered = false;
@@ -99,6 +103,10 @@ export function postgresStore(
           const inserted = await client.query(insertRunSql(s), [...runValues(fresh, undefined), 1, me.token]);
           if (inserted.rowCount === 0) throw conflict(`job ${quoted(record.id)} was recorded meanwhile`);
           await client.query(
+            `UPDATE ${s}.runs SET lease_expires_at = now() + $2 * interval '1 millisecond' WHERE id = $1`,
+            [id, settings.leaseMs],
+          );
+          await client.query(
             `UPDATE ${s}.workflows SET last_run = greatest(last_run, $2) WHERE workflow = $1`,
             [toDb(fresh.workflow), number],
           );
@@ -122,9 +130,10 @@ export function postgresStore(
         }
       }
       const claimed = await client.query<{ epoch: string }>(
-        `UPDATE ${s}.runs SET epoch = epoch + 1, owner_process = $2, owned_since = now(), lease_expires_at = NULL
+        `UPDATE ${s}.runs SET epoch = epoch + 1, owner_process = $2, owned_since = now(),
+            lease_expires_at = now() + $3 * interval '1 millisecond'
           WHERE id = $1 RETURNING epoch`,
-        [id, me.token],
+        [id, me.token, settings.leaseMs],
       );
       const epoch = Number(claimed.rows[0]?.epoch);
       const stored = await readRun(client, s, record.id);
@@ -200,15 +209,23 @@ export function postgresStore(
     }
     if (written === 1) return;
     const refused = await refusal(batch, epoch, owner);
-    if (refused) throw refused;
+    if (!refused) return;
+    if (refused.code === 'RNR_ERR_LEASE_LOST') {
+      claims.delete(id);
+      leases.lost(id);
+    }
+    throw refused;
   };
 
   return {
     description: settings.description,
     schema: settings.schema,
+    cluster: leases,
     ready: () => run('opening the store', () => db.ready()),
     openRun(record) {
       return run(`opening job ${quoted(record.id)}`, async () => {
+        // The process's row and the renewal of its leases, before it holds any.
+        await leases.ensure();
         const opened = await openRun(record);
         claims.set(record.id, opened.fence?.epoch ?? 0);
         return opened;
@@ -255,8 +272,9 @@ export function postgresStore(
     async close() {
       if (closed) return;
       closed = true;
+      leases.stop();
       claims.clear();
-      if (registered) {
+      if (registered || leases.registered) {
         // Give every run back and leave the process table: the next owner need not wait or check.
         await db
           .query('closing', {
