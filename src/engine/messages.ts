@@ -113,6 +113,8 @@ export interface JobSnapshot extends RunFields {
   seq: number;
   /** Present while the job is halted: its store refused a commit (see {@link JobHalt}). */
   halted?: JobHalt;
+  /** Present while a process owns (executes) the run (as in {@link JobSummary}). */
+  owner?: RunOwner;
 }
 
 /** A job's headline figures, as the `JobSummary` message. */

@@ -158,3 +158,23 @@ export function clusterPart(
     : undefined;
   return { member, detach };
 }
+
+/**
+ * Placement of a run this process just created: loaded here when there is no cluster or this
+ * process has room (and holds its leases); else left unowned for a process with room (undefined).
+ * A process of the cluster that took the new run first (between its creation and its opening
+ * here) is as good: undefined too.
+ */
+export async function placed(
+  member: ClusterMember | undefined,
+  load: () => Promise<Job>,
+): Promise<Job | undefined> {
+  if (!member) return load();
+  if (!member.hasRoom()) return undefined;
+  try {
+    return await load();
+  } catch (err) {
+    if (isRnrError(err, 'RNR_ERR_JOB_LOCKED')) return undefined;
+    throw err;
+  }
+}

@@ -16,7 +16,8 @@ import {
   systemClock,
   validateInput,
 } from '../index.js';
-import { clusterPart } from './cluster-member.js';
+import { clusterPart, placed } from './cluster-member.js';
+import { clusterOf } from './cluster-view.js';
 import { checkListQuery } from './list-query.js';
 import { LiveRuns } from './live-runs.js';
 import { applyRunCommand } from './run-commands.js';
@@ -240,11 +241,8 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
         ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
       });
       if (!created) return { summary: await host.summary(run.id), created: false };
-      // Placement: a process that is full (or past its lease deadline) leaves the run unowned,
-      // and a process with room takes it within one renewal.
-      if (member && !member.hasRoom()) return { summary: recordSummary(run), created: true };
-      const job = await load(wf, run.id, () => loadRunJob(wf, run, loader, true));
-      return { summary: job.summary(), created: true };
+      const job = await placed(member, () => load(wf, run.id, () => loadRunJob(wf, run, loader, true)));
+      return { summary: job ? job.summary() : await host.summary(run.id), created: true };
     },
 
     async list(query: RunListQuery = {}): Promise<RunListPage> {
@@ -371,6 +369,8 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       }
       return resumed;
     },
+
+    cluster: () => clusterOf(store, host),
 
     async joinCluster() {
       return member ? member.join() : host.resumeAll();

@@ -124,7 +124,7 @@ export function storedTree(stored: StoredRun): StoredTree {
 /** A stored run as the `Job` message. */
 export function storedSnapshot(stored: StoredRun): JobSnapshot {
   const { run } = stored;
-  return {
+  const snapshot: JobSnapshot = {
     id: run.id,
     name: run.name,
     root: storedTree(stored).root,
@@ -137,6 +137,8 @@ export function storedSnapshot(stored: StoredRun): JobSnapshot {
     startedBy: run.startedBy,
     labels: { ...run.labels },
   };
+  if (run.owner) snapshot.owner = { process: run.owner.process, epoch: run.owner.epoch };
+  return snapshot;
 }
 
 /** Cuts a task's children below `depth` levels (a copy; the tree is left as it is). */

@@ -22,7 +22,8 @@ export type MessageName =
   | 'ActionResult'
   | 'WorkflowList'
   | 'StartRunRequest'
-  | 'CancelRequest';
+  | 'CancelRequest'
+  | 'Cluster';
 
 interface MessageType {
   encode(message: never): { finish(): Uint8Array };
@@ -140,13 +141,13 @@ function normalizeTask(task: Record<string, unknown>): Task {
 
 /** A job's halt, present only while it is halted. */
 function normalizeHalt(run: Record<string, unknown>): void {
-  optionalFields(run, ['halted']);
+  optionalFields(run, ['halted', 'owner']);
   const halted = run.halted as Record<string, unknown> | undefined;
   if (halted) optionalFields(halted, ['retryAt']);
 }
 
 function normalizeSummary(summary: Record<string, unknown>): JobSummary {
-  optionalFields(summary, ['startedAt', 'finishedAt', 'owner']);
+  optionalFields(summary, ['startedAt', 'finishedAt']);
   fromWire(summary, 'input');
   normalizeHalt(summary);
   return summary as unknown as JobSummary;

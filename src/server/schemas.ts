@@ -150,6 +150,8 @@ const components = [
     properties: {
       // Present while the job is halted: its store refused a commit.
       halted: { $ref: 'JobHalt#' },
+      // Present while a process owns (executes) the run.
+      owner: { $ref: 'RunOwner#' },
       id: { type: 'string' },
       name: { type: 'string' },
       root: { $ref: 'Task#' },
@@ -165,6 +167,20 @@ const components = [
       trigger: { type: 'string', enum: ['TRIGGER_UNSPECIFIED', 'CLI', 'API', 'SCHEDULE'] },
       startedBy: { type: 'string' },
       labels: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+  },
+  {
+    $id: 'ClusterProcess',
+    type: 'object',
+    description: 'One process serving this store (GET /cluster).',
+    properties: {
+      id: { type: 'string', description: "Its id in the store (a run's owner.process)" },
+      host: { type: 'string' },
+      pid: { type: 'integer', description: "The serving process's own process.pid" },
+      startedAt: time,
+      heartbeatAt: { ...time, description: 'The last renewal of its leases' },
+      workflows: { type: 'array', items: { type: 'string' } },
+      runs: { type: 'integer', description: 'How many runs it owns' },
     },
   },
   {

@@ -90,9 +90,11 @@ export class PgLeases implements StoreCluster {
       name: `rnr-claimable-${this.s}`,
       text: `SELECT ${RUN_COLUMNS} FROM ${this.s}.runs r
         WHERE NOT r.done AND r.workflow = ANY($1::text[])
-          AND (r.owner_process IS NULL OR r.lease_expires_at < now())
+          AND (r.lease_expires_at < now()
+            -- A run just created is its starting process's to open first (placement).
+            OR (r.owner_process IS NULL AND r.updated_at < now() - $3::integer * interval '1 millisecond'))
         ORDER BY r.ord LIMIT $2`,
-      values: [workflows.map(toDb), Math.floor(limit)],
+      values: [workflows.map(toDb), Math.floor(limit), this.timings.renewMs],
     });
     return rows.map(runFromRow);
   }

@@ -89,12 +89,17 @@ export function postgresStore(
           p.host AS owner_host, p.pid AS owner_pid, p.boot_id AS owner_boot_id,
           p.pid_namespace AS owner_pid_namespace, p.proc_start AS owner_proc_start
         FROM ${s}.runs r LEFT JOIN ${s}.processes p ON p.id = r.owner_process
-        WHERE r.id = $1 FOR UPDATE OF r`;
+        WHERE r.id = $1`;
+      // The row lock first, then the owner's row as it is now (a join read under FOR UPDATE would
+      // keep the owner's process row from before the wait).
+      const lock = `SELECT 1 FROM ${s}.runs WHERE id = $1 FOR UPDATE`;
+      await client.query(lock, [id]);
       let found = (await client.query(ownerSql, [id])).rows[0];
       if (!found) {
         // A job the store does not know (created without createRun): recorded now, under its
         // workflow's counter lock like every new run; another process may have got there first.
         await runs.lockCounter(client, toDb(record.workflow));
+        await client.query(lock, [id]);
         found = (await client.query(ownerSql, [id])).rows[0];
         if (!found) {
           const number = await runs.freeNumber(client, record.workflow, record.run);
