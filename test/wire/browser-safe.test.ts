@@ -21,6 +21,7 @@ describe('src/wire in a browser', () => {
     });
     const inputs = Object.keys(result.metafile.inputs).sort();
     expect(inputs.filter((path) => !path.startsWith('src/wire/'))).toEqual([
+      'src/engine/duration.ts',
       'src/engine/message-cap.ts',
       'src/engine/messages.ts',
       'src/engine/task-state.ts',
