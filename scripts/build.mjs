@@ -21,7 +21,14 @@ rmSync(`${root}dist`, { recursive: true, force: true });
 run('tsc', ['-p', `${root}tsconfig.build.json`]);
 cpSync(`${root}src/generated`, `${root}dist/src/generated`, { recursive: true });
 
-const external = new Set(['./run-command.js', './watch-command.js', './machines-command.js', '../errors.js']);
+const external = new Set([
+  './run-command.js',
+  './watch-command.js',
+  './machines-command.js',
+  '../errors.js',
+  // pg loads only for --store postgres://
+  '../store/postgres/index.js',
+]);
 await build({
   entryPoints: [`${root}dist/src/cli/main.js`],
   outfile: `${root}dist/src/cli/bin.js`,

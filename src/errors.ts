@@ -117,6 +117,11 @@ export const errorCodes = {
     description: 'The state file cannot be read or written (permissions, full disk).',
   },
   RNR_ERR_STORE_CLOSED: { status: 500, description: 'The store was closed.' },
+  RNR_ERR_STORE_UNAVAILABLE: {
+    status: 503,
+    description:
+      "The store's database server cannot be reached, refused the login, or lost the connection (a commit that fails so has an unknown outcome: the job reloads from the store once it answers).",
+  },
   RNR_ERR_JOB_LOCKED: { status: 409, description: "Another process owns the job's state in this store." },
   RNR_ERR_LEASE_LOST: {
     status: 409,

@@ -71,10 +71,25 @@ const kinds: readonly StoreKind[] = [
   },
   {
     schemes: ['postgres:', 'postgresql:'],
-    parse(url) {
-      throw usage(
-        `--store ${redact(url)}: this build of rnr has no PostgreSQL store; use sqlite:PATH or --state-dir`,
-      );
+    parse(url, cwd) {
+      // Checked now, so a typo is a usage error (exit 2) before anything starts; the password
+      // never appears in a message.
+      try {
+        new URL(url);
+      } catch {
+        throw usage(
+          `--store ${redact(url)}: not a URL: expected postgres://user:password@host:port/database`,
+        );
+      }
+      return {
+        url: redact(url),
+        // The audit file stays on this machine, in the default state directory.
+        stateDir: resolve(cwd, DEFAULT_STATE_DIR),
+        async open() {
+          const { postgresStore } = await import('../store/postgres/index.js');
+          return postgresStore(url);
+        },
+      };
     },
   },
 ];

@@ -50,7 +50,7 @@ export class OperatorVerbs {
       );
     }
     return this.operate(id, 'state', options, (node, meta) => {
-      if (options?.message !== undefined) node.message = options.message;
+      if (options?.message !== undefined) node.message = capMessage(options.message);
       // A leaf the operator calls done keeps no progress line of a run it did not finish.
       else if (to === TaskState.SUCCESS && node.state !== to && !node.isNested) node.message = '';
       // An operator's state is a fresh start: the next poll error counts from zero again.
@@ -179,7 +179,7 @@ export class OperatorVerbs {
         `reason: got ${JSON.stringify(reason)}, expected a string`,
       );
     }
-    return { actor: actor || 'anonymous', reason: reason ?? '', action };
+    return { actor: actor || 'anonymous', reason: capMessage(reason ?? ''), action };
   }
 
   /**

@@ -10,6 +10,8 @@ import {
   type JobSummary,
   RnrError,
   RunTrigger,
+  runSnapshot,
+  runSummary,
   type Store,
   type StoredRun,
   stateName,
@@ -20,7 +22,7 @@ import { checkListQuery } from './list-query.js';
 import { LiveRuns } from './live-runs.js';
 import { applyRunCommand } from './run-commands.js';
 import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
-import { recordSummary, storedSnapshot, storedTask } from './stored-run-view.js';
+import { storedTask } from './stored-run-view.js';
 import type {
   CancelOptions,
   RunHost,
@@ -215,17 +217,17 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async list(query: RunListQuery = {}): Promise<RunListPage> {
       const page = await store.listRuns(checkListQuery(query));
       return {
-        jobs: page.runs.map((run) => live.get(run.id)?.summary() ?? recordSummary(run)),
+        jobs: page.runs.map((run) => live.get(run.id)?.summary() ?? runSummary(run)),
         ...(page.nextPageToken && { nextPageToken: page.nextPageToken }),
       };
     },
 
     async summary(runId) {
-      return live.get(runId)?.summary() ?? recordSummary((await stored(runId)).run);
+      return live.get(runId)?.summary() ?? runSummary((await stored(runId)).run);
     },
 
     async snapshot(runId) {
-      return live.get(runId)?.snapshot() ?? storedSnapshot(await stored(runId));
+      return live.get(runId)?.snapshot() ?? runSnapshot(await stored(runId));
     },
 
     async task(runId, taskId, depth) {
@@ -304,7 +306,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async latestUnfinished(workflow) {
       const page = await store.listRuns({ workflow, states: ['ACTIVE'], limit: 1 });
       const run = page.runs[0];
-      return run && (live.get(run.id)?.summary() ?? recordSummary(run));
+      return run && (live.get(run.id)?.summary() ?? runSummary(run));
     },
 
     resume: (runId) => jobFor(runId, 'resume it'),

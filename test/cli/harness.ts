@@ -25,10 +25,10 @@ export interface RnrProcess {
   exited: Promise<Exit>;
 }
 
-/** Spawns `node bin/rnr.js …args` with colours off. */
-export function spawnRnr(args: string[], env: Record<string, string> = {}): RnrProcess {
+/** Spawns `node bin/rnr.js …args` with colours off, in the repository (or `cwd`). */
+export function spawnRnr(args: string[], env: Record<string, string> = {}, cwd = root): RnrProcess {
   const proc = spawn(process.execPath, [bin, ...args], {
-    cwd: root,
+    cwd,
     env: { ...cleanEnv(), NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

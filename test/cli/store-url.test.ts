@@ -51,14 +51,22 @@ describe('store flags', () => {
       /unknown kind of store; expected one of sqlite:…, postgres:…, postgresql:…/,
     ],
     [{ store: '.rnr/rnr.db' }, /a file\? write sqlite:\.rnr\/rnr\.db/],
-    [
-      { store: 'postgres://rnr:s3cret@db/rnr' },
-      /postgres:\/\/rnr:\*\*\*@db\/rnr: this build of rnr has no PostgreSQL store/,
-    ],
+    [{ store: 'postgres://rnr:s3cret@/rnr' }, /postgres:\/\/rnr:\*\*\*@\/rnr: not a URL/],
+    [{ store: 'postgresql://rnr:s3cret@db:port/rnr' }, /postgresql:\/\/rnr:\*\*\*@db:port\/rnr: not a URL/],
   ])('refuses %j', (flags, message) => {
     const text = usage(() => storeFromFlags(flags, cwd));
     expect(text).toMatch(message);
     expect(text).not.toContain('s3cret');
+  });
+
+  it('postgres:// and postgresql:// name a PostgreSQL store, shown without the password', () => {
+    for (const url of ['postgres://rnr:s3cret@db:5432/ops', 'postgresql://rnr:s3cret@db/ops?schema=rnr2']) {
+      const spec = storeFromFlags({ store: url }, cwd);
+      expect(spec.url).not.toContain('s3cret');
+      expect(spec.url).toMatch(/^postgres(ql)?:\/\/rnr:\*\*\*@db/);
+      expect(spec.stateDir).toBe('/srv/ops/.rnr');
+    }
+    expect(storeFromFlags({ env: 'postgres://db/ops' }, cwd).url).toBe('postgres://db/ops');
   });
 
   it('masks passwords', () => {

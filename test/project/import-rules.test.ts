@@ -25,6 +25,7 @@ const files: Record<string, string[]> = {
   'src/ui/app/model/bad-node.ts': ["import 'node:fs';"],
   'src/store/bad-server.ts': ["import '../server/index.js';"],
   'src/store/bad-engine.ts': ["import '../engine/job.js';"],
+  'src/store/postgres/bad-engine.ts': ["import '../../engine/job.js';"],
   'src/server/bad-engine.ts': ["import '../engine/job.js';"],
   'src/server/bad-cli.ts': ["import '../cli/main.js';"],
   'src/cli/bad-store.ts': ["import '../store/sqlite-store.js';"],
@@ -47,6 +48,7 @@ const files: Record<string, string[]> = {
     "import '../engine/messages.js';",
     "import '../engine/task-state.js';",
   ],
+  'src/store/postgres/ok.ts': ["import '../../engine/store.js';", "import '../memory-store.js';"],
   'src/wire/ok.ts': ["import '../engine/task-state.js';", "import '../engine/messages.js';"],
   'src/ui/app/components/ok.tsx': ["import '../../../wire/names.js';", "import '../model/states.js';"],
   'src/server/ok.ts': [

@@ -37,6 +37,7 @@ describe('docs/options.md', () => {
     ['nestedTask', 'src/engine/specs.ts', 'NestedTaskOptions'],
     ['machineTask', 'src/engine/machine-task.ts', 'MachineTaskOptions'],
     ['sqliteStore', 'src/store/sqlite-store.ts', 'SqliteStoreOptions'],
+    ['postgresStore', 'src/store/postgres/store-options.ts', 'PostgresStoreOptions'],
   ])('lists every option of %s, and no other', (heading, file, name) => {
     expect(documented(heading).sort()).toEqual(optionsOf(file, name).sort());
   });

@@ -3,7 +3,7 @@
  * kind joins by adding its factory (contract/factories.ts) to the list below.
  */
 import { cleanTempDirs } from '../fixtures/store-helpers.js';
-import { memoryFactory, type StoreFactory, sqliteFactory } from './contract/factories.js';
+import { memoryFactory, postgresFactory, type StoreFactory, sqliteFactory } from './contract/factories.js';
 import { haltingContract } from './contract/halting.contract.js';
 import { portContract } from './contract/port.contract.js';
 import { resumeContract } from './contract/resume.contract.js';
@@ -11,7 +11,7 @@ import { runsContract } from './contract/runs.contract.js';
 
 cleanTempDirs();
 
-const stores: StoreFactory[] = [memoryFactory, sqliteFactory];
+const stores: StoreFactory[] = [memoryFactory, sqliteFactory, postgresFactory];
 
 for (const factory of stores) {
   portContract(factory);

@@ -125,19 +125,7 @@ describe('visibleRows', () => {
         Array.from({ length: 1000 }, (_, k) => leaf(`big/g${g}/t${k}`, k % 7 === 0 ? 'FAILED' : 'PENDING')),
       ),
     );
-    const tree = new TaskTree({
-      id: 'big',
-      name: 'big',
-      createdAt: 0,
-      seq: 0,
-      workflow: 'big',
-      run: 1,
-      input: {},
-      trigger: 'TRIGGER_UNSPECIFIED',
-      startedBy: '',
-      labels: {},
-      root: nested('big', children),
-    });
+    const tree = new TaskTree(jobJson({ root: nested('big', children) }));
     expect(tree.n).toBe(100_101);
     expect(visibleRows(tree, new Set(), none).length).toBe(100_101);
     expect(visibleRows(tree, new Set(), { states: new Set([S.FAILED]), text: '' }).length).toBe(

@@ -29,7 +29,16 @@ async function app(built: boolean) {
 describe('uiPlugin', () => {
   test('serves index.html on the app routes, for deep links to jobs and tasks', async () => {
     const fastify = await app(true);
-    for (const url of ['/', '/inbox', '/jobs', '/jobs/rollout', '/jobs/a%2Fb?task=a%2Fb%2Fc&tab=audit']) {
+    for (const url of [
+      '/',
+      '/inbox',
+      '/jobs',
+      '/jobs/rollout',
+      '/jobs/a%2Fb?task=a%2Fb%2Fc&tab=audit',
+      '/runs?workflow=rollout&state=ACTIVE,FAILED',
+      '/workflows',
+      '/workflows/rolling-upgrade',
+    ]) {
       const res = await fastify.inject(url);
       expect(res.statusCode, url).toBe(200);
       expect(res.headers['content-type']).toContain('text/html');

@@ -1,12 +1,14 @@
 /**
  * Takes the web view's screenshots for docs/screenshots/ from real jobs on a real server:
- * the jobs page, a job page mid-rollout (a task selected: controls, history, statechart), the inbox.
+ * the jobs page, a job page mid-rollout (a task selected: controls, history, statechart), the inbox;
+ * and from a real run host, the runs list, a workflow's page and its start form refusing an input.
  *
  * usage: node bin/run-ts.js test/ui/screenshots.ts [outDir]
  */
 import { fileURLToPath } from 'node:url';
 import { callbackTask, createJob, type Job, nestedTask, TaskState } from '../../src/index.js';
 import { buildUi, launchBrowser, rolloutJob, serve, type World } from './harness.js';
+import { runsScreenshots } from './screenshot-runs.js';
 
 const outDir = process.argv[2] ?? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
@@ -163,6 +165,7 @@ try {
   await page.goto(`${served.url}/jobs/web-fleet-1.5.0?tab=audit`);
   await page.waitForSelector('.audit-row');
   await page.screenshot({ path: `${outDir}audit-log.png` });
+  await runsScreenshots(browser, outDir, clock);
   console.log(`screenshots written to ${outDir}`);
 } finally {
   await browser.close();

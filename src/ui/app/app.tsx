@@ -4,9 +4,11 @@ import { probeWriteAccess } from './api/http.js';
 import { InboxPage } from './components/inbox-page.js';
 import { JobPage } from './components/job-page.js';
 import { JobsPage } from './components/jobs-page.js';
+import { LazyLauncher } from './components/lazy-launcher.js';
 import { TokenPrompt } from './components/token-prompt.js';
 import { useAuth, useJobs } from './hooks.js';
 import { formatCount } from './model/format.js';
+import { inboxRuns } from './model/runs.js';
 import { onLinkClick, type Route, useRoute } from './router.js';
 
 /** The web view: a header (jobs, inbox with its count, access), the current page, the token prompt. */
@@ -14,14 +16,14 @@ export function App() {
   const route = useRoute();
   const access = useAuth();
   const { list } = useJobs();
-  const waiting = (list ?? []).reduce(
+  const waiting = inboxRuns(list ?? []).reduce(
     (n, j) => n + (j.counts?.ACTION_PENDING ?? 0) + (j.counts?.FAILED ?? 0),
     0,
   );
   const loaded = list !== undefined;
 
   useEffect(() => {
-    const page = route.page === 'job' ? route.jobId : route.page === 'inbox' ? 'Inbox' : 'Jobs';
+    const page = pageTitle(route);
     document.title = `${waiting > 0 ? `(${waiting}) ` : ''}${page} · rnr`;
   }, [waiting, route]);
 
@@ -44,6 +46,16 @@ export function App() {
         <nav aria-label="Main">
           <a href="/" onClick={onLinkClick} aria-current={route.page === 'jobs' ? 'page' : undefined}>
             Jobs
+          </a>
+          <a href="/runs" onClick={onLinkClick} aria-current={route.page === 'runs' ? 'page' : undefined}>
+            Runs
+          </a>
+          <a
+            href="/workflows"
+            onClick={onLinkClick}
+            aria-current={route.page === 'workflows' || route.page === 'workflow' ? 'page' : undefined}
+          >
+            Workflows
           </a>
           <a href="/inbox" onClick={onLinkClick} aria-current={route.page === 'inbox' ? 'page' : undefined}>
             Inbox{' '}
@@ -84,6 +96,12 @@ function Page({ route }: { route: Route }) {
       return <InboxPage />;
     case 'job':
       return <JobPage key={route.jobId} jobId={route.jobId} taskId={route.taskId} tab={route.tab} />;
+    case 'runs':
+      return <LazyLauncher>{(m) => <m.RunsPage search={route.search} />}</LazyLauncher>;
+    case 'workflows':
+      return <LazyLauncher>{(m) => <m.WorkflowsPage />}</LazyLauncher>;
+    case 'workflow':
+      return <LazyLauncher>{(m) => <m.WorkflowPage key={route.name} name={route.name} />}</LazyLauncher>;
     default:
       return (
         <main class="page">
@@ -96,6 +114,24 @@ function Page({ route }: { route: Route }) {
           </p>
         </main>
       );
+  }
+}
+
+/** The page's name in the document title. */
+function pageTitle(route: Route): string {
+  switch (route.page) {
+    case 'job':
+      return route.jobId;
+    case 'inbox':
+      return 'Inbox';
+    case 'runs':
+      return 'Runs';
+    case 'workflows':
+      return 'Workflows';
+    case 'workflow':
+      return route.name;
+    default:
+      return 'Jobs';
   }
 }
 

@@ -130,3 +130,46 @@ export function useThrottled(value: number, ms: number, enabled: boolean): numbe
   useEffect(() => () => clearTimeout(timer.current), []);
   return stamp;
 }
+
+/** What {@link usePoll} holds: the last answer, the last error, and a way to ask again now. */
+export interface Polled<T> {
+  data: T | undefined;
+  error: string | undefined;
+  refresh(): void;
+}
+
+/**
+ * Calls `load` now and every `ms` after each answer while the component shows, starting over
+ * (and forgetting the old answer) when `key` changes; `ms` 0 loads once per key.
+ */
+export function usePoll<T>(load: () => Promise<T>, key: string, ms: number): Polled<T> {
+  const [state, setState] = useState<{ key: string; data?: T; error?: string }>({ key });
+  const [ask, setAsk] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const once = async () => {
+      try {
+        const data = await loadRef.current();
+        if (live) setState({ key, data });
+      } catch (err) {
+        if (live)
+          setState((s) => ({ key, data: s.key === key ? s.data : undefined, error: (err as Error).message }));
+      }
+      if (live && ms > 0) timer = setTimeout(() => void once(), ms);
+    };
+    void once();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [key, ms, ask]);
+  const current = state.key === key;
+  return {
+    data: current ? state.data : undefined,
+    error: current ? state.error : undefined,
+    refresh: useCallback(() => setAsk((n) => n + 1), []),
+  };
+}

@@ -5,23 +5,42 @@ export type Route =
   | { page: 'jobs' }
   | { page: 'inbox' }
   | { page: 'job'; jobId: string; taskId?: string; tab?: string }
+  | { page: 'runs'; search: string }
+  | { page: 'workflows' }
+  | { page: 'workflow'; name: string }
   | { page: 'missing'; path: string };
 
-/** Parses `/`, `/inbox`, `/jobs/:job` (and `?task=…&tab=…`) into a route. */
+/**
+ * Parses `/`, `/inbox`, `/jobs/:job` (and `?task=…&tab=…`), `/runs` (with its filters),
+ * `/workflows` and `/workflows/:workflow` into a route.
+ */
 export function parseRoute(path: string, search: string): Route {
   if (path === '/' || path === '' || path === '/jobs' || path === '/index.html') return { page: 'jobs' };
   if (path === '/inbox') return { page: 'inbox' };
+  if (path === '/runs' || path === '/runs/') return { page: 'runs', search };
+  if (path === '/workflows' || path === '/workflows/') return { page: 'workflows' };
+  const w = /^\/workflows\/([^/]+)\/?$/.exec(path);
+  if (w) return { page: 'workflow', name: decode(w[1]!) };
   const m = /^\/jobs\/([^/]+)\/?$/.exec(path);
   if (m) {
     const q = new URLSearchParams(search);
     return {
       page: 'job',
-      jobId: decodeURIComponent(m[1]!),
+      jobId: decode(m[1]!),
       taskId: q.get('task') ?? undefined,
       tab: q.get('tab') ?? undefined,
     };
   }
   return { page: 'missing', path };
+}
+
+/** A path segment decoded; a malformed one (`%ZZ`) as it is, so it shows as not found. */
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** The path of a job's page, optionally with a task selected. */

@@ -2,10 +2,12 @@
  * The stores the contract suite runs against. A store kind plugs in with a factory: `location()`
  * gives an empty place for one test (a fresh file, a fresh database), and `open()` opens a store
  * there — again and again: each call is another process's view of the same state when the store
- * is durable. The PostgreSQL store adds its factory here (and to contract.test.ts).
+ * is durable.
  */
 import { join } from 'node:path';
 import { memoryStore, type Store, sqliteStore } from 'rnr';
+import { postgresStore } from 'rnr/postgres';
+import { createDatabase } from '../../fixtures/postgres/index.js';
 import { tempDir } from '../../fixtures/store-helpers.js';
 
 /** One empty place for a store's state, for one test. */
@@ -46,6 +48,19 @@ export const sqliteFactory: StoreFactory = {
   async location() {
     const file = join(tempDir(), 'rnr.db');
     return { open: () => sqliteStore(file) };
+  },
+};
+
+/**
+ * A fresh database on the test run's PostgreSQL server: each open() is a new store instance (a new
+ * process identity), as another process would be.
+ */
+export const postgresFactory: StoreFactory = {
+  name: 'postgresStore',
+  durable: true,
+  async location() {
+    const db = await createDatabase({ label: 'contract' });
+    return { open: () => postgresStore(db.url) };
   },
 };
 

@@ -70,6 +70,15 @@ async function world(factory: StoreFactory, done?: (id: string) => boolean): Pro
   };
 }
 
+/**
+ * Moves the job's clock on, then waits until the store answered what that set off: a network
+ * store's I/O takes real time, more than the event-loop turns TestClock.advance waits.
+ */
+async function advance(w: World, ms: number): Promise<void> {
+  await w.clock.advance(ms);
+  await w.store.idle();
+}
+
 /** Polls made so far, all tasks together. */
 const polled = (polls: Map<string, number>) => [...polls.values()].reduce((a, b) => a + b, 0);
 
@@ -79,7 +88,7 @@ export function haltingContract(factory: StoreFactory): void {
     it('halts: nothing published, no ticks or polls, operator actions refused, reads say why', async () => {
       const w = await world(factory);
       await w.job.start();
-      await w.clock.advance(100); // vm-0 and vm-1 start and are polled
+      await advance(w, 100); // vm-0 and vm-1 start and are polled
       const stored = w.store.commits;
       const before = w.job.snapshot();
       w.store.failing = 'refused';
@@ -102,7 +111,7 @@ export function haltingContract(factory: StoreFactory): void {
       // Nothing ticks or polls while halted; actions are refused at once; the log stays as it was.
       const polls = polled(w.polls);
       const seq = w.job.seq;
-      await w.clock.advance(900);
+      await advance(w, 900);
       expect(polled(w.polls)).toBe(polls);
       expect(w.job.seq).toBe(seq);
       await expect(w.job.skip('vm-1')).rejects.toThrow(code('RNR_ERR_STORE_IO'));
@@ -161,21 +170,21 @@ export function haltingContract(factory: StoreFactory): void {
       const finished = new Set<string>();
       const w = await world(factory, (id) => finished.has(id));
       await w.job.start();
-      await w.clock.advance(100);
+      await advance(w, 100);
       const acked = await w.job.skip('vm-3', { actor: 'ana', reason: 'gone' });
       expect(acked.state).toBe(TaskState.SKIPPED);
       w.store.failing = 'refused';
       finished.add('vm-0');
-      await w.clock.advance(100); // vm-0's SUCCESS cannot be committed: halted
+      await advance(w, 100); // vm-0's SUCCESS cannot be committed: halted
       expect(w.job.halted?.retryAt).toBe(w.clock.now() + 1000);
       expect(w.job.getTask('vm-0').state).toBe(TaskState.RUNNING); // the durable state
-      await w.clock.advance(1000); // the first retry fails: the next one 2 s later
+      await advance(w, 1000); // the first retry fails: the next one 2 s later
       expect(w.job.halted?.retryAt).toBe(w.clock.now() + 2000);
-      await w.clock.advance(2000);
+      await advance(w, 2000);
       expect(w.job.halted?.retryAt).toBe(w.clock.now() + 4000);
       const failures = w.store.failures;
       w.store.failing = false;
-      await w.clock.advance(4000); // the retry succeeds: a SYSTEM event says so, ticking resumes
+      await advance(w, 4000); // the retry succeeds: a SYSTEM event says so, ticking resumes
       expect(w.store.failures).toBe(failures);
       expect(w.job.halted).toBeUndefined();
       expect(w.job.summary().halted).toBeUndefined();
@@ -187,7 +196,7 @@ export function haltingContract(factory: StoreFactory): void {
       });
       finished.add('vm-1');
       finished.add('vm-2');
-      for (let i = 0; i < 10 && w.job.summary().state !== TaskState.SUCCESS; i++) await w.clock.advance(100);
+      for (let i = 0; i < 10 && w.job.summary().state !== TaskState.SUCCESS; i++) await advance(w, 100);
       expect(w.job.summary().state).toBe(TaskState.SUCCESS);
       // Nothing acknowledged or published is missing, and seq never gapped or repeated.
       const log = await w.job.events();
@@ -203,7 +212,7 @@ export function haltingContract(factory: StoreFactory): void {
       await w.job.tick();
       w.store.failing = 'refused';
       await expect(w.job.pause('vm-0')).rejects.toThrow(code('RNR_ERR_STORE_IO'));
-      for (let i = 0; i < 8; i++) await w.clock.advance((w.job.halted?.retryAt ?? 0) - w.clock.now());
+      for (let i = 0; i < 8; i++) await advance(w, (w.job.halted?.retryAt ?? 0) - w.clock.now());
       expect((w.job.halted?.retryAt ?? 0) - w.clock.now()).toBe(30_000);
       expect(w.job.halted?.since).toBeLessThan(w.clock.now());
       await w.close();
@@ -220,7 +229,7 @@ export function haltingContract(factory: StoreFactory): void {
       expect(w.job.getTask('vm-0').state).toBe(TaskState.RUNNING);
       expect(w.job.seq).toBe(seq);
       w.store.failing = false;
-      await w.clock.advance(1000);
+      await advance(w, 1000);
       expect(w.job.halted).toBeUndefined();
       const log = await w.job.events();
       expect(log.some((e) => e.actor === 'bob')).toBe(false);
@@ -238,7 +247,7 @@ export function haltingContract(factory: StoreFactory): void {
       // Memory shows what it knows to be durable; the store has the pause.
       expect(w.job.getTask('vm-0').paused).toBe(false);
       w.store.failing = false;
-      await w.clock.advance(1000);
+      await advance(w, 1000);
       expect(w.job.halted).toBeUndefined();
       expect(w.job.getTask('vm-0').paused).toBe(true); // reloaded from the store
       const log = await w.job.events();
@@ -254,11 +263,11 @@ export function haltingContract(factory: StoreFactory): void {
       w.store.failing = 'refused';
       w.store.reads = true;
       await expect(w.job.pause('vm-0')).rejects.toThrow(code('RNR_ERR_STORE_IO'));
-      await w.clock.advance(1000);
-      await w.clock.advance(2000);
+      await advance(w, 1000);
+      await advance(w, 2000);
       expect(w.job.halted?.message).toContain('unreachable');
       w.store.failing = false;
-      await w.clock.advance(4000);
+      await advance(w, 4000);
       expect(w.job.halted).toBeUndefined();
       await w.close();
     });

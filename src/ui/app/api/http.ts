@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The body's whole `error` object (an invalid input's `issues` are there). */
+    readonly detail?: unknown,
   ) {
     super(message);
   }
@@ -37,7 +39,7 @@ async function answer<T>(res: Response): Promise<T> {
   if (res.status === 401) updateAuth({ needToken: true });
   if (res.status === 403) updateAuth({ canWrite: false });
   const code = body.error?.code ?? `HTTP_${res.status}`;
-  throw new ApiError(res.status, code, body.error?.message ?? `${res.status} ${res.statusText}`);
+  throw new ApiError(res.status, code, body.error?.message ?? `${res.status} ${res.statusText}`, body.error);
 }
 
 /** The snapshot download index.html starts before the app loads (used once, by {@link getJob}). */
@@ -51,10 +53,23 @@ export function taskPath(jobId: string, taskId: string): string {
   return `/jobs/${encodeURIComponent(jobId)}/tasks/${encodeURIComponent(taskId)}`;
 }
 
-/** `GET /jobs`. */
+/** Unfinished runs fetched for the jobs list and the inbox, however old (the API's most a page). */
+const MAX_ACTIVE = 1000;
+
+/**
+ * The jobs the Jobs page, the inbox and the header's count show: the newest page of `GET /jobs`
+ * (finished runs included) and every unfinished run, however old, newest first.
+ */
 export async function listJobs(): Promise<JobSummaryJson[]> {
-  const body = await api<{ jobs?: JobSummaryJson[] } | JobSummaryJson[]>('/jobs');
-  return Array.isArray(body) ? body : (body.jobs ?? []);
+  const read = async (path: string) => {
+    const body = await api<{ jobs?: JobSummaryJson[] } | JobSummaryJson[]>(path);
+    return Array.isArray(body) ? body : (body.jobs ?? []);
+  };
+  const [recent, active] = await Promise.all([read('/jobs'), read(`/jobs?state=ACTIVE&limit=${MAX_ACTIVE}`)]);
+  const byId = new Map<string, JobSummaryJson>();
+  for (const job of [...recent, ...active]) byId.set(job.id, job);
+  if (byId.size === recent.length) return recent;
+  return [...byId.values()].sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || (a.id < b.id ? -1 : 1));
 }
 
 /** `GET /jobs/:job`. */

@@ -4,6 +4,7 @@ import { act } from '../api/http.js';
 import { refreshJobs, useAuth, useJobs, useSessions } from '../hooks.js';
 import { formatCount } from '../model/format.js';
 import type { JobSession } from '../model/job-session.js';
+import { inboxRuns } from '../model/runs.js';
 import { jobHref, onLinkClick } from '../router.js';
 import { StateBadge } from './badges.js';
 
@@ -24,7 +25,7 @@ export function InboxPage() {
   const access = useAuth();
   const [reason, setReason] = useState('');
   const [outcomes, setOutcomes] = useState<{ ok: boolean; text: string }[]>([]);
-  const ids = (list ?? [])
+  const ids = inboxRuns(list ?? [])
     .filter((j) => (j.counts?.ACTION_PENDING ?? 0) + (j.counts?.FAILED ?? 0) > 0)
     .map((j) => j.id);
   const sessions = useSessions(ids);

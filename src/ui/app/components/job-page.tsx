@@ -1,12 +1,15 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { isDone } from '../../../wire/names.js';
 import { useJobs, useNow, useSession, useThrottled } from '../hooks.js';
 import { elapsed } from '../model/format.js';
+import { isRun, triggerLabel, workflowHref } from '../model/runs.js';
 import type { TaskTree } from '../model/task-tree.js';
 import { isEmptyFilter, type TreeFilter, visibleRows } from '../model/visible-rows.js';
 import { jobHref, navigate, onLinkClick } from '../router.js';
 import { AuditLog } from './audit-log.js';
 import { ProgressBar, StateBadge, StateCounts } from './badges.js';
+import { CancelRun } from './cancel-run.js';
 import { ConnectionBadge } from './connection-badge.js';
 import { FilterBar } from './filter-bar.js';
 import { HaltBanner } from './halt-banner.js';
@@ -33,6 +36,9 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
     );
   }
   const root = 0;
+  const run = tree.run;
+  const numbered = isRun({ id: jobId, ...run });
+  const label = numbered ? `${run.workflow} #${run.run}` : tree.jobName;
   const started = tree.startedAt[root] || undefined;
   const finished = tree.finishedAt[root] || undefined;
   const audit = tab === 'audit';
@@ -41,12 +47,27 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
     <main class="page job-page">
       <header class="job-head">
         <nav class="crumbs" aria-label="Breadcrumb">
-          <a href="/" onClick={onLinkClick}>
-            Jobs
-          </a>{' '}
-          /
+          {numbered ? (
+            <>
+              <a href="/runs" onClick={onLinkClick}>
+                Runs
+              </a>{' '}
+              /{' '}
+              <a href={workflowHref(run.workflow)} onClick={onLinkClick}>
+                {run.workflow}
+              </a>{' '}
+              /
+            </>
+          ) : (
+            <>
+              <a href="/" onClick={onLinkClick}>
+                Jobs
+              </a>{' '}
+              /
+            </>
+          )}
         </nav>
-        <h1>{tree.jobName}</h1>
+        <h1>{label}</h1>
         <StateBadge state={tree.state[root]!} paused={tree.paused[root] === 1} />
         <ProgressBar
           label={`Progress of ${tree.jobName}`}
@@ -58,7 +79,9 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
         <StateCounts counts={tree.counts} />
         <span class="elapsed">elapsed {elapsed(started, finished, now) || '–'}</span>
         <ConnectionBadge status={session.status} />
+        <CancelRun jobId={jobId} label={label} enabled={!isDone(tree.state[root]!)} />
       </header>
+      {numbered ? <RunFacts run={run} /> : null}
       <HaltBanner halted={halted} />
       <div class="tabs" role="tablist" aria-label="Job views">
         <button type="button" role="tab" aria-selected={!audit} onClick={() => go(undefined)}>
@@ -91,6 +114,27 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
         </TasksView>
       )}
     </main>
+  );
+}
+
+/** Who started the run, how, and with what input. */
+function RunFacts({ run }: { run: TaskTree['run'] }) {
+  const input =
+    run.input && Object.keys(run.input).length > 0 ? JSON.stringify(run.input, null, 2) : undefined;
+  return (
+    <div class="run-facts">
+      <span>
+        started by <strong>{run.startedBy || '–'}</strong> via {triggerLabel(run.trigger)}
+      </span>
+      {input ? (
+        <details class="run-input">
+          <summary>Input</summary>
+          <pre>{input}</pre>
+        </details>
+      ) : (
+        <span class="note">no input</span>
+      )}
+    </div>
   );
 }
 

@@ -13,6 +13,8 @@ export class TaskTree {
   readonly jobId: string;
   readonly jobName: string;
   readonly createdAt: number;
+  /** What the snapshot says of the run (workflow, number, input, trigger, who started it). */
+  readonly run: Pick<JobJson, 'workflow' | 'run' | 'input' | 'trigger' | 'startedBy'>;
   /** Seq of the last event applied. */
   seq: number;
   /** Bumped on every change; views compare it to know when to redraw. */
@@ -52,6 +54,8 @@ export class TaskTree {
     this.jobId = job.id;
     this.jobName = job.name ?? job.id;
     this.createdAt = job.createdAt ?? 0;
+    const { workflow, run, input, trigger, startedBy } = job;
+    this.run = { workflow, run, input, trigger, startedBy };
     this.seq = job.seq ?? 0;
     const order: TaskJson[] = [];
     const parents: number[] = [];

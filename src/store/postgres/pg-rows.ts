@@ -1,0 +1,260 @@
+import type { TaskEvent } from '../../engine/messages.js';
+import type { CommitBatch, JsonObject, RunRecord, StateCounts, TaskRecord } from '../../engine/store.js';
+import { fromDb, jsonFromDb, jsonToDb, toDb } from './text-codec.js';
+
+// Rows of rnr's PostgreSQL tables and the records of the store port, both ways. A commit sends its
+// task and event rows as one JSON array each, which the statement unpacks with json_to_recordset:
+// two parameters whatever the batch's size, one statement, one round trip (see commitSql).
+
+type Row = Record<string, unknown>;
+
+/** The columns a RunRecord is read from (`r` is the runs table). */
+export const RUN_COLUMNS = `r.ord, r.id, r.name, r.workflow, r.run, r.input, r.trigger, r.started_by, r.labels,
+  r.state, r.counts, r.total, r.created_at, r.started_at, r.finished_at, r.seq, r.epoch, r.owner_process`;
+
+/** The task columns in the order commitSql writes them. */
+const TASK_COLUMNS = `task_id, parent_id, position, name, kind, state, message, paused, parallelism,
+  parallelism_set, fail_fast, attempt, approval, labels, created_at, started_at, finished_at, updated_at,
+  poll_errors, state_set_by_operator, machine_snapshot`;
+
+/** json_to_recordset's view of a task row: short keys, in TASK_COLUMNS order. */
+const TASK_RECORD = `i text, p text, n integer, nm text, k smallint, s smallint, m text, pa boolean,
+  pl double precision, ps boolean, ff boolean, a integer, ap text, l text, c double precision,
+  st double precision, f double precision, u double precision, pe integer, so boolean, ms text`;
+
+const EVENT_COLUMNS = `seq, task_id, from_state, to_state, paused, message, cause, actor, reason, time,
+  action, attempt, parallelism`;
+
+const EVENT_RECORD = `q bigint, i text, fr smallint, t smallint, pa boolean, m text, c smallint, ac text,
+  r text, tm double precision, an text, a integer, pl double precision`;
+
+const TASK_UPDATES = TASK_COLUMNS.split(',')
+  .map((c) => c.trim())
+  .filter((c) => c !== 'task_id')
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ');
+
+/**
+ * The commit of one batch as one statement (one transaction, one round trip): the run row's
+ * UPDATE is the fence — it matches only under the writer's epoch and owner and only when the stored
+ * seq is the one the batch continues from — and the task upsert and the event insert read their
+ * rows through it, so a stale or out-of-order batch writes nothing at all. `written` is 1 when it
+ * went in, 0 when the fence refused it.
+ *
+ * $1 run id · $2 name · $3 seq · $4 state · $5 counts · $6 total · $7 started_at · $8 finished_at ·
+ * $9 epoch · $10 owner process · $11 seq before the batch · $12 tasks JSON · $13 events JSON
+ */
+export function commitSql(schema: string): string {
+  return `WITH run AS (
+    UPDATE ${schema}.runs SET name = $2, seq = $3, state = $4, counts = $5, total = $6, started_at = $7,
+      finished_at = $8, updated_at = now()
+    -- IS NOT DISTINCT FROM (for a non-null $10, the same as =) keeps the planner on the id's index:
+    -- a process may own many runs, and runs_by_owner would read them all.
+    WHERE id = $1 AND epoch = $9 AND owner_process IS NOT DISTINCT FROM $10 AND seq = $11
+    RETURNING id
+  ), task_rows AS (
+    INSERT INTO ${schema}.tasks AS t (run_id, ${TASK_COLUMNS})
+    SELECT run.id, x.* FROM run, json_to_recordset($12::json) AS x(${TASK_RECORD})
+    ON CONFLICT (run_id, task_id) DO UPDATE SET ${TASK_UPDATES}
+  ), event_rows AS (
+    INSERT INTO ${schema}.events (run_id, ${EVENT_COLUMNS})
+    SELECT run.id, x.* FROM run, json_to_recordset($13::json) AS x(${EVENT_RECORD})
+  )
+  SELECT count(*)::int AS written FROM run`;
+}
+
+/** The parameters of {@link commitSql} for a batch. */
+export function commitParams(batch: CommitBatch, epoch: number, owner: string): unknown[] {
+  const run = batch.run;
+  const tasks = batch.tasks.map((t) => ({
+    i: toDb(t.id),
+    p: toDb(t.parentId),
+    n: t.index,
+    nm: toDb(t.name),
+    k: t.kind,
+    s: t.state,
+    m: toDb(t.message),
+    pa: t.paused,
+    pl: t.parallelism,
+    ps: t.parallelismSet,
+    ff: t.failFast,
+    a: t.attempt,
+    ap: jsonToDb(t.approval),
+    l: JSON.stringify(t.labels ?? {}),
+    c: t.createdAt,
+    st: t.startedAt,
+    f: t.finishedAt,
+    u: t.updatedAt,
+    pe: t.pollErrors,
+    so: t.stateSetByOperator,
+    ms: jsonToDb(t.machineSnapshot),
+  }));
+  const events = batch.events.map((e) => ({
+    q: e.seq,
+    i: toDb(e.taskId),
+    fr: e.from,
+    t: e.to,
+    pa: e.paused,
+    m: toDb(e.message ?? ''),
+    c: e.cause,
+    ac: toDb(e.actor ?? ''),
+    r: toDb(e.reason ?? ''),
+    tm: e.time,
+    an: toDb(e.action ?? ''),
+    a: e.attempt ?? 0,
+    pl: e.parallelism ?? 0,
+  }));
+  return [
+    toDb(run.id),
+    toDb(run.name),
+    run.seq,
+    run.state,
+    JSON.stringify(run.counts),
+    run.total,
+    run.startedAt ?? null,
+    run.finishedAt ?? null,
+    epoch,
+    owner,
+    run.seq - batch.events.length,
+    JSON.stringify(tasks),
+    JSON.stringify(events),
+  ];
+}
+
+const optional = (value: unknown): number | undefined =>
+  value === null || value === undefined ? undefined : Number(value);
+
+/** A runs row as a {@link RunRecord} (the owner while a process holds it). */
+export function runFromRow(row: Row): RunRecord {
+  const record: RunRecord = {
+    id: fromDb(row.id),
+    name: fromDb(row.name),
+    createdAt: Number(row.created_at),
+    seq: Number(row.seq),
+    workflow: fromDb(row.workflow),
+    run: Number(row.run),
+    input: jsonFromDb(row.input) as JsonObject,
+    trigger: Number(row.trigger),
+    startedBy: fromDb(row.started_by),
+    state: Number(row.state),
+    counts: jsonFromDb(row.counts) as StateCounts,
+    total: Number(row.total),
+    labels: jsonFromDb(row.labels) as Record<string, string>,
+  };
+  const startedAt = optional(row.started_at);
+  if (startedAt !== undefined) record.startedAt = startedAt;
+  const finishedAt = optional(row.finished_at);
+  if (finishedAt !== undefined) record.finishedAt = finishedAt;
+  if (typeof row.owner_process === 'string')
+    record.owner = { process: row.owner_process, epoch: Number(row.epoch) };
+  return record;
+}
+
+/** The values of a new runs row, in INSERT_RUN's order ($1…$16). */
+export function runValues(run: RunRecord, idempotencyKey: string | undefined): unknown[] {
+  return [
+    toDb(run.id),
+    toDb(run.name),
+    toDb(run.workflow),
+    run.run,
+    JSON.stringify(run.input ?? {}),
+    run.trigger,
+    toDb(run.startedBy),
+    JSON.stringify(run.labels ?? {}),
+    run.state,
+    JSON.stringify(run.counts),
+    run.total,
+    run.createdAt,
+    run.startedAt ?? null,
+    run.finishedAt ?? null,
+    run.seq,
+    idempotencyKey === undefined ? null : toDb(idempotencyKey),
+  ];
+}
+
+/** The INSERT of a new run ($17 epoch, $18 owner process or null); answers its columns. */
+export function insertRunSql(schema: string): string {
+  return `INSERT INTO ${schema}.runs AS r (id, name, workflow, run, input, trigger, started_by, labels, state,
+      counts, total, created_at, started_at, finished_at, seq, idempotency_key, epoch, owner_process, owned_since)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+      CASE WHEN $18::text IS NULL THEN NULL ELSE now() END)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING ${RUN_COLUMNS}`;
+}
+
+/** A tasks row (or one object of a json_agg of rows) as a {@link TaskRecord}. */
+export function taskFromRow(row: Row): TaskRecord {
+  const task: TaskRecord = {
+    id: fromDb(row.task_id),
+    parentId: fromDb(row.parent_id),
+    index: Number(row.position),
+    name: fromDb(row.name),
+    kind: Number(row.kind),
+    state: Number(row.state),
+    message: fromDb(row.message),
+    paused: row.paused === true,
+    parallelism: Number(row.parallelism),
+    parallelismSet: row.parallelism_set === true,
+    failFast: row.fail_fast === true,
+    attempt: Number(row.attempt),
+    labels: (jsonFromDb(row.labels) as Record<string, string> | undefined) ?? {},
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    pollErrors: Number(row.poll_errors),
+    stateSetByOperator: row.state_set_by_operator === true,
+  };
+  const approval = jsonFromDb(row.approval);
+  if (approval !== undefined) task.approval = approval as TaskRecord['approval'];
+  const startedAt = optional(row.started_at);
+  if (startedAt !== undefined) task.startedAt = startedAt;
+  const finishedAt = optional(row.finished_at);
+  if (finishedAt !== undefined) task.finishedAt = finishedAt;
+  const snapshot = jsonFromDb(row.machine_snapshot);
+  if (snapshot !== undefined) task.machineSnapshot = snapshot;
+  return task;
+}
+
+/** An events row as a {@link TaskEvent}. */
+export function eventFromRow(row: Row): TaskEvent {
+  return {
+    seq: Number(row.seq),
+    jobId: fromDb(row.run_id),
+    taskId: fromDb(row.task_id),
+    from: Number(row.from_state),
+    to: Number(row.to_state),
+    paused: row.paused === true,
+    message: fromDb(row.message),
+    cause: Number(row.cause),
+    actor: fromDb(row.actor),
+    reason: fromDb(row.reason),
+    time: Number(row.time),
+    action: fromDb(row.action),
+    attempt: Number(row.attempt),
+    parallelism: Number(row.parallelism),
+  };
+}
+
+/**
+ * Reads a run inside `client`'s transaction: its row with its last event seq, then its tasks (plain
+ * rows: a json_agg of 10,000 rows costs the server three times as much). The caller's transaction
+ * makes the two one snapshot (REPEATABLE READ), or holds the run's row (openRun).
+ */
+export async function readRun(
+  client: { query(text: string, values: unknown[]): Promise<{ rows: Row[] }> },
+  schema: string,
+  runId: string,
+): Promise<{ run: RunRecord; tasks: TaskRecord[] } | undefined> {
+  const found = await client.query(
+    `SELECT ${RUN_COLUMNS},
+        (SELECT coalesce(max(e.seq), 0) FROM ${schema}.events e WHERE e.run_id = r.id) AS last_seq
+      FROM ${schema}.runs r WHERE r.id = $1`,
+    [toDb(runId)],
+  );
+  const row = found.rows[0];
+  if (!row) return undefined;
+  const run = runFromRow(row);
+  // The log is the truth for seq: never hand out a seq that is already written.
+  run.seq = Math.max(run.seq, Number(row.last_seq ?? 0));
+  const tasks = await client.query(`SELECT * FROM ${schema}.tasks WHERE run_id = $1`, [toDb(runId)]);
+  return { run, tasks: tasks.rows.map(taskFromRow) };
+}
