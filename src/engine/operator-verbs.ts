@@ -56,7 +56,10 @@ export class OperatorVerbs {
       // An operator's state is a fresh start: the next poll error counts from zero again.
       node.pollErrors = 0;
       this.polls.abort(node, 'state changed by an operator');
-      return this.changes.apply(node, { type: 'set', state: stateName(to) }, EventCause.OPERATOR, meta);
+      if (this.changes.apply(node, { type: 'set', state: stateName(to) }, EventCause.OPERATOR, meta))
+        return true;
+      // RUNNING on a task waiting for its retry: the wait ends, the task is polled again as it is.
+      return this.changes.retryCancelled(node, meta);
     });
   }
 

@@ -74,6 +74,7 @@ function taskOf(record: TaskRecord): Task {
   if (record.approval) task.approval = { ...record.approval };
   if (record.startedAt !== undefined) task.startedAt = record.startedAt;
   if (record.finishedAt !== undefined) task.finishedAt = record.finishedAt;
+  if (record.retryAt !== undefined) task.retryAt = record.retryAt;
   const machine = machineOf(record);
   if (machine) task.machine = machine;
   return task;
