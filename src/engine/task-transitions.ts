@@ -122,8 +122,10 @@ export class TaskTransitions {
     node.paused = paused;
     node.updatedAt = this.host.clock.now();
     node.actor?.send({ type: paused ? 'pause' : 'resume' });
-    // A pause holds a pending retry; after the resume it starts once due.
-    if (!paused) this.retries.resumed(node);
+    // A pause cancels a pending retry (an operator's action on the task): after the resume the task
+    // is polled again as it is. A retry planned while paused starts once due after the resume.
+    if (paused) this.retries.cancel(node);
+    else this.retries.resumed(node);
     return false;
   }
 

@@ -144,17 +144,18 @@ describe('automatic retries: what an operator does to a pending retry', () => {
     expect(state.polls).toBe(1);
   });
 
-  it('pause holds the retry; after resume it starts once due (at once when overdue)', async () => {
+  it('pause cancels the pending retry; after resume the same attempt is polled again', async () => {
     const { job, id, task, state, at } = await waiting();
-    const retryAt = task().retryAt;
     await job.pause(id);
+    expect(task()).toMatchObject({ paused: true, state: TaskState.RUNNING, attempt: 0 });
+    expect(task().retryAt).toBeUndefined();
+    expect(task().message).not.toMatch(/retrying/);
     await at(60_000);
     expect(state.polls).toBe(1);
-    expect(task()).toMatchObject({ paused: true, retryAt });
     await job.resume(id);
     await job.tick();
     expect(state.polls).toBe(2);
-    expect(task().attempt).toBe(1);
+    expect(task().attempt).toBe(0);
   });
 });
 
