@@ -1,22 +1,8 @@
-import { join } from 'node:path';
-import {
-  callbackTask,
-  createJob,
-  EventCause,
-  type Job,
-  machineTask,
-  nestedTask,
-  type RetryOptions,
-  sqliteStore,
-  TaskState,
-} from 'rnr';
+import { createJob, EventCause, machineTask, type RetryOptions, TaskState } from 'rnr';
 import { TestClock } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
 import { oneLeaf, type Poll } from '../fixtures/one-leaf.js';
-import { cleanTempDirs, tempDir } from '../fixtures/store-helpers.js';
-
-cleanTempDirs();
 
 const BACKOFF: RetryOptions = { attempts: 3, backoff: { initialMs: 30_000 } };
 
@@ -201,54 +187,5 @@ describe('automatic retries: machine tasks', () => {
     await job.tick();
     expect(starts).toBe(2);
     expect(job.getTask('m')).toMatchObject({ state: TaskState.SUCCESS, attempt: 1 });
-  });
-});
-
-describe('automatic retries: durability', () => {
-  it('a pending retry survives a restart (SQLite) and starts on time', async () => {
-    const file = join(tempDir(), 'rnr.db');
-    const clock = new TestClock();
-    let polls = 0;
-    const open = () =>
-      createJob({
-        id: 'durable-retry',
-        name: 'durable-retry',
-        clock,
-        store: sqliteStore(file),
-        root: nestedTask({
-          name: 'root',
-          children: [
-            callbackTask({
-              id: 'leaf',
-              name: 'leaf',
-              retry: { attempts: 2, backoff: { initialMs: 60_000 } },
-              poll: (ctx) => {
-                polls++;
-                if (ctx.task.attempt === 0) throw new Error('first try fails');
-                return true;
-              },
-            }),
-          ],
-        }),
-      });
-    const first: Job = open();
-    await first.tick();
-    const retryAt = first.getTask('leaf').retryAt;
-    expect(retryAt).toBe(clock.now() + 60_000);
-    await first.close();
-
-    const second = open();
-    await second.load();
-    expect(second.getTask('leaf')).toMatchObject({ state: TaskState.RUNNING, attempt: 0, retryAt });
-    await clock.advance(30_000);
-    await second.tick();
-    expect(polls).toBe(1);
-    await clock.advance(30_000);
-    await second.tick();
-    expect(polls).toBe(2);
-    expect(second.getTask('leaf')).toMatchObject({ state: TaskState.SUCCESS, attempt: 1 });
-    const events = await second.events();
-    expect(events.filter((e) => e.retryAt !== undefined).map((e) => e.retryAt)).toEqual([retryAt]);
-    await second.close();
   });
 });
