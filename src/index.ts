@@ -11,6 +11,7 @@ export { systemClock } from './engine/clock.js';
 export type { MachineTaskOptions } from './engine/machine-task.js';
 export { machineTask } from './engine/machine-task.js';
 export { MAX_MESSAGE_CHARS } from './engine/message-cap.js';
+export type { BackoffOptions, RetryOptions } from './engine/retry-policy.js';
 export { runSnapshot, runSummary, taskTreeFromRecords } from './engine/run-view.js';
 export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
 export { callbackTask, nestedTask } from './engine/specs.js';

@@ -1,13 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import {
-  inputJsonOption,
-  inputOption,
-  parseMillis,
-  parsePort,
-  stateDirOption,
-  storeFlagsOf,
-  storeOption,
-} from './args.js';
+import { inputJsonOption, inputOption, parseMillis, storeFlagsOf, withServingOptions } from './args.js';
 
 const serveExamples = `
 Examples:
@@ -51,37 +43,14 @@ interface ServeFlags {
 
 /** Registers `rnr serve <file|dir>…`. */
 export function registerServeCommand(program: Command, done: (code: number) => void): void {
-  program
+  const serve = program
     .command('serve')
     .description('host the workflows of files and directories: API and web view, runs started on request')
-    .argument('<paths...>', 'workflow files, or directories to search for them')
-    .addOption(
-      new Option('-p, --port <n>', 'port of the API and web view (0: any free port)')
-        .argParser(parsePort)
-        .default(7300),
-    )
-    .option('--host <host>', 'address to listen on (beyond loopback needs --token)', '127.0.0.1')
-    .addOption(new Option('--token <token>', 'operator token the API requires (Bearer)').env('RNR_TOKEN'))
-    .addOption(
-      new Option('--viewer-token <token>', 'read-only token for the API and web view').env(
-        'RNR_VIEWER_TOKEN',
-      ),
-    )
-    .addOption(storeOption())
-    .addOption(stateDirOption())
-    .addOption(
-      new Option('--poll-interval <ms>', "tick every <ms> (default: each workflow's, else 5000)").argParser(
-        parseMillis,
-      ),
-    )
+    .argument('<paths...>', 'workflow files, or directories to search for them');
+  withServingOptions(serve, "each workflow's, else 5000")
     .option('--start <workflow>', 'start a run of this workflow at startup, unless one is unfinished')
     .addOption(inputOption())
     .addOption(inputJsonOption())
-    .addOption(
-      new Option('--stop-timeout <ms>', 'on Ctrl-C, how long polls in flight may take to settle')
-        .argParser(parseMillis)
-        .default(10_000),
-    )
     .addOption(
       new Option(
         '--lease-ms <ms>',

@@ -92,6 +92,13 @@ export interface Task {
   children: Task[];
   /** 0, then +1 per retry. */
   attempt: number;
+  /**
+   * ms since the epoch: a try FAILED and the task (RUNNING, not polled) tries again then, as
+   * attempt + 1. Absent when no retry is pending.
+   */
+  retryAt?: number;
+  /** The task's `retry.attempts` (tries in all, the first included); absent without that option. */
+  maxAttempts?: number;
   approval?: Approval;
   labels: Record<string, string>;
   /** '' for the root. */
@@ -163,6 +170,8 @@ export interface TaskEvent {
   /** OPERATOR events: state | retry | skip | approve | pause | resume | parallelism. */
   action: string;
   attempt: number;
+  /** The task's pending automatic retry after the event (ms since the epoch); absent when none. */
+  retryAt?: number;
   /** Nested tasks: the parallelism after the event. */
   parallelism: number;
 }

@@ -3,6 +3,8 @@ import { describeError, RnrError } from '../errors.js';
 import type { Clock } from './clock.js';
 import { capMessage, ERROR_TEXT_CHARS } from './message-cap.js';
 import { normalizePollResult } from './poll-result.js';
+import { backoffDelay, waitText } from './retry-policy.js';
+import { randomOf } from './retry-waits.js';
 import type { InflightPoll, TaskNode } from './task-node.js';
 import { stateName, TaskState } from './task-state.js';
 import { adopt, type ThenFn, thenOf } from './thenable.js';
@@ -256,6 +258,14 @@ export class PollRunner {
       this.changes.apply(node, { type: 'result', state: 'FAILED' }, EventCause.POLL);
       return;
     }
-    this.changes.setMessage(node, `poll error ${node.pollErrors}/${spec.retries}: ${text}`, EventCause.POLL);
+    // With a backoff, a tolerated error waits like a retry would before the next poll.
+    const delay = spec.retry ? backoffDelay(spec.retry, node.pollErrors, randomOf(this.host.clock)) : 0;
+    node.pollAt = delay > 0 ? this.host.clock.now() + delay : 0;
+    const next = delay > 0 ? ` (next poll ${waitText(delay)})` : '';
+    this.changes.setMessage(
+      node,
+      `poll error ${node.pollErrors}/${spec.retries}${next}: ${text}`,
+      EventCause.POLL,
+    );
   }
 }

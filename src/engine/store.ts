@@ -31,6 +31,12 @@ export interface TaskRecord {
   updatedAt: number;
   /** Consecutive poll errors so far. */
   pollErrors: number;
+  /**
+   * ms since the epoch: when a task waiting for an automatic retry tries again (absent when none).
+   * Optional, so a store that does not keep it still works (its pending retries then start again
+   * at once after a restart).
+   */
+  retryAt?: number;
   /** True when an operator (not the scheduler) set the current state. */
   stateSetByOperator: boolean;
   /** Machine tasks: XState's persisted snapshot of the user's machine (JSON). */

@@ -500,6 +500,12 @@ export namespace rnr {
             /** Task machine. */
             machine?: (rnr.v1.MachineStatus.$Properties|null);
 
+            /** Task retryAt. */
+            retryAt: number;
+
+            /** Task maxAttempts. */
+            maxAttempts: number;
+
             /**
              * Creates a new Task instance using the specified properties.
              * @param [properties] Properties to set
@@ -620,6 +626,12 @@ export namespace rnr {
 
                 /** Task machine */
                 machine?: (rnr.v1.MachineStatus.$Properties|null);
+
+                /** Task retryAt */
+                retryAt?: (number|null);
+
+                /** Task maxAttempts */
+                maxAttempts?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -2113,6 +2125,9 @@ export namespace rnr {
             /** TaskEvent parallelism. */
             parallelism: number;
 
+            /** TaskEvent retryAt. */
+            retryAt: number;
+
             /**
              * Creates a new TaskEvent instance using the specified properties.
              * @param [properties] Properties to set
@@ -2221,6 +2236,9 @@ export namespace rnr {
 
                 /** TaskEvent parallelism */
                 parallelism?: (number|null);
+
+                /** TaskEvent retryAt */
+                retryAt?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -1113,6 +1113,8 @@ export const rnr = $root.rnr = (() => {
              * @property {boolean|null} [failFast] Task failFast
              * @property {string|null} [parentId] Task parentId
              * @property {rnr.v1.MachineStatus.$Properties|null} [machine] Task machine
+             * @property {number|null} [retryAt] Task retryAt
+             * @property {number|null} [maxAttempts] Task maxAttempts
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1291,6 +1293,22 @@ export const rnr = $root.rnr = (() => {
             Task.prototype.machine = null;
 
             /**
+             * Task retryAt.
+             * @member {number} retryAt
+             * @memberof rnr.v1.Task
+             * @instance
+             */
+            Task.prototype.retryAt = 0;
+
+            /**
+             * Task maxAttempts.
+             * @member {number} maxAttempts
+             * @memberof rnr.v1.Task
+             * @instance
+             */
+            Task.prototype.maxAttempts = 0;
+
+            /**
              * Creates a new Task instance using the specified properties.
              * @function create
              * @memberof rnr.v1.Task
@@ -1360,6 +1378,10 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 17, wireType 2 =*/138).string(message.parentId);
                 if (message.machine != null && $Object.hasOwnProperty.call(message, "machine"))
                     $root.rnr.v1.MachineStatus.encode(message.machine, writer.uint32(/* id 18, wireType 2 =*/146).fork(), _depth + 1).ldelim();
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt") && !$Object.is(message.retryAt, 0))
+                    writer.uint32(/* id 19, wireType 1 =*/153).double(message.retryAt);
+                if (message.maxAttempts != null && $Object.hasOwnProperty.call(message, "maxAttempts") && message.maxAttempts !== 0)
+                    writer.uint32(/* id 20, wireType 0 =*/160).uint32(message.maxAttempts);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1586,6 +1608,24 @@ export const rnr = $root.rnr = (() => {
                             message.machine = $root.rnr.v1.MachineStatus.decode(reader, reader.size(), $undefined, _depth + 1, message.machine);
                             continue;
                         }
+                    case 19: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.retryAt = value;
+                            else
+                                delete message.retryAt;
+                            continue;
+                        }
+                    case 20: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.maxAttempts = value;
+                            else
+                                delete message.maxAttempts;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1687,6 +1727,12 @@ export const rnr = $root.rnr = (() => {
                     if (error)
                         return "machine." + error;
                 }
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    if (typeof message.retryAt !== "number")
+                        return "retryAt: number expected";
+                if (message.maxAttempts != null && $Object.hasOwnProperty.call(message, "maxAttempts"))
+                    if (!$util.isInteger(message.maxAttempts))
+                        return "maxAttempts: integer expected";
                 return null;
             };
 
@@ -1826,6 +1872,12 @@ export const rnr = $root.rnr = (() => {
                         throw $TypeError(".rnr.v1.Task.machine: object expected");
                     message.machine = $root.rnr.v1.MachineStatus.fromObject(object.machine, _depth + 1);
                 }
+                if (object.retryAt != null)
+                    if (!$Object.is($Number(object.retryAt), 0))
+                        message.retryAt = $Number(object.retryAt);
+                if (object.maxAttempts != null)
+                    if ($Number(object.maxAttempts) !== 0)
+                        message.maxAttempts = object.maxAttempts >>> 0;
                 return message;
             };
 
@@ -1867,6 +1919,8 @@ export const rnr = $root.rnr = (() => {
                     object.failFast = false;
                     object.parentId = "";
                     object.machine = null;
+                    object.retryAt = 0;
+                    object.maxAttempts = 0;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -1914,6 +1968,10 @@ export const rnr = $root.rnr = (() => {
                     object.parentId = message.parentId;
                 if (message.machine != null && $Object.hasOwnProperty.call(message, "machine"))
                     object.machine = $root.rnr.v1.MachineStatus.toObject(message.machine, options, _depth + 1);
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    object.retryAt = options.json && !$isFinite(message.retryAt) ? $String(message.retryAt) : message.retryAt;
+                if (message.maxAttempts != null && $Object.hasOwnProperty.call(message, "maxAttempts"))
+                    object.maxAttempts = message.maxAttempts;
                 return object;
             };
 
@@ -6390,6 +6448,7 @@ export const rnr = $root.rnr = (() => {
              * @property {string|null} [action] TaskEvent action
              * @property {number|null} [attempt] TaskEvent attempt
              * @property {number|null} [parallelism] TaskEvent parallelism
+             * @property {number|null} [retryAt] TaskEvent retryAt
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -6534,6 +6593,14 @@ export const rnr = $root.rnr = (() => {
             TaskEvent.prototype.parallelism = 0;
 
             /**
+             * TaskEvent retryAt.
+             * @member {number} retryAt
+             * @memberof rnr.v1.TaskEvent
+             * @instance
+             */
+            TaskEvent.prototype.retryAt = 0;
+
+            /**
              * Creates a new TaskEvent instance using the specified properties.
              * @function create
              * @memberof rnr.v1.TaskEvent
@@ -6593,6 +6660,8 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 13, wireType 0 =*/104).uint32(message.attempt);
                 if (message.parallelism != null && $Object.hasOwnProperty.call(message, "parallelism") && message.parallelism !== 0)
                     writer.uint32(/* id 14, wireType 0 =*/112).uint32(message.parallelism);
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt") && !$Object.is(message.retryAt, 0))
+                    writer.uint32(/* id 15, wireType 1 =*/121).double(message.retryAt);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -6763,6 +6832,15 @@ export const rnr = $root.rnr = (() => {
                                 delete message.parallelism;
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.retryAt = value;
+                            else
+                                delete message.retryAt;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -6837,6 +6915,9 @@ export const rnr = $root.rnr = (() => {
                 if (message.parallelism != null && $Object.hasOwnProperty.call(message, "parallelism"))
                     if (!$util.isInteger(message.parallelism))
                         return "parallelism: integer expected";
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    if (typeof message.retryAt !== "number")
+                        return "retryAt: number expected";
                 return null;
             };
 
@@ -6981,6 +7062,9 @@ export const rnr = $root.rnr = (() => {
                 if (object.parallelism != null)
                     if ($Number(object.parallelism) !== 0)
                         message.parallelism = object.parallelism >>> 0;
+                if (object.retryAt != null)
+                    if (!$Object.is($Number(object.retryAt), 0))
+                        message.retryAt = $Number(object.retryAt);
                 return message;
             };
 
@@ -7016,6 +7100,7 @@ export const rnr = $root.rnr = (() => {
                     object.action = "";
                     object.attempt = 0;
                     object.parallelism = 0;
+                    object.retryAt = 0;
                 }
                 if (message.seq != null && $Object.hasOwnProperty.call(message, "seq"))
                     object.seq = message.seq;
@@ -7045,6 +7130,8 @@ export const rnr = $root.rnr = (() => {
                     object.attempt = message.attempt;
                 if (message.parallelism != null && $Object.hasOwnProperty.call(message, "parallelism"))
                     object.parallelism = message.parallelism;
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    object.retryAt = options.json && !$isFinite(message.retryAt) ? $String(message.retryAt) : message.retryAt;
                 return object;
             };
 

@@ -10,6 +10,8 @@ import {
   type JobSummary,
   RnrError,
   RunTrigger,
+  runSnapshot,
+  runSummary,
   type Store,
   type StoredRun,
   stateName,
@@ -22,7 +24,7 @@ import { checkListQuery } from './list-query.js';
 import { LiveRuns } from './live-runs.js';
 import { applyRunCommand } from './run-commands.js';
 import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
-import { recordSummary, storedSnapshot, storedTask } from './stored-run-view.js';
+import { storedTask } from './stored-run-view.js';
 import type {
   CancelOptions,
   RunHost,
@@ -62,10 +64,8 @@ export interface RunHostOptions {
   /** `rnr`'s `createJob` unless a test says otherwise. */
   createJob?: (options: JobOptions) => Job;
   /**
-   * On a store several processes share (`store.cluster`: PostgreSQL), take part in placement:
-   * register this process's workflows, take over runs that nobody owns or whose lease lapsed,
-   * and hold at most `maxRuns` runs (`rnr serve`). Without it the host runs only what it starts
-   * or is asked to load (`rnr run`). docs/cluster.md.
+   * On a shared store (`store.cluster`: PostgreSQL), take part in placement: take over runs that
+   * nobody owns or whose lease lapsed, up to `maxRuns` (`rnr serve`; docs/cluster.md).
    */
   cluster?: { maxRuns?: number };
 }
@@ -91,10 +91,7 @@ export interface LocalRunHost extends RunHost {
   resumeAll(): Promise<ResumedRun[]>;
   /** Stops ticking every live run and aborts polls in flight; resolves once their polls settled. */
   stop(): Promise<void>;
-  /**
-   * With the `cluster` option on a shared store: registers the workflows and takes over the runs
-   * it may (instead of {@link resumeAll}); resolves with the runs taken in this first round.
-   */
+  /** With `cluster` on a shared store: registers and takes runs over (else {@link resumeAll}). */
   joinCluster(): Promise<ResumedRun[]>;
 }
 
@@ -248,17 +245,17 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async list(query: RunListQuery = {}): Promise<RunListPage> {
       const page = await store.listRuns(checkListQuery(query));
       return {
-        jobs: page.runs.map((run) => live.get(run.id)?.summary() ?? recordSummary(run)),
+        jobs: page.runs.map((run) => live.get(run.id)?.summary() ?? runSummary(run)),
         ...(page.nextPageToken && { nextPageToken: page.nextPageToken }),
       };
     },
 
     async summary(runId) {
-      return live.get(runId)?.summary() ?? recordSummary((await stored(runId)).run);
+      return live.get(runId)?.summary() ?? runSummary((await stored(runId)).run);
     },
 
     async snapshot(runId) {
-      return live.get(runId)?.snapshot() ?? storedSnapshot(await stored(runId));
+      return live.get(runId)?.snapshot() ?? runSnapshot(await stored(runId));
     },
 
     async task(runId, taskId, depth) {
@@ -337,7 +334,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async latestUnfinished(workflow) {
       const page = await store.listRuns({ workflow, states: ['ACTIVE'], limit: 1 });
       const run = page.runs[0];
-      return run && (live.get(run.id)?.summary() ?? recordSummary(run));
+      return run && (live.get(run.id)?.summary() ?? runSummary(run));
     },
 
     resume: (runId) => jobFor(runId, 'resume it'),

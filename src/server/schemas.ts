@@ -126,6 +126,16 @@ const components = [
       failFast: { type: 'boolean' },
       children: { type: 'array', items: { $ref: 'Task#' } },
       attempt: { type: 'integer' },
+      retryAt: {
+        ...time,
+        description:
+          'A try FAILED: the task (RUNNING, not polled) tries again then, as attempt + 1. Absent when none.',
+      },
+      maxAttempts: {
+        type: 'integer',
+        description:
+          "The task's retry.attempts (tries in all, the first included). Absent without that option.",
+      },
       approval: {
         type: 'object',
         properties: { by: { type: 'string' }, at: time, reason: { type: 'string' } },
@@ -263,6 +273,10 @@ const components = [
       action: { type: 'string' },
       attempt: { type: 'integer' },
       parallelism: { type: 'integer' },
+      retryAt: {
+        ...time,
+        description: "The task's pending automatic retry after the event. Absent when none.",
+      },
       time,
     },
   },

@@ -116,6 +116,14 @@ export const pgMigrations: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "automatic retries: a waiting task's retry time, on its record and on its events",
+    sql: `
+      ALTER TABLE $schema.tasks ADD COLUMN retry_at double precision;
+      ALTER TABLE $schema.events ADD COLUMN retry_at double precision;
+    `,
+  },
 ];
 
 /** The schema version this build of rnr writes. */
