@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callbackTask, nestedTask, type Store, systemClock, workflow } from '../../src/index.js';
-import { createRunHost, type LocalRunHost } from '../../src/runs/index.js';
+import { createRunHost } from '../../src/runs/index.js';
 import { type PostgresStore, postgresStore } from '../../src/store/postgres/index.js';
 import { createDatabase } from '../fixtures/postgres/index.js';
 
