@@ -22,6 +22,7 @@ import { checkListQuery } from './list-query.js';
 import { LiveRuns } from './live-runs.js';
 import { applyRunCommand } from './run-commands.js';
 import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
+import { createScheduleRunner } from './schedule-runner.js';
 import { storedTask } from './stored-run-view.js';
 import type {
   CancelOptions,
@@ -82,7 +83,16 @@ export interface LocalRunHost extends RunHost {
    * cannot be resumed (its build throws, another process owns it) is logged and left as it is.
    */
   resumeAll(): Promise<ResumedRun[]>;
-  /** Stops ticking every live run and aborts polls in flight; resolves once their polls settled. */
+  /**
+   * Fires the schedules of every hosted workflow from now on (`rnr serve`; docs/workflows.md,
+   * "Schedules"), and of workflows hosted later once called again. Refuses with
+   * `RNR_ERR_INVALID_INPUT` when a schedule's input fails its workflow's validator.
+   */
+  startSchedules(): Promise<void>;
+  /**
+   * Stops firing schedules and ticking every live run, and aborts polls in flight; resolves once
+   * their polls settled.
+   */
   stop(): Promise<void>;
 }
 
@@ -114,6 +124,12 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     ...(options.createJob && { createJob: options.createJob }),
   };
   const autoStart = options.autoStart ?? true;
+  const schedules = createScheduleRunner({
+    clock: loader.clock,
+    store,
+    log,
+    start: (name, request) => host.start(name, request),
+  });
   const loading = new Map<string, Promise<Job>>();
   let closed = false;
 
@@ -189,7 +205,12 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     catalog,
     store,
     description: store.description,
-    workflows: () => catalog.list().map((wf) => catalog.describe(wf)),
+    workflows: () =>
+      catalog.list().map((wf) => {
+        const info = catalog.describe(wf);
+        info.schedules = info.schedules.map((s, i) => ({ ...s, ...schedules.status(wf.name, i) }));
+        return info;
+      }),
     workflow: (name) => catalog.get(name),
 
     async start(name, request: StartRequest = {}): Promise<StartedRun> {
@@ -206,6 +227,8 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
         trigger,
         startedBy: request.startedBy ?? '',
         labels: { ...wf.labels },
+        // The host's clock, not the store's: a run started on a test clock was created then.
+        createdAt: loader.clock.now(),
         ...(wf.concurrency !== undefined && { concurrency: wf.concurrency }),
         ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
       });
@@ -339,7 +362,10 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       return resumed;
     },
 
+    startSchedules: () => schedules.add(catalog.list()),
+
     async stop() {
+      await schedules.stop();
       const jobs = live.list();
       await Promise.all(jobs.map((job) => job.stop()));
       await Promise.all(jobs.map((job) => job.drain()));
@@ -348,6 +374,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async close() {
       if (closed) return;
       closed = true;
+      await schedules.stop();
       await Promise.allSettled([...loading.values()]);
       for (const job of live.list()) {
         live.remove(job.id);
