@@ -18,6 +18,8 @@ export { runSnapshot, runSummary, taskTreeFromRecords } from './engine/run-view.
 export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
 export { callbackTask, nestedTask } from './engine/specs.js';
 export type {
+  ClusterProcess,
+  ClusterWatcher,
   CommitBatch,
   CreatedRun,
   CreateRunRequest,
@@ -30,6 +32,7 @@ export type {
   RunStateFilter,
   StateCounts,
   Store,
+  StoreCluster,
   StoredRun,
   TaskRecord,
 } from './engine/store.js';
@@ -67,6 +70,7 @@ export type {
   PollResult,
   RunFields,
   RunOption,
+  RunOwner,
   SetStateOptions,
   Task,
   TaskEvent,
@@ -86,6 +90,14 @@ export { inputJsonSchema, sameInput, validateInput } from './engine/workflow-inp
 export type { WorkflowExport, WorkflowOptions } from './engine/workflow-module.js';
 export type { InputIssue, RnrErrorCode } from './errors.js';
 export { describeError, errorCodes, isRnrError, RnrError } from './errors.js';
+export type { LeaseTimings } from './store/lease-timings.js';
+export {
+  checkLeaseMs,
+  DEFAULT_LEASE_MS,
+  leaseTimings,
+  MAX_LEASE_MS,
+  MIN_LEASE_MS,
+} from './store/lease-timings.js';
 export { memoryStore } from './store/memory-store.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';
 export { sqliteStore } from './store/sqlite-store.js';

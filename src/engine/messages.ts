@@ -120,6 +120,8 @@ export interface JobSnapshot extends RunFields {
   seq: number;
   /** Present while the job is halted: its store refused a commit (see {@link JobHalt}). */
   halted?: JobHalt;
+  /** Present while a process owns (executes) the run (as in {@link JobSummary}). */
+  owner?: RunOwner;
 }
 
 /** A job's headline figures, as the `JobSummary` message. */
@@ -137,6 +139,16 @@ export interface JobSummary extends RunFields {
   finishedAt?: number;
   /** Present while the job is halted: its store refused a commit (see {@link JobHalt}). */
   halted?: JobHalt;
+  /** Present while a process owns (executes) the run: which one, and in which epoch. */
+  owner?: RunOwner;
+}
+
+/** The process that executes a run and the epoch it owns it in (the `RunOwner` message). */
+export interface RunOwner {
+  /** The process's id in the store (`GET /cluster`). */
+  process: string;
+  /** Grows with every change of owner. */
+  epoch: number;
 }
 
 /** One recorded change, as the `TaskEvent` message. */

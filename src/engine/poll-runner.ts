@@ -22,6 +22,11 @@ export interface PollHost {
   readonly id: string;
   readonly name: string;
   readonly clock: Clock;
+  /**
+   * False while the job must not act on its run (its process is past its lease renewal deadline,
+   * see docs/cluster.md): no poll starts; the task stays RUNNING and a later tick polls it.
+   */
+  mayPoll(): boolean;
   /** Logs an error of the engine's own (never thrown into the tick or the clock). */
   internalError(where: string, err: unknown): void;
 }
@@ -113,6 +118,7 @@ export class PollRunner {
 
   /** Polls `node`; returns a promise when the poll is async (settles on result, timeout or abort). */
   poll(node: TaskNode): Promise<void> | undefined {
+    if (!this.host.mayPoll()) return undefined;
     if (node.spec.kind === TaskKind.MACHINE) {
       node.machine?.poll();
       return undefined;

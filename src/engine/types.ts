@@ -21,6 +21,7 @@ export type {
   JobSummary,
   MachineStatus,
   RunFields,
+  RunOwner,
   Task,
   TaskEvent,
 } from './messages.js';

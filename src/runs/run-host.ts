@@ -1,100 +1,38 @@
-import type { InspectionEvent } from 'xstate';
 import {
   type AnyWorkflow,
-  type Clock,
   describeError,
   isDone,
   isRnrError,
   type Job,
-  type JobOptions,
-  type JobSummary,
   RnrError,
   RunTrigger,
   runSnapshot,
   runSummary,
-  type Store,
   type StoredRun,
   stateName,
   systemClock,
   validateInput,
 } from '../index.js';
+import { clusterPart, placed } from './cluster-member.js';
+import { clusterOf } from './cluster-view.js';
 import { checkListQuery } from './list-query.js';
 import { LiveRuns } from './live-runs.js';
 import { applyRunCommand } from './run-commands.js';
+import type { LocalRunHost, ResumedRun, RunHostOptions } from './run-host-types.js';
 import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
 import { createScheduleRunner } from './schedule-runner.js';
 import { storedTask } from './stored-run-view.js';
 import type {
   CancelOptions,
-  RunHost,
   RunListPage,
   RunListQuery,
   RunStream,
   StartedRun,
   StartRequest,
 } from './types.js';
-import { createWorkflowCatalog, type WorkflowCatalog } from './workflow-catalog.js';
+import { createWorkflowCatalog } from './workflow-catalog.js';
 
-/** Options of {@link createRunHost}. */
-export interface RunHostOptions {
-  /** The workflows to host (with the file each came from, for error messages). */
-  workflows?: Iterable<AnyWorkflow | [AnyWorkflow, string]>;
-  /** Where runs live. */
-  store: Store;
-  /** Close the store when the host closes. Default false. */
-  ownsStore?: boolean;
-  /** Default the system clock. */
-  clock?: Clock;
-  /** Overrides every workflow's `pollIntervalMs` (`--poll-interval`). */
-  pollIntervalMs?: number;
-  /** XState's inspection observer for every run's actors (`--inspect`). */
-  inspect?: (event: InspectionEvent) => void;
-  /**
-   * Refuse every start but the CLI's own with `RNR_ERR_CONFLICT` and this reason (`rnr run`
-   * serves one run: `POST /workflows/:workflow/runs` is for `rnr serve`).
-   */
-  refuseStarts?: string;
-  /** Keep finished runs in memory (`rnr run`, the test harness). Default false: they are unloaded. */
-  keepFinished?: boolean;
-  /** Start ticking a run as soon as it is started or resumed. Default true. */
-  autoStart?: boolean;
-  /** Lines for the operator (a build's `ctx.log`, runs resumed, failures). Default stderr. */
-  log?: (line: string) => void;
-  /** `rnr`'s `createJob` unless a test says otherwise. */
-  createJob?: (options: JobOptions) => Job;
-}
-
-/** A run resumed by {@link LocalRunHost.resumeAll}. */
-export interface ResumedRun {
-  id: string;
-  fromSeq: number;
-}
-
-/** The run host of one process: {@link RunHost} plus what `rnr run` / `rnr serve` drive. */
-export interface LocalRunHost extends RunHost {
-  readonly catalog: WorkflowCatalog;
-  readonly store: Store;
-  /** The newest unfinished run of a workflow in the store, if any. */
-  latestUnfinished(workflow: string): Promise<JobSummary | undefined>;
-  /** Loads (resumes) one stored run of a hosted workflow into memory and returns its Job. */
-  resume(runId: string): Promise<Job>;
-  /**
-   * Resumes every unfinished run of the hosted workflows that is not in memory yet. A run that
-   * cannot be resumed (its build throws, another process owns it) is logged and left as it is.
-   */
-  resumeAll(): Promise<ResumedRun[]>;
-  /**
-   * Fires the schedules of every hosted workflow from now on (`rnr serve`; docs/workflows.md,
-   * "Schedules"), and of workflows hosted later once called again. Refuses with
-   * `RNR_ERR_INVALID_INPUT` when a schedule's input fails its workflow's validator.
-   */
-  startSchedules(): Promise<void>;
-  /**
-   * Stops firing schedules and ticking every live run, and aborts polls in flight; resolves once
-   * their polls settled.
-   */
-  stop(): Promise<void>;
-}
+export type { LocalRunHost, ResumedRun, RunHostOptions } from './run-host-types.js';
 
 const stderrLog = (line: string): void => {
   process.stderr.write(`rnr: ${line}\n`);
@@ -157,6 +95,17 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     await job.close().catch((err: unknown) => log(`run ${job.id}: closing: ${describeError(err)}`));
   }
 
+  const { member, detach } = clusterPart(store, options.cluster, {
+    workflows: () => catalog.list().map((wf) => wf.name),
+    live,
+    loading,
+    adopt: (run) => {
+      const wf = catalog.require(run.workflow);
+      return load(wf, run.id, () => loadRunJob(wf, run, loader, false));
+    },
+    log,
+  });
+
   function checkOpen(): void {
     if (closed) throw new RnrError('RNR_ERR_STORE_CLOSED', 'the run host is closed');
   }
@@ -174,7 +123,15 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     let pending = loading.get(runId);
     if (!pending) {
       pending = make()
-        .then((job) => {
+        .then(async (job) => {
+          // Opened (claimed in the store) before it counts as live here: a run another process
+          // holds is refused now, not left half-loaded.
+          try {
+            await job.load();
+          } catch (err) {
+            await job.close().catch(() => undefined);
+            throw err;
+          }
           live.add(job);
           if (autoStart && !isDone(job.summary().state)) job.start();
           return job;
@@ -233,8 +190,8 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
         ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
       });
       if (!created) return { summary: await host.summary(run.id), created: false };
-      const job = await load(wf, run.id, () => loadRunJob(wf, run, loader, true));
-      return { summary: job.summary(), created: true };
+      const job = await placed(member, () => load(wf, run.id, () => loadRunJob(wf, run, loader, true)));
+      return { summary: job ? job.summary() : await host.summary(run.id), created: true };
     },
 
     async list(query: RunListQuery = {}): Promise<RunListPage> {
@@ -362,10 +319,17 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       return resumed;
     },
 
+    cluster: () => clusterOf(store, host),
+
+    async joinCluster() {
+      return member ? member.join() : host.resumeAll();
+    },
+
     startSchedules: () => schedules.add(catalog.list()),
 
     async stop() {
       await schedules.stop();
+      member?.stop();
       const jobs = live.list();
       await Promise.all(jobs.map((job) => job.stop()));
       await Promise.all(jobs.map((job) => job.drain()));
@@ -375,6 +339,8 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       if (closed) return;
       closed = true;
       await schedules.stop();
+      member?.stop();
+      detach();
       await Promise.allSettled([...loading.values()]);
       for (const job of live.list()) {
         live.remove(job.id);

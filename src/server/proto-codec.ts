@@ -22,7 +22,8 @@ export type MessageName =
   | 'ActionResult'
   | 'WorkflowList'
   | 'StartRunRequest'
-  | 'CancelRequest';
+  | 'CancelRequest'
+  | 'Cluster';
 
 interface MessageType {
   encode(message: never): { finish(): Uint8Array };
@@ -140,7 +141,7 @@ function normalizeTask(task: Record<string, unknown>): Task {
 
 /** A job's halt, present only while it is halted. */
 function normalizeHalt(run: Record<string, unknown>): void {
-  optionalFields(run, ['halted']);
+  optionalFields(run, ['halted', 'owner']);
   const halted = run.halted as Record<string, unknown> | undefined;
   if (halted) optionalFields(halted, ['retryAt']);
 }

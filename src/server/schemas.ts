@@ -160,6 +160,8 @@ const components = [
     properties: {
       // Present while the job is halted: its store refused a commit.
       halted: { $ref: 'JobHalt#' },
+      // Present while a process owns (executes) the run.
+      owner: { $ref: 'RunOwner#' },
       id: { type: 'string' },
       name: { type: 'string' },
       root: { $ref: 'Task#' },
@@ -178,11 +180,33 @@ const components = [
     },
   },
   {
+    $id: 'ClusterProcess',
+    type: 'object',
+    description: 'One process serving this store (GET /cluster).',
+    properties: {
+      id: { type: 'string', description: "Its id in the store (a run's owner.process)" },
+      host: { type: 'string' },
+      pid: { type: 'integer', description: "The serving process's own process.pid" },
+      startedAt: time,
+      heartbeatAt: { ...time, description: 'The last renewal of its leases' },
+      workflows: { type: 'array', items: { type: 'string' } },
+      runs: { type: 'integer', description: 'How many runs it owns' },
+    },
+  },
+  {
+    $id: 'RunOwner',
+    type: 'object',
+    description: 'The process that executes a run (an id of GET /cluster) and the epoch it owns it in.',
+    properties: { process: { type: 'string' }, epoch: { type: 'integer' } },
+  },
+  {
     $id: 'JobSummary',
     type: 'object',
     properties: {
       // Present while the job is halted: its store refused a commit.
       halted: { $ref: 'JobHalt#' },
+      // Present while a process owns (executes) the run.
+      owner: { $ref: 'RunOwner#' },
       id: { type: 'string' },
       name: { type: 'string' },
       state: { type: 'string', enum: taskStateNames },
