@@ -48,6 +48,7 @@ describe('rnr schema', () => {
       'migrations',
       'processes',
       'runs',
+      'schedule_fires',
       'tasks',
       'workflows',
     ]);

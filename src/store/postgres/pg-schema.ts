@@ -124,6 +124,21 @@ export const pgMigrations: readonly PgMigration[] = [
       ALTER TABLE $schema.events ADD COLUMN retry_at double precision;
     `,
   },
+  {
+    version: 3,
+    description:
+      'schedule fires claimed (workflow, schedule, fire time): processes sharing the store start one run per time',
+    sql: `
+      CREATE TABLE $schema.schedule_fires (
+        workflow text NOT NULL,
+        schedule text NOT NULL,
+        fire_at bigint NOT NULL,
+        claimed_by text NOT NULL,
+        claimed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (workflow, schedule, fire_at)
+      );
+    `,
+  },
 ];
 
 /** The schema version this build of rnr writes. */

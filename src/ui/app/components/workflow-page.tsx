@@ -2,6 +2,7 @@ import { listRuns, listWorkflows } from '../api/runs.js';
 import { useNow, usePoll } from '../hooks.js';
 import { runsHref } from '../model/runs.js';
 import { onLinkClick } from '../router.js';
+import { LastFireCell } from './last-fire.js';
 import { useCluster } from './run-owner.js';
 import { RunsTable } from './runs-table.js';
 import { ScheduleTime } from './schedule-time.js';
@@ -62,6 +63,7 @@ export function WorkflowPage({ name }: { name: string }) {
                   <tr>
                     <th scope="col">Cron</th>
                     <th scope="col">Next run</th>
+                    <th scope="col">Last fire</th>
                     <th scope="col">Overlap</th>
                   </tr>
                 </thead>
@@ -74,6 +76,9 @@ export function WorkflowPage({ name }: { name: string }) {
                       </td>
                       <td>
                         <ScheduleTime at={s.nextAt} zone={s.timezone} now={now} />
+                      </td>
+                      <td>
+                        <LastFireCell fire={s.lastFire} now={now} />
                       </td>
                       <td
                         title={
