@@ -15,6 +15,10 @@ export { runSnapshot, runSummary, taskTreeFromRecords } from './engine/run-view.
 export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
 export { callbackTask, nestedTask } from './engine/specs.js';
 export type {
+  CommandOp,
+  CommandRecord,
+  CommandRequest,
+  CommandStatus,
   CommitBatch,
   CreatedRun,
   CreateRunRequest,
@@ -27,7 +31,12 @@ export type {
   RunStateFilter,
   StateCounts,
   Store,
+  StoreCommands,
   StoredRun,
+  StoreFeed,
+  StoreFeedListener,
+  StoreNotice,
+  SubmittedCommand,
   TaskRecord,
 } from './engine/store.js';
 export type { SchedulingState, TaskStateName } from './engine/task-state.js';

@@ -12,7 +12,9 @@ export type { LocalRunHost, ResumedRun, RunHostOptions } from './run-host.js';
 export { createRunHost } from './run-host.js';
 export type {
   CancelOptions,
+  CommandAnswer,
   LiveRunWatcher,
+  PendingCommand,
   RunCommand,
   RunHost,
   RunListPage,

@@ -14,15 +14,19 @@ import {
   type StoredRun,
   stateName,
   systemClock,
+  type Task,
+  type TaskState,
   validateInput,
 } from '../index.js';
 import { checkListQuery } from './list-query.js';
 import { LiveRuns } from './live-runs.js';
+import { applied, remoteHostPart } from './remote-host.js';
 import { applyRunCommand } from './run-commands.js';
 import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
 import { recordSummary, storedSnapshot, storedTask } from './stored-run-view.js';
 import type {
   CancelOptions,
+  RunCommand,
   RunHost,
   RunListPage,
   RunListQuery,
@@ -59,6 +63,11 @@ export interface RunHostOptions {
   log?: (line: string) => void;
   /** `rnr`'s `createJob` unless a test says otherwise. */
   createJob?: (options: JobOptions) => Job;
+  /**
+   * On a store several processes share: how long an action for a run that lives in another
+   * process waits for its owner to apply it before it is answered pending (ms, default 5,000).
+   */
+  commandWaitMs?: number;
 }
 
 /** A run resumed by {@link LocalRunHost.resumeAll}. */
@@ -183,6 +192,49 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     return load(wf, runId, () => loadRunJob(wf, run, loader, false));
   }
 
+  async function operateHere(runId: string, command: RunCommand): Promise<Task> {
+    checkOpen();
+    const job = await jobFor(runId, 'act on it');
+    const wasDone = isDone(job.summary().state);
+    const task = await applyRunCommand(job, command);
+    settle(job, wasDone);
+    return task;
+  }
+
+  /** After an action: a run that ended leaves memory; a finished run an action reopened runs again. */
+  function settle(job: Job, wasDone: boolean): void {
+    if (isDone(job.summary().state)) {
+      if (!options.keepFinished) void unloadIfDone(job);
+    } else if (wasDone && autoStart) job.start();
+  }
+
+  async function cancelHere(runId: string, cancelOptions: CancelOptions = {}): Promise<JobSummary> {
+    checkOpen();
+    const known = live.get(runId);
+    const ended = (state: TaskState) =>
+      new RnrError(
+        'RNR_ERR_CONFLICT',
+        `run ${runId} has already ended ${stateName(state)}: nothing to cancel`,
+      );
+    if (!known) {
+      const run = (await stored(runId)).run;
+      if (isDone(run.state)) throw ended(run.state);
+    }
+    const job = known ?? (await jobFor(runId, 'cancel it'));
+    if (isDone(job.summary().state)) throw ended(job.summary().state);
+    const { idempotencyKey: _key, ...jobOptions } = cancelOptions;
+    await job.cancel(jobOptions);
+    return job.summary();
+  }
+
+  const remote = remoteHostPart(store, {
+    live,
+    hosts: (workflow) => catalog.get(workflow) !== undefined,
+    loadHere: (runId) => jobFor(runId, 'act on it'),
+    ...{ operateHere, cancelHere, settle, log, reads: () => host },
+    ...(options.commandWaitMs !== undefined && { commandWaitMs: options.commandWaitMs }),
+  });
+
   const host: LocalRunHost = {
     catalog,
     store,
@@ -241,7 +293,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       storedTask(run, taskId, 0);
       throw new RnrError(
         'RNR_ERR_CONFLICT',
-        `run ${runId} has ended and is not in memory: a machine task's chart is drawn while its run is loaded (act on the run to load it)`,
+        `run ${runId} is not in this process's memory (it has ended, or another process runs it): a machine task's chart is drawn by the process that runs it (act on an ended run to load it)`,
       );
     },
 
@@ -260,42 +312,23 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
           return seq;
         },
         events: (since, limit) => store.events(runId, since, limit),
-        subscribe: (listener) => live.listen(runId, listener),
+        subscribe: (listener) =>
+          remote.subscribe ? remote.subscribe(runId, listener) : live.listen(runId, listener),
       };
     },
 
     async operate(runId, command) {
       checkOpen();
-      const job = await jobFor(runId, 'act on it');
-      const wasDone = isDone(job.summary().state);
-      const task = await applyRunCommand(job, command);
-      if (isDone(job.summary().state)) {
-        if (!options.keepFinished) void unloadIfDone(job);
-      } else if (wasDone && autoStart) job.start();
-      return task;
+      return applied(await remote.submit(runId, command));
     },
 
     async cancel(runId, cancelOptions: CancelOptions = {}) {
       checkOpen();
-      const known = live.get(runId);
-      if (!known) {
-        const run = (await stored(runId)).run;
-        if (isDone(run.state))
-          throw new RnrError(
-            'RNR_ERR_CONFLICT',
-            `run ${runId} has already ended ${stateName(run.state)}: nothing to cancel`,
-          );
-      }
-      const job = known ?? (await jobFor(runId, 'cancel it'));
-      const state = job.summary().state;
-      if (isDone(state))
-        throw new RnrError(
-          'RNR_ERR_CONFLICT',
-          `run ${runId} has already ended ${stateName(state)}: nothing to cancel`,
-        );
-      await job.cancel(cancelOptions);
-      return job.summary();
+      return applied(await remote.submitCancel(runId, cancelOptions));
     },
+
+    submit: (runId, command) => remote.submit(runId, command),
+    submitCancel: (runId, cancelOptions) => remote.submitCancel(runId, cancelOptions),
 
     live: (runId) => live.get(runId),
     liveJobs: () => live.list(),
@@ -346,6 +379,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async close() {
       if (closed) return;
       closed = true;
+      remote.close();
       await Promise.allSettled([...loading.values()]);
       for (const job of live.list()) {
         live.remove(job.id);

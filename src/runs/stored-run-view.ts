@@ -58,7 +58,8 @@ function storedMachine(persisted: unknown): MachineStatus {
   };
 }
 
-function toTask(record: TaskRecord): Task {
+/** A task record as the `Task` message (no children). */
+export function toTask(record: TaskRecord): Task {
   const task: Task = {
     id: record.id,
     name: record.name,
