@@ -9,7 +9,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const all = ['engine', 'machine', 'store', 'postgres', 'server', 'server-replay', 'runs', 'ui', 'cli'];
+const all = [
+  'engine',
+  'machine',
+  'store',
+  'postgres',
+  'cluster-api',
+  'server',
+  'server-replay',
+  'runs',
+  'ui',
+  'cli',
+];
 const root = fileURLToPath(new URL('..', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length > 0 ? wanted : all;
