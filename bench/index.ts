@@ -14,6 +14,7 @@ const all = [
   'machine',
   'store',
   'postgres',
+  'cluster',
   'cluster-api',
   'server',
   'server-replay',

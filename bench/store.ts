@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { callbackTask, createJob, isDone, memoryStore, nestedTask, type Store, sqliteStore } from 'rnr';
+import { memoryStore, type Store, sqliteStore } from 'rnr';
+import { actionLatency, lifecycle, resumeMs } from './postgres-rnr.js';
 import { figure, machineLine, median, percentile, section } from './report.js';
 import { listingBench } from './store-listing.js';
 
@@ -31,45 +32,6 @@ const label = (kind: Kind) => (kind === 'memory' ? 'memoryStore' : `sqliteStore,
 const open = (kind: Kind, name: string): Store =>
   kind === 'memory' ? memoryStore() : sqliteStore(join(dir, `${name}-${kind}.db`), { synchronous: kind });
 
-function fleet(poll: () => boolean | undefined) {
-  const children = Array.from({ length: LEAVES }, (_, i) => callbackTask({ name: `vm-${i}`, poll }));
-  return nestedTask({ id: 'fleet', name: 'fleet', parallelism: 100, children });
-}
-
-/** One lifecycle run: tick the job until the root is DONE. Returns the ticking time in ms. */
-async function lifecycle(store: Store, id: string): Promise<{ ms: number; seq: number }> {
-  const job = createJob({ id, name: 'lifecycle', root: fleet(() => true), store });
-  await job.load(); // not timed, as createJob was not when it opened the store itself
-  const start = performance.now();
-  while (!isDone(job.summary().state)) await job.tick();
-  const ms = performance.now() - start;
-  const seq = job.seq;
-  await job.close();
-  return { ms, seq };
-}
-
-/** Operator actions on a job that keeps 100 tasks running; each action's latency in ms. */
-async function actionLatency(store: Store, actions: number): Promise<number[]> {
-  const job = createJob({ id: 'actions', name: 'actions', root: fleet(() => undefined), store });
-  await job.tick();
-  const running = job
-    .getTask('fleet', { depth: 1 })
-    .children.filter((t) => !isDone(t.state))
-    .slice(0, 100);
-  const latencies: number[] = [];
-  for (let i = 0; i < actions && running.length > 0; i++) {
-    const task = running[i % running.length]?.id ?? 'fleet';
-    const pausing = Math.floor(i / running.length) % 2 === 0;
-    const start = performance.now();
-    if (pausing) await job.pause(task, { actor: 'bench', reason: 'latency' });
-    else await job.resume(task, { actor: 'bench', reason: 'latency' });
-    latencies.push(performance.now() - start);
-    if (i % 50 === 49) await job.tick();
-  }
-  await job.close();
-  return latencies;
-}
-
 function sqliteVersion(): string {
   const db = new Database(':memory:');
   const version = String(db.prepare('SELECT sqlite_version()').pluck().get());
@@ -85,17 +47,17 @@ async function main(): Promise<void> {
 }
 
 async function lifecycles(): Promise<void> {
-  await lifecycle(memoryStore(), 'warm-up');
+  await lifecycle(memoryStore(), 'warm-up', LEAVES);
   // Interleaved rounds, so a busy neighbour on a shared machine slows every store alike.
   const times = new Map<Kind, number[]>(kinds.map((k) => [k, []]));
   let events = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of kinds) {
       const store = open(kind, `lifecycle-${round}`);
-      const { ms, seq } = await lifecycle(store, 'lifecycle');
+      const result = await lifecycle(store, 'lifecycle', LEAVES);
       await store.close();
-      events = seq;
-      times.get(kind)?.push(ms);
+      events = result.events;
+      times.get(kind)?.push(result.ms);
     }
   }
   const memory = median(times.get('memory') ?? []);
@@ -119,20 +81,16 @@ async function lifecycles(): Promise<void> {
     `${events}; ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`,
   );
 
-  const t0 = performance.now();
   const reopened = sqliteStore(file);
-  const resumed = createJob({ id: 'lifecycle', name: 'lifecycle', root: fleet(() => true), store: reopened });
-  await resumed.load();
-  const resumeMs = performance.now() - t0;
-  figure(`resume the finished ${LEAVES}-task job (open + restore)`, `${resumeMs.toFixed(0)} ms`);
-  await resumed.close();
+  const ms = await resumeMs(reopened, 'lifecycle', LEAVES);
+  figure(`resume the finished ${LEAVES}-task job (open + restore)`, `${ms.toFixed(0)} ms`);
   await reopened.close();
 }
 
 async function actions(): Promise<void> {
   for (const kind of kinds) {
     const store = open(kind, 'actions');
-    const latencies = await actionLatency(store, 2000);
+    const latencies = await actionLatency(store, 'actions', 2000);
     await store.close();
     const p50 = percentile(latencies, 50).toFixed(2);
     const p99 = percentile(latencies, 99).toFixed(2);

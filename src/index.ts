@@ -11,10 +11,13 @@ export { systemClock } from './engine/clock.js';
 export type { MachineTaskOptions } from './engine/machine-task.js';
 export { machineTask } from './engine/machine-task.js';
 export { MAX_MESSAGE_CHARS } from './engine/message-cap.js';
+export type { BackoffOptions, RetryOptions } from './engine/retry-policy.js';
 export { runSnapshot, runSummary, taskTreeFromRecords } from './engine/run-view.js';
 export type { CallbackTaskOptions, NestedTaskOptions } from './engine/specs.js';
 export { callbackTask, nestedTask } from './engine/specs.js';
 export type {
+  ClusterProcess,
+  ClusterWatcher,
   CommandOp,
   CommandRecord,
   CommandRequest,
@@ -31,6 +34,7 @@ export type {
   RunStateFilter,
   StateCounts,
   Store,
+  StoreCluster,
   StoreCommands,
   StoredRun,
   StoreFeed,
@@ -72,6 +76,7 @@ export type {
   PollResult,
   RunFields,
   RunOption,
+  RunOwner,
   SetStateOptions,
   Task,
   TaskEvent,
@@ -91,6 +96,14 @@ export { inputJsonSchema, sameInput, validateInput } from './engine/workflow-inp
 export type { WorkflowExport, WorkflowOptions } from './engine/workflow-module.js';
 export type { InputIssue, RnrErrorCode } from './errors.js';
 export { describeError, errorCodes, isRnrError, RnrError } from './errors.js';
+export type { LeaseTimings } from './store/lease-timings.js';
+export {
+  checkLeaseMs,
+  DEFAULT_LEASE_MS,
+  leaseTimings,
+  MAX_LEASE_MS,
+  MIN_LEASE_MS,
+} from './store/lease-timings.js';
 export { memoryStore } from './store/memory-store.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';
 export { sqliteStore } from './store/sqlite-store.js';

@@ -37,17 +37,39 @@ export function inputJsonOption(): Option {
   return new Option('--input-json <json>', "the run's input as a JSON object (--input keys are set over it)");
 }
 
-/** `--store URL` (and `RNR_STORE`). */
-export function storeOption(): Option {
-  return new Option(
-    '--store <url>',
-    'where runs live: sqlite:PATH (relative to here); default sqlite:.rnr/rnr.db',
-  );
-}
-
-/** `--state-dir DIR`. */
-export function stateDirOption(): Option {
-  return new Option('--state-dir <dir>', 'where runs live: SQLite in <dir>/rnr.db (default .rnr)');
+/**
+ * The options `rnr run` and `rnr serve` share: where to listen, the tokens, the store, the poll
+ * interval (`pollDefault` says what applies without it), and `--stop-timeout`.
+ */
+export function withServingOptions(cmd: Command, pollDefault: string): Command {
+  return cmd
+    .addOption(
+      new Option('-p, --port <n>', 'port of the API and web view (0: any free port)')
+        .argParser(parsePort)
+        .default(7300),
+    )
+    .option('--host <host>', 'address to listen on (beyond loopback needs --token)', '127.0.0.1')
+    .addOption(new Option('--token <token>', 'operator token the API requires (Bearer)').env('RNR_TOKEN'))
+    .addOption(
+      new Option('--viewer-token <token>', 'read-only token for the API and web view').env(
+        'RNR_VIEWER_TOKEN',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--store <url>',
+        'where runs live: sqlite:PATH (relative to here) or postgres://…; default sqlite:.rnr/rnr.db',
+      ),
+    )
+    .addOption(new Option('--state-dir <dir>', 'where runs live: SQLite in <dir>/rnr.db (default .rnr)'))
+    .addOption(
+      new Option('--poll-interval <ms>', `tick every <ms> (default: ${pollDefault})`).argParser(parseMillis),
+    )
+    .addOption(
+      new Option('--stop-timeout <ms>', 'on Ctrl-C, how long polls in flight may take to settle')
+        .argParser(parseMillis)
+        .default(10_000),
+    );
 }
 
 /** The store flags as `storeFromFlags` takes them (`RNR_STORE` read here). */

@@ -10,6 +10,7 @@ import { commandFor } from './event-printers.js';
 import { usageError } from './exit-codes.js';
 import { formatTable, paintState, printable, stateSymbol } from './format.js';
 import type { ActionResult, ApiClient } from './http-client.js';
+import { ownerLine, ownerText } from './owner-format.js';
 import { withJobId, withTaskId } from './task-ids.js';
 import { flattenTasks, formatTree } from './tree-format.js';
 
@@ -53,7 +54,9 @@ export async function listJobs(api: ApiClient, output: OutputFormat, options: Li
     );
   }
   const now = Date.now();
-  const rows = [['RUN', 'STATE', 'DONE', 'RUNNING', 'WAITING', 'FAILED', 'AGE', 'TRIGGER', 'BY']];
+  // Who runs what: a server that cannot say (an older rnr) leaves the column out.
+  const processes = await api.cluster().catch(() => undefined);
+  const rows = [['RUN', 'STATE', 'DONE', 'RUNNING', 'WAITING', 'FAILED', 'AGE', 'TRIGGER', 'BY', 'OWNER']];
   for (const job of jobs) {
     const c = job.counts ?? {};
     const n = (s: TaskStateName) => c[s] ?? 0;
@@ -70,6 +73,7 @@ export async function listJobs(api: ApiClient, output: OutputFormat, options: Li
       job.createdAt ? formatDuration(now - job.createdAt) : '',
       printable(job.trigger && job.trigger !== 'TRIGGER_UNSPECIFIED' ? job.trigger : ''),
       printable(job.startedBy ?? ''),
+      ownerText({ ...job, done: ['SUCCESS', 'FAILED', 'SKIPPED'].includes(state) }, processes),
     ]);
   }
   write(formatTable(rows));
@@ -160,6 +164,7 @@ export async function getJobOrTask(
   const root = 'root' in found ? found.root : found;
   if ('root' in found) {
     write(pc.dim(`job ${printable(found.id)} (${printable(found.name ?? found.id)}), seq ${found.seq ?? 0}`));
+    write(pc.dim(ownerLine(found, await api.cluster().catch(() => undefined))));
     const halted = found.halted;
     if (halted) {
       const retry = halted.retryAt ? `; next try ${new Date(halted.retryAt).toISOString()}` : '';

@@ -1,5 +1,12 @@
 import { describeError, errorCodes, RnrError, type RnrErrorCode } from '../errors.js';
-import type { JobJson, JobSummaryJson, TaskEventJson, TaskJson, WorkflowJson } from '../wire/json.js';
+import type {
+  ClusterProcessJson,
+  JobJson,
+  JobSummaryJson,
+  TaskEventJson,
+  TaskJson,
+  WorkflowJson,
+} from '../wire/json.js';
 import type { OperatorOp } from '../wire/names.js';
 
 /** Where the client verbs find the server, and who they are. */
@@ -35,6 +42,8 @@ export interface ApiClient {
     limit?: number;
     pageToken?: string;
   }): Promise<{ jobs: JobSummaryJson[]; nextPageToken?: string }>;
+  /** `GET /cluster`'s processes; undefined from a server without that route (an older rnr). */
+  cluster(): Promise<ClusterProcessJson[] | undefined>;
   /** `GET /workflows`. */
   workflows(): Promise<WorkflowJson[]>;
   /** `POST /workflows/:workflow/runs` with an Idempotency-Key. */
@@ -132,6 +141,14 @@ export function createApiClient(config: ClientConfig): ApiClient {
         `/jobs?${params}`,
       );
       return { jobs: page.jobs ?? [], ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) };
+    },
+    cluster: async () => {
+      try {
+        return (await request<{ processes?: ClusterProcessJson[] }>('GET', '/cluster')).processes ?? [];
+      } catch (err) {
+        if (err instanceof RnrError && err.code === 'RNR_ERR_ROUTE_NOT_FOUND') return undefined;
+        throw err;
+      }
     },
     workflows: async () =>
       (await request<{ workflows?: WorkflowJson[] }>('GET', '/workflows')).workflows ?? [],

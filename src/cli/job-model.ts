@@ -10,6 +10,10 @@ export interface ViewTask {
   message: string;
   paused: boolean;
   attempt: number;
+  /** A pending automatic retry: when (ms since epoch); absent when none. */
+  retryAt?: number;
+  /** The task's retry.attempts, when it has that option. */
+  maxAttempts?: number;
   /** When the task last entered RUNNING (ms since epoch), for the elapsed column. */
   startedAt?: number;
   /** When the task last became DONE. */
@@ -77,6 +81,8 @@ export class JobModel {
       message: task.message ?? '',
       paused: task.paused ?? false,
       attempt: task.attempt ?? 0,
+      retryAt: task.retryAt,
+      maxAttempts: task.maxAttempts ?? existing?.maxAttempts,
       startedAt: task.startedAt,
       finishedAt: task.finishedAt,
       parentId: task.parentId ?? existing?.parentId,
@@ -145,6 +151,8 @@ export class JobModel {
       task.pausedBy = { actor: event.actor || 'anonymous', reason: event.reason ?? '' };
     if (!task.paused) task.pausedBy = undefined;
     if (event.attempt !== undefined) task.attempt = event.attempt;
+    // An event carries the task's pending retry as it stands after it: absent means none.
+    task.retryAt = event.retryAt || undefined;
     this.track(task);
     return true;
   }

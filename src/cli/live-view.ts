@@ -2,6 +2,7 @@ import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { formatDuration } from '../wire/duration.js';
 import type { TaskEventJson } from '../wire/json.js';
+import { retryInText } from '../wire/retry.js';
 import { commandFor, type EventDisplay, formatEventLine } from './event-printers.js';
 import { paintState, printable, stateSymbol, truncate } from './format.js';
 import type { JobModel, PausedTask, ViewTask } from './job-model.js';
@@ -170,6 +171,7 @@ function taskLines(
     elapsed.padStart(6),
     task.paused ? '(paused)' : '',
     task.attempt > 0 ? `attempt ${task.attempt}` : '',
+    retryInText(task, now) ?? '',
   ]
     .filter(Boolean)
     .join(' ');

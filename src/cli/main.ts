@@ -3,11 +3,9 @@ import {
   type ClientFlags,
   inputJsonOption,
   inputOption,
-  parseMillis,
   parsePort,
-  stateDirOption,
   storeFlagsOf,
-  storeOption,
+  withServingOptions,
 } from './args.js';
 import { registerClientVerbs } from './client-verb-commands.js';
 import { ExitCode, exitCodeFor, reportError } from './exit-codes.js';
@@ -71,32 +69,14 @@ export function buildProgram(done: (code: number) => void): Command {
     .configureOutput({ outputError: (text, write) => write(oneLine(text)) })
     .addHelpText('after', topExamples);
 
-  program
+  const run = program
     .command('run')
     .description('run a workflow file: serve its API and web view, show live progress, exit with its outcome')
     .argument(
       '<file>',
       'workflow module (.ts or .js) whose default export is a Job or a function returning one',
-    )
-    .addOption(
-      new Option('-p, --port <n>', 'port of the API and web view (0: any free port)')
-        .argParser(parsePort)
-        .default(7300),
-    )
-    .option('--host <host>', 'address to listen on (beyond loopback needs --token)', '127.0.0.1')
-    .addOption(new Option('--token <token>', 'operator token the API requires (Bearer)').env('RNR_TOKEN'))
-    .addOption(
-      new Option('--viewer-token <token>', 'read-only token for the API and web view').env(
-        'RNR_VIEWER_TOKEN',
-      ),
-    )
-    .addOption(storeOption())
-    .addOption(stateDirOption())
-    .addOption(
-      new Option('--poll-interval <ms>', "tick every <ms> (default: the workflow's, else 5000)").argParser(
-        parseMillis,
-      ),
-    )
+    );
+  withServingOptions(run, "the workflow's, else 5000")
     .addOption(inputOption())
     .addOption(inputJsonOption())
     .option('--new', 'start a new run even when one of the workflow is unfinished', false)
@@ -107,11 +87,6 @@ export function buildProgram(done: (code: number) => void): Command {
         .conflicts('json'),
     )
     .option('--json', 'print events as JSON lines on stdout (other lines go to stderr)', false)
-    .addOption(
-      new Option('--stop-timeout <ms>', 'on Ctrl-C, how long polls in flight may take to settle')
-        .argParser(parseMillis)
-        .default(10_000),
-    )
     .option('--inspect', "attach Stately's inspector (@statelyai/inspect) to the job's actors", false)
     .addOption(
       new Option('--inspect-port <n>', 'port of the inspector relay, on 127.0.0.1 (0: any free port)')

@@ -1,13 +1,5 @@
-import { type Command, Option } from 'commander';
-import {
-  inputJsonOption,
-  inputOption,
-  parseMillis,
-  parsePort,
-  stateDirOption,
-  storeFlagsOf,
-  storeOption,
-} from './args.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { inputJsonOption, inputOption, parseMillis, storeFlagsOf, withServingOptions } from './args.js';
 
 const serveExamples = `
 Examples:
@@ -19,7 +11,19 @@ Examples:
 Each file's default export must be a workflow(); in a directory (searched recursively, skipping
 node_modules, dot directories and *.test.* / *.spec.* files), modules exporting anything else are
 skipped. Unfinished runs are resumed; --start starts a run unless one of that workflow is
-unfinished. SIGINT/SIGTERM: polls in flight settle (up to --stop-timeout), then exit 0.`;
+unfinished. SIGINT/SIGTERM: polls in flight settle (up to --stop-timeout), then exit 0.
+
+Several processes can share one PostgreSQL database (--store postgres://…): each run is executed
+by one of them under a lease (--lease-ms), new runs go to a process with room (--max-runs), and a
+process that dies or hangs has its runs taken over by another (docs/cluster.md).`;
+
+/** `--max-runs N`: a positive whole number. */
+function parseMaxRuns(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('expected a whole number of runs, at least 1.');
+  return n;
+}
 
 interface ServeFlags {
   port: number;
@@ -33,40 +37,31 @@ interface ServeFlags {
   input: string[];
   inputJson?: string;
   stopTimeout: number;
+  leaseMs?: number;
+  maxRuns?: number;
 }
 
 /** Registers `rnr serve <file|dir>…`. */
 export function registerServeCommand(program: Command, done: (code: number) => void): void {
-  program
+  const serve = program
     .command('serve')
     .description('host the workflows of files and directories: API and web view, runs started on request')
-    .argument('<paths...>', 'workflow files, or directories to search for them')
-    .addOption(
-      new Option('-p, --port <n>', 'port of the API and web view (0: any free port)')
-        .argParser(parsePort)
-        .default(7300),
-    )
-    .option('--host <host>', 'address to listen on (beyond loopback needs --token)', '127.0.0.1')
-    .addOption(new Option('--token <token>', 'operator token the API requires (Bearer)').env('RNR_TOKEN'))
-    .addOption(
-      new Option('--viewer-token <token>', 'read-only token for the API and web view').env(
-        'RNR_VIEWER_TOKEN',
-      ),
-    )
-    .addOption(storeOption())
-    .addOption(stateDirOption())
-    .addOption(
-      new Option('--poll-interval <ms>', "tick every <ms> (default: each workflow's, else 5000)").argParser(
-        parseMillis,
-      ),
-    )
+    .argument('<paths...>', 'workflow files, or directories to search for them');
+  withServingOptions(serve, "each workflow's, else 5000")
     .option('--start <workflow>', 'start a run of this workflow at startup, unless one is unfinished')
     .addOption(inputOption())
     .addOption(inputJsonOption())
     .addOption(
-      new Option('--stop-timeout <ms>', 'on Ctrl-C, how long polls in flight may take to settle')
-        .argParser(parseMillis)
-        .default(10_000),
+      new Option(
+        '--lease-ms <ms>',
+        "PostgreSQL: how long a run's lease lasts, 1000-3600000; renewed every 2/15 of it (default 15000)",
+      ).argParser(parseMillis),
+    )
+    .addOption(
+      new Option(
+        '--max-runs <n>',
+        'PostgreSQL: at most this many runs executed by this process (default 1000)',
+      ).argParser(parseMaxRuns),
     )
     .addHelpText('after', serveExamples)
     .action(async (paths: string[], flags: ServeFlags) => {
@@ -83,6 +78,8 @@ export function registerServeCommand(program: Command, done: (code: number) => v
           pairs: flags.input,
           ...(flags.inputJson !== undefined && { inputJson: flags.inputJson }),
           stopTimeoutMs: flags.stopTimeout,
+          ...(flags.leaseMs !== undefined && { leaseMs: flags.leaseMs }),
+          ...(flags.maxRuns !== undefined && { maxRuns: flags.maxRuns }),
         }),
       );
     });

@@ -20,6 +20,10 @@ export interface ServeCommandOptions extends StoreFlags, InputFlags {
   /** `--start W`: a run of W at startup, unless one is unfinished. */
   start?: string;
   stopTimeoutMs: number;
+  /** `--lease-ms`: PostgreSQL only. */
+  leaseMs?: number;
+  /** `--max-runs`: PostgreSQL only. */
+  maxRuns?: number;
 }
 
 const say = (line: string): void => {
@@ -49,7 +53,27 @@ export async function serveCommand(paths: readonly string[], options: ServeComma
     throw new RnrError('RNR_ERR_USAGE', '--input and --input-json go with --start <workflow>');
   }
   const input = starting ? parseInputFlags(options, inputJsonSchema(starting.workflow)) : {};
-  const store = await spec.open();
+  for (const [flag, given] of [
+    ['--lease-ms', options.leaseMs],
+    ['--max-runs', options.maxRuns],
+  ] as const) {
+    if (given !== undefined && !spec.shared) {
+      const { RnrError } = await import('../errors.js');
+      throw new RnrError(
+        'RNR_ERR_USAGE',
+        `${flag} goes with a store several processes share (--store postgres://…); ${spec.url} is used by one process, which runs every run`,
+      );
+    }
+  }
+  if (options.leaseMs !== undefined) {
+    const { checkLeaseMs, RnrError } = await import('../index.js');
+    try {
+      checkLeaseMs(options.leaseMs, '--lease-ms');
+    } catch (err) {
+      throw new RnrError('RNR_ERR_USAGE', (err as Error).message);
+    }
+  }
+  const store = await spec.open(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs });
   const host = createRunHost({
     workflows: found.map((f): [AnyWorkflow, string] => [f.workflow, f.file]),
     store,
@@ -57,6 +81,7 @@ export async function serveCommand(paths: readonly string[], options: ServeComma
     clock: systemClock,
     ...(options.pollInterval !== undefined && { pollIntervalMs: options.pollInterval }),
     log: say,
+    ...(spec.shared && { cluster: options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns } }),
   });
   let early: StopSignal | undefined;
   let onSignal = (signal: StopSignal) => {
@@ -66,8 +91,10 @@ export async function serveCommand(paths: readonly string[], options: ServeComma
   try {
     for (const { workflow, file } of found) say(`workflow ${workflow.name} from ${printable(file)}`);
     if (skipped.length > 0) say(`skipped ${skipped.length} module(s) without a workflow() default export`);
-    const resumed = await host.resumeAll();
-    for (const run of resumed) say(`resumed run ${printable(run.id)} from seq ${run.fromSeq}`);
+    // On a shared store the process registers and takes what it may (logged as it goes).
+    const resumed = spec.shared ? await host.joinCluster() : await host.resumeAll();
+    if (!spec.shared)
+      for (const run of resumed) say(`resumed run ${printable(run.id)} from seq ${run.fromSeq}`);
     if (starting) await startAtLaunch(host, starting.workflow.name, input);
   } catch (err) {
     await host.close();

@@ -26,8 +26,10 @@ export interface StoreSpec {
   url: string;
   /** Where the audit file and other files beside the state go. */
   stateDir: string;
-  /** Opens the store (creating a SQLite file's directory). */
-  open(): Promise<Store>;
+  /** True for a store several processes may share (PostgreSQL). */
+  shared: boolean;
+  /** Opens the store (creating a SQLite file's directory); `leaseMs` for a shared one. */
+  open(options?: { leaseMs?: number }): Promise<Store>;
 }
 
 const usage = (message: string) => new RnrError('RNR_ERR_USAGE', message);
@@ -43,6 +45,7 @@ function sqliteSpec(url: string, path: string, stateDir: string): StoreSpec {
   return {
     url,
     stateDir,
+    shared: false,
     async open() {
       mkdirSync(dirname(path), { recursive: true });
       const { sqliteStore } = await import('../index.js');
@@ -85,9 +88,10 @@ const kinds: readonly StoreKind[] = [
         url: redact(url),
         // The audit file stays on this machine, in the default state directory.
         stateDir: resolve(cwd, DEFAULT_STATE_DIR),
-        async open() {
+        shared: true,
+        async open(options = {}) {
           const { postgresStore } = await import('../store/postgres/index.js');
-          return postgresStore(url);
+          return postgresStore(url, options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs });
         },
       };
     },

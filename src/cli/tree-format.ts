@@ -1,11 +1,13 @@
 import pc from 'picocolors';
 import { formatDuration } from '../wire/duration.js';
 import type { MachineStatus, TaskJson } from '../wire/json.js';
+import { retryInText } from '../wire/retry.js';
 import { paintState, printable, stateSymbol } from './format.js';
 
 /**
  * Renders a task and its children as an indented tree with state glyphs, one task per line:
- * glyph, id, state, extras (paused, attempt, parallelism, elapsed) and the status message.
+ * glyph, id, state, extras (paused, attempt, a pending retry, parallelism, elapsed) and the status
+ * message.
  *
  * @example
  * formatTree(job.root);
@@ -32,6 +34,8 @@ function taskLine(task: TaskJson, now: number): string {
   const extras: string[] = [];
   if (task.paused) extras.push(pc.yellow('paused'));
   if (task.attempt) extras.push(`attempt ${task.attempt}`);
+  const retry = retryInText(task, now);
+  if (retry) extras.push(pc.yellow(retry));
   if (task.kind === 'NESTED' && task.parallelism) extras.push(`parallelism ${task.parallelism}`);
   if (task.startedAt) extras.push(formatDuration((task.finishedAt ?? now) - task.startedAt));
   if (task.approval?.by) extras.push(`approved by ${printable(task.approval.by)}`);

@@ -8,6 +8,11 @@ export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * A random number in [0, 1): the jitter of retry backoffs draws from it. Optional (default
+   * `Math.random`); `TestClock` gives a seeded sequence, so tests are repeatable.
+   */
+  random?(): number;
 }
 
 /**

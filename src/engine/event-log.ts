@@ -38,7 +38,7 @@ export class EventLog implements PendingChanges {
 
   /** Records a change of `node` (its state was `from`) as the next event. */
   record(node: TaskNode, from: TaskState, cause: EventCause, meta?: EventMeta): void {
-    this.outbox.push({
+    const event: TaskEvent = {
       seq: ++this.seq,
       jobId: this.jobId,
       taskId: node.id,
@@ -53,7 +53,9 @@ export class EventLog implements PendingChanges {
       action: meta?.action ?? '',
       attempt: node.attempt,
       parallelism: node.parallelism,
-    });
+    };
+    if (node.retryAt !== undefined) event.retryAt = node.retryAt;
+    this.outbox.push(event);
     this.changed.add(node);
   }
 

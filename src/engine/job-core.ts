@@ -24,6 +24,8 @@ export interface CoreHost {
   node(id: string): TaskNode;
   /** The job chart's timer fired. */
   tickDue(): void;
+  /** False while no poll may start (see PollHost.mayPoll). */
+  mayPoll(): boolean;
   internalError(where: string, err: unknown): void;
 }
 
@@ -72,7 +74,13 @@ export class JobCore {
       this.actors,
     );
     this.polls = new PollRunner(
-      { id: host.id, name: host.name, clock: host.clock, internalError: host.internalError },
+      {
+        id: host.id,
+        name: host.name,
+        clock: host.clock,
+        mayPoll: host.mayPoll,
+        internalError: host.internalError,
+      },
       this.changes,
       host.polls,
     );

@@ -1,5 +1,5 @@
 import type { JobCore } from './job-core.js';
-import type { JobHalt, JobSnapshot, JobSummary, RunFields } from './messages.js';
+import type { JobHalt, JobSnapshot, JobSummary, RunFields, RunOwner } from './messages.js';
 import { runFieldsOf } from './run-view.js';
 import type { Fence, OpenedRun, RunRecord, StateCounts } from './store.js';
 import { taskStateNames } from './task-state.js';
@@ -58,6 +58,8 @@ export class JobRun {
       ...this.runFields(),
     };
     if (halted) snapshot.halted = halted;
+    const owner = this.owner(halted);
+    if (owner) snapshot.owner = owner;
     return snapshot;
   }
 
@@ -77,7 +79,15 @@ export class JobRun {
     if (root.startedAt !== undefined) summary.startedAt = root.startedAt;
     if (root.finishedAt !== undefined) summary.finishedAt = root.finishedAt;
     if (halted) summary.halted = halted;
+    const owner = this.owner(halted);
+    if (owner) summary.owner = owner;
     return summary;
+  }
+
+  /** The owner while this job holds the run: a run lost to another process is not this job's. */
+  private owner(halted: JobHalt | undefined): RunOwner | undefined {
+    if (!this.fence || halted?.code === 'RNR_ERR_LEASE_LOST') return undefined;
+    return { process: this.fence.process, epoch: this.fence.epoch };
   }
 
   private runFields(): RunFields {

@@ -95,6 +95,7 @@ class JobEngine implements Job {
         void this.tick().catch((err) => {
           if (!this.halts.current) this.internalError('tick', err);
         }),
+      mayPoll: () => this.store.cluster?.holdsLeases() ?? true, // false past the lease deadline
       internalError: (where, err) => this.internalError(where, err),
     };
     // Built now, so a bad tree (duplicate ids) fails createJob itself; the store is read on load.

@@ -1,5 +1,6 @@
 import { type AnyMachineSnapshot, type AnyStateMachine, createActor } from 'xstate';
 import { describeError, RnrError } from '../errors.js';
+import { checkRetry, type RetryOptions } from './retry-policy.js';
 import { brand, checkBase } from './specs.js';
 import { type MachineTaskSpec, TaskKind } from './types.js';
 
@@ -11,6 +12,8 @@ export interface MachineTaskOptions {
   machine: AnyStateMachine;
   /** The machine's input. */
   input?: unknown;
+  /** Automatic retries of a machine that ended in error: a fresh actor, attempt + 1. Default: none. */
+  retry?: RetryOptions;
   labels?: Record<string, string>;
 }
 
@@ -54,6 +57,7 @@ export function machineTask(options: MachineTaskOptions): MachineTaskSpec {
       `${where} machine: expected an XState v5 machine made with createMachine or setup().createMachine`,
     );
   }
+  const retry = checkRetry(where, options.retry);
   // Create (without starting) an actor to run the context factory with this input now, so an input
   // the machine rejects fails at definition time rather than hours into a run.
   const probe = createActor(options.machine, { input: options.input });
@@ -76,6 +80,7 @@ export function machineTask(options: MachineTaskOptions): MachineTaskSpec {
     -readonly [K in keyof MachineTaskSpec]: MachineTaskSpec[K];
   };
   if (options.id !== undefined) spec.id = options.id;
+  if (retry !== undefined) spec.retry = retry;
   if (options.labels !== undefined) spec.labels = { ...options.labels };
   return brand(spec);
 }

@@ -92,6 +92,13 @@ export interface Task {
   children: Task[];
   /** 0, then +1 per retry. */
   attempt: number;
+  /**
+   * ms since the epoch: a try FAILED and the task (RUNNING, not polled) tries again then, as
+   * attempt + 1. Absent when no retry is pending.
+   */
+  retryAt?: number;
+  /** The task's `retry.attempts` (tries in all, the first included); absent without that option. */
+  maxAttempts?: number;
   approval?: Approval;
   labels: Record<string, string>;
   /** '' for the root. */
@@ -113,6 +120,8 @@ export interface JobSnapshot extends RunFields {
   seq: number;
   /** Present while the job is halted: its store refused a commit (see {@link JobHalt}). */
   halted?: JobHalt;
+  /** Present while a process owns (executes) the run (as in {@link JobSummary}). */
+  owner?: RunOwner;
 }
 
 /** A job's headline figures, as the `JobSummary` message. */
@@ -130,6 +139,16 @@ export interface JobSummary extends RunFields {
   finishedAt?: number;
   /** Present while the job is halted: its store refused a commit (see {@link JobHalt}). */
   halted?: JobHalt;
+  /** Present while a process owns (executes) the run: which one, and in which epoch. */
+  owner?: RunOwner;
+}
+
+/** The process that executes a run and the epoch it owns it in (the `RunOwner` message). */
+export interface RunOwner {
+  /** The process's id in the store (`GET /cluster`). */
+  process: string;
+  /** Grows with every change of owner. */
+  epoch: number;
 }
 
 /** One recorded change, as the `TaskEvent` message. */
@@ -151,6 +170,8 @@ export interface TaskEvent {
   /** OPERATOR events: state | retry | skip | approve | pause | resume | parallelism. */
   action: string;
   attempt: number;
+  /** The task's pending automatic retry after the event (ms since the epoch); absent when none. */
+  retryAt?: number;
   /** Nested tasks: the parallelism after the event. */
   parallelism: number;
 }

@@ -50,13 +50,16 @@ export class OperatorVerbs {
       );
     }
     return this.operate(id, 'state', options, (node, meta) => {
-      if (options?.message !== undefined) node.message = options.message;
+      if (options?.message !== undefined) node.message = capMessage(options.message);
       // A leaf the operator calls done keeps no progress line of a run it did not finish.
       else if (to === TaskState.SUCCESS && node.state !== to && !node.isNested) node.message = '';
       // An operator's state is a fresh start: the next poll error counts from zero again.
       node.pollErrors = 0;
       this.polls.abort(node, 'state changed by an operator');
-      return this.changes.apply(node, { type: 'set', state: stateName(to) }, EventCause.OPERATOR, meta);
+      if (this.changes.apply(node, { type: 'set', state: stateName(to) }, EventCause.OPERATOR, meta))
+        return true;
+      // RUNNING on a task waiting for its retry: the wait ends, the task is polled again as it is.
+      return this.changes.retryCancelled(node, meta);
     });
   }
 
@@ -176,7 +179,7 @@ export class OperatorVerbs {
         `reason: got ${JSON.stringify(reason)}, expected a string`,
       );
     }
-    return { actor: actor || 'anonymous', reason: reason ?? '', action };
+    return { actor: actor || 'anonymous', reason: capMessage(reason ?? ''), action };
   }
 
   /**

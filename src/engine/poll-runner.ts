@@ -3,6 +3,8 @@ import { describeError, RnrError } from '../errors.js';
 import type { Clock } from './clock.js';
 import { capMessage, ERROR_TEXT_CHARS } from './message-cap.js';
 import { normalizePollResult } from './poll-result.js';
+import { backoffDelay, waitText } from './retry-policy.js';
+import { randomOf } from './retry-waits.js';
 import type { InflightPoll, TaskNode } from './task-node.js';
 import { stateName, TaskState } from './task-state.js';
 import { adopt, type ThenFn, thenOf } from './thenable.js';
@@ -20,6 +22,11 @@ export interface PollHost {
   readonly id: string;
   readonly name: string;
   readonly clock: Clock;
+  /**
+   * False while the job must not act on its run (its process is past its lease renewal deadline,
+   * see docs/cluster.md): no poll starts; the task stays RUNNING and a later tick polls it.
+   */
+  mayPoll(): boolean;
   /** Logs an error of the engine's own (never thrown into the tick or the clock). */
   internalError(where: string, err: unknown): void;
 }
@@ -111,6 +118,7 @@ export class PollRunner {
 
   /** Polls `node`; returns a promise when the poll is async (settles on result, timeout or abort). */
   poll(node: TaskNode): Promise<void> | undefined {
+    if (!this.host.mayPoll()) return undefined;
     if (node.spec.kind === TaskKind.MACHINE) {
       node.machine?.poll();
       return undefined;
@@ -250,6 +258,14 @@ export class PollRunner {
       this.changes.apply(node, { type: 'result', state: 'FAILED' }, EventCause.POLL);
       return;
     }
-    this.changes.setMessage(node, `poll error ${node.pollErrors}/${spec.retries}: ${text}`, EventCause.POLL);
+    // With a backoff, a tolerated error waits like a retry would before the next poll.
+    const delay = spec.retry ? backoffDelay(spec.retry, node.pollErrors, randomOf(this.host.clock)) : 0;
+    node.pollAt = delay > 0 ? this.host.clock.now() + delay : 0;
+    const next = delay > 0 ? ` (next poll ${waitText(delay)})` : '';
+    this.changes.setMessage(
+      node,
+      `poll error ${node.pollErrors}/${spec.retries}${next}: ${text}`,
+      EventCause.POLL,
+    );
   }
 }

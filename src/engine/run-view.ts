@@ -38,6 +38,8 @@ export function runSummary(run: RunRecord): JobSummary {
   };
   if (run.startedAt !== undefined) summary.startedAt = run.startedAt;
   if (run.finishedAt !== undefined) summary.finishedAt = run.finishedAt;
+  // The owner the store knows (a run another process executes, or none).
+  if (run.owner) summary.owner = { process: run.owner.process, epoch: run.owner.epoch };
   return summary;
 }
 
@@ -74,6 +76,7 @@ function taskOf(record: TaskRecord): Task {
   if (record.approval) task.approval = { ...record.approval };
   if (record.startedAt !== undefined) task.startedAt = record.startedAt;
   if (record.finishedAt !== undefined) task.finishedAt = record.finishedAt;
+  if (record.retryAt !== undefined) task.retryAt = record.retryAt;
   const machine = machineOf(record);
   if (machine) task.machine = machine;
   return task;
@@ -133,5 +136,14 @@ export function runSnapshot(stored: StoredRun): JobSnapshot {
     createdAt: run.createdAt,
     updatedAt: run.createdAt,
   };
-  return { id: run.id, name: run.name, root, createdAt: run.createdAt, seq: run.seq, ...runFieldsOf(run) };
+  const snapshot: JobSnapshot = {
+    id: run.id,
+    name: run.name,
+    root,
+    createdAt: run.createdAt,
+    seq: run.seq,
+    ...runFieldsOf(run),
+  };
+  if (run.owner) snapshot.owner = { process: run.owner.process, epoch: run.owner.epoch };
+  return snapshot;
 }

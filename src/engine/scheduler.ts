@@ -23,7 +23,7 @@ export class Scheduler {
   private readonly resolver: ChildrenResolver;
 
   constructor(
-    host: ResolverHost,
+    private readonly host: ResolverHost,
     private readonly changes: TaskTransitions,
     private readonly actors: TaskActors,
     private readonly polls: PollRunner,
@@ -126,10 +126,17 @@ export class Scheduler {
     return this.follow(node, asked, new Set());
   }
 
-  /** Delivers the tick to every running leaf's actor and polls those whose chart asks for it. */
+  /**
+   * Starts the retries that are due (each polled in this tick), then delivers the tick to every
+   * running leaf's actor and polls those whose chart asks for it (a leaf backing off after a poll
+   * error waits until its `pollAt`).
+   */
   private pollPhase(): Promise<void> {
     const waits: Promise<void>[] = [];
+    const now = this.host.clock.now();
+    this.changes.retries.startDue(now);
     for (const node of this.changes.runningLeaves) {
+      if (node.pollErrors > 0 && node.pollAt > now) continue;
       if (!this.actors.tickLeaf(node) || node.inflight) continue;
       const wait = this.polls.poll(node);
       if (wait) waits.push(wait);

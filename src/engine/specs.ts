@@ -1,4 +1,5 @@
 import { describeValue, RnrError } from '../errors.js';
+import { checkRetry, type RetryOptions } from './retry-policy.js';
 import type { CallbackTaskSpec, ChildrenSource, NestedTaskSpec, PollFn, TaskSpec } from './types.js';
 import { TaskKind } from './types.js';
 
@@ -16,6 +17,11 @@ export interface CallbackTaskOptions {
   retries?: number;
   /** A poll that runs longer is a poll error. Default: no limit. */
   pollTimeoutMs?: number;
+  /**
+   * Automatic retries: a try that FAILED is tried again (attempt + 1) after the backoff, up to
+   * `attempts` tries in all. Default: none.
+   */
+  retry?: RetryOptions;
   labels?: Record<string, string>;
 }
 
@@ -129,10 +135,12 @@ export function callbackTask(options: CallbackTaskOptions): CallbackTaskSpec {
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout))) {
     invalid(`${where} pollTimeoutMs`, timeout, 'a positive number of milliseconds');
   }
+  const retry = checkRetry(where, options.retry);
   const spec: CallbackTaskSpec = { kind: TaskKind.CALLBACK, name: options.name, poll: options.poll, retries };
   const out = spec as { -readonly [K in keyof CallbackTaskSpec]: CallbackTaskSpec[K] };
   if (options.id !== undefined) out.id = options.id;
   if (timeout !== undefined) out.pollTimeoutMs = timeout;
+  if (retry !== undefined) out.retry = retry;
   if (options.labels !== undefined) out.labels = { ...options.labels };
   return brand(out);
 }

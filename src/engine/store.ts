@@ -31,6 +31,12 @@ export interface TaskRecord {
   updatedAt: number;
   /** Consecutive poll errors so far. */
   pollErrors: number;
+  /**
+   * ms since the epoch: when a task waiting for an automatic retry tries again (absent when none).
+   * Optional, so a store that does not keep it still works (its pending retries then start again
+   * at once after a restart).
+   */
+  retryAt?: number;
   /** True when an operator (not the scheduler) set the current state. */
   stateSetByOperator: boolean;
   /** Machine tasks: XState's persisted snapshot of the user's machine (JSON). */
@@ -152,6 +158,61 @@ export interface CreatedRun {
   created: boolean;
 }
 
+/** One process of a cluster sharing a store (`GET /cluster`). */
+export interface ClusterProcess {
+  /** The process's id in the store (fresh per process start). */
+  id: string;
+  host: string;
+  pid: number;
+  /** ms since the Unix epoch. */
+  startedAt: number;
+  /** ms since the Unix epoch: the last renewal of its leases. */
+  heartbeatAt: number;
+  /** The workflows it hosts (runs of these can be placed on it). */
+  workflows: string[];
+  /** Runs it owns. */
+  runs: number;
+}
+
+/** What a {@link StoreCluster} tells the process that uses it. */
+export interface ClusterWatcher {
+  /** A renewal went through: this process holds its leases until its next deadline. */
+  renewed?(): void;
+  /**
+   * The renewal deadline passed without a renewal: this process must stop acting on every run
+   * it holds (stop ticking, abort polls in flight); the store refuses them nothing by itself,
+   * but the runs may be taken over by another process once their leases lapse.
+   */
+  lapsed?(): void;
+  /** A commit of this run failed `RNR_ERR_LEASE_LOST`: another process owns it now. */
+  lost?(runId: string): void;
+}
+
+/**
+ * A store that several processes share (PostgreSQL): each run is owned under a lease that the
+ * store renews for the whole process at once, and the engine starts no poll while
+ * {@link holdsLeases} is false. docs/cluster.md describes the timings and what fencing guarantees.
+ */
+export interface StoreCluster {
+  /** This process's id in the store. */
+  readonly process: string;
+  /** The lease length (ms); renewal every 2/15 of it, the deadline at 10/15 of it. */
+  readonly leaseMs: number;
+  /** True while this process renewed its leases within its deadline (its own monotonic clock). */
+  holdsLeases(): boolean;
+  /** Records this process's workflows (placement) and starts renewing; call again to update. */
+  join(workflows: readonly string[]): Promise<void>;
+  /** Hears renewals, a lapse past the deadline, and runs lost to another process. */
+  watch(watcher: ClusterWatcher): () => void;
+  /**
+   * Unfinished runs of these workflows that nobody owns or whose lease lapsed (the database's
+   * clock), oldest first, at most `limit`: the runs this process may take over with `openRun`.
+   */
+  claimable(workflows: readonly string[], limit: number): Promise<RunRecord[]>;
+  /** The live processes (renewed within a lease), oldest first. */
+  processes(): Promise<ClusterProcess[]>;
+}
+
 /**
  * Where runs' state lives. Every method returns a Promise; a commit resolves only once its batch is
  * durable, and the engine publishes a batch's events only after that (commit before publish).
@@ -190,6 +251,11 @@ export interface Store {
   pruneRuns(workflow: string, keep: number): Promise<number>;
   /** Releases the store (its claims, files, connections). */
   close(): Promise<void>;
+  /**
+   * Present on a store that several processes share: leases, placement and the process table.
+   * Absent (memory, SQLite): the one process owns every run it opens.
+   */
+  readonly cluster?: StoreCluster;
   /** Present on a store that several processes share: durable operator commands. */
   readonly commands?: StoreCommands;
   /** Present on a store that several processes share: notices of new events and commands. */

@@ -36,6 +36,10 @@ export class TaskNode {
   finishedAt: number | undefined = undefined;
   updatedAt: number;
   pollErrors = 0;
+  /** ms since the epoch: a try that FAILED is tried again then (the task waits RUNNING, unpolled). */
+  retryAt: number | undefined = undefined;
+  /** ms since the epoch: after a tolerated poll error with a backoff, not polled before then. */
+  pollAt = 0;
   stateSetByOperator = false;
   parallelism: number;
   parallelismSet = false;
@@ -106,6 +110,7 @@ export class TaskNode {
     if (this.approval) record.approval = { ...this.approval };
     if (this.startedAt !== undefined) record.startedAt = this.startedAt;
     if (this.finishedAt !== undefined) record.finishedAt = this.finishedAt;
+    if (this.retryAt !== undefined) record.retryAt = this.retryAt;
     // A live machine persists its snapshot when a commit asks (once per commit, not per step).
     const machineSnapshot = this.machine ? this.machine.persisted() : this.machineSnapshot;
     if (machineSnapshot !== undefined) record.machineSnapshot = machineSnapshot;
@@ -124,6 +129,9 @@ export class TaskNode {
     this.finishedAt = record.finishedAt;
     this.updatedAt = record.updatedAt;
     this.pollErrors = record.pollErrors;
+    const retryAt = record.retryAt;
+    this.retryAt =
+      typeof retryAt === 'number' && Number.isFinite(retryAt) && retryAt > 0 ? retryAt : undefined;
     this.stateSetByOperator = record.stateSetByOperator;
     this.machineSnapshot = record.machineSnapshot;
     if (this.isNested && record.parallelismSet) {

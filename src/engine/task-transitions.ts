@@ -4,6 +4,7 @@ import { type TaskMachineEvent, taskMachine } from '../../machines/task.machine.
 import type { Clock } from './clock.js';
 import type { EventLog, EventMeta } from './event-log.js';
 import { createMachineRunner, type MachineHost } from './machine-task.js';
+import { RetryWaits } from './retry-waits.js';
 import { chartContextOf, stateOfValue, type TaskActors } from './task-actors.js';
 import type { TaskNode } from './task-node.js';
 import { schedulingGroup as group, SchedulingGroup, stateName, TaskState } from './task-state.js';
@@ -19,6 +20,7 @@ export interface TransitionHost {
 }
 
 const SETTLE = Object.freeze({ type: 'settle' as const });
+const STAY_RUNNING = Object.freeze({ type: 'result' as const, state: 'RUNNING' as const });
 const START = Object.freeze({ type: 'start' as const });
 
 /**
@@ -38,6 +40,8 @@ export class TaskTransitions {
   readonly runningLeaves = new Set<TaskNode>();
   /** Nested tasks in scheduling RUNNING: the tasks a tick asks to start children. */
   readonly runningNested = new Set<TaskNode>();
+  /** Tasks waiting for an automatic retry (out of `runningLeaves` meanwhile), by due time. */
+  readonly retries: RetryWaits;
   private machines: MachineHost | undefined;
   private commitQueued = false;
 
@@ -45,7 +49,14 @@ export class TaskTransitions {
     private readonly host: TransitionHost,
     private readonly log: EventLog,
     private readonly actors: TaskActors,
-  ) {}
+  ) {
+    this.retries = new RetryWaits({
+      clock: host.clock,
+      runningLeaves: this.runningLeaves,
+      record: (node, from, cause) => this.record(node, from, cause),
+      ensureMachine: (node, fresh) => this.ensureMachine(node, fresh),
+    });
+  }
 
   /** Applies a task-chart event and records the resulting change; true when the state changed. */
   apply(
@@ -55,6 +66,16 @@ export class TaskTransitions {
     meta?: EventMeta,
     force = false,
   ): boolean {
+    // A try that would end FAILED waits RUNNING for its automatic retry, when its option allows one.
+    if (
+      cause === EventCause.POLL &&
+      event.type === 'result' &&
+      event.state === 'FAILED' &&
+      this.retries.plan(node)
+    ) {
+      event = STAY_RUNNING;
+      force = true;
+    }
     const from = node.state;
     let next: TaskState;
     if (node.actor) {
@@ -101,7 +122,24 @@ export class TaskTransitions {
     node.paused = paused;
     node.updatedAt = this.host.clock.now();
     node.actor?.send({ type: paused ? 'pause' : 'resume' });
+    // A pause cancels a pending retry (an operator's action on the task): after the resume the task
+    // is polled again as it is. A retry planned while paused starts once due after the resume.
+    if (paused) this.retries.cancel(node);
+    else this.retries.resumed(node);
     return false;
+  }
+
+  /**
+   * An operator's action on a task waiting for a retry that left it RUNNING (`set RUNNING`): the
+   * wait is cancelled and recorded, and the task is polled (a machine task's actor started) again.
+   * False when nothing was waiting.
+   */
+  retryCancelled(node: TaskNode, meta: EventMeta): boolean {
+    if (!this.retries.cancel(node)) return false;
+    node.updatedAt = this.host.clock.now();
+    this.record(node, node.state, EventCause.OPERATOR, meta);
+    if (group(node.state) === SchedulingGroup.RUNNING) this.ensureMachine(node, false);
+    return true;
   }
 
   /** Sets a nested task's parallelism (an operator's): its chart uses it from the next tick. */
@@ -154,9 +192,12 @@ export class TaskTransitions {
   activate(top: TaskNode): void {
     const stack = [top];
     for (let node = stack.pop(); node; node = stack.pop()) {
-      if (group(node.state) === SchedulingGroup.RUNNING) {
+      if (group(node.state) !== SchedulingGroup.RUNNING) node.retryAt = undefined;
+      else {
         this.actors.adopt(node, node.state);
         if (node.isNested) this.runningNested.add(node);
+        // A pending retry survives a restart: the task waits for it again, unpolled.
+        else if (node.retryAt !== undefined) this.retries.wait(node, node.retryAt);
         else {
           this.runningLeaves.add(node);
           if (node.spec.kind === TaskKind.MACHINE) this.ensureMachine(node, false);
@@ -169,10 +210,10 @@ export class TaskTransitions {
 
   /** Starts a machine task's own actor (fresh, or from its stored snapshot) while it runs. */
   ensureMachine(node: TaskNode, fresh: boolean): void {
-    if (node.machine || node.spec.kind !== TaskKind.MACHINE) return;
+    if (node.machine || node.spec.kind !== TaskKind.MACHINE || node.retryAt !== undefined) return;
     const runner = createMachineRunner(node, fresh ? undefined : node.machineSnapshot, this.machineHost());
-    // A machine that finished or failed as it started has left RUNNING already.
-    if (group(node.state) === SchedulingGroup.RUNNING) node.machine = runner;
+    // A machine that finished or failed as it started has left RUNNING already (or waits to retry).
+    if (group(node.state) === SchedulingGroup.RUNNING && node.retryAt === undefined) node.machine = runner;
     else runner.stop();
   }
 
@@ -193,6 +234,9 @@ export class TaskTransitions {
     // First the actor of a task that becomes active: an ancestor that gets one to hold it counts
     // its children as they were, and hears of this change below like of any other.
     if (gTo === SchedulingGroup.RUNNING && !node.actor) this.actors.adopt(node, to);
+    // An operator's change, or leaving RUNNING, cancels a pending retry.
+    if (node.retryAt !== undefined && (gTo !== SchedulingGroup.RUNNING || cause === EventCause.OPERATOR))
+      this.retries.cancel(node);
     const now = this.host.clock.now();
     node.state = to;
     node.updatedAt = now;
@@ -211,7 +255,8 @@ export class TaskTransitions {
     const running = node.isNested ? this.runningNested : this.runningLeaves;
     let startMachine = false;
     if (gTo === SchedulingGroup.RUNNING) {
-      running.add(node);
+      // A task waiting for its retry is not polled: it stays out of the set until the retry starts.
+      if (node.retryAt === undefined) running.add(node);
       startMachine = node.spec.kind === TaskKind.MACHINE && cause !== EventCause.SCHEDULER;
     } else if (gFrom === SchedulingGroup.RUNNING) {
       running.delete(node);

@@ -20,6 +20,9 @@ export function toTask(node: TaskNode, depth: number): Task {
     createdAt: node.createdAt,
     updatedAt: node.updatedAt,
   };
+  if (node.retryAt !== undefined) task.retryAt = node.retryAt;
+  const retry = node.spec.kind === TaskKind.NESTED ? undefined : node.spec.retry;
+  if (retry) task.maxAttempts = retry.attempts;
   if (node.approval) task.approval = { ...node.approval };
   if (node.startedAt !== undefined) task.startedAt = node.startedAt;
   if (node.finishedAt !== undefined) task.finishedAt = node.finishedAt;

@@ -10,6 +10,7 @@ import type {
   TaskEvent,
   TaskKind,
 } from './messages.js';
+import type { RetryPolicy } from './retry-policy.js';
 import type { Store } from './store.js';
 import type { TaskState, TaskStateName } from './task-state.js';
 
@@ -20,6 +21,7 @@ export type {
   JobSummary,
   MachineStatus,
   RunFields,
+  RunOwner,
   Task,
   TaskEvent,
 } from './messages.js';
@@ -76,6 +78,8 @@ export interface CallbackTaskSpec extends SpecBase {
   readonly poll: PollFn;
   readonly retries: number;
   readonly pollTimeoutMs?: number;
+  /** Automatic retries of a try that FAILED (docs/engine.md, "Automatic retries"). */
+  readonly retry?: RetryPolicy;
 }
 
 /** A nested task's definition (from {@link nestedTask}). */
@@ -91,6 +95,8 @@ export interface MachineTaskSpec extends SpecBase {
   readonly kind: TaskKind.MACHINE;
   readonly machine: AnyStateMachine;
   readonly input?: unknown;
+  /** Automatic retries (a fresh actor) of a machine that ended in error. */
+  readonly retry?: RetryPolicy;
 }
 
 /** A task definition, made by `callbackTask`, `nestedTask` or `machineTask`. */

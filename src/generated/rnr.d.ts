@@ -500,6 +500,12 @@ export namespace rnr {
             /** Task machine. */
             machine?: (rnr.v1.MachineStatus.$Properties|null);
 
+            /** Task retryAt. */
+            retryAt: number;
+
+            /** Task maxAttempts. */
+            maxAttempts: number;
+
             /**
              * Creates a new Task instance using the specified properties.
              * @param [properties] Properties to set
@@ -621,6 +627,12 @@ export namespace rnr {
                 /** Task machine */
                 machine?: (rnr.v1.MachineStatus.$Properties|null);
 
+                /** Task retryAt */
+                retryAt?: (number|null);
+
+                /** Task maxAttempts */
+                maxAttempts?: (number|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -683,6 +695,9 @@ export namespace rnr {
 
             /** Job labels. */
             labels: { [k: string]: string };
+
+            /** Job owner. */
+            owner?: (rnr.v1.RunOwner.$Properties|null);
 
             /**
              * Creates a new Job instance using the specified properties.
@@ -787,6 +802,9 @@ export namespace rnr {
                 /** Job labels */
                 labels?: ({ [k: string]: string }|null);
 
+                /** Job owner */
+                owner?: (rnr.v1.RunOwner.$Properties|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -805,8 +823,115 @@ export namespace rnr {
               trigger?: rnr.v1.RunTrigger|null;
               startedBy?: string|null;
               labels?: { [k: string]: string }|null;
+              owner?: rnr.v1.RunOwner.$Shape|null;
               $unknowns?: Uint8Array[];
             };
+        }
+
+        /**
+         * Properties of a RunOwner.
+         * @deprecated Use rnr.v1.RunOwner.$Properties instead.
+         */
+        interface IRunOwner extends rnr.v1.RunOwner.$Properties {
+        }
+
+        /** Represents a RunOwner. */
+        class RunOwner {
+
+            /**
+             * Constructs a new RunOwner.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.RunOwner.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RunOwner process. */
+            process: string;
+
+            /** RunOwner epoch. */
+            epoch: number;
+
+            /**
+             * Creates a new RunOwner instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RunOwner instance
+             */
+            static create(properties: rnr.v1.RunOwner.$Shape): rnr.v1.RunOwner & rnr.v1.RunOwner.$Shape;
+            static create(properties?: rnr.v1.RunOwner.$Properties): rnr.v1.RunOwner;
+
+            /**
+             * Encodes the specified RunOwner message. Does not implicitly {@link rnr.v1.RunOwner.verify|verify} messages.
+             * @param message RunOwner message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.RunOwner.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RunOwner message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.RunOwner & rnr.v1.RunOwner.$Shape} RunOwner
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.RunOwner & rnr.v1.RunOwner.$Shape;
+
+            /**
+             * Verifies a RunOwner message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a RunOwner message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RunOwner
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.RunOwner;
+
+            /**
+             * Creates a plain object from a RunOwner message. Also converts values to other types if specified.
+             * @param message RunOwner
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.RunOwner, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RunOwner to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RunOwner
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RunOwner {
+
+            /** Properties of a RunOwner. */
+            interface $Properties {
+
+                /** RunOwner process */
+                process?: (string|null);
+
+                /** RunOwner epoch */
+                epoch?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RunOwner. */
+            type $Shape = rnr.v1.RunOwner.$Properties;
         }
 
         /**
@@ -830,6 +955,9 @@ export namespace rnr {
 
             /** JobSummary halted. */
             halted?: (rnr.v1.JobHalt.$Properties|null);
+
+            /** JobSummary owner. */
+            owner?: (rnr.v1.RunOwner.$Properties|null);
 
             /** JobSummary id. */
             id: string;
@@ -946,6 +1074,9 @@ export namespace rnr {
                 /** JobSummary halted */
                 halted?: (rnr.v1.JobHalt.$Properties|null);
 
+                /** JobSummary owner */
+                owner?: (rnr.v1.RunOwner.$Properties|null);
+
                 /** JobSummary id */
                 id?: (string|null);
 
@@ -998,6 +1129,7 @@ export namespace rnr {
             /** Shape of a JobSummary. */
             type $Shape = {
               halted?: rnr.v1.JobHalt.$Shape|null;
+              owner?: rnr.v1.RunOwner.$Shape|null;
               id?: string|null;
               name?: string|null;
               state?: rnr.v1.TaskState|null;
@@ -1391,6 +1523,242 @@ export namespace rnr {
         }
 
         /**
+         * Properties of a ClusterProcess.
+         * @deprecated Use rnr.v1.ClusterProcess.$Properties instead.
+         */
+        interface IClusterProcess extends rnr.v1.ClusterProcess.$Properties {
+        }
+
+        /** Represents a ClusterProcess. */
+        class ClusterProcess {
+
+            /**
+             * Constructs a new ClusterProcess.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.ClusterProcess.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ClusterProcess id. */
+            id: string;
+
+            /** ClusterProcess host. */
+            host: string;
+
+            /** ClusterProcess pid. */
+            pid: number;
+
+            /** ClusterProcess startedAt. */
+            startedAt: number;
+
+            /** ClusterProcess heartbeatAt. */
+            heartbeatAt: number;
+
+            /** ClusterProcess workflows. */
+            workflows: string[];
+
+            /** ClusterProcess runs. */
+            runs: number;
+
+            /**
+             * Creates a new ClusterProcess instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ClusterProcess instance
+             */
+            static create(properties: rnr.v1.ClusterProcess.$Shape): rnr.v1.ClusterProcess & rnr.v1.ClusterProcess.$Shape;
+            static create(properties?: rnr.v1.ClusterProcess.$Properties): rnr.v1.ClusterProcess;
+
+            /**
+             * Encodes the specified ClusterProcess message. Does not implicitly {@link rnr.v1.ClusterProcess.verify|verify} messages.
+             * @param message ClusterProcess message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.ClusterProcess.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ClusterProcess message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.ClusterProcess & rnr.v1.ClusterProcess.$Shape} ClusterProcess
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.ClusterProcess & rnr.v1.ClusterProcess.$Shape;
+
+            /**
+             * Verifies a ClusterProcess message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a ClusterProcess message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ClusterProcess
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.ClusterProcess;
+
+            /**
+             * Creates a plain object from a ClusterProcess message. Also converts values to other types if specified.
+             * @param message ClusterProcess
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.ClusterProcess, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ClusterProcess to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ClusterProcess
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ClusterProcess {
+
+            /** Properties of a ClusterProcess. */
+            interface $Properties {
+
+                /** ClusterProcess id */
+                id?: (string|null);
+
+                /** ClusterProcess host */
+                host?: (string|null);
+
+                /** ClusterProcess pid */
+                pid?: (number|null);
+
+                /** ClusterProcess startedAt */
+                startedAt?: (number|null);
+
+                /** ClusterProcess heartbeatAt */
+                heartbeatAt?: (number|null);
+
+                /** ClusterProcess workflows */
+                workflows?: (string[]|null);
+
+                /** ClusterProcess runs */
+                runs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ClusterProcess. */
+            type $Shape = rnr.v1.ClusterProcess.$Properties;
+        }
+
+        /**
+         * Properties of a Cluster.
+         * @deprecated Use rnr.v1.Cluster.$Properties instead.
+         */
+        interface ICluster extends rnr.v1.Cluster.$Properties {
+        }
+
+        /** Represents a Cluster. */
+        class Cluster {
+
+            /**
+             * Constructs a new Cluster.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.Cluster.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Cluster processes. */
+            processes: rnr.v1.ClusterProcess.$Properties[];
+
+            /**
+             * Creates a new Cluster instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Cluster instance
+             */
+            static create(properties: rnr.v1.Cluster.$Shape): rnr.v1.Cluster & rnr.v1.Cluster.$Shape;
+            static create(properties?: rnr.v1.Cluster.$Properties): rnr.v1.Cluster;
+
+            /**
+             * Encodes the specified Cluster message. Does not implicitly {@link rnr.v1.Cluster.verify|verify} messages.
+             * @param message Cluster message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.Cluster.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Cluster message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.Cluster & rnr.v1.Cluster.$Shape} Cluster
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.Cluster & rnr.v1.Cluster.$Shape;
+
+            /**
+             * Verifies a Cluster message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a Cluster message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Cluster
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.Cluster;
+
+            /**
+             * Creates a plain object from a Cluster message. Also converts values to other types if specified.
+             * @param message Cluster
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.Cluster, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Cluster to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for Cluster
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Cluster {
+
+            /** Properties of a Cluster. */
+            interface $Properties {
+
+                /** Cluster processes */
+                processes?: (rnr.v1.ClusterProcess.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Cluster. */
+            type $Shape = rnr.v1.Cluster.$Properties;
+        }
+
+        /**
          * Properties of a WorkflowList.
          * @deprecated Use rnr.v1.WorkflowList.$Properties instead.
          */
@@ -1757,6 +2125,9 @@ export namespace rnr {
             /** TaskEvent parallelism. */
             parallelism: number;
 
+            /** TaskEvent retryAt. */
+            retryAt: number;
+
             /**
              * Creates a new TaskEvent instance using the specified properties.
              * @param [properties] Properties to set
@@ -1865,6 +2236,9 @@ export namespace rnr {
 
                 /** TaskEvent parallelism */
                 parallelism?: (number|null);
+
+                /** TaskEvent retryAt */
+                retryAt?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

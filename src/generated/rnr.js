@@ -1113,6 +1113,8 @@ export const rnr = $root.rnr = (() => {
              * @property {boolean|null} [failFast] Task failFast
              * @property {string|null} [parentId] Task parentId
              * @property {rnr.v1.MachineStatus.$Properties|null} [machine] Task machine
+             * @property {number|null} [retryAt] Task retryAt
+             * @property {number|null} [maxAttempts] Task maxAttempts
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1291,6 +1293,22 @@ export const rnr = $root.rnr = (() => {
             Task.prototype.machine = null;
 
             /**
+             * Task retryAt.
+             * @member {number} retryAt
+             * @memberof rnr.v1.Task
+             * @instance
+             */
+            Task.prototype.retryAt = 0;
+
+            /**
+             * Task maxAttempts.
+             * @member {number} maxAttempts
+             * @memberof rnr.v1.Task
+             * @instance
+             */
+            Task.prototype.maxAttempts = 0;
+
+            /**
              * Creates a new Task instance using the specified properties.
              * @function create
              * @memberof rnr.v1.Task
@@ -1360,6 +1378,10 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 17, wireType 2 =*/138).string(message.parentId);
                 if (message.machine != null && $Object.hasOwnProperty.call(message, "machine"))
                     $root.rnr.v1.MachineStatus.encode(message.machine, writer.uint32(/* id 18, wireType 2 =*/146).fork(), _depth + 1).ldelim();
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt") && !$Object.is(message.retryAt, 0))
+                    writer.uint32(/* id 19, wireType 1 =*/153).double(message.retryAt);
+                if (message.maxAttempts != null && $Object.hasOwnProperty.call(message, "maxAttempts") && message.maxAttempts !== 0)
+                    writer.uint32(/* id 20, wireType 0 =*/160).uint32(message.maxAttempts);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1586,6 +1608,24 @@ export const rnr = $root.rnr = (() => {
                             message.machine = $root.rnr.v1.MachineStatus.decode(reader, reader.size(), $undefined, _depth + 1, message.machine);
                             continue;
                         }
+                    case 19: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.retryAt = value;
+                            else
+                                delete message.retryAt;
+                            continue;
+                        }
+                    case 20: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.maxAttempts = value;
+                            else
+                                delete message.maxAttempts;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1687,6 +1727,12 @@ export const rnr = $root.rnr = (() => {
                     if (error)
                         return "machine." + error;
                 }
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    if (typeof message.retryAt !== "number")
+                        return "retryAt: number expected";
+                if (message.maxAttempts != null && $Object.hasOwnProperty.call(message, "maxAttempts"))
+                    if (!$util.isInteger(message.maxAttempts))
+                        return "maxAttempts: integer expected";
                 return null;
             };
 
@@ -1826,6 +1872,12 @@ export const rnr = $root.rnr = (() => {
                         throw $TypeError(".rnr.v1.Task.machine: object expected");
                     message.machine = $root.rnr.v1.MachineStatus.fromObject(object.machine, _depth + 1);
                 }
+                if (object.retryAt != null)
+                    if (!$Object.is($Number(object.retryAt), 0))
+                        message.retryAt = $Number(object.retryAt);
+                if (object.maxAttempts != null)
+                    if ($Number(object.maxAttempts) !== 0)
+                        message.maxAttempts = object.maxAttempts >>> 0;
                 return message;
             };
 
@@ -1867,6 +1919,8 @@ export const rnr = $root.rnr = (() => {
                     object.failFast = false;
                     object.parentId = "";
                     object.machine = null;
+                    object.retryAt = 0;
+                    object.maxAttempts = 0;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -1914,6 +1968,10 @@ export const rnr = $root.rnr = (() => {
                     object.parentId = message.parentId;
                 if (message.machine != null && $Object.hasOwnProperty.call(message, "machine"))
                     object.machine = $root.rnr.v1.MachineStatus.toObject(message.machine, options, _depth + 1);
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    object.retryAt = options.json && !$isFinite(message.retryAt) ? $String(message.retryAt) : message.retryAt;
+                if (message.maxAttempts != null && $Object.hasOwnProperty.call(message, "maxAttempts"))
+                    object.maxAttempts = message.maxAttempts;
                 return object;
             };
 
@@ -1962,6 +2020,7 @@ export const rnr = $root.rnr = (() => {
              * @property {rnr.v1.RunTrigger|null} [trigger] Job trigger
              * @property {string|null} [startedBy] Job startedBy
              * @property {Object.<string,string>|null} [labels] Job labels
+             * @property {rnr.v1.RunOwner.$Properties|null} [owner] Job owner
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1988,6 +2047,7 @@ export const rnr = $root.rnr = (() => {
              *   trigger?: rnr.v1.RunTrigger|null;
              *   startedBy?: string|null;
              *   labels?: Object.<string,string>|null;
+             *   owner?: rnr.v1.RunOwner.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * }} rnr.v1.Job.$Shape
              */
@@ -2105,6 +2165,14 @@ export const rnr = $root.rnr = (() => {
             Job.prototype.labels = $util.emptyObject;
 
             /**
+             * Job owner.
+             * @member {rnr.v1.RunOwner.$Properties|null|undefined} owner
+             * @memberof rnr.v1.Job
+             * @instance
+             */
+            Job.prototype.owner = null;
+
+            /**
              * Creates a new Job instance using the specified properties.
              * @function create
              * @memberof rnr.v1.Job
@@ -2161,6 +2229,8 @@ export const rnr = $root.rnr = (() => {
                         writer.uint32(/* id 11, wireType 2 =*/90).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
                 if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
                     $root.rnr.v1.JobHalt.encode(message.halted, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                    $root.rnr.v1.RunOwner.encode(message.owner, writer.uint32(/* id 21, wireType 2 =*/170).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2331,6 +2401,12 @@ export const rnr = $root.rnr = (() => {
                             message.labels[key] = value;
                             continue;
                         }
+                    case 21: {
+                            if (wireType !== 2)
+                                break;
+                            message.owner = $root.rnr.v1.RunOwner.decode(reader, reader.size(), $undefined, _depth + 1, message.owner);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2409,6 +2485,11 @@ export const rnr = $root.rnr = (() => {
                     for (let i = 0; i < key.length; ++i)
                         if (!$util.isString(message.labels[key[i]]))
                             return "labels: string{k:string} expected";
+                }
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner")) {
+                    let error = $root.rnr.v1.RunOwner.verify(message.owner, _depth + 1);
+                    if (error)
+                        return "owner." + error;
                 }
                 return null;
             };
@@ -2499,6 +2580,11 @@ export const rnr = $root.rnr = (() => {
                         message.labels[keys[i]] = $String(object.labels[keys[i]]);
                     }
                 }
+                if (object.owner != null) {
+                    if (!$util.isObject(object.owner))
+                        throw $TypeError(".rnr.v1.Job.owner: object expected");
+                    message.owner = $root.rnr.v1.RunOwner.fromObject(object.owner, _depth + 1);
+                }
                 return message;
             };
 
@@ -2533,6 +2619,7 @@ export const rnr = $root.rnr = (() => {
                     object.trigger = options.enums === $String ? "TRIGGER_UNSPECIFIED" : 0;
                     object.startedBy = "";
                     object.halted = null;
+                    object.owner = null;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -2565,6 +2652,8 @@ export const rnr = $root.rnr = (() => {
                 }
                 if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
                     object.halted = $root.rnr.v1.JobHalt.toObject(message.halted, options, _depth + 1);
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                    object.owner = $root.rnr.v1.RunOwner.toObject(message.owner, options, _depth + 1);
                 return object;
             };
 
@@ -2596,12 +2685,289 @@ export const rnr = $root.rnr = (() => {
             return Job;
         })();
 
+        v1.RunOwner = (function() {
+
+            /**
+             * Properties of a RunOwner.
+             * @typedef {Object} rnr.v1.RunOwner.$Properties
+             * @property {string|null} [process] RunOwner process
+             * @property {number|null} [epoch] RunOwner epoch
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RunOwner.
+             * @memberof rnr.v1
+             * @interface IRunOwner
+             * @augments rnr.v1.RunOwner.$Properties
+             * @deprecated Use rnr.v1.RunOwner.$Properties instead.
+             */
+
+            /**
+             * Shape of a RunOwner.
+             * @typedef {rnr.v1.RunOwner.$Properties} rnr.v1.RunOwner.$Shape
+             */
+
+            /**
+             * Constructs a new RunOwner.
+             * @memberof rnr.v1
+             * @classdesc Represents a RunOwner.
+             * @constructor
+             * @param {rnr.v1.RunOwner.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RunOwner = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RunOwner process.
+             * @member {string} process
+             * @memberof rnr.v1.RunOwner
+             * @instance
+             */
+            RunOwner.prototype.process = "";
+
+            /**
+             * RunOwner epoch.
+             * @member {number} epoch
+             * @memberof rnr.v1.RunOwner
+             * @instance
+             */
+            RunOwner.prototype.epoch = 0;
+
+            /**
+             * Creates a new RunOwner instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {rnr.v1.RunOwner.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.RunOwner} RunOwner instance
+             * @type {{
+             *   (properties: rnr.v1.RunOwner.$Shape): rnr.v1.RunOwner & rnr.v1.RunOwner.$Shape;
+             *   (properties?: rnr.v1.RunOwner.$Properties): rnr.v1.RunOwner;
+             * }}
+             */
+            RunOwner.create = function(properties) {
+                return new RunOwner(properties);
+            };
+
+            /**
+             * Encodes the specified RunOwner message. Does not implicitly {@link rnr.v1.RunOwner.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {rnr.v1.RunOwner.$Properties} message RunOwner message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RunOwner.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.process != null && $Object.hasOwnProperty.call(message, "process") && message.process !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.process);
+                if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch") && message.epoch !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.epoch);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a RunOwner message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.RunOwner & rnr.v1.RunOwner.$Shape} RunOwner
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RunOwner.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.RunOwner();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.process = value;
+                            else
+                                delete message.process;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.epoch = value;
+                            else
+                                delete message.epoch;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a RunOwner message.
+             * @function verify
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            RunOwner.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.process != null && $Object.hasOwnProperty.call(message, "process"))
+                    if (!$util.isString(message.process))
+                        return "process: string expected";
+                if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch"))
+                    if (!$util.isInteger(message.epoch))
+                        return "epoch: integer expected";
+                return null;
+            };
+
+            /**
+             * Creates a RunOwner message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.RunOwner} RunOwner
+             */
+            RunOwner.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.RunOwner)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.RunOwner: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.RunOwner();
+                if (object.process != null)
+                    if (typeof object.process !== "string" || object.process.length)
+                        message.process = $String(object.process);
+                if (object.epoch != null)
+                    if ($Number(object.epoch) !== 0)
+                        message.epoch = object.epoch >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RunOwner message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {rnr.v1.RunOwner} message RunOwner
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RunOwner.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.process = "";
+                    object.epoch = 0;
+                }
+                if (message.process != null && $Object.hasOwnProperty.call(message, "process"))
+                    object.process = message.process;
+                if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch"))
+                    object.epoch = message.epoch;
+                return object;
+            };
+
+            /**
+             * Converts this RunOwner to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.RunOwner
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RunOwner.prototype.toJSON = function() {
+                return RunOwner.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RunOwner
+             * @function getTypeUrl
+             * @memberof rnr.v1.RunOwner
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RunOwner.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.RunOwner";
+            };
+
+            return RunOwner;
+        })();
+
         v1.JobSummary = (function() {
 
             /**
              * Properties of a JobSummary.
              * @typedef {Object} rnr.v1.JobSummary.$Properties
              * @property {rnr.v1.JobHalt.$Properties|null} [halted] JobSummary halted
+             * @property {rnr.v1.RunOwner.$Properties|null} [owner] JobSummary owner
              * @property {string|null} [id] JobSummary id
              * @property {string|null} [name] JobSummary name
              * @property {rnr.v1.TaskState|null} [state] JobSummary state
@@ -2632,6 +2998,7 @@ export const rnr = $root.rnr = (() => {
              * Shape of a JobSummary.
              * @typedef {{
              *   halted?: rnr.v1.JobHalt.$Shape|null;
+             *   owner?: rnr.v1.RunOwner.$Shape|null;
              *   id?: string|null;
              *   name?: string|null;
              *   state?: rnr.v1.TaskState|null;
@@ -2675,6 +3042,14 @@ export const rnr = $root.rnr = (() => {
              * @instance
              */
             JobSummary.prototype.halted = null;
+
+            /**
+             * JobSummary owner.
+             * @member {rnr.v1.RunOwner.$Properties|null|undefined} owner
+             * @memberof rnr.v1.JobSummary
+             * @instance
+             */
+            JobSummary.prototype.owner = null;
 
             /**
              * JobSummary id.
@@ -2862,6 +3237,8 @@ export const rnr = $root.rnr = (() => {
                         writer.uint32(/* id 15, wireType 2 =*/122).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.labels[keys[i]]).ldelim();
                 if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
                     $root.rnr.v1.JobHalt.encode(message.halted, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                    $root.rnr.v1.RunOwner.encode(message.owner, writer.uint32(/* id 21, wireType 2 =*/170).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2910,6 +3287,12 @@ export const rnr = $root.rnr = (() => {
                             if (wireType !== 2)
                                 break;
                             message.halted = $root.rnr.v1.JobHalt.decode(reader, reader.size(), $undefined, _depth + 1, message.halted);
+                            continue;
+                        }
+                    case 21: {
+                            if (wireType !== 2)
+                                break;
+                            message.owner = $root.rnr.v1.RunOwner.decode(reader, reader.size(), $undefined, _depth + 1, message.owner);
                             continue;
                         }
                     case 1: {
@@ -3135,6 +3518,11 @@ export const rnr = $root.rnr = (() => {
                     if (error)
                         return "halted." + error;
                 }
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner")) {
+                    let error = $root.rnr.v1.RunOwner.verify(message.owner, _depth + 1);
+                    if (error)
+                        return "owner." + error;
+                }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     if (!$util.isString(message.id))
                         return "id: string expected";
@@ -3217,6 +3605,11 @@ export const rnr = $root.rnr = (() => {
                     if (!$util.isObject(object.halted))
                         throw $TypeError(".rnr.v1.JobSummary.halted: object expected");
                     message.halted = $root.rnr.v1.JobHalt.fromObject(object.halted, _depth + 1);
+                }
+                if (object.owner != null) {
+                    if (!$util.isObject(object.owner))
+                        throw $TypeError(".rnr.v1.JobSummary.owner: object expected");
+                    message.owner = $root.rnr.v1.RunOwner.fromObject(object.owner, _depth + 1);
                 }
                 if (object.id != null)
                     if (typeof object.id !== "string" || object.id.length)
@@ -3368,6 +3761,7 @@ export const rnr = $root.rnr = (() => {
                     object.trigger = options.enums === $String ? "TRIGGER_UNSPECIFIED" : 0;
                     object.startedBy = "";
                     object.halted = null;
+                    object.owner = null;
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -3414,6 +3808,8 @@ export const rnr = $root.rnr = (() => {
                 }
                 if (message.halted != null && $Object.hasOwnProperty.call(message, "halted"))
                     object.halted = $root.rnr.v1.JobHalt.toObject(message.halted, options, _depth + 1);
+                if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                    object.owner = $root.rnr.v1.RunOwner.toObject(message.owner, options, _depth + 1);
                 return object;
             };
 
@@ -4574,6 +4970,703 @@ export const rnr = $root.rnr = (() => {
             return Workflow;
         })();
 
+        v1.ClusterProcess = (function() {
+
+            /**
+             * Properties of a ClusterProcess.
+             * @typedef {Object} rnr.v1.ClusterProcess.$Properties
+             * @property {string|null} [id] ClusterProcess id
+             * @property {string|null} [host] ClusterProcess host
+             * @property {number|null} [pid] ClusterProcess pid
+             * @property {number|null} [startedAt] ClusterProcess startedAt
+             * @property {number|null} [heartbeatAt] ClusterProcess heartbeatAt
+             * @property {Array.<string>|null} [workflows] ClusterProcess workflows
+             * @property {number|null} [runs] ClusterProcess runs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ClusterProcess.
+             * @memberof rnr.v1
+             * @interface IClusterProcess
+             * @augments rnr.v1.ClusterProcess.$Properties
+             * @deprecated Use rnr.v1.ClusterProcess.$Properties instead.
+             */
+
+            /**
+             * Shape of a ClusterProcess.
+             * @typedef {rnr.v1.ClusterProcess.$Properties} rnr.v1.ClusterProcess.$Shape
+             */
+
+            /**
+             * Constructs a new ClusterProcess.
+             * @memberof rnr.v1
+             * @classdesc Represents a ClusterProcess.
+             * @constructor
+             * @param {rnr.v1.ClusterProcess.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ClusterProcess = function (properties) {
+                this.workflows = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ClusterProcess id.
+             * @member {string} id
+             * @memberof rnr.v1.ClusterProcess
+             * @instance
+             */
+            ClusterProcess.prototype.id = "";
+
+            /**
+             * ClusterProcess host.
+             * @member {string} host
+             * @memberof rnr.v1.ClusterProcess
+             * @instance
+             */
+            ClusterProcess.prototype.host = "";
+
+            /**
+             * ClusterProcess pid.
+             * @member {number} pid
+             * @memberof rnr.v1.ClusterProcess
+             * @instance
+             */
+            ClusterProcess.prototype.pid = 0;
+
+            /**
+             * ClusterProcess startedAt.
+             * @member {number} startedAt
+             * @memberof rnr.v1.ClusterProcess
+             * @instance
+             */
+            ClusterProcess.prototype.startedAt = 0;
+
+            /**
+             * ClusterProcess heartbeatAt.
+             * @member {number} heartbeatAt
+             * @memberof rnr.v1.ClusterProcess
+             * @instance
+             */
+            ClusterProcess.prototype.heartbeatAt = 0;
+
+            /**
+             * ClusterProcess workflows.
+             * @member {Array.<string>} workflows
+             * @memberof rnr.v1.ClusterProcess
+             * @instance
+             */
+            ClusterProcess.prototype.workflows = $util.emptyArray;
+
+            /**
+             * ClusterProcess runs.
+             * @member {number} runs
+             * @memberof rnr.v1.ClusterProcess
+             * @instance
+             */
+            ClusterProcess.prototype.runs = 0;
+
+            /**
+             * Creates a new ClusterProcess instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.ClusterProcess
+             * @static
+             * @param {rnr.v1.ClusterProcess.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.ClusterProcess} ClusterProcess instance
+             * @type {{
+             *   (properties: rnr.v1.ClusterProcess.$Shape): rnr.v1.ClusterProcess & rnr.v1.ClusterProcess.$Shape;
+             *   (properties?: rnr.v1.ClusterProcess.$Properties): rnr.v1.ClusterProcess;
+             * }}
+             */
+            ClusterProcess.create = function(properties) {
+                return new ClusterProcess(properties);
+            };
+
+            /**
+             * Encodes the specified ClusterProcess message. Does not implicitly {@link rnr.v1.ClusterProcess.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.ClusterProcess
+             * @static
+             * @param {rnr.v1.ClusterProcess.$Properties} message ClusterProcess message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ClusterProcess.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.id);
+                if (message.host != null && $Object.hasOwnProperty.call(message, "host") && message.host !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.host);
+                if (message.pid != null && $Object.hasOwnProperty.call(message, "pid") && message.pid !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.pid);
+                if (message.startedAt != null && $Object.hasOwnProperty.call(message, "startedAt") && !$Object.is(message.startedAt, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.startedAt);
+                if (message.heartbeatAt != null && $Object.hasOwnProperty.call(message, "heartbeatAt") && !$Object.is(message.heartbeatAt, 0))
+                    writer.uint32(/* id 5, wireType 1 =*/41).double(message.heartbeatAt);
+                if (message.workflows != null && message.workflows.length)
+                    for (let i = 0; i < message.workflows.length; ++i)
+                        writer.uint32(/* id 6, wireType 2 =*/50).string(message.workflows[i]);
+                if (message.runs != null && $Object.hasOwnProperty.call(message, "runs") && message.runs !== 0)
+                    writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.runs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ClusterProcess message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.ClusterProcess
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.ClusterProcess & rnr.v1.ClusterProcess.$Shape} ClusterProcess
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ClusterProcess.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.ClusterProcess();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.host = value;
+                            else
+                                delete message.host;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.pid = value;
+                            else
+                                delete message.pid;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.startedAt = value;
+                            else
+                                delete message.startedAt;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.heartbeatAt = value;
+                            else
+                                delete message.heartbeatAt;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.workflows && message.workflows.length))
+                                message.workflows = [];
+                            message.workflows.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.runs = value;
+                            else
+                                delete message.runs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a ClusterProcess message.
+             * @function verify
+             * @memberof rnr.v1.ClusterProcess
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ClusterProcess.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    if (!$util.isString(message.id))
+                        return "id: string expected";
+                if (message.host != null && $Object.hasOwnProperty.call(message, "host"))
+                    if (!$util.isString(message.host))
+                        return "host: string expected";
+                if (message.pid != null && $Object.hasOwnProperty.call(message, "pid"))
+                    if (!$util.isInteger(message.pid))
+                        return "pid: integer expected";
+                if (message.startedAt != null && $Object.hasOwnProperty.call(message, "startedAt"))
+                    if (typeof message.startedAt !== "number")
+                        return "startedAt: number expected";
+                if (message.heartbeatAt != null && $Object.hasOwnProperty.call(message, "heartbeatAt"))
+                    if (typeof message.heartbeatAt !== "number")
+                        return "heartbeatAt: number expected";
+                if (message.workflows != null && $Object.hasOwnProperty.call(message, "workflows")) {
+                    if (!$Array.isArray(message.workflows))
+                        return "workflows: array expected";
+                    for (let i = 0; i < message.workflows.length; ++i)
+                        if (!$util.isString(message.workflows[i]))
+                            return "workflows: string[] expected";
+                }
+                if (message.runs != null && $Object.hasOwnProperty.call(message, "runs"))
+                    if (!$util.isInteger(message.runs))
+                        return "runs: integer expected";
+                return null;
+            };
+
+            /**
+             * Creates a ClusterProcess message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.ClusterProcess
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.ClusterProcess} ClusterProcess
+             */
+            ClusterProcess.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.ClusterProcess)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.ClusterProcess: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.ClusterProcess();
+                if (object.id != null)
+                    if (typeof object.id !== "string" || object.id.length)
+                        message.id = $String(object.id);
+                if (object.host != null)
+                    if (typeof object.host !== "string" || object.host.length)
+                        message.host = $String(object.host);
+                if (object.pid != null)
+                    if ($Number(object.pid) !== 0)
+                        message.pid = object.pid >>> 0;
+                if (object.startedAt != null)
+                    if (!$Object.is($Number(object.startedAt), 0))
+                        message.startedAt = $Number(object.startedAt);
+                if (object.heartbeatAt != null)
+                    if (!$Object.is($Number(object.heartbeatAt), 0))
+                        message.heartbeatAt = $Number(object.heartbeatAt);
+                if (object.workflows) {
+                    if (!$Array.isArray(object.workflows))
+                        throw $TypeError(".rnr.v1.ClusterProcess.workflows: array expected");
+                    message.workflows = $Array(object.workflows.length);
+                    for (let i = 0; i < object.workflows.length; ++i)
+                        message.workflows[i] = $String(object.workflows[i]);
+                }
+                if (object.runs != null)
+                    if ($Number(object.runs) !== 0)
+                        message.runs = object.runs >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ClusterProcess message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.ClusterProcess
+             * @static
+             * @param {rnr.v1.ClusterProcess} message ClusterProcess
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ClusterProcess.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.workflows = [];
+                if (options.defaults) {
+                    object.id = "";
+                    object.host = "";
+                    object.pid = 0;
+                    object.startedAt = 0;
+                    object.heartbeatAt = 0;
+                    object.runs = 0;
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.host != null && $Object.hasOwnProperty.call(message, "host"))
+                    object.host = message.host;
+                if (message.pid != null && $Object.hasOwnProperty.call(message, "pid"))
+                    object.pid = message.pid;
+                if (message.startedAt != null && $Object.hasOwnProperty.call(message, "startedAt"))
+                    object.startedAt = options.json && !$isFinite(message.startedAt) ? $String(message.startedAt) : message.startedAt;
+                if (message.heartbeatAt != null && $Object.hasOwnProperty.call(message, "heartbeatAt"))
+                    object.heartbeatAt = options.json && !$isFinite(message.heartbeatAt) ? $String(message.heartbeatAt) : message.heartbeatAt;
+                if (message.workflows && message.workflows.length) {
+                    object.workflows = $Array(message.workflows.length);
+                    for (let j = 0; j < message.workflows.length; ++j)
+                        object.workflows[j] = message.workflows[j];
+                }
+                if (message.runs != null && $Object.hasOwnProperty.call(message, "runs"))
+                    object.runs = message.runs;
+                return object;
+            };
+
+            /**
+             * Converts this ClusterProcess to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.ClusterProcess
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ClusterProcess.prototype.toJSON = function() {
+                return ClusterProcess.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ClusterProcess
+             * @function getTypeUrl
+             * @memberof rnr.v1.ClusterProcess
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ClusterProcess.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.ClusterProcess";
+            };
+
+            return ClusterProcess;
+        })();
+
+        v1.Cluster = (function() {
+
+            /**
+             * Properties of a Cluster.
+             * @typedef {Object} rnr.v1.Cluster.$Properties
+             * @property {Array.<rnr.v1.ClusterProcess.$Properties>|null} [processes] Cluster processes
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Cluster.
+             * @memberof rnr.v1
+             * @interface ICluster
+             * @augments rnr.v1.Cluster.$Properties
+             * @deprecated Use rnr.v1.Cluster.$Properties instead.
+             */
+
+            /**
+             * Shape of a Cluster.
+             * @typedef {rnr.v1.Cluster.$Properties} rnr.v1.Cluster.$Shape
+             */
+
+            /**
+             * Constructs a new Cluster.
+             * @memberof rnr.v1
+             * @classdesc Represents a Cluster.
+             * @constructor
+             * @param {rnr.v1.Cluster.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Cluster = function (properties) {
+                this.processes = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Cluster processes.
+             * @member {Array.<rnr.v1.ClusterProcess.$Properties>} processes
+             * @memberof rnr.v1.Cluster
+             * @instance
+             */
+            Cluster.prototype.processes = $util.emptyArray;
+
+            /**
+             * Creates a new Cluster instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.Cluster
+             * @static
+             * @param {rnr.v1.Cluster.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.Cluster} Cluster instance
+             * @type {{
+             *   (properties: rnr.v1.Cluster.$Shape): rnr.v1.Cluster & rnr.v1.Cluster.$Shape;
+             *   (properties?: rnr.v1.Cluster.$Properties): rnr.v1.Cluster;
+             * }}
+             */
+            Cluster.create = function(properties) {
+                return new Cluster(properties);
+            };
+
+            /**
+             * Encodes the specified Cluster message. Does not implicitly {@link rnr.v1.Cluster.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.Cluster
+             * @static
+             * @param {rnr.v1.Cluster.$Properties} message Cluster message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Cluster.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.processes != null && message.processes.length)
+                    for (let i = 0; i < message.processes.length; ++i)
+                        $root.rnr.v1.ClusterProcess.encode(message.processes[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Cluster message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.Cluster
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.Cluster & rnr.v1.Cluster.$Shape} Cluster
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Cluster.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.Cluster();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.processes && message.processes.length))
+                                message.processes = [];
+                            message.processes.push($root.rnr.v1.ClusterProcess.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Cluster message.
+             * @function verify
+             * @memberof rnr.v1.Cluster
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Cluster.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.processes != null && $Object.hasOwnProperty.call(message, "processes")) {
+                    if (!$Array.isArray(message.processes))
+                        return "processes: array expected";
+                    for (let i = 0; i < message.processes.length; ++i) {
+                        let error = $root.rnr.v1.ClusterProcess.verify(message.processes[i], _depth + 1);
+                        if (error)
+                            return "processes." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Cluster message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.Cluster
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.Cluster} Cluster
+             */
+            Cluster.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.Cluster)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.Cluster: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.Cluster();
+                if (object.processes) {
+                    if (!$Array.isArray(object.processes))
+                        throw $TypeError(".rnr.v1.Cluster.processes: array expected");
+                    message.processes = $Array(object.processes.length);
+                    for (let i = 0; i < object.processes.length; ++i) {
+                        if (!$util.isObject(object.processes[i]))
+                            throw $TypeError(".rnr.v1.Cluster.processes: object expected");
+                        message.processes[i] = $root.rnr.v1.ClusterProcess.fromObject(object.processes[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Cluster message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.Cluster
+             * @static
+             * @param {rnr.v1.Cluster} message Cluster
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Cluster.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.processes = [];
+                if (message.processes && message.processes.length) {
+                    object.processes = $Array(message.processes.length);
+                    for (let j = 0; j < message.processes.length; ++j)
+                        object.processes[j] = $root.rnr.v1.ClusterProcess.toObject(message.processes[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Cluster to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.Cluster
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Cluster.prototype.toJSON = function() {
+                return Cluster.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Cluster
+             * @function getTypeUrl
+             * @memberof rnr.v1.Cluster
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Cluster.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.Cluster";
+            };
+
+            return Cluster;
+        })();
+
         v1.WorkflowList = (function() {
 
             /**
@@ -5355,6 +6448,7 @@ export const rnr = $root.rnr = (() => {
              * @property {string|null} [action] TaskEvent action
              * @property {number|null} [attempt] TaskEvent attempt
              * @property {number|null} [parallelism] TaskEvent parallelism
+             * @property {number|null} [retryAt] TaskEvent retryAt
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -5499,6 +6593,14 @@ export const rnr = $root.rnr = (() => {
             TaskEvent.prototype.parallelism = 0;
 
             /**
+             * TaskEvent retryAt.
+             * @member {number} retryAt
+             * @memberof rnr.v1.TaskEvent
+             * @instance
+             */
+            TaskEvent.prototype.retryAt = 0;
+
+            /**
              * Creates a new TaskEvent instance using the specified properties.
              * @function create
              * @memberof rnr.v1.TaskEvent
@@ -5558,6 +6660,8 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 13, wireType 0 =*/104).uint32(message.attempt);
                 if (message.parallelism != null && $Object.hasOwnProperty.call(message, "parallelism") && message.parallelism !== 0)
                     writer.uint32(/* id 14, wireType 0 =*/112).uint32(message.parallelism);
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt") && !$Object.is(message.retryAt, 0))
+                    writer.uint32(/* id 15, wireType 1 =*/121).double(message.retryAt);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -5728,6 +6832,15 @@ export const rnr = $root.rnr = (() => {
                                 delete message.parallelism;
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.retryAt = value;
+                            else
+                                delete message.retryAt;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -5802,6 +6915,9 @@ export const rnr = $root.rnr = (() => {
                 if (message.parallelism != null && $Object.hasOwnProperty.call(message, "parallelism"))
                     if (!$util.isInteger(message.parallelism))
                         return "parallelism: integer expected";
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    if (typeof message.retryAt !== "number")
+                        return "retryAt: number expected";
                 return null;
             };
 
@@ -5946,6 +7062,9 @@ export const rnr = $root.rnr = (() => {
                 if (object.parallelism != null)
                     if ($Number(object.parallelism) !== 0)
                         message.parallelism = object.parallelism >>> 0;
+                if (object.retryAt != null)
+                    if (!$Object.is($Number(object.retryAt), 0))
+                        message.retryAt = $Number(object.retryAt);
                 return message;
             };
 
@@ -5981,6 +7100,7 @@ export const rnr = $root.rnr = (() => {
                     object.action = "";
                     object.attempt = 0;
                     object.parallelism = 0;
+                    object.retryAt = 0;
                 }
                 if (message.seq != null && $Object.hasOwnProperty.call(message, "seq"))
                     object.seq = message.seq;
@@ -6010,6 +7130,8 @@ export const rnr = $root.rnr = (() => {
                     object.attempt = message.attempt;
                 if (message.parallelism != null && $Object.hasOwnProperty.call(message, "parallelism"))
                     object.parallelism = message.parallelism;
+                if (message.retryAt != null && $Object.hasOwnProperty.call(message, "retryAt"))
+                    object.retryAt = options.json && !$isFinite(message.retryAt) ? $String(message.retryAt) : message.retryAt;
                 return object;
             };
 

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { clusterOf, localProcess } from './cluster-view.js';
 export type { JobSource, JobsHostOptions } from './jobs-host.js';
 export { jobsHost } from './jobs-host.js';
 export { checkListQuery, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './list-query.js';

@@ -5,15 +5,17 @@ import {
   type JobSummary,
   RnrError,
   type RnrErrorCode,
+  runSummary,
   type Store,
   type Task,
   type TaskEvent,
+  type TaskRecord,
+  taskTreeFromRecords,
 } from '../index.js';
 import { IdempotentAnswers } from './idempotent-answers.js';
 import type { LiveRuns } from './live-runs.js';
 import { DEFAULT_COMMAND_WAIT_MS, RemoteCommands } from './remote-commands.js';
 import { RemoteEvents } from './remote-events.js';
-import { recordSummary, toTask } from './stored-run-view.js';
 import type { CancelOptions, CommandAnswer, PendingCommand, RunCommand, RunHost } from './types.js';
 
 /** The backstop poll of a host on a shared store: pending commands of its runs, streams behind (ms). */
@@ -45,6 +47,12 @@ export interface RemoteHostPart {
   /** A run's committed events from now on, wherever it lives (undefined: the live job's only). */
   subscribe?(runId: string, listener: (event: TaskEvent) => void): () => void;
   close(): void;
+}
+
+/** A task record as the `Task` message (without children), as the engine draws stored runs. */
+function toTask(record: TaskRecord): Task {
+  const task = taskTreeFromRecords([{ ...record, parentId: '' }]) as Task;
+  return { ...task, parentId: record.parentId };
 }
 
 function pendingOf(command: CommandRecord): PendingCommand {
@@ -174,7 +182,7 @@ export function remoteHostPart(store: Store, hooks: RemoteHostHooks): RemoteHost
       });
       if (settled.status === 'pending') return { pending: pendingOf(settled) };
       const run = settled.result?.run;
-      return { applied: run ? recordSummary(run) : await hooks.reads().summary(runId), replayed };
+      return { applied: run ? runSummary(run) : await hooks.reads().summary(runId), replayed };
     },
     ...(events && { subscribe: (runId, listener) => events.subscribe(runId, listener) }),
     close() {

@@ -10,23 +10,23 @@ import {
   type JobSummary,
   RnrError,
   RunTrigger,
+  runSnapshot,
+  runSummary,
   type Store,
   type StoredRun,
-  stateName,
   systemClock,
-  type Task,
-  type TaskState,
   validateInput,
 } from '../index.js';
+import { clusterPart, placed } from './cluster-member.js';
+import { clusterOf } from './cluster-view.js';
 import { checkListQuery } from './list-query.js';
 import { LiveRuns } from './live-runs.js';
+import { localActions } from './local-actions.js';
 import { applied, remoteHostPart } from './remote-host.js';
-import { applyRunCommand } from './run-commands.js';
 import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
-import { recordSummary, storedSnapshot, storedTask } from './stored-run-view.js';
+import { storedTask } from './stored-run-view.js';
 import type {
   CancelOptions,
-  RunCommand,
   RunHost,
   RunListPage,
   RunListQuery,
@@ -64,6 +64,11 @@ export interface RunHostOptions {
   /** `rnr`'s `createJob` unless a test says otherwise. */
   createJob?: (options: JobOptions) => Job;
   /**
+   * On a shared store (`store.cluster`: PostgreSQL), take part in placement: take over runs that
+   * nobody owns or whose lease lapsed, up to `maxRuns` (`rnr serve`; docs/cluster.md).
+   */
+  cluster?: { maxRuns?: number };
+  /**
    * On a store several processes share: how long an action for a run that lives in another
    * process waits for its owner to apply it before it is answered pending (ms, default 5,000).
    */
@@ -91,6 +96,8 @@ export interface LocalRunHost extends RunHost {
   resumeAll(): Promise<ResumedRun[]>;
   /** Stops ticking every live run and aborts polls in flight; resolves once their polls settled. */
   stop(): Promise<void>;
+  /** With `cluster` on a shared store: registers and takes runs over (else {@link resumeAll}). */
+  joinCluster(): Promise<ResumedRun[]>;
 }
 
 const stderrLog = (line: string): void => {
@@ -148,6 +155,17 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     await job.close().catch((err: unknown) => log(`run ${job.id}: closing: ${describeError(err)}`));
   }
 
+  const { member, detach } = clusterPart(store, options.cluster, {
+    workflows: () => catalog.list().map((wf) => wf.name),
+    live,
+    loading,
+    adopt: (run) => {
+      const wf = catalog.require(run.workflow);
+      return load(wf, run.id, () => loadRunJob(wf, run, loader, false));
+    },
+    log,
+  });
+
   function checkOpen(): void {
     if (closed) throw new RnrError('RNR_ERR_STORE_CLOSED', 'the run host is closed');
   }
@@ -165,7 +183,15 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     let pending = loading.get(runId);
     if (!pending) {
       pending = make()
-        .then((job) => {
+        .then(async (job) => {
+          // Opened (claimed in the store) before it counts as live here: a run another process
+          // holds is refused now, not left half-loaded.
+          try {
+            await job.load();
+          } catch (err) {
+            await job.close().catch(() => undefined);
+            throw err;
+          }
           live.add(job);
           if (autoStart && !isDone(job.summary().state)) job.start();
           return job;
@@ -192,40 +218,15 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     return load(wf, runId, () => loadRunJob(wf, run, loader, false));
   }
 
-  async function operateHere(runId: string, command: RunCommand): Promise<Task> {
-    checkOpen();
-    const job = await jobFor(runId, 'act on it');
-    const wasDone = isDone(job.summary().state);
-    const task = await applyRunCommand(job, command);
-    settle(job, wasDone);
-    return task;
-  }
-
-  /** After an action: a run that ended leaves memory; a finished run an action reopened runs again. */
-  function settle(job: Job, wasDone: boolean): void {
-    if (isDone(job.summary().state)) {
-      if (!options.keepFinished) void unloadIfDone(job);
-    } else if (wasDone && autoStart) job.start();
-  }
-
-  async function cancelHere(runId: string, cancelOptions: CancelOptions = {}): Promise<JobSummary> {
-    checkOpen();
-    const known = live.get(runId);
-    const ended = (state: TaskState) =>
-      new RnrError(
-        'RNR_ERR_CONFLICT',
-        `run ${runId} has already ended ${stateName(state)}: nothing to cancel`,
-      );
-    if (!known) {
-      const run = (await stored(runId)).run;
-      if (isDone(run.state)) throw ended(run.state);
-    }
-    const job = known ?? (await jobFor(runId, 'cancel it'));
-    if (isDone(job.summary().state)) throw ended(job.summary().state);
-    const { idempotencyKey: _key, ...jobOptions } = cancelOptions;
-    await job.cancel(jobOptions);
-    return job.summary();
-  }
+  const { operateHere, cancelHere, settle } = localActions({
+    live,
+    jobFor,
+    stored,
+    checkOpen,
+    unloadIfDone,
+    keepFinished: options.keepFinished ?? false,
+    autoStart,
+  });
 
   const remote = remoteHostPart(store, {
     live,
@@ -260,24 +261,24 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
         ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
       });
       if (!created) return { summary: await host.summary(run.id), created: false };
-      const job = await load(wf, run.id, () => loadRunJob(wf, run, loader, true));
-      return { summary: job.summary(), created: true };
+      const job = await placed(member, () => load(wf, run.id, () => loadRunJob(wf, run, loader, true)));
+      return { summary: job ? job.summary() : await host.summary(run.id), created: true };
     },
 
     async list(query: RunListQuery = {}): Promise<RunListPage> {
       const page = await store.listRuns(checkListQuery(query));
       return {
-        jobs: page.runs.map((run) => live.get(run.id)?.summary() ?? recordSummary(run)),
+        jobs: page.runs.map((run) => live.get(run.id)?.summary() ?? runSummary(run)),
         ...(page.nextPageToken && { nextPageToken: page.nextPageToken }),
       };
     },
 
     async summary(runId) {
-      return live.get(runId)?.summary() ?? recordSummary((await stored(runId)).run);
+      return live.get(runId)?.summary() ?? runSummary((await stored(runId)).run);
     },
 
     async snapshot(runId) {
-      return live.get(runId)?.snapshot() ?? storedSnapshot(await stored(runId));
+      return live.get(runId)?.snapshot() ?? runSnapshot(await stored(runId));
     },
 
     async task(runId, taskId, depth) {
@@ -337,7 +338,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async latestUnfinished(workflow) {
       const page = await store.listRuns({ workflow, states: ['ACTIVE'], limit: 1 });
       const run = page.runs[0];
-      return run && (live.get(run.id)?.summary() ?? recordSummary(run));
+      return run && (live.get(run.id)?.summary() ?? runSummary(run));
     },
 
     resume: (runId) => jobFor(runId, 'resume it'),
@@ -370,7 +371,14 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       return resumed;
     },
 
+    cluster: () => clusterOf(store, host),
+
+    async joinCluster() {
+      return member ? member.join() : host.resumeAll();
+    },
+
     async stop() {
+      member?.stop();
       const jobs = live.list();
       await Promise.all(jobs.map((job) => job.stop()));
       await Promise.all(jobs.map((job) => job.drain()));
@@ -379,6 +387,8 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async close() {
       if (closed) return;
       closed = true;
+      member?.stop();
+      detach();
       remote.close();
       await Promise.allSettled([...loading.values()]);
       for (const job of live.list()) {

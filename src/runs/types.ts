@@ -1,5 +1,6 @@
 import type {
   AnyWorkflow,
+  ClusterProcess,
   Job,
   JobSnapshot,
   JobSummary,
@@ -185,6 +186,11 @@ export interface RunHost {
   watchLive(watcher: LiveRunWatcher): () => void;
   /** Stops every run (polls in flight aborted), releases them, and closes the store if it owns it. */
   close(): Promise<void>;
+  /**
+   * The processes serving this host's store (`GET /cluster`): on a shared store every live one,
+   * else this process alone. A host without it is served as this process alone.
+   */
+  cluster?(): Promise<{ processes: ClusterProcess[] }>;
 }
 
 /** A run's input as kept with it. */

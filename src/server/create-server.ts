@@ -6,6 +6,7 @@ import { jobsHost, type RunHost } from '../runs/index.js';
 import { uiPlugin } from '../ui/plugin.js';
 import { type AuditSink, createAuditTrail, registerAudit } from './audit.js';
 import { registerAuth } from './auth.js';
+import { registerClusterRoutes } from './cluster-routes.js';
 import { registerDocs } from './docs.js';
 import { registerErrorHandler } from './error-handler.js';
 import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
@@ -240,6 +241,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     registerReadRoutes(api, context);
     registerOperatorRoutes(api, context);
     registerRunRoutes(api, context);
+    registerClusterRoutes(api, context);
     api.get('/healthz', { schema: { summary: 'Liveness', tags: ['ops'] } }, async () => ({
       status: 'ok',
       jobs: runs.liveJobs().length,

@@ -22,7 +22,8 @@ export type MessageName =
   | 'ActionResult'
   | 'WorkflowList'
   | 'StartRunRequest'
-  | 'CancelRequest';
+  | 'CancelRequest'
+  | 'Cluster';
 
 interface MessageType {
   encode(message: never): { finish(): Uint8Array };
@@ -131,7 +132,7 @@ function optionalFields(target: Record<string, unknown>, keys: readonly string[]
 }
 
 function normalizeTask(task: Record<string, unknown>): Task {
-  optionalFields(task, ['approval', 'machine', 'startedAt', 'finishedAt']);
+  optionalFields(task, ['approval', 'machine', 'startedAt', 'finishedAt', 'retryAt', 'maxAttempts']);
   const approval = task.approval as Record<string, unknown> | undefined;
   if (approval && approval.reason === '') delete approval.reason;
   for (const child of task.children as Record<string, unknown>[]) normalizeTask(child);
@@ -140,7 +141,7 @@ function normalizeTask(task: Record<string, unknown>): Task {
 
 /** A job's halt, present only while it is halted. */
 function normalizeHalt(run: Record<string, unknown>): void {
-  optionalFields(run, ['halted']);
+  optionalFields(run, ['halted', 'owner']);
   const halted = run.halted as Record<string, unknown> | undefined;
   if (halted) optionalFields(halted, ['retryAt']);
 }
@@ -180,12 +181,18 @@ export function decodeWorkflowList(bytes: Uint8Array): Plain[] {
 
 /** Decodes a binary `TaskEvent`. */
 export function decodeEvent(bytes: Uint8Array): TaskEvent {
-  return decodeMessage('TaskEvent', bytes) as unknown as TaskEvent;
+  return normalizeEvent(decodeMessage('TaskEvent', bytes));
 }
 
 /** Decodes a binary `EventList`. */
 export function decodeEventList(bytes: Uint8Array): TaskEvent[] {
-  return decodeMessage('EventList', bytes).events as TaskEvent[];
+  return (decodeMessage('EventList', bytes).events as Record<string, unknown>[]).map(normalizeEvent);
+}
+
+/** An event as the engine writes it: `retryAt` only while a retry is pending. */
+function normalizeEvent(event: Record<string, unknown>): TaskEvent {
+  optionalFields(event, ['retryAt']);
+  return event as unknown as TaskEvent;
 }
 
 /** Decodes a binary `ErrorResponse` into `{ code, message }`. */

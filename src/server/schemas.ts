@@ -126,6 +126,16 @@ const components = [
       failFast: { type: 'boolean' },
       children: { type: 'array', items: { $ref: 'Task#' } },
       attempt: { type: 'integer' },
+      retryAt: {
+        ...time,
+        description:
+          'A try FAILED: the task (RUNNING, not polled) tries again then, as attempt + 1. Absent when none.',
+      },
+      maxAttempts: {
+        type: 'integer',
+        description:
+          "The task's retry.attempts (tries in all, the first included). Absent without that option.",
+      },
       approval: {
         type: 'object',
         properties: { by: { type: 'string' }, at: time, reason: { type: 'string' } },
@@ -150,6 +160,8 @@ const components = [
     properties: {
       // Present while the job is halted: its store refused a commit.
       halted: { $ref: 'JobHalt#' },
+      // Present while a process owns (executes) the run.
+      owner: { $ref: 'RunOwner#' },
       id: { type: 'string' },
       name: { type: 'string' },
       root: { $ref: 'Task#' },
@@ -168,11 +180,33 @@ const components = [
     },
   },
   {
+    $id: 'ClusterProcess',
+    type: 'object',
+    description: 'One process serving this store (GET /cluster).',
+    properties: {
+      id: { type: 'string', description: "Its id in the store (a run's owner.process)" },
+      host: { type: 'string' },
+      pid: { type: 'integer', description: "The serving process's own process.pid" },
+      startedAt: time,
+      heartbeatAt: { ...time, description: 'The last renewal of its leases' },
+      workflows: { type: 'array', items: { type: 'string' } },
+      runs: { type: 'integer', description: 'How many runs it owns' },
+    },
+  },
+  {
+    $id: 'RunOwner',
+    type: 'object',
+    description: 'The process that executes a run (an id of GET /cluster) and the epoch it owns it in.',
+    properties: { process: { type: 'string' }, epoch: { type: 'integer' } },
+  },
+  {
     $id: 'JobSummary',
     type: 'object',
     properties: {
       // Present while the job is halted: its store refused a commit.
       halted: { $ref: 'JobHalt#' },
+      // Present while a process owns (executes) the run.
+      owner: { $ref: 'RunOwner#' },
       id: { type: 'string' },
       name: { type: 'string' },
       state: { type: 'string', enum: taskStateNames },
@@ -239,6 +273,10 @@ const components = [
       action: { type: 'string' },
       attempt: { type: 'integer' },
       parallelism: { type: 'integer' },
+      retryAt: {
+        ...time,
+        description: "The task's pending automatic retry after the event. Absent when none.",
+      },
       time,
     },
   },

@@ -39,18 +39,19 @@ export const sql = {
   selectTasks: 'SELECT * FROM tasks WHERE job_id = ? ORDER BY task_id',
   upsertTask: `INSERT INTO tasks (job_id, task_id, parent_id, name, kind, state, message, paused, parallelism,
       parallelism_set, attempt, approval, labels, created_at, started_at, finished_at, updated_at, poll_errors,
-      state_set_by_operator, machine_snapshot, position, fail_fast)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      state_set_by_operator, machine_snapshot, position, fail_fast, retry_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (job_id, task_id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,
       kind = excluded.kind, state = excluded.state, message = excluded.message, paused = excluded.paused,
       parallelism = excluded.parallelism, parallelism_set = excluded.parallelism_set, attempt = excluded.attempt,
       approval = excluded.approval, labels = excluded.labels, created_at = excluded.created_at,
       started_at = excluded.started_at, finished_at = excluded.finished_at, updated_at = excluded.updated_at,
       poll_errors = excluded.poll_errors, state_set_by_operator = excluded.state_set_by_operator,
-      machine_snapshot = excluded.machine_snapshot, position = excluded.position, fail_fast = excluded.fail_fast`,
+      machine_snapshot = excluded.machine_snapshot, position = excluded.position, fail_fast = excluded.fail_fast,
+      retry_at = excluded.retry_at`,
   insertEvent: `INSERT INTO events (job_id, seq, task_id, from_state, to_state, paused, message, cause, actor, reason,
-      time, action, attempt, parallelism)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      time, action, attempt, parallelism, retry_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectEvents: 'SELECT * FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?',
   lastSeq: 'SELECT max(seq) FROM events WHERE job_id = ?',
   selectOwner: 'SELECT * FROM owners WHERE job_id = ?',
@@ -165,6 +166,7 @@ export function taskParams(jobId: string, task: TaskRecord): unknown[] {
     json(task.machineSnapshot),
     task.index,
     task.failFast ? 1 : 0,
+    task.retryAt ?? null,
   ];
 }
 
@@ -197,6 +199,8 @@ export function taskFromRow(row: Row): TaskRecord {
   if (finishedAt !== undefined) task.finishedAt = finishedAt;
   const snapshot = parse(row.machine_snapshot);
   if (snapshot !== undefined) task.machineSnapshot = snapshot;
+  const retryAt = optional(row.retry_at);
+  if (retryAt !== undefined) task.retryAt = retryAt;
   return task;
 }
 
@@ -217,12 +221,13 @@ export function eventParams(jobId: string, event: TaskEvent): unknown[] {
     event.action ?? '',
     event.attempt ?? 0,
     event.parallelism ?? 0,
+    event.retryAt ?? null,
   ];
 }
 
 /** An event row as a {@link TaskEvent}. */
 export function eventFromRow(row: Row): TaskEvent {
-  return {
+  const event: TaskEvent = {
     seq: Number(row.seq),
     jobId: String(row.job_id),
     taskId: String(row.task_id),
@@ -238,6 +243,9 @@ export function eventFromRow(row: Row): TaskEvent {
     attempt: Number(row.attempt),
     parallelism: Number(row.parallelism),
   };
+  const retryAt = optional(row.retry_at);
+  if (retryAt !== undefined) event.retryAt = retryAt;
+  return event;
 }
 
 /** An owner row as a {@link JobOwner}. */

@@ -156,6 +156,16 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'automatic retries: the time a task waiting for its retry tries again, on tasks and events',
+    up(db) {
+      db.exec(`
+        ALTER TABLE tasks ADD COLUMN retry_at INTEGER;
+        ALTER TABLE events ADD COLUMN retry_at INTEGER;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build of rnr writes. */

@@ -20,10 +20,27 @@ export class TestClock implements Clock {
   private time: number;
   private nextId = 1;
   private readonly timers = new Map<number, Timer>();
+  private seed: number;
 
-  /** Starts at `start` ms since the epoch (default 2026-01-01T00:00:00Z, a fixed point for stable tests). */
-  constructor(start = Date.UTC(2026, 0, 1)) {
+  /**
+   * Starts at `start` ms since the epoch (default 2026-01-01T00:00:00Z, a fixed point for stable
+   * tests); `seed` starts its {@link TestClock.random} sequence (the same seed, the same draws).
+   */
+  constructor(start = Date.UTC(2026, 0, 1), seed = 1) {
     this.time = start;
+    this.seed = seed >>> 0;
+  }
+
+  /**
+   * A repeatable random number in [0, 1) (mulberry32 from the seed): what a job on this clock draws
+   * for the jitter of its retry backoffs. Assign `clock.random = () => 0.5` to pick the draws.
+   */
+  random(): number {
+    this.seed = (this.seed + 0x6d2b79f5) >>> 0;
+    let t = this.seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   now(): number {

@@ -65,3 +65,14 @@ export interface ErrorJson {
   /** `issues`: RNR_ERR_INVALID_INPUT, each problem of the input. */
   error: { code: string; message: string; issues?: { path: string; message: string }[] };
 }
+
+/** One process of `GET /cluster`. */
+export interface ClusterProcessJson {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: number;
+  heartbeatAt: number;
+  workflows: string[];
+  runs: number;
+}

@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 async function serve(file: string, url: string) {
-  const proc = spawnRnr(['serve', file, '--port', '0', '--store', url], {}, stateDir());
+  const proc = spawnRnr(['serve', file, '--port', '0', '--store', url, '--lease-ms', '2000'], {}, stateDir());
   running.push(proc);
   const [, base] = await proc.waitFor(/serving .* at (http:\/\/\S+)/, 'stderr');
   return { proc, base: base as string };
@@ -85,8 +85,8 @@ describe('a cluster of rnr serve processes on one PostgreSQL', () => {
     if (first.status === 202)
       expect(first.body).toMatchObject({ pending: true, command: { job: run, op: 'approve' } });
 
-    // Another process with the workflow opens the run (the dead owner's claim is checked as gone)
-    // and applies what is pending; a resend with the key is answered, never applied again.
+    // Another process with the workflow takes the run over once the dead owner's lease lapsed and
+    // applies what is pending; a resend with the key is answered, never applied again.
     const next = await serve(gated, db.url);
     await until(
       'the end',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobModel } from '../../src/cli/job-model.js';
 import { frame } from '../../src/cli/live-view.js';
-import { eventJson, jobJson } from '../fixtures/wire-json.js';
+import { eventJson, jobJson, taskJson } from '../fixtures/wire-json.js';
 import { hasScript, spawnInTerminal, stateDir } from './harness.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -77,6 +77,48 @@ describe('live view', () => {
     expect(text).toContain('‖ up/fleet  paused, holds back 3 pending tasks [paused by ana: change freeze]');
     expect(text).toContain('    → rnr resume up up/fleet');
     expect(text).toMatch(/▶ up\/canary +12s {2}draining/);
+  });
+
+  it('shows a pending retry from the events: when, and which attempt; gone once it starts', () => {
+    const m = model();
+    m.add(
+      taskJson({
+        id: 'up/canary',
+        kind: 'CALLBACK',
+        state: 'RUNNING',
+        maxAttempts: 5,
+        startedAt: NOW - 12_000,
+      }),
+    );
+    const waiting = 'retrying in 30s, attempt 2/5; attempt 1 failed: timeout';
+    m.apply(
+      eventJson({
+        seq: 12,
+        taskId: 'up/canary',
+        from: 'RUNNING',
+        to: 'RUNNING',
+        message: waiting,
+        retryAt: NOW + 25_000,
+        time: NOW - 5_000,
+      }),
+    );
+    expect(plain(frame(m, 160, 30, NOW))).toMatch(
+      /▶ up\/canary +12s retry in 25s \(attempt 2\/5\) {2}retrying in 30s/,
+    );
+    m.apply(
+      eventJson({
+        seq: 13,
+        taskId: 'up/canary',
+        from: 'RUNNING',
+        to: 'RUNNING',
+        attempt: 1,
+        message: 'starting attempt 2/5',
+        time: NOW + 25_000,
+      }),
+    );
+    const after = plain(frame(m, 160, 30, NOW + 25_000));
+    expect(after).toMatch(/▶ up\/canary +37s attempt 1 {2}starting attempt 2\/5/);
+    expect(after).not.toContain('retry in');
   });
 
   it('offers no command once nothing serves the job', () => {

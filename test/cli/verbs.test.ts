@@ -23,8 +23,10 @@ describe('client verbs against a real server', () => {
   it('ls lists the job with its progress', async () => {
     const exit = await verb('ls');
     expect(exit.code).toBe(0);
-    expect(exit.stdout).toMatch(/^RUN +STATE +DONE +RUNNING +WAITING +FAILED +AGE +TRIGGER +BY$/m);
+    expect(exit.stdout).toMatch(/^RUN +STATE +DONE +RUNNING +WAITING +FAILED +AGE +TRIGGER +BY +OWNER$/m);
     expect(exit.stdout).toMatch(/^ops +▶ RUNNING +\d+\/9 +\d+ +1 +1 +\S+/m);
+    // The one process owns its run (SQLite: this process, GET /cluster's only one).
+    expect(exit.stdout).toMatch(/^ops .* pid \d+@\S+ \(epoch \d+\)$/m);
     const json = JSON.parse((await verb('ls', '-o', 'json')).stdout);
     expect(json.jobs[0]).toMatchObject({ id: 'ops', state: 'RUNNING' });
   });

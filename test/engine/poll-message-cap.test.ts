@@ -122,4 +122,17 @@ describe('poll messages are capped at MAX_MESSAGE_CHARS, with a marker', () => {
     expect(root.message.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
     expect(root.message).toMatch(/^children: x+… \[truncated [\d,]+ chars\]$/);
   });
+
+  it("an operator's message and reason given through the library (the API refuses them longer)", async () => {
+    const { job, leaf } = oneLeaf(() => undefined);
+    await job.tick();
+    const seen: { task: string; reason: string }[] = [];
+    job.subscribe((e) => seen.push({ task: e.taskId, reason: e.reason }));
+    await job.setTaskState('job/leaf', 'FAILED', { message: 'm'.repeat(MB5), reason: 'r'.repeat(MB5) });
+    expect(leaf().message).toHaveLength(MAX_MESSAGE_CHARS);
+    expect(leaf().message).toMatch(/^m+… \[truncated [\d,]+ chars\]$/);
+    const last = seen.find((e) => e.task === 'job/leaf');
+    expect(last?.reason).toHaveLength(MAX_MESSAGE_CHARS);
+    expect(last?.reason).toMatch(/^r+… \[truncated [\d,]+ chars\]$/);
+  });
 });

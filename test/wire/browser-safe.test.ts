@@ -10,7 +10,13 @@ describe('src/wire in a browser', () => {
   it('bundles for the browser with no Node module, no package and no engine internals beyond the enums', async () => {
     const result = await build({
       absWorkingDir: root,
-      entryPoints: ['src/wire/names.ts', 'src/wire/encode.ts', 'src/wire/duration.ts', 'src/wire/json.ts'],
+      entryPoints: [
+        'src/wire/names.ts',
+        'src/wire/encode.ts',
+        'src/wire/duration.ts',
+        'src/wire/retry.ts',
+        'src/wire/json.ts',
+      ],
       bundle: true,
       write: false,
       outdir: 'out',
@@ -21,6 +27,7 @@ describe('src/wire in a browser', () => {
     });
     const inputs = Object.keys(result.metafile.inputs).sort();
     expect(inputs.filter((path) => !path.startsWith('src/wire/'))).toEqual([
+      'src/engine/duration.ts',
       'src/engine/message-cap.ts',
       'src/engine/messages.ts',
       'src/engine/task-state.ts',

@@ -15,18 +15,19 @@ export const RUN_COLUMNS = `r.ord, r.id, r.name, r.workflow, r.run, r.input, r.t
 /** The task columns in the order commitSql writes them. */
 const TASK_COLUMNS = `task_id, parent_id, position, name, kind, state, message, paused, parallelism,
   parallelism_set, fail_fast, attempt, approval, labels, created_at, started_at, finished_at, updated_at,
-  poll_errors, state_set_by_operator, machine_snapshot`;
+  poll_errors, state_set_by_operator, machine_snapshot, retry_at`;
 
 /** json_to_recordset's view of a task row: short keys, in TASK_COLUMNS order. */
 const TASK_RECORD = `i text, p text, n integer, nm text, k smallint, s smallint, m text, pa boolean,
   pl double precision, ps boolean, ff boolean, a integer, ap text, l text, c double precision,
-  st double precision, f double precision, u double precision, pe integer, so boolean, ms text`;
+  st double precision, f double precision, u double precision, pe integer, so boolean, ms text,
+  ra double precision`;
 
 const EVENT_COLUMNS = `seq, task_id, from_state, to_state, paused, message, cause, actor, reason, time,
-  action, attempt, parallelism`;
+  action, attempt, parallelism, retry_at`;
 
 const EVENT_RECORD = `q bigint, i text, fr smallint, t smallint, pa boolean, m text, c smallint, ac text,
-  r text, tm double precision, an text, a integer, pl double precision`;
+  r text, tm double precision, an text, a integer, pl double precision, ra double precision`;
 
 const TASK_UPDATES = TASK_COLUMNS.split(',')
   .map((c) => c.trim())
@@ -109,6 +110,7 @@ export function commitParams(
     pe: t.pollErrors,
     so: t.stateSetByOperator,
     ms: jsonToDb(t.machineSnapshot),
+    ra: t.retryAt,
   }));
   const events = batch.events.map((e) => ({
     q: e.seq,
@@ -124,6 +126,7 @@ export function commitParams(
     an: toDb(e.action ?? ''),
     a: e.attempt ?? 0,
     pl: e.parallelism ?? 0,
+    ra: e.retryAt,
   }));
   return [
     toDb(run.id),
@@ -234,12 +237,14 @@ export function taskFromRow(row: Row): TaskRecord {
   if (finishedAt !== undefined) task.finishedAt = finishedAt;
   const snapshot = jsonFromDb(row.machine_snapshot);
   if (snapshot !== undefined) task.machineSnapshot = snapshot;
+  const retryAt = optional(row.retry_at);
+  if (retryAt !== undefined) task.retryAt = retryAt;
   return task;
 }
 
 /** An events row as a {@link TaskEvent}. */
 export function eventFromRow(row: Row): TaskEvent {
-  return {
+  const event: TaskEvent = {
     seq: Number(row.seq),
     jobId: fromDb(row.run_id),
     taskId: fromDb(row.task_id),
@@ -255,6 +260,9 @@ export function eventFromRow(row: Row): TaskEvent {
     attempt: Number(row.attempt),
     parallelism: Number(row.parallelism),
   };
+  const retryAt = optional(row.retry_at);
+  if (retryAt !== undefined) event.retryAt = retryAt;
+  return event;
 }
 
 /**

@@ -118,6 +118,14 @@ export const pgMigrations: readonly PgMigration[] = [
   },
   {
     version: 2,
+    description: "automatic retries: a waiting task's retry time, on its record and on its events",
+    sql: `
+      ALTER TABLE $schema.tasks ADD COLUMN retry_at double precision;
+      ALTER TABLE $schema.events ADD COLUMN retry_at double precision;
+    `,
+  },
+  {
+    version: 3,
     description: 'commands: operator actions recorded by any process, applied once, in order, by the owner',
     sql: `
       CREATE TABLE $schema.commands (

@@ -11,6 +11,7 @@ import { dropClaim } from '../job-owner.js';
 import { PgCommands } from './pg-commands.js';
 import { PgDatabase } from './pg-database.js';
 import { storeError, UNKNOWN_OUTCOME } from './pg-errors.js';
+import { PgLeases } from './pg-leases.js';
 import { noticeChannel, PgFeed } from './pg-notify.js';
 import { describeOwner, newProcess, ownerGone, processFromRow } from './pg-owner.js';
 import { commitParams, commitSql, eventFromRow, insertRunSql, readRun, runValues } from './pg-rows.js';
@@ -27,6 +28,8 @@ export interface PostgresStore extends Store {
   ready(): Promise<void>;
   /** The schema that holds rnr's tables. */
   readonly schema: string;
+  /** Leases, placement and the process table: every PostgreSQL store may share its database. */
+  readonly cluster: PgLeases;
   /** Durable operator commands (docs/cluster.md, "One API over all"). */
   readonly commands: StoreCommands;
   /** Notices of new events and commands, over one LISTEN connection (opened on first watch). */
@@ -65,6 +68,7 @@ export function postgresStore(
   const runs = new PgRuns(db);
   const s = db.schema;
   const me = newProcess();
+  const leases = new PgLeases(db, me, settings.leaseMs);
   /** Runs this instance holds open, with the epoch it opened them in. */
   const claims = new Map<string, number>();
   const channel = noticeChannel(settings.schema);
@@ -101,12 +105,17 @@ export function postgresStore(
           p.host AS owner_host, p.pid AS owner_pid, p.boot_id AS owner_boot_id,
           p.pid_namespace AS owner_pid_namespace, p.proc_start AS owner_proc_start
         FROM ${s}.runs r LEFT JOIN ${s}.processes p ON p.id = r.owner_process
-        WHERE r.id = $1 FOR UPDATE OF r`;
+        WHERE r.id = $1`;
+      // The row lock first, then the owner's row as it is now (a join read under FOR UPDATE would
+      // keep the owner's process row from before the wait).
+      const lock = `SELECT 1 FROM ${s}.runs WHERE id = $1 FOR UPDATE`;
+      await client.query(lock, [id]);
       let found = (await client.query(ownerSql, [id])).rows[0];
       if (!found) {
         // A job the store does not know (created without createRun): recorded now, under its
         // workflow's counter lock like every new run; another process may have got there first.
         await runs.lockCounter(client, toDb(record.workflow));
+        await client.query(lock, [id]);
         found = (await client.query(ownerSql, [id])).rows[0];
         if (!found) {
           const number = await runs.freeNumber(client, record.workflow, record.run);
@@ -114,6 +123,10 @@ export function postgresStore(
           delete fresh.owner;
           const inserted = await client.query(insertRunSql(s), [...runValues(fresh, undefined), 1, me.token]);
           if (inserted.rowCount === 0) throw conflict(`job ${quoted(record.id)} was recorded meanwhile`);
+          await client.query(
+            `UPDATE ${s}.runs SET lease_expires_at = now() + $2 * interval '1 millisecond' WHERE id = $1`,
+            [id, settings.leaseMs],
+          );
           await client.query(
             `UPDATE ${s}.workflows SET last_run = greatest(last_run, $2) WHERE workflow = $1`,
             [toDb(fresh.workflow), number],
@@ -138,9 +151,10 @@ export function postgresStore(
         }
       }
       const claimed = await client.query<{ epoch: string }>(
-        `UPDATE ${s}.runs SET epoch = epoch + 1, owner_process = $2, owned_since = now(), lease_expires_at = NULL
+        `UPDATE ${s}.runs SET epoch = epoch + 1, owner_process = $2, owned_since = now(),
+            lease_expires_at = now() + $3 * interval '1 millisecond'
           WHERE id = $1 RETURNING epoch`,
-        [id, me.token],
+        [id, me.token, settings.leaseMs],
       );
       const epoch = Number(claimed.rows[0]?.epoch);
       const stored = await readRun(client, s, record.id);
@@ -216,15 +230,23 @@ export function postgresStore(
     }
     if (written === 1) return;
     const refused = await refusal(batch, epoch, owner);
-    if (refused) throw refused;
+    if (!refused) return;
+    if (refused.code === 'RNR_ERR_LEASE_LOST') {
+      claims.delete(id);
+      leases.lost(id);
+    }
+    throw refused;
   };
 
   return {
     description: settings.description,
     schema: settings.schema,
+    cluster: leases,
     ready: () => run('opening the store', () => db.ready()),
     openRun(record) {
       return run(`opening job ${quoted(record.id)}`, async () => {
+        // The process's row and the renewal of its leases, before it holds any.
+        await leases.ensure();
         const opened = await openRun(record);
         claims.set(record.id, opened.fence?.epoch ?? 0);
         return opened;
@@ -288,8 +310,9 @@ export function postgresStore(
     async close() {
       if (closed) return;
       closed = true;
+      leases.stop();
       claims.clear();
-      if (registered) {
+      if (registered || leases.registered) {
         // Give every run back and leave the process table: the next owner need not wait or check.
         await db
           .query('closing', {

@@ -1,4 +1,5 @@
 import { describeValue, RnrError } from '../../errors.js';
+import { checkLeaseMs, DEFAULT_LEASE_MS } from '../lease-timings.js';
 
 /**
  * Options of `postgresStore`: where the database is (a URL, or its parts), rnr's schema, and the
@@ -32,6 +33,12 @@ export interface PostgresStoreOptions {
    * another container) cannot be checked. Only for when you know that process is gone.
    */
   takeOver?: boolean;
+  /**
+   * How long a run's lease lasts (ms; default 15,000): the process renews it every 2/15 of that,
+   * stops acting on its runs 10/15 of it after its last renewal, and another process takes over a
+   * run once it lapsed. Give every process sharing a database the same lease (docs/cluster.md).
+   */
+  leaseMs?: number;
 }
 
 /** The options, checked, with every default applied. */
@@ -39,6 +46,7 @@ export interface StoreSettings {
   pool: Record<string, unknown>;
   schema: string;
   takeOver: boolean;
+  leaseMs: number;
   /** `postgres://user@host:port/database (schema rnr)`: never holds the password. */
   description: string;
   /** The password, raw and URL-encoded, to scrub from any message. */
@@ -176,6 +184,7 @@ export function storeSettings(
     pool,
     schema,
     takeOver: o.takeOver ?? false,
+    leaseMs: o.leaseMs === undefined ? DEFAULT_LEASE_MS : checkLeaseMs(o.leaseMs, 'postgresStore leaseMs'),
     description: `postgres://${who}${where} (schema ${schema})`,
     secrets,
   };

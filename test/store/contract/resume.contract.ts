@@ -12,6 +12,7 @@ import {
   type TaskEvent,
   TaskState,
 } from 'rnr';
+import { TestClock } from 'rnr/testing';
 import { describe, expect, it } from 'vitest';
 import { closeStore, restart, type StoreFactory } from './factories.js';
 
@@ -196,6 +197,56 @@ export function resumeContract(factory: StoreFactory): void {
       expect(second.resumed?.fromSeq).toBe(job.seq);
       await second.close();
       await closeStore(factory, other);
+      await closeStore(factory, store);
+    });
+
+    it('keeps a pending automatic retry: it starts on time after the restart', async () => {
+      const location = await factory.location();
+      const clock = new TestClock();
+      let polls = 0;
+      const open = (store: Store) =>
+        createJob({
+          id: 'durable-retry',
+          name: 'durable-retry',
+          clock,
+          store,
+          root: nestedTask({
+            name: 'root',
+            children: [
+              callbackTask({
+                id: 'leaf',
+                name: 'leaf',
+                retry: { attempts: 2, backoff: { initialMs: 60_000 } },
+                poll: (ctx) => {
+                  polls++;
+                  if (ctx.task.attempt === 0) throw new Error('first try fails');
+                  return true;
+                },
+              }),
+            ],
+          }),
+        });
+      let store = location.open();
+      const first = open(store);
+      await first.tick();
+      const retryAt = first.getTask('leaf').retryAt;
+      expect(retryAt).toBe(clock.now() + 60_000);
+      await first.close();
+
+      store = await restart(factory, location, store);
+      const second = open(store);
+      await second.load();
+      expect(second.getTask('leaf')).toMatchObject({ state: TaskState.RUNNING, attempt: 0, retryAt });
+      await clock.advance(30_000);
+      await second.tick();
+      expect(polls).toBe(1);
+      await clock.advance(30_000);
+      await second.tick();
+      expect(polls).toBe(2);
+      expect(second.getTask('leaf')).toMatchObject({ state: TaskState.SUCCESS, attempt: 1 });
+      const events = await second.events();
+      expect(events.filter((e) => e.retryAt !== undefined).map((e) => e.retryAt)).toEqual([retryAt]);
+      await second.close();
       await closeStore(factory, store);
     });
   });

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { TaskJson } from '../../../wire/json.js';
 import { kindNames } from '../../../wire/names.js';
+import { nextAttemptText } from '../../../wire/retry.js';
 import { api, taskPath } from '../api/http.js';
-import { elapsed, formatTime } from '../model/format.js';
+import { elapsed, formatTime, retryCountdown } from '../model/format.js';
 import type { JobSession } from '../model/job-session.js';
 import type { ChartStateJson } from '../model/statechart-layout.js';
 import { nameOf } from '../model/states.js';
@@ -19,6 +20,19 @@ export interface TaskDetailProps {
   index: number;
   now: number;
   onClose(): void;
+}
+
+/** A pending automatic retry: `retrying at 2026-01-01 12:00:30 (attempt 2/5), in 25s`. */
+function RetryLine({ tree, index, now }: { tree: TaskTree; index: number; now: number }) {
+  const at = tree.retryAt.get(index);
+  if (at === undefined) return null;
+  const next = nextAttemptText({ attempt: tree.attempt[index], maxAttempts: tree.maxAttempts.get(index) });
+  const left = retryCountdown(at, now);
+  return (
+    <p class="detail-retry">
+      retrying at {formatTime(at)} ({next}), {left === 'due' ? 'due' : `in ${left}`}
+    </p>
+  );
 }
 
 /** The selected task: its facts, controls, own history and statechart. */
@@ -69,6 +83,7 @@ export function TaskDetail({ session, tree, index, now, onClose }: TaskDetailPro
         <StateBadge state={state} paused={tree.paused[index] === 1} />
       </div>
       {tree.messages[index] ? <p class="detail-msg">{tree.messages[index]}</p> : null}
+      <RetryLine tree={tree} index={index} now={now} />
       <dl class="facts">
         <dt>Kind</dt>
         <dd>{kindNames[tree.kind[index]!]?.toLowerCase()}</dd>

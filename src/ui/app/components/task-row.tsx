@@ -1,4 +1,5 @@
-import { elapsed, formatCount } from '../model/format.js';
+import { nextAttemptText } from '../../../wire/retry.js';
+import { elapsed, formatCount, formatTime, retryCountdown } from '../model/format.js';
 import type { TaskTree } from '../model/task-tree.js';
 import { StateBadge } from './badges.js';
 
@@ -66,12 +67,25 @@ export function TaskRow(p: TaskRowProps) {
         {tree.attempt[i]! > 0 ? <span class="attempt"> ↻{tree.attempt[i]}</span> : null}
       </span>
       {tree.paused[i] === 1 ? <span class="paused">paused</span> : null}
+      <RetryChip tree={tree} index={i} now={p.now} />
       {nested ? <NestedProgress tree={tree} index={i} /> : <span class="nest" />}
       <span class="msg" title={tree.messages[i]}>
         {tree.messages[i]}
       </span>
       <span class="elapsed">{elapsed(started, finished, p.now)}</span>
     </div>
+  );
+}
+
+/** A pending automatic retry, small: `↻ 25s`, the time and attempt on hover. */
+function RetryChip({ tree, index, now }: { tree: TaskTree; index: number; now: number }) {
+  const at = tree.retryAt.get(index);
+  if (at === undefined) return null;
+  const next = nextAttemptText({ attempt: tree.attempt[index], maxAttempts: tree.maxAttempts.get(index) });
+  return (
+    <span class="retry" title={`retrying at ${formatTime(at)} (${next})`}>
+      ↻ {retryCountdown(at, now)}
+    </span>
   );
 }
 

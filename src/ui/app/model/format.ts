@@ -19,3 +19,8 @@ export function elapsed(start: number | undefined, end: number | undefined, now:
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US').replace(/,/g, '\u202f');
 }
+
+/** How long until a pending retry: `25s`, or `due` once its time has passed (job stopped, task paused). */
+export function retryCountdown(at: number, now: number): string {
+  return at > now ? formatDuration(at - now) : 'due';
+}

@@ -45,6 +45,10 @@ export class TaskTree {
   readonly approvals = new Map<number, Approval>();
   readonly machines = new Map<number, MachineStatus>();
   readonly labels = new Map<number, Record<string, string>>();
+  /** Tasks waiting for an automatic retry: when it starts (ms since the epoch). Few, so a map. */
+  readonly retryAt = new Map<number, number>();
+  /** Tasks with a `retry` option: their tries in all. */
+  readonly maxAttempts = new Map<number, number>();
 
   constructor(job: JobJson) {
     this.jobId = job.id;
@@ -97,6 +101,8 @@ export class TaskTree {
       if (t.approval?.by) this.approvals.set(i, t.approval);
       if (t.machine) this.machines.set(i, t.machine);
       if (t.labels && Object.keys(t.labels).length > 0) this.labels.set(i, t.labels);
+      if (t.retryAt) this.retryAt.set(i, t.retryAt);
+      if (t.maxAttempts) this.maxAttempts.set(i, t.maxAttempts);
       this.counts[st]!++;
       if (st === TaskState.ACTION_PENDING || st === TaskState.FAILED) this.attention.add(i);
     }
@@ -153,6 +159,9 @@ export class TaskTree {
     if (ev.paused !== undefined) this.paused[i] = ev.paused ? 1 : 0;
     if (ev.message !== undefined) this.messages[i] = ev.message;
     if (ev.attempt !== undefined) this.attempt[i] = ev.attempt;
+    // An event carries the pending retry as it stands after it: absent, none.
+    if (ev.retryAt) this.retryAt.set(i, ev.retryAt);
+    else this.retryAt.delete(i);
     if (ev.parallelism && this.kind[i] === 1) this.parallelism[i] = ev.parallelism;
     if (ev.action === 'approve' && ev.actor) this.approvals.set(i, { by: ev.actor, at: ev.time ?? 0 });
     if (ev.action === 'retry') this.approvals.delete(i);
