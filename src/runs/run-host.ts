@@ -218,21 +218,13 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     return load(wf, runId, () => loadRunJob(wf, run, loader, false));
   }
 
-  const { operateHere, cancelHere, settle } = localActions({
-    live,
-    jobFor,
-    stored,
-    checkOpen,
-    unloadIfDone,
-    keepFinished: options.keepFinished ?? false,
-    autoStart,
-  });
-
+  const keepFinished = options.keepFinished ?? false;
+  const local = localActions({ live, jobFor, stored, checkOpen, unloadIfDone, keepFinished, autoStart });
   const remote = remoteHostPart(store, {
     live,
     hosts: (workflow) => catalog.get(workflow) !== undefined,
     loadHere: (runId) => jobFor(runId, 'act on it'),
-    ...{ operateHere, cancelHere, settle, log, reads: () => host },
+    ...{ ...local, log, reads: () => host },
     ...(options.commandWaitMs !== undefined && { commandWaitMs: options.commandWaitMs }),
   });
 
