@@ -46,6 +46,8 @@ export interface RemoteHostPart {
   submitCancel(runId: string, options: CancelOptions): Promise<CommandAnswer<JobSummary>>;
   /** A run's committed events from now on, wherever it lives (undefined: the live job's only). */
   subscribe?(runId: string, listener: (event: TaskEvent) => void): () => void;
+  /** A run this process held was released (it ended): commands recorded meanwhile load it again. */
+  released(runId: string): void;
   close(): void;
 }
 
@@ -110,6 +112,7 @@ export function remoteHostPart(store: Store, hooks: RemoteHostHooks): RemoteHost
         );
         return { applied: value, replayed };
       },
+      released: () => {},
       close: () => {},
     };
   }
@@ -185,6 +188,15 @@ export function remoteHostPart(store: Store, hooks: RemoteHostHooks): RemoteHost
       return { applied: run ? runSummary(run) : await hooks.reads().summary(runId), replayed };
     },
     ...(events && { subscribe: (runId, listener) => events.subscribe(runId, listener) }),
+    released(runId) {
+      // A command recorded while the run ended here found it owned, and waits: nobody else loads it.
+      commands
+        .waiting([runId])
+        .then((waiting) => (waiting.length > 0 && !hooks.live.get(runId) ? hooks.loadHere(runId) : undefined))
+        .catch((err: unknown) =>
+          hooks.log(`run ${runId}: loading it again for its commands: ${String(err)}`),
+        );
+    },
     close() {
       clearInterval(timer);
       unwatch();

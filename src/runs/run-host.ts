@@ -153,6 +153,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     live.remove(job.id);
     await job.stop();
     await job.close().catch((err: unknown) => log(`run ${job.id}: closing: ${describeError(err)}`));
+    remote.released(job.id);
   }
 
   const { member, detach } = clusterPart(store, options.cluster, {

@@ -46,8 +46,9 @@ function host(url: string, hostsWorkflow: boolean, commandWaitMs = 5_000): Local
 async function until<T>(what: string, read: () => Promise<T> | T, ok: (value: T) => boolean): Promise<T> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
+    // A task not committed yet reads as not found: not yet.
+    const value = await Promise.resolve(read()).catch((err: unknown) => err as T);
+    if (!(value instanceof Error) && ok(value)) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -104,7 +105,8 @@ describe('commands for a run that lives in another process', () => {
     );
     const events = await other.events(done.id, 0);
     expect(events.filter((e) => e.action === 'approve')).toHaveLength(1);
-    // A finished run of a workflow this process does not host: refused here, as before.
+    // A finished run nobody holds any more, of a workflow this process does not host: refused here.
+    await until('the release', () => other.summary(summary.id), (s) => s.owner === undefined);
     const ended = await other
       .operate(summary.id, { op: 'retry', task: 'gated/gate', actor: 'a' })
       .catch((e) => e);
