@@ -106,7 +106,11 @@ describe('commands for a run that lives in another process', () => {
     const events = await other.events(done.id, 0);
     expect(events.filter((e) => e.action === 'approve')).toHaveLength(1);
     // A finished run nobody holds any more, of a workflow this process does not host: refused here.
-    await until('the release', () => other.summary(summary.id), (s) => s.owner === undefined);
+    await until(
+      'the release',
+      () => other.summary(summary.id),
+      (s) => s.owner === undefined,
+    );
     const ended = await other
       .operate(summary.id, { op: 'retry', task: 'gated/gate', actor: 'a' })
       .catch((e) => e);
