@@ -15,6 +15,7 @@ const all = [
   'store',
   'postgres',
   'cluster',
+  'cluster-api',
   'server',
   'server-replay',
   'runs',

@@ -133,6 +133,11 @@ export const errorCodes = {
     description:
       "The request conflicts with the runs as they are: a new run would exceed its workflow's concurrency (the message names the unfinished runs in the way), an idempotency key was reused with another input, a start where only one run is served (rnr run), input that differs from the unfinished run's, or a cancel of a run that has ended.",
   },
+  RNR_ERR_COMMAND_PENDING: {
+    status: 202,
+    description:
+      'An operator action was recorded as a command for a run that lives in another process (or in none just now), and no owner applied it in time: it will be applied once, in order, when an owner takes the run. Do not resend it (an Idempotency-Key makes a resend harmless). The HTTP and WebSocket APIs answer this as 202 { pending: true, command }, not as an error.',
+  },
   RNR_ERR_WORKFLOW_NOT_FOUND: { status: 400, description: 'The workflow file does not exist.' },
   RNR_ERR_WORKFLOW_LOAD: {
     status: 400,

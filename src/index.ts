@@ -20,6 +20,10 @@ export { callbackTask, nestedTask } from './engine/specs.js';
 export type {
   ClusterProcess,
   ClusterWatcher,
+  CommandOp,
+  CommandRecord,
+  CommandRequest,
+  CommandStatus,
   CommitBatch,
   CreatedRun,
   CreateRunRequest,
@@ -33,7 +37,12 @@ export type {
   StateCounts,
   Store,
   StoreCluster,
+  StoreCommands,
   StoredRun,
+  StoreFeed,
+  StoreFeedListener,
+  StoreNotice,
+  SubmittedCommand,
   TaskRecord,
 } from './engine/store.js';
 export { SCHEDULE_FIRES_KEPT } from './engine/store.js';

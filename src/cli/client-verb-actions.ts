@@ -1,6 +1,6 @@
 // What the client verbs do: ask the control API (http-client.ts) and print the answer as a tree,
 // a table or JSON. Their command-line shape is in client-verb-commands.ts.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import pc from 'picocolors';
 import { RnrError } from '../errors.js';
 import { formatDuration } from '../wire/duration.js';
@@ -9,7 +9,7 @@ import { type OperatorOp, stateNames, type TaskStateName } from '../wire/names.j
 import { commandFor } from './event-printers.js';
 import { usageError } from './exit-codes.js';
 import { formatLocalTime, formatTable, paintState, printable, stateSymbol } from './format.js';
-import type { ApiClient } from './http-client.js';
+import type { ActionResult, ApiClient } from './http-client.js';
 import { ownerLine, ownerText } from './owner-format.js';
 import { withJobId, withTaskId } from './task-ids.js';
 import { flattenTasks, formatTree } from './tree-format.js';
@@ -143,6 +143,12 @@ export async function startRun(
   return summary.id;
 }
 
+/** The line for a 202: the action is recorded and will be applied by the run's owner. */
+function pendingLine(run: string, what: string, result: ActionResult): string {
+  const id = result.command?.id === undefined ? '' : ` as command ${printable(result.command.id)}`;
+  return `${what}: recorded${id}; run ${printable(run)} lives in another process that did not apply it yet: it will be applied once a process owns the run (do not send it again)`;
+}
+
 /** `rnr cancel <run>`: cancels a run; prints what became of it. */
 export async function cancelRun(
   api: ApiClient,
@@ -150,8 +156,9 @@ export async function cancelRun(
   reason: string | undefined,
   output: OutputFormat,
 ): Promise<void> {
-  const summary = await api.cancel(run, reason);
+  const summary = await api.cancel(run, reason, randomUUID());
   if (output === 'json') return write(JSON.stringify(summary, null, 2));
+  if (summary.pending) return write(pendingLine(run, 'cancel', summary));
   const skipped = summary.counts?.SKIPPED ?? 0;
   const by = api.actor ? ` by ${printable(api.actor)}` : '';
   write(
@@ -227,11 +234,15 @@ export async function actOnTask(
   output: OutputFormat,
 ): Promise<void> {
   let acted = taskId;
+  // One key per action (a task id the server corrects is another action): a resend is harmless.
+  const invocation = randomUUID();
   const result = await withTaskId(api, jobId, taskId, (id) => {
     acted = id;
-    return api.act(jobId, id, request.action, request.body);
+    const key = `${invocation}.${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
+    return api.act(jobId, id, request.action, request.body, key);
   });
   if (output === 'json') return write(JSON.stringify(result, null, 2));
+  if (result?.pending) return write(pendingLine(jobId, `${printable(acted)}: ${request.action}`, result));
   // The proto's ActionResult carries the task; a server may also answer with the Task itself.
   const task = result?.task ?? ((result as TaskJson | undefined)?.id ? (result as TaskJson) : undefined);
   const state = printable(task?.state ?? 'UNKNOWN');

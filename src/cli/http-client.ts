@@ -20,10 +20,13 @@ export interface ClientConfig {
   timeoutMs?: number;
 }
 
-/** What a successful operator POST answers (the `ActionResult` message). */
+/** What a successful operator POST answers (the `ActionResult` message), or 202's pending command. */
 export interface ActionResult {
   ok?: boolean;
   task?: TaskJson;
+  /** 202: recorded for a run in another process that did not apply it in time; applied later. */
+  pending?: boolean;
+  command?: { id: string; job: string; op: string; task: string };
 }
 
 /** A thin client of the control API (`/api/v1`), speaking JSON. */
@@ -45,12 +48,23 @@ export interface ApiClient {
   workflows(): Promise<WorkflowJson[]>;
   /** `POST /workflows/:workflow/runs` with an Idempotency-Key. */
   startRun(workflow: string, input: Record<string, unknown>, idempotencyKey: string): Promise<JobSummaryJson>;
-  /** `POST /jobs/:job/cancel`. */
-  cancel(job: string, reason?: string): Promise<JobSummaryJson>;
+  /** `POST /jobs/:job/cancel` (with an Idempotency-Key); 202 answers `{ pending, command }`. */
+  cancel(
+    job: string,
+    reason: string | undefined,
+    idempotencyKey: string,
+  ): Promise<JobSummaryJson & ActionResult>;
   getJob(job: string): Promise<JobJson>;
   getTask(job: string, task: string): Promise<TaskJson>;
   events(job: string, since: number): Promise<TaskEventJson[]>;
-  act(job: string, task: string, action: OperatorOp, body: Record<string, unknown>): Promise<ActionResult>;
+  /** An operator action, with an Idempotency-Key (one per action: a resend of it is harmless). */
+  act(
+    job: string,
+    task: string,
+    action: OperatorOp,
+    body: Record<string, unknown>,
+    idempotencyKey: string,
+  ): Promise<ActionResult>;
   /** The `ws://` URL of a job's event stream after `since`. */
   eventStreamUrl(job: string, since: number): string;
   /** Headers for the WebSocket upgrade (auth, actor). */
@@ -66,7 +80,7 @@ const seg = (value: string) => encodeURIComponent(value);
  *
  * @example
  * const api = createApiClient({ server: 'http://127.0.0.1:7300', actor: 'alice' });
- * await api.act('upgrade', 'upgrade/node-3', 'approve', { reason: 'checked dashboards' });
+ * await api.act('upgrade', 'upgrade/node-3', 'approve', { reason: 'checked dashboards' }, randomUUID());
  */
 export function createApiClient(config: ClientConfig): ApiClient {
   const base = parseServer(config.server);
@@ -145,15 +159,22 @@ export function createApiClient(config: ClientConfig): ApiClient {
         { input },
         { 'idempotency-key': idempotencyKey },
       ),
-    cancel: (job, reason) =>
-      request<JobSummaryJson>('POST', `/jobs/${seg(job)}/cancel`, reason === undefined ? {} : { reason }),
+    cancel: (job, reason, idempotencyKey) =>
+      request<JobSummaryJson & ActionResult>(
+        'POST',
+        `/jobs/${seg(job)}/cancel`,
+        reason === undefined ? {} : { reason },
+        { 'idempotency-key': idempotencyKey },
+      ),
     getJob: (job) => request<JobJson>('GET', `/jobs/${seg(job)}`),
     getTask: (job, task) => request<TaskJson>('GET', `/jobs/${seg(job)}/tasks/${seg(task)}`),
     events: async (job, since) =>
       (await request<{ events?: TaskEventJson[] }>('GET', `/jobs/${seg(job)}/events?since=${since}`))
         .events ?? [],
-    act: (job, task, action, body) =>
-      request<ActionResult>('POST', `/jobs/${seg(job)}/tasks/${seg(task)}/${action}`, body),
+    act: (job, task, action, body, idempotencyKey) =>
+      request<ActionResult>('POST', `/jobs/${seg(job)}/tasks/${seg(task)}/${action}`, body, {
+        'idempotency-key': idempotencyKey,
+      }),
     eventStreamUrl: (job, since) =>
       `${base.replace(/^http/, 'ws')}/api/v1/jobs/${seg(job)}/events?since=${since}`,
     headers,

@@ -268,4 +268,114 @@ export interface Store {
    * Absent (memory, SQLite): the one process owns every run it opens.
    */
   readonly cluster?: StoreCluster;
+  /** Present on a store that several processes share: durable operator commands. */
+  readonly commands?: StoreCommands;
+  /** Present on a store that several processes share: notices of new events and commands. */
+  readonly feed?: StoreFeed;
+}
+
+// ---- Optional: what a store that several processes share adds (PostgreSQL) ----------------------
+// Memory and SQLite stores leave these out: one process holds every run it serves. docs/cluster.md
+// ("One API over all: commands and streams") says how the run host uses them.
+
+/** An operator action kept as a command: the task verbs, and `cancel` (of the whole run). */
+export type CommandOp =
+  | 'state'
+  | 'retry'
+  | 'skip'
+  | 'approve'
+  | 'pause'
+  | 'resume'
+  | 'parallelism'
+  | 'cancel';
+
+/** An operator action for a run, as sent to any process (`StoreCommands.submit`). */
+export interface CommandRequest {
+  runId: string;
+  op: CommandOp;
+  /** The task ('' for `cancel`). */
+  task: string;
+  state?: string | number;
+  parallelism?: number;
+  message?: string;
+  reason?: string;
+  actor: string;
+  /** The same key for the same run answers the same command (a resend is harmless). */
+  idempotencyKey?: string;
+}
+
+/** Where a command stands: waiting for the run's owner, applied by it, or refused by it. */
+export type CommandStatus = 'pending' | 'applied' | 'refused';
+
+/** A command as stored: the request, its order (`id`), and — once settled — its outcome. */
+export interface CommandRecord extends CommandRequest {
+  /** Increasing in the order commands were recorded (decimal digits). */
+  id: string;
+  /** ms since the Unix epoch (the database's clock). */
+  createdAt: number;
+  status: CommandStatus;
+  /** Applied: the task's record (a task verb) or the run's (cancel), as the batch that applied it wrote them. */
+  result?: { task?: TaskRecord; run?: RunRecord };
+  /** Refused: the owner's error. */
+  error?: { code: string; message: string };
+  /** The owner's epoch when it settled the command. */
+  epoch?: number;
+}
+
+/** What `submit` answers: the command (a new one, or the one recorded under the same key) and its run. */
+export interface SubmittedCommand {
+  command: CommandRecord;
+  /** False: an earlier command with the same idempotency key. */
+  created: boolean;
+  /** The run as it stands: its owner process (absent: none), whether it ended, its workflow. */
+  run: { owner?: string; done: boolean; workflow: string };
+}
+
+/**
+ * Durable operator commands: any process records one (`submit`) before anything is acknowledged;
+ * the run's owner applies the pending ones in order. Apply-once: the owner attaches a command to
+ * the commit of the batch its action recorded (`applying`), and the store marks it applied in that
+ * same fenced write, so a batch and the mark land together or not at all.
+ */
+export interface StoreCommands {
+  /** Records a command (or finds the one with the same idempotency key); `RNR_ERR_JOB_NOT_FOUND` for an unknown run. */
+  submit(request: CommandRequest): Promise<SubmittedCommand>;
+  /** One command, or undefined. */
+  get(id: string): Promise<CommandRecord | undefined>;
+  /** A run's pending commands, in order. */
+  pending(runId: string): Promise<CommandRecord[]>;
+  /** Which of these runs have pending commands. */
+  waiting(runIds: readonly string[]): Promise<string[]>;
+  /**
+   * Attaches a command to the commit of this run's batch that holds event `seq`, which must be an
+   * event of this command's action by its actor: that commit marks it applied with the task's (or
+   * the run's) record. Returns a detach, for an action that recorded nothing or failed.
+   */
+  applying(command: CommandRecord, seq: number): () => void;
+  /**
+   * Records the owner's refusal of a pending command: only while this store instance still owns
+   * the run (same epoch), or while nobody owns it. False when that no longer holds.
+   */
+  refuse(command: CommandRecord, error: { code: string; message: string }): Promise<boolean>;
+}
+
+/** A hint from the database: something happened to a run (read the store for the truth). */
+export type StoreNotice =
+  | { kind: 'events'; runId: string; seq: number }
+  | { kind: 'submitted'; runId: string; command: string }
+  | { kind: 'settled'; runId: string; command: string };
+
+/** Hears a store's notices. */
+export interface StoreFeedListener {
+  notice(notice: StoreNotice): void;
+  /** The notices' connection was (re)established: notices may have been missed; catch up. */
+  connected(): void;
+}
+
+/** Change notices across processes (PostgreSQL's LISTEN/NOTIFY): hints, never the truth. */
+export interface StoreFeed {
+  /** Starts hearing notices (one connection per store, opened on the first watcher). */
+  watch(listener: StoreFeedListener): () => void;
+  /** The committed seq of each of these runs (unknown runs left out). */
+  seqs(runIds: readonly string[]): Promise<Map<string, number>>;
 }

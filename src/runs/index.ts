@@ -14,7 +14,9 @@ export { createRunHost } from './run-host.js';
 export { MAX_SCHEDULE_WAIT_MS } from './schedule-runner.js';
 export type {
   CancelOptions,
+  CommandAnswer,
   LiveRunWatcher,
+  PendingCommand,
   RunCommand,
   RunHost,
   RunListPage,

@@ -37,6 +37,11 @@ export interface RunHostOptions {
    * nobody owns or whose lease lapsed, up to `maxRuns` (`rnr serve`; docs/cluster.md).
    */
   cluster?: { maxRuns?: number };
+  /**
+   * On a store several processes share: how long an action for a run that lives in another
+   * process waits for its owner to apply it before it is answered pending (ms, default 5,000).
+   */
+  commandWaitMs?: number;
 }
 
 /** A run resumed by {@link LocalRunHost.resumeAll}. */

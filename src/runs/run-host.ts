@@ -9,7 +9,6 @@ import {
   runSnapshot,
   runSummary,
   type StoredRun,
-  stateName,
   systemClock,
   validateInput,
 } from '../index.js';
@@ -17,7 +16,8 @@ import { clusterPart, placed } from './cluster-member.js';
 import { clusterOf } from './cluster-view.js';
 import { checkListQuery } from './list-query.js';
 import { LiveRuns } from './live-runs.js';
-import { applyRunCommand } from './run-commands.js';
+import { localActions } from './local-actions.js';
+import { applied, remoteHostPart } from './remote-host.js';
 import type { LocalRunHost, ResumedRun, RunHostOptions } from './run-host-types.js';
 import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
 import { createScheduleRunner } from './schedule-runner.js';
@@ -93,6 +93,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     live.remove(job.id);
     await job.stop();
     await job.close().catch((err: unknown) => log(`run ${job.id}: closing: ${describeError(err)}`));
+    remote.released(job.id);
   }
 
   const { member, detach } = clusterPart(store, options.cluster, {
@@ -157,6 +158,16 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     }
     return load(wf, runId, () => loadRunJob(wf, run, loader, false));
   }
+
+  const keepFinished = options.keepFinished ?? false;
+  const local = localActions({ live, jobFor, stored, checkOpen, unloadIfDone, keepFinished, autoStart });
+  const remote = remoteHostPart(store, {
+    live,
+    hosts: (workflow) => catalog.get(workflow) !== undefined,
+    loadHere: (runId) => jobFor(runId, 'act on it'),
+    ...{ ...local, log, reads: () => host },
+    ...(options.commandWaitMs !== undefined && { commandWaitMs: options.commandWaitMs }),
+  });
 
   const host: LocalRunHost = {
     catalog,
@@ -223,7 +234,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       storedTask(run, taskId, 0);
       throw new RnrError(
         'RNR_ERR_CONFLICT',
-        `run ${runId} has ended and is not in memory: a machine task's chart is drawn while its run is loaded (act on the run to load it)`,
+        `run ${runId} is not in this process's memory (it has ended, or another process runs it): a machine task's chart is drawn by the process that runs it (act on an ended run to load it)`,
       );
     },
 
@@ -242,42 +253,23 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
           return seq;
         },
         events: (since, limit) => store.events(runId, since, limit),
-        subscribe: (listener) => live.listen(runId, listener),
+        subscribe: (listener) =>
+          remote.subscribe ? remote.subscribe(runId, listener) : live.listen(runId, listener),
       };
     },
 
     async operate(runId, command) {
       checkOpen();
-      const job = await jobFor(runId, 'act on it');
-      const wasDone = isDone(job.summary().state);
-      const task = await applyRunCommand(job, command);
-      if (isDone(job.summary().state)) {
-        if (!options.keepFinished) void unloadIfDone(job);
-      } else if (wasDone && autoStart) job.start();
-      return task;
+      return applied(await remote.submit(runId, command));
     },
 
     async cancel(runId, cancelOptions: CancelOptions = {}) {
       checkOpen();
-      const known = live.get(runId);
-      if (!known) {
-        const run = (await stored(runId)).run;
-        if (isDone(run.state))
-          throw new RnrError(
-            'RNR_ERR_CONFLICT',
-            `run ${runId} has already ended ${stateName(run.state)}: nothing to cancel`,
-          );
-      }
-      const job = known ?? (await jobFor(runId, 'cancel it'));
-      const state = job.summary().state;
-      if (isDone(state))
-        throw new RnrError(
-          'RNR_ERR_CONFLICT',
-          `run ${runId} has already ended ${stateName(state)}: nothing to cancel`,
-        );
-      await job.cancel(cancelOptions);
-      return job.summary();
+      return applied(await remote.submitCancel(runId, cancelOptions));
     },
+
+    submit: (runId, command) => remote.submit(runId, command),
+    submitCancel: (runId, cancelOptions) => remote.submitCancel(runId, cancelOptions),
 
     live: (runId) => live.get(runId),
     liveJobs: () => live.list(),
@@ -341,6 +333,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       await schedules.stop();
       member?.stop();
       detach();
+      remote.close();
       await Promise.allSettled([...loading.values()]);
       for (const job of live.list()) {
         live.remove(job.id);

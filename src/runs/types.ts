@@ -91,13 +91,44 @@ export interface RunCommand {
   reason?: string;
   /** Who acts; `'anonymous'` when nobody said. */
   actor: string;
+  /** The same key for the same run gets the same answer, and the action is applied once. */
+  idempotencyKey?: string;
 }
 
 /** Who cancels a run, and why. */
 export interface CancelOptions {
   actor?: string;
   reason?: string;
+  /** The same key for the same run gets the same answer, and the run is cancelled once. */
+  idempotencyKey?: string;
 }
+
+/**
+ * An operator action recorded for a run that no owner applied in time (the run lives in another
+ * process that did not answer, or in none just now): it will be applied once, in order, when an
+ * owner takes the run. Do not send it again (an `Idempotency-Key` makes a resend harmless).
+ */
+export interface PendingCommand {
+  /** The command's id (increasing in the order commands were recorded). */
+  id: string;
+  /** The run. */
+  job: string;
+  op: RunCommand['op'] | 'cancel';
+  /** '' for a cancel. */
+  task: string;
+  actor: string;
+  reason?: string;
+  idempotencyKey?: string;
+  /** ms since the Unix epoch. */
+  createdAt: number;
+}
+
+/**
+ * The answer to an operator action through {@link RunHost.submit}: applied (with the task, or the
+ * run's summary for a cancel; `replayed` when an earlier request with the same idempotency key
+ * applied it), or still pending.
+ */
+export type CommandAnswer<T> = { applied: T; replayed: boolean } | { pending: PendingCommand };
 
 /** One run's events, as an event socket reads them: the log by seq, then live events. */
 export interface RunStream {
@@ -155,6 +186,14 @@ export interface RunHost {
   stream(runId: string): Promise<RunStream>;
   /** Applies an operator action to a task of a run; resolves with the task once durable. */
   operate(runId: string, command: RunCommand): Promise<Task>;
+  /**
+   * Like {@link operate} and {@link cancel}, for a server: on a store several processes share, a
+   * run that lives in another process gets the action as a durable command, and the answer says
+   * `pending` when no owner applied it within the host's wait. Honours `idempotencyKey`. A host
+   * without it is served through `operate` and `cancel`.
+   */
+  submit?(runId: string, command: RunCommand): Promise<CommandAnswer<Task>>;
+  submitCancel?(runId: string, options: CancelOptions): Promise<CommandAnswer<JobSummary>>;
   /**
    * Cancels a run: polling stops, polls in flight are aborted, and every unfinished task ends
    * SKIPPED with the reason, one OPERATOR event each. `RNR_ERR_CONFLICT` when it had already ended.

@@ -1,12 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { isRnrError, type RnrError, type TaskEvent } from '../index.js';
-import type { RunStream } from '../runs/index.js';
+import type { PendingCommand, RunStream } from '../runs/index.js';
 import { requireOperator } from './auth.js';
 import { JOB_GONE_CLOSE, SLOW_CONSUMER_CLOSE, TOO_MANY_SOCKETS_CLOSE } from './close-codes.js';
 import { toRnrError } from './error-handler.js';
 import { type EventFrames, eventFrames, type FeedSubscriber } from './event-feed.js';
 import { actorName } from './operator-actions.js';
+import { pendingBody } from './operator-answers.js';
 import type { ServerContext } from './server-context.js';
 import { parseSocketCommand, type SocketCommand } from './socket-commands.js';
 
@@ -196,9 +197,15 @@ export function serveEventSocket(
     }
     const op = command.op;
     const who = actor;
-    const done = (error: RnrError | undefined): void => {
-      audit(command, error, who);
-      reply(error ? { id: command.id, error: error.toJSON() } : { id: command.id, ok: true });
+    const done = (error: RnrError | undefined, pending?: PendingCommand): void => {
+      audit(command, error, who, pending ? 202 : 200);
+      reply(
+        error
+          ? { id: command.id, error: error.toJSON() }
+          : pending
+            ? { id: command.id, ...pendingBody(pending) }
+            : { id: command.id, ok: true },
+      );
     };
     const failed = (err: unknown): void => done(isRnrError(err) ? err : toRnrError(err, request));
     // One command at a time, in the order sent: each is applied, and answered once durable (after
@@ -206,15 +213,25 @@ export function serveEventSocket(
     commands = commands.then(async () => {
       try {
         requireOperator(request.rnrRole);
-        await context.runs.operate(job.id, { ...command, op, task: command.task ?? '', actor: who });
-        done(undefined);
+        const { id: _id, idempotencyKey: key, ...rest } = command;
+        const action = {
+          ...rest,
+          op,
+          task: command.task ?? '',
+          actor: who,
+          ...(key && { idempotencyKey: key }),
+        };
+        const { runs } = context;
+        if (!runs.submit) await runs.operate(job.id, action);
+        const answer = runs.submit ? await runs.submit(job.id, action) : undefined;
+        done(undefined, answer && 'pending' in answer ? answer.pending : undefined);
       } catch (err) {
         failed(err);
       }
     });
   });
 
-  function audit(command: SocketCommand, error: RnrError | undefined, actor: string): void {
+  function audit(command: SocketCommand, error: RnrError | undefined, actor: string, status: number): void {
     context.audit.write(
       {
         time: Date.now(),
@@ -229,7 +246,7 @@ export function serveEventSocket(
         ...(command.state !== undefined && { state: command.state }),
         ...(command.parallelism !== undefined && { parallelism: command.parallelism }),
         ok: error === undefined,
-        status: error?.status ?? 200,
+        status: error?.status ?? status,
         ...(error && { code: error.code, error: error.message }),
       },
       request.log,

@@ -4,6 +4,7 @@ import { taskToJson } from '../wire/encode.js';
 import { type OperatorOp, operatorOps } from '../wire/names.js';
 import { sendMessage } from './negotiate.js';
 import { actorName } from './operator-actions.js';
+import { idempotencyKey, operatorHeaders, pendingResponse, sendPending } from './operator-answers.js';
 import type { MessageName } from './proto-codec.js';
 import { produces, responses, taskParams } from './schemas.js';
 import type { ServerContext } from './server-context.js';
@@ -42,7 +43,9 @@ const bodyOf: Record<OperatorOp, { schema: string; proto: MessageName; summary: 
 
 /**
  * Registers `POST /api/v1/jobs/:job/tasks/:task/{state|retry|skip|approve|pause|resume|parallelism}`.
- * The actor is the `X-Rnr-Actor` header (else "anonymous"); the answer is the updated Task.
+ * The actor is the `X-Rnr-Actor` header (else "anonymous"); the answer is the updated Task, or 202
+ * `{ pending: true, command }` for a run in another process that did not apply it in time (a store
+ * several processes share); an `Idempotency-Key` header makes a resend answer the same.
  */
 export function registerOperatorRoutes(app: FastifyInstance, context: ServerContext): void {
   for (const op of operatorOps) {
@@ -57,21 +60,30 @@ export function registerOperatorRoutes(app: FastifyInstance, context: ServerCont
           consumes: produces,
           produces,
           params: taskParams,
-          headers: { type: 'object', properties: { 'x-rnr-actor': { type: 'string', maxLength: 256 } } },
+          headers: operatorHeaders,
           body: { $ref: `${schema}#` },
-          response: responses({ $ref: 'Task#' }),
+          response: { ...responses({ $ref: 'Task#' }), 202: pendingResponse },
         },
         // An action without a body (curl -X POST …/retry) is an action without a reason.
         preValidation: async (request) => {
           if (request.body === undefined || request.body === null) request.body = {};
         },
         handler: async (request, reply) => {
-          const task = await context.runs.operate(request.params.job, {
+          const key = idempotencyKey(request);
+          const command = {
             ...request.body,
             op,
             task: request.params.task,
             actor: actorName(request.headers['x-rnr-actor']),
-          });
+            ...(key !== undefined && { idempotencyKey: key }),
+          };
+          const { runs } = context;
+          const answer = runs.submit
+            ? await runs.submit(request.params.job, command)
+            : { applied: await runs.operate(request.params.job, command), replayed: false };
+          if ('pending' in answer) return sendPending(reply, answer.pending);
+          if (answer.replayed) reply.header('idempotent-replayed', 'true');
+          const task = answer.applied;
           return sendMessage(request, reply, 'Task', task, taskToJson);
         },
       },

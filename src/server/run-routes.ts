@@ -1,13 +1,17 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RnrError, RunTrigger } from '../index.js';
+import type { FastifyInstance } from 'fastify';
+import { RunTrigger } from '../index.js';
 import { summaryToJson, workflowsToJson } from '../wire/encode.js';
 import { sendMessage } from './negotiate.js';
 import { actorName } from './operator-actions.js';
+import {
+  idempotencyKey,
+  MAX_IDEMPOTENCY_KEY,
+  operatorHeaders,
+  pendingResponse,
+  sendPending,
+} from './operator-answers.js';
 import { jobParams, produces, responses } from './schemas.js';
 import type { ServerContext } from './server-context.js';
-
-/** Longest `Idempotency-Key` header accepted. */
-export const MAX_IDEMPOTENCY_KEY = 256;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,25 +25,6 @@ const workflowParams = {
   required: ['workflow'],
   properties: { workflow: { type: 'string', minLength: 1, maxLength: 200 } },
 } as const;
-
-/** The `Idempotency-Key` header, checked: printable ASCII, at most 256 characters. */
-function idempotencyKey(request: FastifyRequest): string | undefined {
-  const raw = request.headers['idempotency-key'];
-  if (raw === undefined) return undefined;
-  const key = Array.isArray(raw) ? raw[0] : raw;
-  if (
-    typeof key !== 'string' ||
-    key.length === 0 ||
-    key.length > MAX_IDEMPOTENCY_KEY ||
-    !/^[\x21-\x7e]+$/.test(key)
-  ) {
-    throw new RnrError(
-      'RNR_ERR_BAD_REQUEST',
-      `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} printable ASCII characters without spaces`,
-    );
-  }
-  return key;
-}
 
 /**
  * Registers the run routes: `GET /workflows`, `POST /workflows/:workflow/runs` (start a run:
@@ -112,24 +97,33 @@ export function registerRunRoutes(app: FastifyInstance, context: ServerContext):
       summary: 'Cancel a run: polling stops, unfinished tasks end SKIPPED with the reason',
       description:
         'Polls in flight are aborted; each unfinished task gets one OPERATOR event (action cancel) with the actor ' +
-        "and reason. 409 RNR_ERR_CONFLICT when the run has already ended. Answers the run's JobSummary.",
+        "and reason. 409 RNR_ERR_CONFLICT when the run has already ended. Answers the run's JobSummary; 202 " +
+        '{ pending: true, command } when the run lives in another process that did not apply it in time (see ' +
+        'docs/cluster.md). An Idempotency-Key header makes a resend harmless.',
       tags: ['runs'],
       consumes: produces,
       produces,
       params: jobParams,
-      headers: { type: 'object', properties: { 'x-rnr-actor': { type: 'string', maxLength: 256 } } },
+      headers: operatorHeaders,
       body: { $ref: 'CancelRequest#' },
-      response: responses({ $ref: 'JobSummary#' }),
+      response: { ...responses({ $ref: 'JobSummary#' }), 202: pendingResponse },
     },
     preValidation: async (request) => {
       if (request.body === undefined || request.body === null) request.body = {};
     },
     handler: async (request, reply) => {
-      const summary = await runs.cancel(request.params.job, {
+      const key = idempotencyKey(request);
+      const cancel = {
         actor: actorName(request.headers['x-rnr-actor']),
         ...(request.body.reason !== undefined && { reason: request.body.reason }),
-      });
-      return sendMessage(request, reply, 'JobSummary', summary, summaryToJson);
+        ...(key !== undefined && { idempotencyKey: key }),
+      };
+      const answer = runs.submitCancel
+        ? await runs.submitCancel(request.params.job, cancel)
+        : { applied: await runs.cancel(request.params.job, cancel), replayed: false };
+      if ('pending' in answer) return sendPending(reply, answer.pending);
+      if (answer.replayed) reply.header('idempotent-replayed', 'true');
+      return sendMessage(request, reply, 'JobSummary', answer.applied, summaryToJson);
     },
   });
 }

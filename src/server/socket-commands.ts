@@ -15,6 +15,8 @@ export interface SocketCommand {
   message?: string;
   reason?: string;
   actor?: string;
+  /** Makes a resend of the command harmless (the same key for the same run: the same answer). */
+  idempotencyKey?: string;
 }
 
 const text = { type: 'string', maxLength: MAX_TEXT } as const;
@@ -38,6 +40,7 @@ export const socketCommandSchema = {
     message: text,
     reason: text,
     actor: { type: 'string', maxLength: 256 },
+    idempotencyKey: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[\\x21-\\x7e]+$' },
   },
   allOf: [
     // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords

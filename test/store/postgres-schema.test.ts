@@ -44,6 +44,7 @@ describe('rnr schema', () => {
     );
     const tables = await psql(db, "SELECT tablename FROM pg_tables WHERE schemaname = 'rnr' ORDER BY 1");
     expect(tables.map((t) => t.tablename)).toEqual([
+      'commands',
       'events',
       'migrations',
       'processes',

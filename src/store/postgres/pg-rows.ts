@@ -43,7 +43,13 @@ const TASK_UPDATES = TASK_COLUMNS.split(',')
  * went in, 0 when the fence refused it.
  *
  * $1 run id · $2 name · $3 seq · $4 state · $5 counts · $6 total · $7 started_at · $8 finished_at ·
- * $9 epoch · $10 owner process · $11 seq before the batch · $12 tasks JSON · $13 events JSON
+ * $9 epoch · $10 owner process · $11 seq before the batch · $12 tasks JSON · $13 events JSON ·
+ * $14 the commands this batch applies (JSON `[{ id, r }]`, r their result; see pg-commands.ts) ·
+ * $15 the store's notice channel.
+ *
+ * The same write marks those commands applied (only while pending: apply-once rides on the fence)
+ * and NOTIFYs the store's channel — `e <seq> <run>` for the events, `d <command> <run>` for each
+ * command settled — delivered by PostgreSQL when, and only if, the transaction commits.
  */
 export function commitSql(schema: string): string {
   return `WITH run AS (
@@ -60,12 +66,27 @@ export function commitSql(schema: string): string {
   ), event_rows AS (
     INSERT INTO ${schema}.events (run_id, ${EVENT_COLUMNS})
     SELECT run.id, x.* FROM run, json_to_recordset($13::json) AS x(${EVENT_RECORD})
+  ), applied AS (
+    UPDATE ${schema}.commands c SET status = 'applied', settled_at = now(), epoch = $9, result = x.r
+    FROM run, json_to_recordset($14::json) AS x(id bigint, r text)
+    WHERE c.id = x.id AND c.run_id = run.id AND c.status = 'pending'
+    RETURNING c.id
+  ), notices AS (
+    SELECT pg_notify($15, concat('e ', $3::bigint, ' ', run.id)) FROM run WHERE octet_length(run.id) < 7000
+    UNION ALL
+    SELECT pg_notify($15, concat('d ', applied.id, ' ', $1::text)) FROM applied WHERE octet_length($1::text) < 7000
   )
-  SELECT count(*)::int AS written FROM run`;
+  SELECT (SELECT count(*) FROM run)::int AS written, (SELECT count(*) FROM notices)::int AS notices`;
 }
 
 /** The parameters of {@link commitSql} for a batch. */
-export function commitParams(batch: CommitBatch, epoch: number, owner: string): unknown[] {
+export function commitParams(
+  batch: CommitBatch,
+  epoch: number,
+  owner: string,
+  applied: string,
+  channel: string,
+): unknown[] {
   const run = batch.run;
   const tasks = batch.tasks.map((t) => ({
     i: toDb(t.id),
@@ -121,6 +142,8 @@ export function commitParams(batch: CommitBatch, epoch: number, owner: string): 
     run.seq - batch.events.length,
     JSON.stringify(tasks),
     JSON.stringify(events),
+    applied,
+    channel,
   ];
 }
 

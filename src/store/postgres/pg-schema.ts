@@ -137,6 +137,33 @@ export const pgMigrations: readonly PgMigration[] = [
         claimed_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (workflow, schedule, fire_at)
       );
+      `,
+  },
+  {
+    version: 4,
+    description: 'commands: operator actions recorded by any process, applied once, in order, by the owner',
+    sql: `
+      CREATE TABLE $schema.commands (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id text NOT NULL REFERENCES $schema.runs (id) ON DELETE CASCADE,
+        op text NOT NULL,
+        task text NOT NULL,
+        args text NOT NULL DEFAULT '{}',
+        actor text NOT NULL,
+        reason text,
+        idempotency_key text,
+        created_by text NOT NULL DEFAULT '',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'applied', 'refused')),
+        settled_at timestamptz,
+        epoch bigint,
+        result text,
+        error text
+      );
+      CREATE UNIQUE INDEX commands_key ON $schema.commands (run_id, idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX commands_pending ON $schema.commands (run_id, id) WHERE status = 'pending';
+      CREATE INDEX commands_by_run ON $schema.commands (run_id);
     `,
   },
 ];

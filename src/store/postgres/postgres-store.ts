@@ -5,13 +5,17 @@ import {
   type RunRecord,
   SCHEDULE_FIRES_KEPT,
   type Store,
+  type StoreCommands,
+  type StoreFeed,
 } from '../../engine/store.js';
 import { isRnrError, RnrError } from '../../errors.js';
 import { dropClaim } from '../job-owner.js';
 import { checkScheduleFire } from '../schedule-claims.js';
+import { PgCommands } from './pg-commands.js';
 import { PgDatabase } from './pg-database.js';
 import { storeError, UNKNOWN_OUTCOME } from './pg-errors.js';
 import { PgLeases } from './pg-leases.js';
+import { noticeChannel, PgFeed } from './pg-notify.js';
 import { describeOwner, newProcess, ownerGone, processFromRow } from './pg-owner.js';
 import { commitParams, commitSql, eventFromRow, insertRunSql, readRun, runValues } from './pg-rows.js';
 import { PgRuns } from './pg-runs.js';
@@ -30,6 +34,10 @@ export interface PostgresStore extends Store {
   readonly schema: string;
   /** Leases, placement and the process table: every PostgreSQL store may share its database. */
   readonly cluster: PgLeases;
+  /** Durable operator commands (docs/cluster.md, "One API over all"). */
+  readonly commands: StoreCommands;
+  /** Notices of new events and commands, over one LISTEN connection (opened on first watch). */
+  readonly feed: StoreFeed;
 }
 
 /** An error that makes {@link PgDatabase.transaction} run its transaction again. */
@@ -67,6 +75,9 @@ export function postgresStore(
   const leases = new PgLeases(db, me, settings.leaseMs);
   /** Runs this instance holds open, with the epoch it opened them in. */
   const claims = new Map<string, number>();
+  const channel = noticeChannel(settings.schema);
+  const pgCommands = new PgCommands(db, channel, me.token, (id) => claims.get(id));
+  const pgFeed = new PgFeed(db, settings.pool, channel);
   let registered = false;
   let closed = false;
 
@@ -212,7 +223,7 @@ export function postgresStore(
         {
           name: `rnr-commit-${s}`,
           text: commitSql(s),
-          values: commitParams(batch, epoch, owner),
+          values: commitParams(batch, epoch, owner, pgCommands.appliedBy(batch), channel),
         },
       );
       written = rows[0]?.written ?? 0;
@@ -277,6 +288,23 @@ export function postgresStore(
     listRuns(query) {
       return run('listing runs', () => runs.list(query));
     },
+    commands: {
+      submit: (request) =>
+        run(`recording a command for job ${quoted(String(request?.runId))}`, () =>
+          pgCommands.submit(request),
+        ),
+      get: (id) => run(`reading command ${quoted(String(id))}`, () => pgCommands.get(id)),
+      pending: (runId) =>
+        run(`reading the commands of job ${quoted(runId)}`, () => pgCommands.pending(runId)),
+      waiting: (runIds) => run('looking for pending commands', () => pgCommands.waiting(runIds)),
+      applying: (command, seq) => pgCommands.applying(command, seq),
+      refuse: (command, error) =>
+        run(`refusing command ${quoted(command.id)}`, () => pgCommands.refuse(command, error)),
+    },
+    feed: {
+      watch: (listener) => pgFeed.watch(listener),
+      seqs: (runIds) => run('reading the seq of runs', () => pgFeed.seqs(runIds)),
+    },
     createRun(request) {
       return run(`creating a run of ${quoted(String(request?.workflow))}`, () => runs.create(request));
     },
@@ -319,6 +347,7 @@ export function postgresStore(
           .catch(() => undefined); // unreachable: the next opener finds this process gone
       }
       dropClaim(me.token);
+      await pgFeed.close();
       await db.end();
     },
   };
