@@ -44,14 +44,10 @@ function maxActive(events: readonly TaskEvent[], zone: string): number {
 describe('rolling upgrade', () => {
   it('upgrades every VM, zone by zone, once production is approved', async () => {
     const { env, fleet, job } = setup();
-    const started = performance.now();
-
     const report = await env.run(job, { for: hours(12), approve: true, actor: 'alice' });
 
-    const realMs = performance.now() - started;
     expect(report.state).toBe(TaskState.SUCCESS);
-    expect(report.elapsedMs).toBeGreaterThan(hours(3)); // hours of 30-second polls…
-    expect(realMs).toBeLessThan(1_000); // …in a blink
+    expect(report.elapsedMs).toBeGreaterThan(hours(3)); // hours of 30-second polls, on the simulated clock
     expect(await versions(fleet)).toEqual(Array(17).fill('1.5.0'));
     expect(fleet.history).toHaveLength(17); // one upgrade per VM
     expect(job.getTask(gate).approval?.by).toBe('alice');

@@ -62,13 +62,10 @@ describe('test harness: hours of polling in milliseconds', () => {
       await job.skip(FLAKY, { actor: 'test', reason: 'known flake' });
     });
 
-    const t0 = performance.now();
     const report = await env.run(job, { for: hours(6), approve: [DEPLOY] });
-    const realMs = performance.now() - t0;
 
     expect(report.state).toBe(TaskState.SUCCESS);
     expect(report.done).toBe(true);
-    expect(realMs).toBeLessThan(1000);
     expect(report.elapsedMs).toBe(hours(5.5));
     expect(env.elapsed()).toBe(hours(5.5));
     expect(job.started).toBe(false);
@@ -177,9 +174,7 @@ describe('test harness: hours of polling in milliseconds', () => {
         },
       }),
     });
-    const t0 = performance.now();
     const report = await env.run(job, { for: hours(1) });
-    expect(performance.now() - t0).toBeLessThan(1000);
     expect(report.state).toBe(TaskState.SUCCESS);
     const root = job.snapshot().root;
     // polls start on the minute and each takes 10 s: the first to see 30 min starts at 30 min

@@ -37,9 +37,7 @@ describe('test harness: automatic retries on simulated time', () => {
       waiting = job.getTask(FLAKY);
     });
 
-    const started = performance.now();
     const report = await env.run(job, { for: hours(1) });
-    expect(performance.now() - started).toBeLessThan(1000);
 
     expect(report.state).toBe(TaskState.SUCCESS);
     expect(report.elapsedMs).toBe(seconds(90));
