@@ -8,6 +8,8 @@
 export { createJob } from './create-job.js';
 export type { Clock } from './engine/clock.js';
 export { systemClock } from './engine/clock.js';
+export type { CronTable } from './engine/cron-schedule.js';
+export { cronTable, DEFAULT_TIMEZONE } from './engine/cron-schedule.js';
 export type { MachineTaskOptions } from './engine/machine-task.js';
 export { machineTask } from './engine/machine-task.js';
 export { MAX_MESSAGE_CHARS } from './engine/message-cap.js';
@@ -43,6 +45,7 @@ export type {
   SubmittedCommand,
   TaskRecord,
 } from './engine/store.js';
+export { SCHEDULE_FIRES_KEPT } from './engine/store.js';
 export type { SchedulingState, TaskStateName } from './engine/task-state.js';
 export {
   isActive,

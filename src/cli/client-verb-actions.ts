@@ -8,7 +8,7 @@ import type { JobSummaryJson, TaskJson } from '../wire/json.js';
 import { type OperatorOp, stateNames, type TaskStateName } from '../wire/names.js';
 import { commandFor } from './event-printers.js';
 import { usageError } from './exit-codes.js';
-import { formatTable, paintState, printable, stateSymbol } from './format.js';
+import { formatLocalTime, formatTable, paintState, printable, stateSymbol } from './format.js';
 import type { ActionResult, ApiClient } from './http-client.js';
 import { ownerLine, ownerText } from './owner-format.js';
 import { withJobId, withTaskId } from './task-ids.js';
@@ -85,7 +85,8 @@ export async function listWorkflows(api: ApiClient, output: OutputFormat): Promi
   if (output === 'json') return write(JSON.stringify({ workflows }, null, 2));
   if (workflows.length === 0)
     return write(pc.dim(`no workflows on ${printable(api.server)} (rnr serve hosts them)`));
-  const rows = [['WORKFLOW', 'INPUT', 'CONCURRENCY', 'SCHEDULES', 'DESCRIPTION']];
+  const now = Date.now();
+  const rows = [['WORKFLOW', 'INPUT', 'CONCURRENCY', 'SCHEDULES', 'NEXT', 'DESCRIPTION']];
   for (const wf of workflows) {
     const props =
       (wf.inputSchema as { properties?: Record<string, unknown>; required?: string[] } | undefined) ?? {};
@@ -95,11 +96,27 @@ export async function listWorkflows(api: ApiClient, output: OutputFormat): Promi
       printable(wf.name),
       printable(wf.inputSchema ? keys.join(' ') || '(none)' : '(any)'),
       wf.concurrency === undefined ? '-' : String(wf.concurrency),
-      printable((wf.schedules ?? []).map((s) => s.cron).join(', ')),
+      printable(
+        (wf.schedules ?? [])
+          .map((s) => (s.timezone === 'UTC' ? s.cron : `${s.cron} ${s.timezone}`))
+          .join(', '),
+      ),
+      nextFire(wf.schedules ?? [], now),
       printable(wf.description ?? ''),
     ]);
   }
   write(formatTable(rows));
+}
+
+/**
+ * The earliest next fire time of a workflow's schedules, in local time and relative to now
+ * (`2026-01-02 03:00 (in 2h05m)`); `-` when none (no schedules, or a server that fires none).
+ */
+function nextFire(schedules: readonly { nextAt?: number }[], now: number): string {
+  const times = schedules.flatMap((s) => (typeof s.nextAt === 'number' ? [s.nextAt] : []));
+  if (times.length === 0) return '-';
+  const at = Math.min(...times);
+  return `${formatLocalTime(at)} (in ${formatDuration(Math.max(0, at - now))})`;
 }
 
 /** `rnr start <workflow>`: starts a run; prints its id on stdout (the summary with `-o json`). */

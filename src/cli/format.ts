@@ -42,6 +42,13 @@ export function formatClock(ms: number | undefined): string {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
+/** A wall-clock date and time as `YYYY-MM-DD HH:MM` (local time), for times hours or days away. */
+export function formatLocalTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
 /** Cuts `text` to `width` characters with an ellipsis; `text` must not contain colour codes. */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return '';

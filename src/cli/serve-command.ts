@@ -96,6 +96,8 @@ export async function serveCommand(paths: readonly string[], options: ServeComma
     if (!spec.shared)
       for (const run of resumed) say(`resumed run ${printable(run.id)} from seq ${run.fromSeq}`);
     if (starting) await startAtLaunch(host, starting.workflow.name, input);
+    await host.startSchedules();
+    for (const line of scheduleLines(host)) say(line);
   } catch (err) {
     await host.close();
     throw err;
@@ -127,6 +129,18 @@ export async function serveCommand(paths: readonly string[], options: ServeComma
     };
     if (early) onSignal(early);
   });
+}
+
+/** One line per schedule: when it fires next. */
+function scheduleLines(host: LocalRunHost): string[] {
+  return host
+    .workflows()
+    .flatMap((wf) =>
+      wf.schedules.map(
+        (s) =>
+          `workflow ${printable(wf.name)} schedule "${printable(s.cron)}" ${s.timezone}: next run ${s.nextAt === undefined ? 'never' : new Date(s.nextAt).toISOString()}`,
+      ),
+    );
 }
 
 async function startAtLaunch(

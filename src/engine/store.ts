@@ -43,6 +43,9 @@ export interface TaskRecord {
   machineSnapshot?: unknown;
 }
 
+/** Claims a store keeps per schedule (`claimScheduleFire`); older fire times are deleted. */
+export const SCHEDULE_FIRES_KEPT = 10;
+
 /** A JSON object: a run's input. */
 export type JsonObject = { [key: string]: unknown };
 
@@ -251,6 +254,15 @@ export interface Store {
   pruneRuns(workflow: string, keep: number): Promise<number>;
   /** Releases the store (its claims, files, connections). */
   close(): Promise<void>;
+  /**
+   * Claims one fire time of a workflow's schedule: resolves true for the first caller of
+   * (`workflow`, `schedule`, `at`) among every process sharing the store, false for every later
+   * one, so a schedule starts one run per time however many processes host it. A time at or
+   * before one already claimed is refused too (a schedule's times only move forward). The store
+   * keeps the newest {@link SCHEDULE_FIRES_KEPT} claims per schedule and deletes older ones.
+   * Optional: a store without it is one process's, whose run host fires unclaimed.
+   */
+  claimScheduleFire?(workflow: string, schedule: string, at: number): Promise<boolean>;
   /**
    * Present on a store that several processes share: leases, placement and the process table.
    * Absent (memory, SQLite): the one process owns every run it opens.

@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { describeValue, RnrError } from '../errors.js';
+import { checkTimezone, cronTable, DEFAULT_TIMEZONE } from './cron-schedule.js';
 import type { TaskSpec } from './types.js';
 
 /** Brands the objects made by {@link workflow}, so a stray object is never taken for one. */
@@ -23,7 +24,9 @@ export interface BuildContext {
 /**
  * One schedule of a workflow: a 5-field `cron` (in `timezone`, default UTC), the `input` its runs
  * get, and what to do when the last run it started is unfinished (`overlap`: `'skip'`, the
- * default, or `'allow'`). Schedules fire under `rnr serve`.
+ * default, or `'allow'`). Schedules fire under `rnr serve` (docs/workflows.md, "Schedules"); the
+ * cron and the time zone are checked when the workflow is defined, the input when a run host
+ * registers it.
  */
 export interface WorkflowSchedule {
   cron: string;
@@ -96,19 +99,30 @@ function checkSchedules(where: string, value: unknown): WorkflowSchedule[] {
   if (value === undefined) return [];
   if (!Array.isArray(value))
     invalid(`${where} schedules`, value, 'an array of { cron, input?, timezone?, overlap? }');
+  const seen = new Map<string, number>();
   return value.map((entry: unknown, i) => {
     const at = `${where} schedules[${i}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
       invalid(at, entry, 'an object { cron, input?, timezone?, overlap? }');
-    const { cron, input, timezone, overlap } = entry as Record<string, unknown>;
-    if (typeof cron !== 'string' || cron.trim() === '')
-      invalid(`${at}.cron`, cron, 'a 5-field cron expression');
-    if (timezone !== undefined && (typeof timezone !== 'string' || timezone === ''))
-      invalid(`${at}.timezone`, timezone, 'an IANA time zone name such as "Europe/Paris"');
+    const { cron, input, timezone, overlap, ...rest } = entry as Record<string, unknown>;
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined)
+      invalid(
+        `${at}.${unknown}`,
+        rest[unknown],
+        'no such field (a schedule has cron, input, timezone, overlap)',
+      );
+    const zone = timezone === undefined ? DEFAULT_TIMEZONE : checkTimezone(`${at}.timezone`, timezone);
+    cronTable(`${at}.cron`, cron, zone);
     if (overlap !== undefined && overlap !== 'skip' && overlap !== 'allow')
       invalid(`${at}.overlap`, overlap, "'skip' or 'allow'");
     if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input)))
       invalid(`${at}.input`, input, 'an object');
+    const same = `${String(cron).trim()}\n${zone}\n${JSON.stringify(input ?? {})}`;
+    const twin = seen.get(same);
+    if (twin !== undefined)
+      invalid(at, entry, `a schedule unlike schedules[${twin}], which has the same cron, timezone and input`);
+    seen.set(same, i);
     return Object.freeze({ ...(entry as WorkflowSchedule) });
   });
 }

@@ -11,6 +11,7 @@ export { jobsHost } from './jobs-host.js';
 export { checkListQuery, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './list-query.js';
 export type { LocalRunHost, ResumedRun, RunHostOptions } from './run-host.js';
 export { createRunHost } from './run-host.js';
+export { MAX_SCHEDULE_WAIT_MS } from './schedule-runner.js';
 export type {
   CancelOptions,
   CommandAnswer,
@@ -21,6 +22,8 @@ export type {
   RunListPage,
   RunListQuery,
   RunStream,
+  ScheduleFire,
+  ScheduleStatus,
   StartedRun,
   StartRequest,
   WorkflowInfo,

@@ -1,18 +1,13 @@
-import type { InspectionEvent } from 'xstate';
 import {
   type AnyWorkflow,
-  type Clock,
   describeError,
   isDone,
   isRnrError,
   type Job,
-  type JobOptions,
-  type JobSummary,
   RnrError,
   RunTrigger,
   runSnapshot,
   runSummary,
-  type Store,
   type StoredRun,
   systemClock,
   validateInput,
@@ -23,82 +18,21 @@ import { checkListQuery } from './list-query.js';
 import { LiveRuns } from './live-runs.js';
 import { localActions } from './local-actions.js';
 import { applied, remoteHostPart } from './remote-host.js';
+import type { LocalRunHost, ResumedRun, RunHostOptions } from './run-host-types.js';
 import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
+import { createScheduleRunner } from './schedule-runner.js';
 import { storedTask } from './stored-run-view.js';
 import type {
   CancelOptions,
-  RunHost,
   RunListPage,
   RunListQuery,
   RunStream,
   StartedRun,
   StartRequest,
 } from './types.js';
-import { createWorkflowCatalog, type WorkflowCatalog } from './workflow-catalog.js';
+import { createWorkflowCatalog } from './workflow-catalog.js';
 
-/** Options of {@link createRunHost}. */
-export interface RunHostOptions {
-  /** The workflows to host (with the file each came from, for error messages). */
-  workflows?: Iterable<AnyWorkflow | [AnyWorkflow, string]>;
-  /** Where runs live. */
-  store: Store;
-  /** Close the store when the host closes. Default false. */
-  ownsStore?: boolean;
-  /** Default the system clock. */
-  clock?: Clock;
-  /** Overrides every workflow's `pollIntervalMs` (`--poll-interval`). */
-  pollIntervalMs?: number;
-  /** XState's inspection observer for every run's actors (`--inspect`). */
-  inspect?: (event: InspectionEvent) => void;
-  /**
-   * Refuse every start but the CLI's own with `RNR_ERR_CONFLICT` and this reason (`rnr run`
-   * serves one run: `POST /workflows/:workflow/runs` is for `rnr serve`).
-   */
-  refuseStarts?: string;
-  /** Keep finished runs in memory (`rnr run`, the test harness). Default false: they are unloaded. */
-  keepFinished?: boolean;
-  /** Start ticking a run as soon as it is started or resumed. Default true. */
-  autoStart?: boolean;
-  /** Lines for the operator (a build's `ctx.log`, runs resumed, failures). Default stderr. */
-  log?: (line: string) => void;
-  /** `rnr`'s `createJob` unless a test says otherwise. */
-  createJob?: (options: JobOptions) => Job;
-  /**
-   * On a shared store (`store.cluster`: PostgreSQL), take part in placement: take over runs that
-   * nobody owns or whose lease lapsed, up to `maxRuns` (`rnr serve`; docs/cluster.md).
-   */
-  cluster?: { maxRuns?: number };
-  /**
-   * On a store several processes share: how long an action for a run that lives in another
-   * process waits for its owner to apply it before it is answered pending (ms, default 5,000).
-   */
-  commandWaitMs?: number;
-}
-
-/** A run resumed by {@link LocalRunHost.resumeAll}. */
-export interface ResumedRun {
-  id: string;
-  fromSeq: number;
-}
-
-/** The run host of one process: {@link RunHost} plus what `rnr run` / `rnr serve` drive. */
-export interface LocalRunHost extends RunHost {
-  readonly catalog: WorkflowCatalog;
-  readonly store: Store;
-  /** The newest unfinished run of a workflow in the store, if any. */
-  latestUnfinished(workflow: string): Promise<JobSummary | undefined>;
-  /** Loads (resumes) one stored run of a hosted workflow into memory and returns its Job. */
-  resume(runId: string): Promise<Job>;
-  /**
-   * Resumes every unfinished run of the hosted workflows that is not in memory yet. A run that
-   * cannot be resumed (its build throws, another process owns it) is logged and left as it is.
-   */
-  resumeAll(): Promise<ResumedRun[]>;
-  /** Stops ticking every live run and aborts polls in flight; resolves once their polls settled. */
-  stop(): Promise<void>;
-  /** With `cluster` on a shared store: registers and takes runs over (else {@link resumeAll}). */
-  joinCluster(): Promise<ResumedRun[]>;
-}
+export type { LocalRunHost, ResumedRun, RunHostOptions } from './run-host-types.js';
 
 const stderrLog = (line: string): void => {
   process.stderr.write(`rnr: ${line}\n`);
@@ -128,6 +62,12 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     ...(options.createJob && { createJob: options.createJob }),
   };
   const autoStart = options.autoStart ?? true;
+  const schedules = createScheduleRunner({
+    clock: loader.clock,
+    store,
+    log,
+    start: (name, request) => host.start(name, request),
+  });
   const loading = new Map<string, Promise<Job>>();
   let closed = false;
 
@@ -233,7 +173,12 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     catalog,
     store,
     description: store.description,
-    workflows: () => catalog.list().map((wf) => catalog.describe(wf)),
+    workflows: () =>
+      catalog.list().map((wf) => {
+        const info = catalog.describe(wf);
+        info.schedules = info.schedules.map((s, i) => ({ ...s, ...schedules.status(wf.name, i) }));
+        return info;
+      }),
     workflow: (name) => catalog.get(name),
 
     async start(name, request: StartRequest = {}): Promise<StartedRun> {
@@ -250,6 +195,8 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
         trigger,
         startedBy: request.startedBy ?? '',
         labels: { ...wf.labels },
+        // The host's clock, not the store's: a run started on a test clock was created then.
+        createdAt: loader.clock.now(),
         ...(wf.concurrency !== undefined && { concurrency: wf.concurrency }),
         ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
       });
@@ -370,7 +317,10 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
       return member ? member.join() : host.resumeAll();
     },
 
+    startSchedules: () => schedules.add(catalog.list()),
+
     async stop() {
+      await schedules.stop();
       member?.stop();
       const jobs = live.list();
       await Promise.all(jobs.map((job) => job.stop()));
@@ -380,6 +330,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async close() {
       if (closed) return;
       closed = true;
+      await schedules.stop();
       member?.stop();
       detach();
       remote.close();

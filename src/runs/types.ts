@@ -11,13 +11,34 @@ import type {
   WorkflowSchedule,
 } from '../index.js';
 
+/** What became of a schedule's last fire time in this process (`GET /workflows`' `lastFire`). */
+export interface ScheduleFire {
+  /** The fire time (ms since the epoch): the cron's time, not when the run started. */
+  at: number;
+  /**
+   * `started` (a run, `run`), `skipped` (why in `reason`: the schedule's last run is unfinished
+   * under `overlap: 'skip'`, or the workflow's concurrency is full), `elsewhere` (another process
+   * sharing the store fired this time), or `failed` (the start failed; `reason` says why).
+   */
+  outcome: 'started' | 'skipped' | 'elsewhere' | 'failed';
+  run?: string;
+  reason?: string;
+}
+
+/** Where a schedule stands: its next fire time (absent when none) and its last fire here. */
+export interface ScheduleStatus {
+  nextAt?: number;
+  lastFire?: ScheduleFire;
+}
+
 /** A workflow as `GET /workflows` lists it. */
 export interface WorkflowInfo {
   name: string;
   description: string;
   /** The JSON Schema of its input, where its validator offers one. */
   inputSchema?: Record<string, unknown>;
-  schedules: (Required<Pick<WorkflowSchedule, 'cron' | 'timezone' | 'overlap'>> & { nextAt?: number })[];
+  /** Its schedules; `nextAt` and `lastFire` where this process fires them (`rnr serve`). */
+  schedules: (Required<Pick<WorkflowSchedule, 'cron' | 'timezone' | 'overlap'>> & ScheduleStatus)[];
   /** At most this many unfinished runs (absent: no limit). */
   concurrency?: number;
   keepRuns: number;

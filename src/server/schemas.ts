@@ -246,8 +246,18 @@ const components = [
           properties: {
             cron: { type: 'string' },
             timezone: { type: 'string' },
-            overlap: { type: 'string' },
-            nextAt: time,
+            overlap: { type: 'string', enum: ['skip', 'allow'] },
+            nextAt: { ...time, description: 'Its next fire time, where this server fires it' },
+            lastFire: {
+              type: 'object',
+              description: 'What became of its last fire time in this server process',
+              properties: {
+                at: time,
+                outcome: { type: 'string', enum: ['started', 'skipped', 'elsewhere', 'failed'] },
+                run: { type: 'string' },
+                reason: { type: 'string' },
+              },
+            },
           },
         },
       },

@@ -21,6 +21,7 @@ import {
   overConcurrency,
   pageToken,
 } from './run-requests.js';
+import { checkScheduleFire, MemoryScheduleClaims } from './schedule-claims.js';
 
 interface MemoryRun {
   record: RunRecord;
@@ -53,6 +54,7 @@ export function memoryStore(): Store {
   /** Runs in creation order (positions ascend). */
   const ordered: MemoryRun[] = [];
   const lastRun = new Map<string, number>();
+  const scheduleClaims = new MemoryScheduleClaims();
   let positions = 0;
   let closed = false;
   const check = () => {
@@ -220,6 +222,10 @@ export function memoryStore(): Store {
       ordered.length = 0;
       ordered.push(...kept);
       return doomed.size;
+    },
+    async claimScheduleFire(workflow, schedule, at) {
+      check();
+      return scheduleClaims.claim(checkScheduleFire(workflow, schedule, at));
     },
     async close() {
       closed = true;

@@ -166,6 +166,22 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description:
+      'schedule fires claimed (workflow, schedule, fire time), so processes sharing the file start one run per time',
+    up(db) {
+      db.exec(`
+        CREATE TABLE schedule_fires (
+          workflow TEXT NOT NULL,
+          schedule TEXT NOT NULL,
+          fire_at INTEGER NOT NULL,
+          claimed_at INTEGER NOT NULL,
+          PRIMARY KEY (workflow, schedule, fire_at)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build of rnr writes. */

@@ -5,6 +5,7 @@ import type { CommitBatch, OpenedRun, RunRecord, Store } from '../engine/store.j
 import { isDone } from '../engine/task-state.js';
 import { RnrError } from '../errors.js';
 import { describeOwner, dropClaim, type JobOwner, newClaim, ownerAlive } from './job-owner.js';
+import { checkScheduleFire } from './schedule-claims.js';
 import { type OpenSettings, openDatabase, storeError } from './sqlite-open.js';
 import {
   eventFromRow,
@@ -18,6 +19,7 @@ import {
   taskParams,
 } from './sqlite-rows.js';
 import { SqliteRuns } from './sqlite-runs.js';
+import { sqliteScheduleClaims } from './sqlite-schedule-claims.js';
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -80,6 +82,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Sto
     Object.entries(sql).map(([name, text]) => [name, db.prepare(text)]),
   ) as Statements;
   const runs = new SqliteRuns(db, statements);
+  const claimFire = sqliteScheduleClaims(db);
   const claims = new Map<string, JobOwner>();
   let closed = false;
 
@@ -208,6 +211,11 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Sto
     },
     pruneRuns(workflow, keep) {
       return guard(`pruning runs of ${JSON.stringify(workflow)}`, () => runs.prune(workflow, keep));
+    },
+    claimScheduleFire(workflow, schedule, at) {
+      return guard(`claiming a fire of ${JSON.stringify(workflow)}`, () =>
+        claimFire(checkScheduleFire(workflow, schedule, at)),
+      );
     },
     async close() {
       if (closed) return;

@@ -62,6 +62,13 @@ export interface TestEnvironment {
   startRun(workflow: AnyWorkflow, options?: StartRunOptions): Promise<Job>;
   /** The environment's run host (its workflows, `list`, `cancel`, …), made on first use. */
   readonly runs: LocalRunHost;
+  /**
+   * Hosts workflows the way `rnr serve` does: their schedules fire on the simulated clock from
+   * now on (each schedule's input is validated first: a bad one rejects `RNR_ERR_INVALID_INPUT`),
+   * and the runs they start tick by themselves, so `advance(days(7))` runs a week of them. Read
+   * the runs with `runs.list({ workflow })` and `runs.snapshot(id)`.
+   */
+  serve(...workflows: AnyWorkflow[]): Promise<void>;
   /** Runs `action` when simulated time reaches `offsetMs` after the environment's start. */
   at(offsetMs: number, action: () => void | Promise<void>): void;
   /** Advances simulated time by `ms`, firing due ticks and scripted actions, awaiting their polls. */
@@ -76,6 +83,8 @@ export const seconds = (n: number): number => n * 1000;
 export const minutes = (n: number): number => n * 60_000;
 /** `hours(6)` = 21 600 000 ms. */
 export const hours = (n: number): number => n * 3_600_000;
+/** `days(7)` = 604 800 000 ms. */
+export const days = (n: number): number => n * 86_400_000;
 
 /**
  * Creates a {@link TestEnvironment}: a {@link TestClock} starting at a fixed date, and helpers to
@@ -88,6 +97,7 @@ export function createTestEnvironment(options: { start?: number; store?: Store }
   const clock = new TestClock(options.start);
   const startedAt = clock.now();
   let host: LocalRunHost | undefined;
+  let watching = false;
   const runs = (): LocalRunHost => {
     host ??= createRunHost({
       store: options.store ?? memoryStore(),
@@ -118,6 +128,28 @@ export function createTestEnvironment(options: { start?: number; store?: Store }
       const job = host.live(summary.id) ?? (await host.resume(summary.id));
       await job.load();
       return job;
+    },
+    async serve(...workflows) {
+      const host = runs();
+      for (const wf of workflows) if (host.workflow(wf.name) !== wf) host.catalog.add(wf);
+      // The environment's runs wait for env.run(job); scheduled ones tick as under rnr serve.
+      if (!watching) {
+        watching = true;
+        host.watchLive({
+          added(job) {
+            if (job.summary().trigger !== RunTrigger.SCHEDULE || isDone(job.summary().state)) return;
+            job.start().catch((err: unknown) => scriptErrors.push(err));
+            // Under rnr serve a run that ends leaves memory; here it stays, so it stops ticking.
+            const unsubscribe = job.subscribe(() => {
+              if (!isDone(job.summary().state)) return;
+              unsubscribe();
+              void job.stop();
+            });
+          },
+          removed() {},
+        });
+      }
+      await host.startSchedules();
     },
     at(offsetMs, action) {
       clock.setTimeout(

@@ -7,6 +7,6 @@
 
 export type { AutoApprove } from './auto-approve.js';
 export type { RunOptions, StartRunOptions, TestEnvironment } from './environment.js';
-export { createTestEnvironment, hours, minutes, seconds } from './environment.js';
+export { createTestEnvironment, days, hours, minutes, seconds } from './environment.js';
 export type { RunReport } from './run-report.js';
 export { settle, TestClock } from './test-clock.js';

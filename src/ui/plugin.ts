@@ -20,7 +20,17 @@ const machines = new Map<string, AnyStateMachine>([
 ]);
 
 /** The paths the single-page app answers (the browser's history routes). */
-const appRoutes = ['/', '/index.html', '/inbox', '/jobs', '/jobs/*', '/runs', '/workflows', '/workflows/*'];
+const appRoutes = [
+  '/',
+  '/index.html',
+  '/inbox',
+  '/jobs',
+  '/jobs/*',
+  '/runs',
+  '/workflows',
+  '/workflows/*',
+  '/cluster',
+];
 
 /** The package root: the nearest ancestor of this file with a package.json (works from src/ and dist/). */
 function packageRoot(): string {
@@ -44,7 +54,7 @@ Build it with <code>npm run build:ui</code> (it runs by itself on <code>npm ci</
 
 /**
  * Serves the web view: the built assets of `ui-dist/` under `/assets/`, `index.html` for the app's
- * routes (`/`, `/inbox`, `/jobs/…`, `/runs`, `/workflows/…`), and the statecharts of `machines/` as `machine.toJSON()` at
+ * routes (`/`, `/inbox`, `/jobs/…`, `/runs`, `/workflows/…`, `/cluster`), and the statecharts of `machines/` as `machine.toJSON()` at
  * `/ui/machines/<name>.json`. Without a build, the app routes explain how to make one (503).
  */
 export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions = {}): Promise<void> {

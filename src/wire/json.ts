@@ -46,7 +46,15 @@ export interface WorkflowJson {
   description: string;
   /** The JSON Schema of its input, where its validator offers one. */
   inputSchema?: Record<string, unknown>;
-  schedules: { cron: string; timezone: string; overlap: string; nextAt?: number }[];
+  schedules: {
+    cron: string;
+    timezone: string;
+    overlap: string;
+    /** Its next fire time (ms), where the server fires schedules. */
+    nextAt?: number;
+    /** What became of its last fire time in that server process. */
+    lastFire?: { at: number; outcome: string; run?: string; reason?: string };
+  }[];
   /** At most this many unfinished runs (absent: no limit). */
   concurrency?: number;
   keepRuns: number;

@@ -153,7 +153,7 @@ describe('rnr serve and the run verbs', () => {
     expect(server.proc.stderr()).toMatch(/started run gated-1/);
 
     const workflows = await rnr(['workflows', ...s]);
-    expect(workflows.stdout).toMatch(/gated\s+version\s+1\s+waits at a gate/);
+    expect(workflows.stdout).toMatch(/gated\s+version\s+1\s+-\s+waits at a gate/);
 
     const refused = await rnr(['start', 'gated', '--input', 'version=2.0.0', ...s]);
     expect(refused.code).toBe(2);

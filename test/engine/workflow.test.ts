@@ -82,6 +82,57 @@ describe('workflow()', () => {
     [{ schedules: [{ cron: '' }] }, /schedules\[0\]\.cron/],
     [{ schedules: [{ cron: '0 3 * * *', overlap: 'sometimes' }] }, /schedules\[0\]\.overlap/],
     [{ schedules: 'daily' }, /schedules: got "daily"/],
+    [
+      { schedules: [{ cron: '0 2 * * *' }, { cron: '61 * * * *' }] },
+      /schedules\[1\]\.cron "61 \* \* \* \*": minute field "61": invalid value for minute: 61$/,
+    ],
+    [{ schedules: [{ cron: '0 25 * * *' }] }, /schedules\[0\]\.cron "0 25 \* \* \*": hour field "25": /],
+    [
+      { schedules: [{ cron: '*/0 * * * *' }] },
+      /schedules\[0\]\.cron "\*\/0 \* \* \* \*": minute field "\*\/0": .*stepping/,
+    ],
+    [{ schedules: [{ cron: '0 0 * FOO *' }] }, /schedules\[0\]\.cron "0 0 \* FOO \*": month field "FOO": /],
+    [
+      { schedules: [{ cron: '0 0 2 * * *' }] },
+      /schedules\[0\]\.cron "0 0 2 \* \* \*": has 6 fields; rnr takes 5 fields: minute hour day-of-month month day-of-week .*no seconds field/,
+    ],
+    [{ schedules: [{ cron: '0 0 2 * * * 2030' }] }, /has 7 fields; .*no seconds and no year field/],
+    [
+      { schedules: [{ cron: '0 2 * *' }] },
+      /schedules\[0\]\.cron "0 2 \* \*": has 4 fields; expected 5 fields/,
+    ],
+    [{ schedules: [{ cron: '@reboot' }] }, /schedules\[0\]\.cron "@reboot": unknown shorthand/],
+    [{ schedules: [{ cron: '0 0 30 2 *' }] }, /schedules\[0\]\.cron "0 0 30 2 \*": never fires/],
+    [{ schedules: [{ cron: 5 }] }, /schedules\[0\]\.cron: got 5, expected a cron expression of 5 fields/],
+    [
+      { schedules: [{ cron: '0 2 * * *' }, { cron: '0 2 * * *', timezone: 'Mars/Olympus' }] },
+      /schedules\[1\]\.timezone: unknown time zone "Mars\/Olympus": expected an IANA time zone name/,
+    ],
+    [
+      { schedules: [{ cron: '0 2 * * *', timezone: '' }] },
+      /schedules\[0\]\.timezone: got "", expected an IANA/,
+    ],
+    [
+      { schedules: [{ cron: '0 2 * * *', overlap: 'queue' }] },
+      /schedules\[0\]\.overlap: got "queue", expected 'skip' or 'allow'/,
+    ],
+    [
+      { schedules: [{ cron: '0 2 * * *', input: [1] }] },
+      /schedules\[0\]\.input: got \[1\], expected an object/,
+    ],
+    [
+      { schedules: [{ cron: '0 2 * * *', timeZone: 'Europe/Paris' }] },
+      /schedules\[0\]\.timeZone: got "Europe\/Paris", expected no such field/,
+    ],
+    [
+      {
+        schedules: [
+          { cron: '0 2 * * *', input: { a: 1 } },
+          { cron: '0 2 * * *', input: { a: 1 } },
+        ],
+      },
+      /schedules\[1\]: .*expected a schedule unlike schedules\[0\], which has the same cron, timezone and input/,
+    ],
   ])('refuses bad options %j, naming the field', (bad, message) => {
     const err = (() => {
       try {
@@ -92,6 +143,26 @@ describe('workflow()', () => {
     })();
     expect(isRnrError(err, 'RNR_ERR_INVALID_OPTION')).toBe(true);
     expect((err as Error).message).toMatch(message);
+  });
+
+  it('takes 5-field crons, the @ shorthands, names of days and months, and IANA time zones', () => {
+    const wf = workflow({
+      name: 'w',
+      build: () => leaf,
+      schedules: [
+        { cron: '0 2 * * *' },
+        { cron: '30 3 * * MON-FRI', timezone: 'Europe/Paris', overlap: 'allow', input: { deep: true } },
+        { cron: '@hourly' },
+        { cron: '0 0 1 JAN,JUL *', timezone: 'America/New_York' },
+      ],
+    });
+    expect(wf.schedules.map((s) => s.cron)).toEqual([
+      '0 2 * * *',
+      '30 3 * * MON-FRI',
+      '@hourly',
+      '0 0 1 JAN,JUL *',
+    ]);
+    expect(Object.isFrozen(wf.schedules[1])).toBe(true);
   });
 
   it('keeps keepRuns: 0 (no finished runs kept) and a concurrency', () => {

@@ -9,7 +9,8 @@ const doc = read('docs/options.md');
 /** The property names declared in `interface <name> { … }` of a source file (one level deep). */
 function optionsOf(file: string, name: string): string[] {
   const source = read(file);
-  const start = source.indexOf(`export interface ${name} {`);
+  // `export interface Name {` or `export interface Name<T = …> {`
+  const start = source.search(new RegExp(`export interface ${name}(<[^\n]*>)? \\{`));
   if (start < 0) throw new Error(`${file} has no interface ${name}`);
   const body: string[] = [];
   let depth = 0;
@@ -33,6 +34,7 @@ function documented(heading: string): string[] {
 describe('docs/options.md', () => {
   it.each([
     ['createJob', 'src/engine/types.ts', 'JobOptions'],
+    ['workflow', 'src/engine/workflow.ts', 'WorkflowDefinition'],
     ['callbackTask', 'src/engine/specs.ts', 'CallbackTaskOptions'],
     ['nestedTask', 'src/engine/specs.ts', 'NestedTaskOptions'],
     ['machineTask', 'src/engine/machine-task.ts', 'MachineTaskOptions'],

@@ -8,6 +8,7 @@ import { haltingContract } from './contract/halting.contract.js';
 import { portContract } from './contract/port.contract.js';
 import { resumeContract } from './contract/resume.contract.js';
 import { runsContract } from './contract/runs.contract.js';
+import { scheduleClaimsContract } from './contract/schedule-claims.contract.js';
 
 cleanTempDirs();
 
@@ -18,4 +19,5 @@ for (const factory of stores) {
   runsContract(factory);
   resumeContract(factory);
   haltingContract(factory);
+  scheduleClaimsContract(factory);
 }

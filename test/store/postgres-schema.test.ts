@@ -49,6 +49,7 @@ describe('rnr schema', () => {
       'migrations',
       'processes',
       'runs',
+      'schedule_fires',
       'tasks',
       'workflows',
     ]);

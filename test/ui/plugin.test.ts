@@ -38,6 +38,7 @@ describe('uiPlugin', () => {
       '/runs?workflow=rollout&state=ACTIVE,FAILED',
       '/workflows',
       '/workflows/rolling-upgrade',
+      '/cluster',
     ]) {
       const res = await fastify.inject(url);
       expect(res.statusCode, url).toBe(200);

@@ -1,6 +1,6 @@
 /**
- * The runs pages' screenshots for docs/screenshots/, from a real run host: the runs list, a
- * workflow's page with its start form, and the form refusing an input (the browser's checks, then
+ * The runs pages' screenshots for docs/screenshots/, from a real run host: the runs list, the
+ * cluster page, a workflow's page with its start form, and the form refusing an input (the browser's checks, then
  * the server's issue by field). Used by screenshots.ts.
  */
 import type { Browser } from 'playwright-core';
@@ -136,6 +136,12 @@ export async function runsScreenshots(
     await page.goto(`${served.url}/runs`);
     await page.waitForSelector(`tr[data-job-id="${r4}"]`);
     await page.screenshot({ path: `${outDir}runs.png` });
+
+    // The one process serving this store (memory: GET /cluster lists this process alone).
+    await page.setViewportSize({ width: 1360, height: 300 });
+    await page.goto(`${served.url}/cluster`);
+    await page.waitForSelector('table.cluster tbody tr');
+    await page.screenshot({ path: `${outDir}cluster.png` });
 
     await page.setViewportSize({ width: 1360, height: 1180 });
     await page.goto(`${served.url}/workflows/rolling-upgrade`);

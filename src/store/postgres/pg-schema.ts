@@ -126,6 +126,21 @@ export const pgMigrations: readonly PgMigration[] = [
   },
   {
     version: 3,
+    description:
+      'schedule fires claimed (workflow, schedule, fire time): processes sharing the store start one run per time',
+    sql: `
+      CREATE TABLE $schema.schedule_fires (
+        workflow text NOT NULL,
+        schedule text NOT NULL,
+        fire_at bigint NOT NULL,
+        claimed_by text NOT NULL,
+        claimed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (workflow, schedule, fire_at)
+      );
+      `,
+  },
+  {
+    version: 4,
     description: 'commands: operator actions recorded by any process, applied once, in order, by the owner',
     sql: `
       CREATE TABLE $schema.commands (

@@ -1,13 +1,16 @@
-import type {
-  CommitBatch,
-  OpenedRun,
-  RunRecord,
-  Store,
-  StoreCommands,
-  StoreFeed,
+import { randomUUID } from 'node:crypto';
+import {
+  type CommitBatch,
+  type OpenedRun,
+  type RunRecord,
+  SCHEDULE_FIRES_KEPT,
+  type Store,
+  type StoreCommands,
+  type StoreFeed,
 } from '../../engine/store.js';
 import { isRnrError, RnrError } from '../../errors.js';
 import { dropClaim } from '../job-owner.js';
+import { checkScheduleFire } from '../schedule-claims.js';
 import { PgCommands } from './pg-commands.js';
 import { PgDatabase } from './pg-database.js';
 import { storeError, UNKNOWN_OUTCOME } from './pg-errors.js';
@@ -16,6 +19,7 @@ import { noticeChannel, PgFeed } from './pg-notify.js';
 import { describeOwner, newProcess, ownerGone, processFromRow } from './pg-owner.js';
 import { commitParams, commitSql, eventFromRow, insertRunSql, readRun, runValues } from './pg-rows.js';
 import { PgRuns } from './pg-runs.js';
+import { claimFireSql } from './pg-schedule-claims.js';
 import { type PostgresStoreOptions, storeSettings } from './store-options.js';
 import { fromDb, toDb } from './text-codec.js';
 
@@ -308,6 +312,24 @@ export function postgresStore(
     },
     pruneRuns(workflow, keep) {
       return run(`pruning runs of ${quoted(workflow)}`, () => runs.prune(workflow, keep));
+    },
+    claimScheduleFire(workflow, schedule, at) {
+      const doing = `claiming a fire of ${quoted(String(workflow))}`;
+      return run(doing, async () => {
+        const fire = checkScheduleFire(workflow, schedule, at);
+        const { rows } = await db.query<{ won: boolean }>(doing, {
+          name: `rnr-claim-fire-${s}`,
+          text: claimFireSql(s),
+          values: [
+            toDb(fire.workflow),
+            toDb(fire.schedule),
+            fire.at,
+            `${me.token}/${randomUUID()}`,
+            SCHEDULE_FIRES_KEPT - 2,
+          ],
+        });
+        return rows[0]?.won === true;
+      });
     },
     async close() {
       if (closed) return;

@@ -11,7 +11,7 @@ import { formatCount } from './model/format.js';
 import { inboxRuns } from './model/runs.js';
 import { onLinkClick, type Route, useRoute } from './router.js';
 
-/** The web view: a header (jobs, inbox with its count, access), the current page, the token prompt. */
+/** The web view: a header (jobs, runs, workflows, cluster, inbox with its count, access), the current page, the token prompt. */
 export function App() {
   const route = useRoute();
   const access = useAuth();
@@ -57,6 +57,13 @@ export function App() {
           >
             Workflows
           </a>
+          <a
+            href="/cluster"
+            onClick={onLinkClick}
+            aria-current={route.page === 'cluster' ? 'page' : undefined}
+          >
+            Cluster
+          </a>
           <a href="/inbox" onClick={onLinkClick} aria-current={route.page === 'inbox' ? 'page' : undefined}>
             Inbox{' '}
             <span class={`inbox-count${waiting > 0 ? ' hot' : ''}`}>
@@ -100,6 +107,8 @@ function Page({ route }: { route: Route }) {
       return <LazyLauncher>{(m) => <m.RunsPage search={route.search} />}</LazyLauncher>;
     case 'workflows':
       return <LazyLauncher>{(m) => <m.WorkflowsPage />}</LazyLauncher>;
+    case 'cluster':
+      return <LazyLauncher>{(m) => <m.ClusterPage />}</LazyLauncher>;
     case 'workflow':
       return <LazyLauncher>{(m) => <m.WorkflowPage key={route.name} name={route.name} />}</LazyLauncher>;
     default:
@@ -130,6 +139,8 @@ function pageTitle(route: Route): string {
       return 'Workflows';
     case 'workflow':
       return route.name;
+    case 'cluster':
+      return 'Cluster';
     default:
       return 'Jobs';
   }

@@ -8,17 +8,19 @@ export type Route =
   | { page: 'runs'; search: string }
   | { page: 'workflows' }
   | { page: 'workflow'; name: string }
+  | { page: 'cluster' }
   | { page: 'missing'; path: string };
 
 /**
  * Parses `/`, `/inbox`, `/jobs/:job` (and `?task=…&tab=…`), `/runs` (with its filters),
- * `/workflows` and `/workflows/:workflow` into a route.
+ * `/workflows`, `/workflows/:workflow` and `/cluster` into a route.
  */
 export function parseRoute(path: string, search: string): Route {
   if (path === '/' || path === '' || path === '/jobs' || path === '/index.html') return { page: 'jobs' };
   if (path === '/inbox') return { page: 'inbox' };
   if (path === '/runs' || path === '/runs/') return { page: 'runs', search };
   if (path === '/workflows' || path === '/workflows/') return { page: 'workflows' };
+  if (path === '/cluster' || path === '/cluster/') return { page: 'cluster' };
   const w = /^\/workflows\/([^/]+)\/?$/.exec(path);
   if (w) return { page: 'workflow', name: decode(w[1]!) };
   const m = /^\/jobs\/([^/]+)\/?$/.exec(path);

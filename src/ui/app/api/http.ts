@@ -27,6 +27,17 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   );
 }
 
+/**
+ * Like {@link api} for a GET, with the server's clock as its `Date` header tells it (ms since the
+ * epoch, to the second; undefined when absent, as behind some proxies).
+ */
+export async function apiDated<T>(path: string): Promise<{ body: T; serverDate?: number }> {
+  const res = await fetch(apiBase + path, { headers: { accept: 'application/json', ...authHeaders() } });
+  const date = Date.parse(res.headers.get('date') ?? '');
+  const body = await answer<T>(res);
+  return Number.isFinite(date) ? { body, serverDate: date } : { body };
+}
+
 /** The body of a 2xx answer, or an {@link ApiError} (with the side effects on the access state). */
 async function answer<T>(res: Response): Promise<T> {
   if (res.ok) return (await res.json()) as T;

@@ -4,6 +4,7 @@ import { isDone } from '../../../wire/names.js';
 import { useJobs, useNow, useSession, useThrottled } from '../hooks.js';
 import { elapsed } from '../model/format.js';
 import { isRun, triggerLabel, workflowHref } from '../model/runs.js';
+import { nameOf } from '../model/states.js';
 import type { TaskTree } from '../model/task-tree.js';
 import { isEmptyFilter, type TreeFilter, visibleRows } from '../model/visible-rows.js';
 import { jobHref, navigate, onLinkClick } from '../router.js';
@@ -13,6 +14,7 @@ import { CancelRun } from './cancel-run.js';
 import { ConnectionBadge } from './connection-badge.js';
 import { FilterBar } from './filter-bar.js';
 import { HaltBanner } from './halt-banner.js';
+import { OwnerLine } from './run-owner.js';
 import { TaskDetail } from './task-detail.js';
 import { TaskTreeView } from './task-tree-view.js';
 
@@ -22,8 +24,11 @@ const FILTER_REFRESH_MS = 300;
 /** One job: header figures, the live task tree with filters, the selected task, the audit log. */
 export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string; tab?: string }) {
   const session = useSession(jobId);
-  // A halt is no event: the job list (polled) says whether the job is halted now.
-  const halted = useJobs().list?.find((j) => j.id === jobId)?.halted;
+  // A halt or a change of owner is no event: the job list (polled) says whether the job is halted
+  // now and who executes it (every unfinished run is in it; undefined until it has loaded).
+  const jobs = useJobs().list;
+  const summary = jobs?.find((j) => j.id === jobId);
+  const halted = summary?.halted;
   const tree = session.tree;
   const now = useNow();
   if (!tree) {
@@ -81,7 +86,15 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
         <ConnectionBadge status={session.status} />
         <CancelRun jobId={jobId} label={label} enabled={!isDone(tree.state[root]!)} />
       </header>
-      {numbered ? <RunFacts run={run} /> : null}
+      {numbered ? (
+        <RunFacts run={run}>
+          {jobs ? (
+            <OwnerLine
+              run={{ owner: summary?.owner, workflow: run.workflow, state: nameOf(tree.state[root]!) }}
+            />
+          ) : null}
+        </RunFacts>
+      ) : null}
       <HaltBanner halted={halted} />
       <div class="tabs" role="tablist" aria-label="Job views">
         <button type="button" role="tab" aria-selected={!audit} onClick={() => go(undefined)}>
@@ -117,8 +130,8 @@ export function JobPage({ jobId, taskId, tab }: { jobId: string; taskId?: string
   );
 }
 
-/** Who started the run, how, and with what input. */
-function RunFacts({ run }: { run: TaskTree['run'] }) {
+/** Who started the run, how, with what input, and (`children`) who executes it. */
+function RunFacts({ run, children }: { run: TaskTree['run']; children?: ComponentChildren }) {
   const input =
     run.input && Object.keys(run.input).length > 0 ? JSON.stringify(run.input, null, 2) : undefined;
   return (
@@ -126,6 +139,7 @@ function RunFacts({ run }: { run: TaskTree['run'] }) {
       <span>
         started by <strong>{run.startedBy || '–'}</strong> via {triggerLabel(run.trigger)}
       </span>
+      {children}
       {input ? (
         <details class="run-input">
           <summary>Input</summary>

@@ -3,6 +3,7 @@ import { listRuns, listWorkflows } from '../api/runs.js';
 import { useNow, usePoll } from '../hooks.js';
 import { parseRunsFilter, type RunsFilter, runStateFilters, runsHref } from '../model/runs.js';
 import { navigate } from '../router.js';
+import { useCluster } from './run-owner.js';
 import { RunsTable } from './runs-table.js';
 
 /** Runs per page. */
@@ -13,7 +14,8 @@ const RUNS_POLL_MS = 2000;
 
 /**
  * Every run, newest first, a page at a time: filtered by workflow and by state (a state name, or
- * unfinished / finished), each with its outcome, progress, trigger, who started it and when. The
+ * unfinished / finished), each with its outcome, progress, trigger, who started it, when, and the
+ * process that executes it. The
  * filters and the page live in the URL, so a view can be shared.
  */
 export function RunsPage({ search }: { search: string }) {
@@ -22,6 +24,7 @@ export function RunsPage({ search }: { search: string }) {
   // Tokens of the pages before this one, so "Newer" can go back; a shared link starts without.
   const [previous, setPrevious] = useState<(string | undefined)[]>([]);
   const workflows = usePoll(listWorkflows, 'workflows', 0);
+  const cluster = useCluster();
   const page = usePoll(
     () =>
       listRuns({
@@ -103,7 +106,13 @@ export function RunsPage({ search }: { search: string }) {
           No runs{filter.workflow || filter.states.length ? ' match these filters' : ' yet'}.
         </p>
       ) : (
-        <RunsTable runs={runs} now={now} showWorkflow={!filter.workflow} onChange={page.refresh} />
+        <RunsTable
+          runs={runs}
+          now={now}
+          showWorkflow={!filter.workflow}
+          processes={cluster.data?.processes}
+          onChange={page.refresh}
+        />
       )}
       <nav class="pager" aria-label="Pages of runs">
         <button

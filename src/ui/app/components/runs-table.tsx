@@ -1,4 +1,4 @@
-import type { JobSummaryJson } from '../../../wire/json.js';
+import type { ClusterProcessJson, JobSummaryJson } from '../../../wire/json.js';
 import { stateOf } from '../../../wire/names.js';
 import { elapsed, formatTime } from '../model/format.js';
 import { isFinished, isRun, runLabel, triggerLabel, workflowHref } from '../model/runs.js';
@@ -6,6 +6,7 @@ import { relativeTime } from '../model/zoned-time.js';
 import { jobHref, onLinkClick } from '../router.js';
 import { ProgressBar, StateBadge } from './badges.js';
 import { CancelRun } from './cancel-run.js';
+import { OwnerCell } from './run-owner.js';
 
 /** Props of {@link RunsTable}. */
 export interface RunsTableProps {
@@ -13,12 +14,17 @@ export interface RunsTableProps {
   now: number;
   /** Shows the workflow column (the runs page; a workflow's page leaves it out). */
   showWorkflow: boolean;
+  /** The processes serving the store (`GET /cluster`), to name an owner's host; undefined: not known yet. */
+  processes?: readonly ClusterProcessJson[];
   /** Called after a cancel from a row. */
   onChange?(): void;
 }
 
-/** Runs, one row each: the run (linked to its page), outcome, progress, trigger, who, when, how long. */
-export function RunsTable({ runs, now, showWorkflow, onChange }: RunsTableProps) {
+/**
+ * Runs, one row each: the run (linked to its page), outcome, progress, trigger, who, when, how
+ * long, and the process that executes it.
+ */
+export function RunsTable({ runs, now, showWorkflow, processes, onChange }: RunsTableProps) {
   return (
     <table class="jobs runs">
       <thead>
@@ -31,6 +37,7 @@ export function RunsTable({ runs, now, showWorkflow, onChange }: RunsTableProps)
           <th scope="col">Started by</th>
           <th scope="col">Started</th>
           <th scope="col">Duration</th>
+          <th scope="col">Owner</th>
           <th scope="col">
             <span class="sr-only">Actions</span>
           </th>
@@ -38,7 +45,14 @@ export function RunsTable({ runs, now, showWorkflow, onChange }: RunsTableProps)
       </thead>
       <tbody>
         {runs.map((run) => (
-          <RunRow key={run.id} run={run} now={now} showWorkflow={showWorkflow} onChange={onChange} />
+          <RunRow
+            key={run.id}
+            run={run}
+            now={now}
+            showWorkflow={showWorkflow}
+            processes={processes}
+            onChange={onChange}
+          />
         ))}
       </tbody>
     </table>
@@ -49,11 +63,13 @@ function RunRow({
   run,
   now,
   showWorkflow,
+  processes,
   onChange,
 }: {
   run: JobSummaryJson;
   now: number;
   showWorkflow: boolean;
+  processes: readonly ClusterProcessJson[] | undefined;
   onChange?(): void;
 }) {
   const counts = run.counts ?? {};
@@ -102,6 +118,7 @@ function RunRow({
         <span title={formatTime(started)}>{started ? relativeTime(started, now) : '–'}</span>
       </td>
       <td class="duration">{elapsed(started, run.finishedAt, now) || '–'}</td>
+      <OwnerCell run={run} processes={processes} />
       <td class="row-actions">
         {finished ? null : <CancelRun jobId={run.id} label={label} enabled onDone={onChange} />}
       </td>

@@ -2,6 +2,8 @@ import { listRuns, listWorkflows } from '../api/runs.js';
 import { useNow, usePoll } from '../hooks.js';
 import { runsHref } from '../model/runs.js';
 import { onLinkClick } from '../router.js';
+import { LastFireCell } from './last-fire.js';
+import { useCluster } from './run-owner.js';
 import { RunsTable } from './runs-table.js';
 import { ScheduleTime } from './schedule-time.js';
 import { StartForm } from './start-form.js';
@@ -15,6 +17,7 @@ export function WorkflowPage({ name }: { name: string }) {
   const now = useNow();
   const workflows = usePoll(listWorkflows, 'workflows', WORKFLOWS_POLL_MS);
   const runs = usePoll(() => listRuns({ workflow: name, limit: RECENT_RUNS }), name, 2000);
+  const cluster = useCluster();
   const workflow = workflows.data?.find((w) => w.name === name);
   if (!workflow) {
     return (
@@ -60,6 +63,7 @@ export function WorkflowPage({ name }: { name: string }) {
                   <tr>
                     <th scope="col">Cron</th>
                     <th scope="col">Next run</th>
+                    <th scope="col">Last fire</th>
                     <th scope="col">Overlap</th>
                   </tr>
                 </thead>
@@ -72,6 +76,9 @@ export function WorkflowPage({ name }: { name: string }) {
                       </td>
                       <td>
                         <ScheduleTime at={s.nextAt} zone={s.timezone} now={now} />
+                      </td>
+                      <td>
+                        <LastFireCell fire={s.lastFire} now={now} />
                       </td>
                       <td
                         title={
@@ -100,7 +107,13 @@ export function WorkflowPage({ name }: { name: string }) {
         {runs.error ? <p class="error">Could not list runs: {runs.error}</p> : null}
         {runs.data && runs.data.jobs.length === 0 ? <p class="note">No runs yet.</p> : null}
         {runs.data && runs.data.jobs.length > 0 ? (
-          <RunsTable runs={runs.data.jobs} now={now} showWorkflow={false} onChange={runs.refresh} />
+          <RunsTable
+            runs={runs.data.jobs}
+            now={now}
+            showWorkflow={false}
+            processes={cluster.data?.processes}
+            onChange={runs.refresh}
+          />
         ) : null}
       </section>
     </main>
