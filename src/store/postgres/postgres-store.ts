@@ -235,7 +235,9 @@ export function postgresStore(
     if (written === 1) return;
     const refused = await refusal(batch, epoch, owner);
     if (!refused) return;
-    if (refused.code === 'RNR_ERR_LEASE_LOST') {
+    // Only the current claim is lost: a late commit of a job this process already replaced (it
+    // dropped the run, then took it again under a new epoch) must not take the new one down.
+    if (refused.code === 'RNR_ERR_LEASE_LOST' && claims.get(id) === epoch) {
       claims.delete(id);
       leases.lost(id);
     }
