@@ -70,6 +70,8 @@ export class RemoteCommands {
   private readonly queued = new Set<string>();
   /** Per command id: the waiters to wake when it may have settled. */
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Commands settled with nobody waiting yet (a waiter about to nap must not sleep through it). */
+  private readonly settledEarly = new Set<string>();
   /** Commands this process applied (a guard: never applied twice here, whatever the store says). */
   private readonly appliedHere = new Set<string>();
   private readonly unwatch: () => void;
@@ -261,6 +263,7 @@ export class RemoteCommands {
   }
 
   private nap(id: string, ms: number): Promise<void> {
+    if (this.settledEarly.delete(id)) return Promise.resolve();
     return new Promise((resolve) => {
       let set = this.waiters.get(id);
       if (!set) {
@@ -280,6 +283,13 @@ export class RemoteCommands {
   }
 
   private wake(id: string): void {
-    for (const done of [...(this.waiters.get(id) ?? [])]) done();
+    const waiting = this.waiters.get(id);
+    if (!waiting) {
+      this.settledEarly.add(id);
+      if (this.settledEarly.size > 1000)
+        this.settledEarly.delete(this.settledEarly.values().next().value as string);
+      return;
+    }
+    for (const done of [...waiting]) done();
   }
 }
