@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { until as waitFor } from '../fixtures/cluster.js';
 import { createDatabase, sharedPostgres } from '../fixtures/postgres/index.js';
 import { type RnrProcess, spawnRnr, stateDir } from './harness.js';
 
@@ -44,15 +45,12 @@ async function api(base: string, path: string, init: RequestInit = {}) {
   return { status: res.status, body: (await res.json()) as Body, headers: res.headers };
 }
 
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
+/** `until` of the cluster fixture, with the condition apart from the read (a read that throws is "not yet"). */
+const until = <T>(what: string, read: () => Promise<T> | T, ok: (value: T) => boolean): Promise<T> =>
+  waitFor(what, async () => {
     const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+    return ok(value) ? { value } : undefined;
+  }).then((found) => (found as { value: T }).value);
 
 describe('a cluster of rnr serve processes on one PostgreSQL', () => {
   it('applies an action sent to a non-owner exactly once while the owner dies', async () => {

@@ -11,6 +11,7 @@ import {
 } from '../../src/index.js';
 import { createRunHost, type LocalRunHost } from '../../src/runs/index.js';
 import { postgresStore } from '../../src/store/postgres/index.js';
+import { until as waitFor } from '../fixtures/cluster.js';
 import { createDatabase } from '../fixtures/postgres/index.js';
 
 const gated = workflow({
@@ -43,16 +44,12 @@ function host(url: string, hostsWorkflow: boolean, commandWaitMs = 5_000): Local
   return h;
 }
 
-async function until<T>(what: string, read: () => Promise<T> | T, ok: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    // A task not committed yet reads as not found: not yet.
-    const value = await Promise.resolve(read()).catch((err: unknown) => err as T);
-    if (!(value instanceof Error) && ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** `until` of the cluster fixture, with the condition apart from the read (a read that throws is "not yet"). */
+const until = <T>(what: string, read: () => Promise<T> | T, ok: (value: T) => boolean): Promise<T> =>
+  waitFor(what, async () => {
+    const value = await read();
+    return ok(value) ? { value } : undefined;
+  }).then((found) => (found as { value: T }).value);
 
 const gateState = (h: LocalRunHost, run: string) => h.task(run, 'gated/gate').then((t) => t.state);
 
