@@ -4,7 +4,10 @@ import { callbackTask, nestedTask, workflow } from 'rnr';
 
 export default workflow({
   name: 'bench-gated',
-  pollIntervalMs: 100,
+  // bench/cluster-api.ts --poll-ms (default 1,000: five times the default's rate).
+  pollIntervalMs: Number(process.env.RNR_BENCH_POLL_MS ?? 1000),
+  // Every finished run stays listed: the bench counts them (the default keeps the newest 100).
+  keepRuns: 100_000,
   build: () =>
     nestedTask({
       name: 'bench-gated',

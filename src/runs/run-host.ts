@@ -80,12 +80,29 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     listenerError: (runId, err) => log(`run ${runId}: an event listener threw: ${describeError(err)}`),
   });
 
+  /** Per workflow, a prune in flight, and whether another was asked for meanwhile. */
+  const pruning = new Map<string, { again: boolean }>();
+
+  /** Deletes finished runs beyond keepRuns: one prune per workflow at a time, the asks between joined. */
   function prune(wf: AnyWorkflow): void {
-    store.pruneRuns(wf.name, wf.keepRuns).catch((err: unknown) => {
-      log(
-        `workflow ${wf.name}: could not delete finished runs beyond keepRuns ${wf.keepRuns}: ${describeError(err)}`,
-      );
-    });
+    const inflight = pruning.get(wf.name);
+    if (inflight) {
+      inflight.again = true;
+      return;
+    }
+    const state = { again: false };
+    pruning.set(wf.name, state);
+    store
+      .pruneRuns(wf.name, wf.keepRuns)
+      .catch((err: unknown) => {
+        log(
+          `workflow ${wf.name}: could not delete finished runs beyond keepRuns ${wf.keepRuns}: ${describeError(err)}`,
+        );
+      })
+      .finally(() => {
+        pruning.delete(wf.name);
+        if (state.again && !closed) prune(wf);
+      });
   }
 
   async function unloadIfDone(job: Job): Promise<void> {

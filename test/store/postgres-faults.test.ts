@@ -118,7 +118,7 @@ describe('postgresStore: a commit whose connection fails', () => {
     await locker.query("BEGIN; SELECT 1 FROM rnr.runs WHERE id = 'terminated' FOR UPDATE");
     const waiting = async () =>
       (await server.backends({ applicationName, database: db.name })).some((b) =>
-        b.query.startsWith('WITH run AS'),
+        b.query.startsWith('WITH batch AS'),
       );
     const ack = job.pause('vm-1', { actor: 'alice' });
     await until('the commit to wait for the row', waiting);

@@ -7,6 +7,7 @@ import type {
   SubmittedCommand,
 } from '../../engine/store.js';
 import { RnrError } from '../../errors.js';
+import { Coalesced } from './coalesced.js';
 import type { PgDatabase } from './pg-database.js';
 import { fromDb, jsonFromDb, toDb } from './text-codec.js';
 
@@ -173,33 +174,58 @@ export class PgCommands implements StoreCommands {
     };
   }
 
-  async get(id: string): Promise<CommandRecord | undefined> {
-    if (!/^\d{1,18}$/.test(id)) return undefined;
-    const { rows } = await this.db.query(`reading command ${id}`, {
-      text: `SELECT ${COLUMNS} FROM ${this.db.schema}.commands c WHERE c.id = $1`,
-      values: [id],
-    });
-    return rows[0] && commandFromRow(rows[0]);
+  /** Reads one command; reads asked while one is in flight go together in the next. */
+  get(id: string): Promise<CommandRecord | undefined> {
+    if (!/^\d{1,18}$/.test(id)) return Promise.resolve(undefined);
+    return this.reads.call(id);
   }
 
-  async pending(runId: string): Promise<CommandRecord[]> {
-    const { rows } = await this.db.query(`reading the commands of job ${JSON.stringify(runId)}`, {
+  private readonly reads = new Coalesced<string, CommandRecord | undefined>(async (ids) => {
+    const { rows } = await this.db.query(`reading command ${ids.length === 1 ? ids[0] : 's'}`, {
+      text: `SELECT ${COLUMNS} FROM ${this.db.schema}.commands c WHERE c.id = ANY($1::bigint[])`,
+      values: [[...new Set(ids)]],
+    });
+    const found = new Map(rows.map((row) => [String(row.id), commandFromRow(row)]));
+    return (id) => found.get(id);
+  });
+
+  /** A run's pending commands in order; asked for several runs at once, one round trip. */
+  pending(runId: string): Promise<CommandRecord[]> {
+    return this.pendingOf.call(runId);
+  }
+
+  private readonly pendingOf = new Coalesced<string, CommandRecord[]>(async (runIds) => {
+    const one = runIds.length === 1 ? JSON.stringify(runIds[0]) : `${runIds.length} jobs`;
+    const { rows } = await this.db.query(`reading the commands of ${one}`, {
       text: `SELECT ${COLUMNS} FROM ${this.db.schema}.commands c
-        WHERE c.run_id = $1 AND c.status = 'pending' ORDER BY c.id`,
-      values: [toDb(runId)],
+        WHERE c.run_id = ANY($1::text[]) AND c.status = 'pending' ORDER BY c.id`,
+      values: [[...new Set(runIds)].map(toDb)],
     });
-    return rows.map(commandFromRow);
+    const byRun = new Map<string, CommandRecord[]>();
+    for (const row of rows) {
+      const command = commandFromRow(row);
+      const list = byRun.get(command.runId);
+      if (list) list.push(command);
+      else byRun.set(command.runId, [command]);
+    }
+    return (runId) => byRun.get(runId) ?? [];
+  });
+
+  /** Which of the runs have pending commands; asked several times at once, one round trip. */
+  waiting(runIds: readonly string[]): Promise<string[]> {
+    if (runIds.length === 0) return Promise.resolve([]);
+    return this.waitingOf.call(runIds);
   }
 
-  async waiting(runIds: readonly string[]): Promise<string[]> {
-    if (runIds.length === 0) return [];
+  private readonly waitingOf = new Coalesced<readonly string[], string[]>(async (asked) => {
     const { rows } = await this.db.query('looking for pending commands', {
       text: `SELECT DISTINCT run_id FROM ${this.db.schema}.commands
         WHERE status = 'pending' AND run_id = ANY($1::text[])`,
-      values: [runIds.map(toDb)],
+      values: [[...new Set(asked.flat())].map(toDb)],
     });
-    return rows.map((row) => fromDb(row.run_id));
-  }
+    const found = new Set(rows.map((row) => fromDb(row.run_id)));
+    return (runIds) => runIds.filter((id) => found.has(id));
+  });
 
   applying(command: CommandRecord, seq: number): () => void {
     const list = this.attached.get(command.runId) ?? [];
@@ -215,14 +241,14 @@ export class PgCommands implements StoreCommands {
   }
 
   /**
-   * The commands a batch applies, as commitSql's `$14`: each attachment whose event is in the
+   * The commands a batch applies, for commitSql (`ri` is filled in there): each attachment whose event is in the
    * batch and is its command's action by its actor, with its result (the task's record, or the
    * run's for a cancel). Attachments the batch passed by are dropped either way: the events they
    * named are in this batch (committed with it or not at all) or were rolled back.
    */
-  appliedBy(batch: CommitBatch): string {
+  appliedBy(batch: CommitBatch): { id: string; r: string }[] {
     const list = this.attached.get(batch.run.id);
-    if (!list || batch.events.length === 0) return '[]';
+    if (!list || batch.events.length === 0) return [];
     const last = batch.run.seq;
     const out: { id: string; r: string }[] = [];
     for (const a of list.filter((x) => x.seq <= last)) {
@@ -237,7 +263,7 @@ export class PgCommands implements StoreCommands {
     const rest = list.filter((x) => x.seq > last);
     if (rest.length > 0) this.attached.set(batch.run.id, rest);
     else this.attached.delete(batch.run.id);
-    return JSON.stringify(out);
+    return out;
   }
 
   async refuse(command: CommandRecord, error: { code: string; message: string }): Promise<boolean> {

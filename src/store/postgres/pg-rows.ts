@@ -3,8 +3,9 @@ import type { CommitBatch, JsonObject, RunRecord, StateCounts, TaskRecord } from
 import { fromDb, jsonFromDb, jsonToDb, toDb } from './text-codec.js';
 
 // Rows of rnr's PostgreSQL tables and the records of the store port, both ways. A commit sends its
-// task and event rows as one JSON array each, which the statement unpacks with json_to_recordset:
-// two parameters whatever the batch's size, one statement, one round trip (see commitSql).
+// runs, task rows and event rows as one JSON array each, which the statement unpacks with
+// json_to_recordset: the same parameters whatever the batch's size, one statement, one round trip
+// (see commitSql).
 
 type Row = Record<string, unknown>;
 
@@ -35,114 +36,145 @@ const TASK_UPDATES = TASK_COLUMNS.split(',')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ');
 
+/** The field names of a json_to_recordset column list, for a SELECT list (`x.i, x.p, …`). */
+const fieldsOf = (record: string): string =>
+  record
+    .split(',')
+    .map((c) => `x.${c.trim().split(/\s+/)[0]}`)
+    .join(', ');
+
 /**
- * The commit of one batch as one statement (one transaction, one round trip): the run row's
- * UPDATE is the fence — it matches only under the writer's epoch and owner and only when the stored
- * seq is the one the batch continues from — and the task upsert and the event insert read their
- * rows through it, so a stale or out-of-order batch writes nothing at all. `written` is 1 when it
- * went in, 0 when the fence refused it.
+ * The commit of the batches of one or more runs as one statement (one transaction, one round trip,
+ * one WAL flush — see pg-commit.ts for when several go together): each run row's UPDATE is that
+ * run's fence — it matches only under the writer's epoch and owner and only when the stored seq is
+ * the one the batch continues from — and the task upsert and the event insert join their rows
+ * through the runs it matched, so a stale or out-of-order batch writes nothing at all, whatever the
+ * others in the statement do. `written` lists the runs that went in.
  *
- * $1 run id · $2 name · $3 seq · $4 state · $5 counts · $6 total · $7 started_at · $8 finished_at ·
- * $9 epoch · $10 owner process · $11 seq before the batch · $12 tasks JSON · $13 events JSON ·
- * $14 the commands this batch applies (JSON `[{ id, r }]`, r their result; see pg-commands.ts) ·
- * $15 the store's notice channel.
+ * $1 runs JSON (`[{ id, nm, q, s, co, t, sa, fa, e, o, pv }]`: id, name, seq, state, counts,
+ * total, started_at, finished_at, epoch, owner, seq before the batch) · $2 tasks JSON · $3 events
+ * JSON (each row with `ri`, its run) · $4 the commands the batches apply (`[{ id, r, ri }]`, r
+ * their result; see pg-commands.ts) · $5 the store's notice channel.
  *
  * The same write marks those commands applied (only while pending: apply-once rides on the fence)
- * and NOTIFYs the store's channel — `e <seq> <run>` for the events, `d <command> <run>` for each
- * command settled — delivered by PostgreSQL when, and only if, the transaction commits.
+ * and NOTIFYs the store's channel — `e <seq> <run>` for each run's events, `d <command> <run>` for
+ * each command settled — delivered by PostgreSQL when, and only if, the transaction commits.
  */
 export function commitSql(schema: string): string {
-  return `WITH run AS (
-    UPDATE ${schema}.runs SET name = $2, seq = $3, state = $4, counts = $5, total = $6, started_at = $7,
-      finished_at = $8, updated_at = now()
-    -- IS NOT DISTINCT FROM (for a non-null $10, the same as =) keeps the planner on the id's index:
-    -- a process may own many runs, and runs_by_owner would read them all.
-    WHERE id = $1 AND epoch = $9 AND owner_process IS NOT DISTINCT FROM $10 AND seq = $11
-    RETURNING id
+  return `WITH batch AS (
+    SELECT * FROM json_to_recordset($1::json) AS x(id text, nm text, q bigint, s smallint, co text,
+      t integer, sa double precision, fa double precision, e bigint, o text, pv bigint)
+  ), run AS (
+    UPDATE ${schema}.runs r SET name = b.nm, seq = b.q, state = b.s, counts = b.co, total = b.t,
+      started_at = b.sa, finished_at = b.fa, updated_at = now()
+    FROM batch b
+    -- IS NOT DISTINCT FROM: a run opened without an owner (a store of one process) has none.
+    WHERE r.id = b.id AND r.epoch = b.e AND r.owner_process IS NOT DISTINCT FROM b.o AND r.seq = b.pv
+    RETURNING r.id, b.q, b.e
   ), task_rows AS (
     INSERT INTO ${schema}.tasks AS t (run_id, ${TASK_COLUMNS})
-    SELECT run.id, x.* FROM run, json_to_recordset($12::json) AS x(${TASK_RECORD})
+    SELECT run.id, ${fieldsOf(TASK_RECORD)}
+    FROM json_to_recordset($2::json) AS x(ri text, ${TASK_RECORD}) JOIN run ON run.id = x.ri
     ON CONFLICT (run_id, task_id) DO UPDATE SET ${TASK_UPDATES}
   ), event_rows AS (
     INSERT INTO ${schema}.events (run_id, ${EVENT_COLUMNS})
-    SELECT run.id, x.* FROM run, json_to_recordset($13::json) AS x(${EVENT_RECORD})
+    SELECT run.id, ${fieldsOf(EVENT_RECORD)}
+    FROM json_to_recordset($3::json) AS x(ri text, ${EVENT_RECORD}) JOIN run ON run.id = x.ri
   ), applied AS (
-    UPDATE ${schema}.commands c SET status = 'applied', settled_at = now(), epoch = $9, result = x.r
-    FROM run, json_to_recordset($14::json) AS x(id bigint, r text)
+    UPDATE ${schema}.commands c SET status = 'applied', settled_at = now(), epoch = run.e, result = x.r
+    FROM json_to_recordset($4::json) AS x(id bigint, r text, ri text) JOIN run ON run.id = x.ri
     WHERE c.id = x.id AND c.run_id = run.id AND c.status = 'pending'
-    RETURNING c.id
+    RETURNING c.id, c.run_id
   ), notices AS (
-    SELECT pg_notify($15, concat('e ', $3::bigint, ' ', run.id)) FROM run WHERE octet_length(run.id) < 7000
+    SELECT pg_notify($5, concat('e ', run.q, ' ', run.id)) FROM run WHERE octet_length(run.id) < 7000
     UNION ALL
-    SELECT pg_notify($15, concat('d ', applied.id, ' ', $1::text)) FROM applied WHERE octet_length($1::text) < 7000
+    SELECT pg_notify($5, concat('d ', applied.id, ' ', applied.run_id)) FROM applied
+      WHERE octet_length(applied.run_id) < 7000
   )
-  SELECT (SELECT count(*) FROM run)::int AS written, (SELECT count(*) FROM notices)::int AS notices`;
+  SELECT (SELECT array_agg(id) FROM run) AS written, (SELECT count(*) FROM notices)::int AS notices`;
 }
 
-/** The parameters of {@link commitSql} for a batch. */
-export function commitParams(
-  batch: CommitBatch,
-  epoch: number,
-  owner: string,
-  applied: string,
-  channel: string,
-): unknown[] {
-  const run = batch.run;
-  const tasks = batch.tasks.map((t) => ({
-    i: toDb(t.id),
-    p: toDb(t.parentId),
-    n: t.index,
-    nm: toDb(t.name),
-    k: t.kind,
-    s: t.state,
-    m: toDb(t.message),
-    pa: t.paused,
-    pl: t.parallelism,
-    ps: t.parallelismSet,
-    ff: t.failFast,
-    a: t.attempt,
-    ap: jsonToDb(t.approval),
-    l: JSON.stringify(t.labels ?? {}),
-    c: t.createdAt,
-    st: t.startedAt,
-    f: t.finishedAt,
-    u: t.updatedAt,
-    pe: t.pollErrors,
-    so: t.stateSetByOperator,
-    ms: jsonToDb(t.machineSnapshot),
-    ra: t.retryAt,
-  }));
-  const events = batch.events.map((e) => ({
-    q: e.seq,
-    i: toDb(e.taskId),
-    fr: e.from,
-    t: e.to,
-    pa: e.paused,
-    m: toDb(e.message ?? ''),
-    c: e.cause,
-    ac: toDb(e.actor ?? ''),
-    r: toDb(e.reason ?? ''),
-    tm: e.time,
-    an: toDb(e.action ?? ''),
-    a: e.attempt ?? 0,
-    pl: e.parallelism ?? 0,
-    ra: e.retryAt,
-  }));
+/** One run's part of a commit: its batch, the fence it writes under, the commands it applies. */
+export interface CommitPart {
+  batch: CommitBatch;
+  epoch: number;
+  owner: string;
+  applied: { id: string; r: string }[];
+}
+
+/** The parameters of {@link commitSql} for the parts of a commit. */
+export function commitParams(parts: readonly CommitPart[], channel: string): unknown[] {
+  const runs: unknown[] = [];
+  const tasks: unknown[] = [];
+  const events: unknown[] = [];
+  const applied: unknown[] = [];
+  for (const { batch, epoch, owner, applied: commands } of parts) {
+    const run = batch.run;
+    const ri = toDb(run.id);
+    runs.push({
+      id: ri,
+      nm: toDb(run.name),
+      q: run.seq,
+      s: run.state,
+      co: JSON.stringify(run.counts),
+      t: run.total,
+      sa: run.startedAt ?? null,
+      fa: run.finishedAt ?? null,
+      e: epoch,
+      o: owner,
+      pv: run.seq - batch.events.length,
+    });
+    for (const t of batch.tasks)
+      tasks.push({
+        ri,
+        i: toDb(t.id),
+        p: toDb(t.parentId),
+        n: t.index,
+        nm: toDb(t.name),
+        k: t.kind,
+        s: t.state,
+        m: toDb(t.message),
+        pa: t.paused,
+        pl: t.parallelism,
+        ps: t.parallelismSet,
+        ff: t.failFast,
+        a: t.attempt,
+        ap: jsonToDb(t.approval),
+        l: JSON.stringify(t.labels ?? {}),
+        c: t.createdAt,
+        st: t.startedAt,
+        f: t.finishedAt,
+        u: t.updatedAt,
+        pe: t.pollErrors,
+        so: t.stateSetByOperator,
+        ms: jsonToDb(t.machineSnapshot),
+        ra: t.retryAt,
+      });
+    for (const e of batch.events)
+      events.push({
+        ri,
+        q: e.seq,
+        i: toDb(e.taskId),
+        fr: e.from,
+        t: e.to,
+        pa: e.paused,
+        m: toDb(e.message ?? ''),
+        c: e.cause,
+        ac: toDb(e.actor ?? ''),
+        r: toDb(e.reason ?? ''),
+        tm: e.time,
+        an: toDb(e.action ?? ''),
+        a: e.attempt ?? 0,
+        pl: e.parallelism ?? 0,
+        ra: e.retryAt,
+      });
+    for (const command of commands) applied.push({ ...command, ri });
+  }
   return [
-    toDb(run.id),
-    toDb(run.name),
-    run.seq,
-    run.state,
-    JSON.stringify(run.counts),
-    run.total,
-    run.startedAt ?? null,
-    run.finishedAt ?? null,
-    epoch,
-    owner,
-    run.seq - batch.events.length,
+    JSON.stringify(runs),
     JSON.stringify(tasks),
     JSON.stringify(events),
-    applied,
+    JSON.stringify(applied),
     channel,
   ];
 }

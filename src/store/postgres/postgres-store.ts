@@ -11,13 +11,15 @@ import {
 import { isRnrError, RnrError } from '../../errors.js';
 import { dropClaim } from '../job-owner.js';
 import { checkScheduleFire } from '../schedule-claims.js';
+import { Coalesced } from './coalesced.js';
 import { PgCommands } from './pg-commands.js';
+import { GroupCommits } from './pg-commit.js';
 import { PgDatabase } from './pg-database.js';
 import { storeError, UNKNOWN_OUTCOME } from './pg-errors.js';
 import { PgLeases } from './pg-leases.js';
 import { noticeChannel, PgFeed } from './pg-notify.js';
 import { describeOwner, newProcess, ownerGone, processFromRow } from './pg-owner.js';
-import { commitParams, commitSql, eventFromRow, insertRunSql, readRun, runValues } from './pg-rows.js';
+import { eventFromRow, insertRunSql, readRun, runValues } from './pg-rows.js';
 import { PgRuns } from './pg-runs.js';
 import { claimFireSql } from './pg-schedule-claims.js';
 import { type PostgresStoreOptions, storeSettings } from './store-options.js';
@@ -78,6 +80,7 @@ export function postgresStore(
   const channel = noticeChannel(settings.schema);
   const pgCommands = new PgCommands(db, channel, me.token, (id) => claims.get(id));
   const pgFeed = new PgFeed(db, settings.pool, channel);
+  const commits = new GroupCommits(db, channel);
   let registered = false;
   let closed = false;
 
@@ -95,6 +98,17 @@ export function postgresStore(
     }
   };
   const quoted = (id: string) => JSON.stringify(id);
+  /** Releases asked while one is in flight go together (runs often end in bursts). */
+  const releases = new Coalesced<{ runId: string; epoch: number }, void>(async (released) => {
+    const one = released.length === 1 ? `job ${quoted(released[0]?.runId ?? '')}` : `${released.length} jobs`;
+    await db.query(`releasing ${one}`, {
+      text: `UPDATE ${s}.runs r SET owner_process = NULL, owned_since = NULL, lease_expires_at = NULL
+        FROM unnest($1::text[], $2::bigint[]) AS x(id, epoch)
+        WHERE r.id = x.id AND r.owner_process = $3 AND r.epoch = x.epoch`,
+      values: [released.map((x) => toDb(x.runId)), released.map((x) => x.epoch), me.token],
+    });
+    return () => undefined;
+  });
 
   const openRun = (record: RunRecord): Promise<OpenedRun> =>
     db.transaction(`opening job ${quoted(record.id)}`, 'always', async (client) => {
@@ -216,23 +230,15 @@ export function postgresStore(
           `job ${quoted(id)}: event seq ${event.seq} breaks the batch's run of seqs ${first}..${batch.run.seq}`,
         );
     });
-    let written: number;
+    let written: boolean;
     try {
-      const { rows } = await db.query<{ written: number }>(
-        `committing ${batch.events.length} events of job ${quoted(id)}`,
-        {
-          name: `rnr-commit-${s}`,
-          text: commitSql(s),
-          values: commitParams(batch, epoch, owner, pgCommands.appliedBy(batch), channel),
-        },
-      );
-      written = rows[0]?.written ?? 0;
+      written = await commits.commit({ batch, epoch, owner, applied: pgCommands.appliedBy(batch) });
     } catch (err) {
       if (isRnrError(err, 'RNR_ERR_STORE_UNAVAILABLE'))
         throw new RnrError(err.code, `${err.message}${UNKNOWN_OUTCOME}`);
       throw err;
     }
-    if (written === 1) return;
+    if (written) return;
     const refused = await refusal(batch, epoch, owner);
     if (!refused) return;
     // Only the current claim is lost: a late commit of a job this process already replaced (it
@@ -266,11 +272,7 @@ export function postgresStore(
         const epoch = claims.get(runId);
         if (epoch === undefined) return;
         claims.delete(runId);
-        await db.query(`releasing job ${quoted(runId)}`, {
-          text: `UPDATE ${s}.runs SET owner_process = NULL, owned_since = NULL, lease_expires_at = NULL
-            WHERE id = $1 AND owner_process = $2 AND epoch = $3`,
-          values: [toDb(runId), me.token, epoch],
-        });
+        await releases.call({ runId, epoch });
       });
     },
     events(runId, since, limit = Number.POSITIVE_INFINITY) {

@@ -1,0 +1,82 @@
+import { isRnrError } from '../../errors.js';
+import { Coalesced } from './coalesced.js';
+import type { PgDatabase } from './pg-database.js';
+import { type CommitPart, commitParams, commitSql } from './pg-rows.js';
+import { fromDb } from './text-codec.js';
+
+/** Commit statements one store instance has in flight at once. */
+const STATEMENTS_IN_FLIGHT = 2;
+/** Runs one commit statement carries at most. */
+const RUNS_PER_STATEMENT = 100;
+
+type Outcome = { written: boolean } | { error: unknown };
+
+/**
+ * Group commit across the runs of one store instance. Each run commits one batch at a time (its
+ * commit pipeline); the batches of different runs that arrive while {@link STATEMENTS_IN_FLIGHT}
+ * commit statements are out go together in the next one — one transaction, one round trip, one WAL
+ * flush for many runs, each still behind its own fence (commitSql). At rest a batch goes out at once,
+ * alone; under load (a thousand runs moving) the commits a process sends stay few and large instead
+ * of queueing by the hundred on the pool's connections, which keeps an operator's action — one more
+ * batch — from waiting behind all of them.
+ */
+export class GroupCommits {
+  private readonly group: Coalesced<CommitPart, Outcome>;
+  private readonly sql: string;
+
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly channel: string,
+  ) {
+    this.sql = commitSql(db.schema);
+    this.group = new Coalesced((parts) => this.write(parts), {
+      inflight: STATEMENTS_IN_FLIGHT,
+      maxCalls: RUNS_PER_STATEMENT,
+    });
+  }
+
+  /** Writes the part, with whatever waits beside it: true when its fence matched, false when nothing of it was written. */
+  async commit(part: CommitPart): Promise<boolean> {
+    const outcome = await this.group.call(part);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.written;
+  }
+
+  private async write(parts: CommitPart[]): Promise<(part: CommitPart) => Outcome> {
+    // In id order: a stale owner's statement and its successor's lock shared rows in one order.
+    parts.sort((a, b) => (a.batch.run.id < b.batch.run.id ? -1 : a.batch.run.id > b.batch.run.id ? 1 : 0));
+    try {
+      const written = await this.statement(parts);
+      return (part) => ({ written: written.has(part.batch.run.id) });
+    } catch (err) {
+      if (parts.length === 1 || isRnrError(err, 'RNR_ERR_STORE_UNAVAILABLE')) return () => ({ error: err });
+      // The server refused something in the statement: each part alone, so only its own run fails.
+      const alone = new Map<CommitPart, Outcome>();
+      for (const part of parts) {
+        try {
+          alone.set(part, { written: (await this.statement([part])).has(part.batch.run.id) });
+        } catch (error) {
+          alone.set(part, { error });
+        }
+      }
+      return (part) => alone.get(part) ?? { error: err };
+    }
+  }
+
+  /** One commit statement; the ids of the runs whose fence matched. */
+  private async statement(parts: readonly CommitPart[]): Promise<Set<string>> {
+    let events = 0;
+    for (const part of parts) events += part.batch.events.length;
+    const first = JSON.stringify(parts[0]?.batch.run.id ?? '');
+    const doing =
+      parts.length === 1
+        ? `committing ${events} events of job ${first}`
+        : `committing ${events} events of ${parts.length} jobs (${first} and others)`;
+    const { rows } = await this.db.query<{ written: unknown[] | null }>(doing, {
+      name: `rnr-commit-${this.db.schema}`,
+      text: this.sql,
+      values: commitParams(parts, this.channel),
+    });
+    return new Set((rows[0]?.written ?? []).map(fromDb));
+  }
+}
