@@ -3,6 +3,7 @@
  * once, refused (and left as it was) when it belongs to a newer rnr or to another application.
  */
 import pg from 'pg';
+import { callbackTask, createJob } from 'rnr';
 import { describe, expect, it } from 'vitest';
 import { postgresStore } from '../../src/store/postgres/index.js';
 import { PG_SCHEMA_VERSION } from '../../src/store/postgres/pg-schema.js';
@@ -54,6 +55,48 @@ describe('rnr schema', () => {
       'workflows',
     ]);
   }, 60_000);
+
+  it("of version 4 moves its runs' leases to their owners: a live lease stays held, a lapsed one is claimable", async () => {
+    const db = await createDatabase({ label: 'v4' });
+    const first = postgresStore(db.url);
+    for (const id of ['held', 'lapsed'])
+      await createJob({
+        id,
+        name: id,
+        root: callbackTask({ id: 'step', name: 'step', poll: () => true }),
+        store: first,
+      }).load();
+    await first.close();
+    // The schema as version 4 left it: leases on the runs, none on the processes.
+    await psql(
+      db,
+      `ALTER TABLE rnr.runs ADD COLUMN lease_expires_at timestamptz;
+       ALTER TABLE rnr.processes DROP COLUMN lease_expires_at;
+       DELETE FROM rnr.migrations WHERE version = 5;
+       INSERT INTO rnr.processes (id, host, pid) VALUES ('alive', 'ops-1.example', 1), ('dead', 'ops-2.example', 2);
+       UPDATE rnr.runs SET owner_process = 'alive', lease_expires_at = now() + interval '1 hour' WHERE id = 'held';
+       UPDATE rnr.runs SET owner_process = 'dead', lease_expires_at = now() - interval '1 s' WHERE id = 'lapsed';`,
+    );
+    const store = postgresStore(db.url);
+    try {
+      await store.ready();
+      expect(await psql(db, 'SELECT max(version) AS v FROM rnr.migrations')).toEqual([
+        { v: PG_SCHEMA_VERSION },
+      ]);
+      const claimable = await store.cluster.claimable(['held', 'lapsed'], 10);
+      expect(claimable.map((r) => r.id)).toEqual(['lapsed']);
+      await expect(
+        createJob({
+          id: 'held',
+          name: 'held',
+          root: callbackTask({ id: 'step', name: 'step', poll: () => true }),
+          store,
+        }).load(),
+      ).rejects.toMatchObject({ code: 'RNR_ERR_JOB_LOCKED' });
+    } finally {
+      await store.close();
+    }
+  });
 
   it('of a newer rnr is refused and left as it was', async () => {
     const db = await createDatabase({ label: 'newer' });

@@ -162,18 +162,25 @@ describe('postgresStore: who owns a run', () => {
     for (const id of ['gone', 'lapsed', 'elsewhere'])
       await createJob({ id, name: id, root: fleet(1), store }).load();
     await store.close();
-    // Owners as a crashed process leaves them: a dead pid on this machine, a lapsed lease, another host.
+    // Owners as a crashed process leaves them: a dead pid on this machine (its lease still
+    // running), a process elsewhere whose lease lapsed, and one elsewhere whose lease runs.
     const here = newProcess();
     await sql(
       db,
-      `INSERT INTO rnr.processes (id, host, pid, boot_id, pid_namespace) VALUES ('dead', $1, 2147483646, $2, $3)`,
+      `INSERT INTO rnr.processes (id, host, pid, boot_id, pid_namespace, lease_expires_at)
+        VALUES ('dead', $1, 2147483646, $2, $3, now() + interval '1 hour')`,
       [here.host, here.bootId, here.pidNamespace],
     );
-    await sql(db, "INSERT INTO rnr.processes (id, host, pid) VALUES ('far', 'ops-7.example', 1)");
     await sql(
       db,
-      `UPDATE rnr.runs SET owner_process = CASE id WHEN 'gone' THEN 'dead' ELSE 'far' END,
-      lease_expires_at = CASE id WHEN 'lapsed' THEN now() - interval '1 s' END, owned_since = now()`,
+      `INSERT INTO rnr.processes (id, host, pid, lease_expires_at) VALUES
+        ('stale', 'ops-6.example', 1, now() - interval '1 s'),
+        ('far', 'ops-7.example', 1, now() + interval '1 hour')`,
+    );
+    await sql(
+      db,
+      `UPDATE rnr.runs SET owner_process = CASE id WHEN 'gone' THEN 'dead' WHEN 'lapsed' THEN 'stale' ELSE 'far' END,
+      owned_since = now()`,
     );
 
     const next = storeOf(db);

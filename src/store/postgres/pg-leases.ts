@@ -90,7 +90,10 @@ export class PgLeases implements StoreCluster {
       name: `rnr-claimable-${this.s}`,
       text: `SELECT ${RUN_COLUMNS} FROM ${this.s}.runs r
         WHERE NOT r.done AND r.workflow = ANY($1::text[])
-          AND (r.lease_expires_at < now()
+          AND (
+            -- Its owner's lease lapsed (a run's lease is its owner process's).
+            EXISTS (SELECT 1 FROM ${this.s}.processes p WHERE p.id = r.owner_process
+              AND coalesce(p.lease_expires_at, '-infinity') < now())
             -- A run just created is its starting process's to open first (placement).
             OR (r.owner_process IS NULL AND r.updated_at < now() - $3::integer * interval '1 millisecond'))
         ORDER BY r.ord LIMIT $2`,
@@ -138,23 +141,21 @@ export class PgLeases implements StoreCluster {
     await this.db.query(release ? 'giving back runs after a lapse' : 'renewing leases', {
       name: `rnr-renew-${release ? 'release' : 'extend'}-${this.s}`,
       text: `WITH beat AS (
-          INSERT INTO ${this.s}.processes AS p (id, host, pid, boot_id, pid_namespace, proc_start, workflows)
-          VALUES ($1, $2, $3, $4, $5, $6, $7::text[])
-          ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), workflows = excluded.workflows
+          INSERT INTO ${this.s}.processes AS p
+            (id, host, pid, boot_id, pid_namespace, proc_start, workflows, lease_expires_at)
+          VALUES ($1, $2, $3, $4, $5, $6, $7::text[], now() + $8::integer * interval '1 millisecond')
+          ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), workflows = excluded.workflows,
+            lease_expires_at = excluded.lease_expires_at
           RETURNING p.id
         ), leases AS (
-          UPDATE ${this.s}.runs SET ${
-            release
-              ? 'owner_process = NULL, owned_since = NULL, lease_expires_at = NULL'
-              : `lease_expires_at = now() + $8::integer * interval '1 millisecond'`
-          }
-          WHERE owner_process = $1 AND $8::integer > 0
+          -- Only after a lapse: every run is given back (its lease may not be extended).
+          UPDATE ${this.s}.runs SET owner_process = NULL, owned_since = NULL
+          WHERE owner_process = $1 AND ${release ? 'true' : 'false'}
           RETURNING 1
         ), gone AS (
+          -- Processes silent for ten leases: their runs' owner becomes NULL (claimable).
           DELETE FROM ${this.s}.processes p
           WHERE p.id <> $1 AND p.heartbeat_at < now() - $9::integer * interval '1 millisecond'
-            AND NOT EXISTS (SELECT 1 FROM ${this.s}.runs r
-              WHERE r.owner_process = p.id AND r.lease_expires_at > now())
         )
         SELECT (SELECT count(*) FROM leases)::int AS runs`,
       values: [

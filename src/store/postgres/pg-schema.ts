@@ -166,6 +166,18 @@ export const pgMigrations: readonly PgMigration[] = [
       CREATE INDEX commands_by_run ON $schema.commands (run_id);
     `,
   },
+  {
+    version: 5,
+    description:
+      "a run's lease is its owner's: one expiry per process, renewed by one row's update (no run row locked)",
+    sql: `
+      ALTER TABLE $schema.processes ADD COLUMN lease_expires_at timestamptz;
+      -- The runs' leases as they stand become their owners' (a process mid-renewal keeps its runs).
+      UPDATE $schema.processes p SET lease_expires_at = (
+        SELECT max(r.lease_expires_at) FROM $schema.runs r WHERE r.owner_process = p.id);
+      ALTER TABLE $schema.runs DROP COLUMN lease_expires_at;
+    `,
+  },
 ];
 
 /** The schema version this build of rnr writes. */

@@ -102,7 +102,7 @@ export function postgresStore(
   const releases = new Coalesced<{ runId: string; epoch: number }, void>(async (released) => {
     const one = released.length === 1 ? `job ${quoted(released[0]?.runId ?? '')}` : `${released.length} jobs`;
     await db.query(`releasing ${one}`, {
-      text: `UPDATE ${s}.runs r SET owner_process = NULL, owned_since = NULL, lease_expires_at = NULL
+      text: `UPDATE ${s}.runs r SET owner_process = NULL, owned_since = NULL
         FROM unnest($1::text[], $2::bigint[]) AS x(id, epoch)
         WHERE r.id = x.id AND r.owner_process = $3 AND r.epoch = x.epoch`,
       values: [released.map((x) => toDb(x.runId)), released.map((x) => x.epoch), me.token],
@@ -113,13 +113,15 @@ export function postgresStore(
   const openRun = (record: RunRecord): Promise<OpenedRun> =>
     db.transaction(`opening job ${quoted(record.id)}`, 'always', async (client) => {
       await client.query(
-        `INSERT INTO ${s}.processes (id, host, pid, boot_id, pid_namespace, proc_start)
-          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-        [me.token, toDb(me.host), me.pid, me.bootId, me.pidNamespace, me.procStart],
+        `INSERT INTO ${s}.processes (id, host, pid, boot_id, pid_namespace, proc_start, lease_expires_at)
+          VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 millisecond') ON CONFLICT (id) DO NOTHING`,
+        [me.token, toDb(me.host), me.pid, me.bootId, me.pidNamespace, me.procStart, settings.leaseMs],
       );
       registered = true;
       const id = toDb(record.id);
-      const ownerSql = `SELECT r.owner_process, r.owned_since, r.lease_expires_at < now() AS lapsed,
+      // A run's lease is its owner's: lapsed when that process stopped renewing (or has no lease).
+      const ownerSql = `SELECT r.owner_process, r.owned_since,
+          coalesce(p.lease_expires_at, '-infinity') < now() AS lapsed,
           p.host AS owner_host, p.pid AS owner_pid, p.boot_id AS owner_boot_id,
           p.pid_namespace AS owner_pid_namespace, p.proc_start AS owner_proc_start
         FROM ${s}.runs r LEFT JOIN ${s}.processes p ON p.id = r.owner_process
@@ -141,10 +143,6 @@ export function postgresStore(
           delete fresh.owner;
           const inserted = await client.query(insertRunSql(s), [...runValues(fresh, undefined), 1, me.token]);
           if (inserted.rowCount === 0) throw conflict(`job ${quoted(record.id)} was recorded meanwhile`);
-          await client.query(
-            `UPDATE ${s}.runs SET lease_expires_at = now() + $2 * interval '1 millisecond' WHERE id = $1`,
-            [id, settings.leaseMs],
-          );
           await client.query(
             `UPDATE ${s}.workflows SET last_run = greatest(last_run, $2) WHERE workflow = $1`,
             [toDb(fresh.workflow), number],
@@ -169,10 +167,9 @@ export function postgresStore(
         }
       }
       const claimed = await client.query<{ epoch: string }>(
-        `UPDATE ${s}.runs SET epoch = epoch + 1, owner_process = $2, owned_since = now(),
-            lease_expires_at = now() + $3 * interval '1 millisecond'
+        `UPDATE ${s}.runs SET epoch = epoch + 1, owner_process = $2, owned_since = now()
           WHERE id = $1 RETURNING epoch`,
-        [id, me.token, settings.leaseMs],
+        [id, me.token],
       );
       const epoch = Number(claimed.rows[0]?.epoch);
       const stored = await readRun(client, s, record.id);
@@ -343,7 +340,7 @@ export function postgresStore(
         await db
           .query('closing', {
             text: `WITH released AS (
-                UPDATE ${s}.runs SET owner_process = NULL, owned_since = NULL, lease_expires_at = NULL
+                UPDATE ${s}.runs SET owner_process = NULL, owned_since = NULL
                 WHERE owner_process = $1
               ) DELETE FROM ${s}.processes WHERE id = $1`,
             values: [me.token],
