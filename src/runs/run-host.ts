@@ -34,6 +34,9 @@ import { createWorkflowCatalog } from './workflow-catalog.js';
 
 export type { LocalRunHost, ResumedRun, RunHostOptions } from './run-host-types.js';
 
+/** The least time between two prunes of one workflow's finished runs. */
+const PRUNE_SPACING_MS = 1000;
+
 const stderrLog = (line: string): void => {
   process.stderr.write(`rnr: ${line}\n`);
 };
@@ -80,17 +83,23 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     listenerError: (runId, err) => log(`run ${runId}: an event listener threw: ${describeError(err)}`),
   });
 
-  /** Per workflow, a prune in flight, and whether another was asked for meanwhile. */
-  const pruning = new Map<string, { again: boolean }>();
+  /**
+   * Per workflow, a prune in flight or spacing after one, and whether another was asked for meanwhile.
+   * A busy host finishes runs by the hundred a second; one prune a second per workflow keeps up.
+   */
+  const pruning = new Map<string, { again: boolean; timer?: unknown }>();
 
-  /** Deletes finished runs beyond keepRuns: one prune per workflow at a time, the asks between joined. */
+  /**
+   * Deletes finished runs beyond keepRuns: one prune per workflow at a time and at most one per
+   * PRUNE_SPACING_MS, the asks between joined into the next.
+   */
   function prune(wf: AnyWorkflow): void {
     const inflight = pruning.get(wf.name);
     if (inflight) {
       inflight.again = true;
       return;
     }
-    const state = { again: false };
+    const state: { again: boolean; timer?: unknown } = { again: false };
     pruning.set(wf.name, state);
     store
       .pruneRuns(wf.name, wf.keepRuns)
@@ -100,8 +109,11 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
         );
       })
       .finally(() => {
-        pruning.delete(wf.name);
-        if (state.again && !closed) prune(wf);
+        if (closed) return;
+        state.timer = loader.clock.setTimeout(() => {
+          pruning.delete(wf.name);
+          if (state.again && !closed) prune(wf);
+        }, PRUNE_SPACING_MS);
       });
   }
 
@@ -347,6 +359,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     async close() {
       if (closed) return;
       closed = true;
+      for (const { timer } of pruning.values()) if (timer !== undefined) loader.clock.clearTimeout(timer);
       await schedules.stop();
       member?.stop();
       detach();

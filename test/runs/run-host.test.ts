@@ -127,6 +127,25 @@ describe('run host', () => {
     await host.close();
   });
 
+  it('deletes finished runs beyond keepRuns, at most one prune a second per workflow', async () => {
+    const { host, store, clock } = setup();
+    const ids = async () => (await store.listRuns({})).runs.map((r) => r.id);
+    for (const version of ['1', '2', '3', '4']) {
+      const { summary } = await host.start('upgrade', { input: { version } });
+      await host.cancel(summary.id);
+      await new Promise((r) => setImmediate(r));
+    }
+    // The first end pruned at once (nothing beyond 2); the asks of the next three wait their turn.
+    expect(await ids()).toEqual(['upgrade-4', 'upgrade-3', 'upgrade-2', 'upgrade-1']);
+    await clock.advance(999);
+    expect(await ids()).toHaveLength(4);
+    await clock.advance(1);
+    await new Promise((r) => setImmediate(r));
+    expect(await ids()).toEqual(['upgrade-4', 'upgrade-3']);
+    await host.close();
+    expect(clock.pending).toBe(0);
+  });
+
   it('resumes unfinished runs in a new host on the same store', async () => {
     const { host, store, clock } = setup();
     await host.start('upgrade', { input: { version: '1' } });
