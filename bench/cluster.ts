@@ -97,10 +97,12 @@ async function takeovers(storeUrl: string, leaseMs: number | undefined, kills: n
       const killed = performance.now();
       const replacement = serve(storeUrl, leaseMs, dir);
       for (;;) {
-        const { rows } = await db.query('SELECT 1 FROM rnr.events WHERE run_id = $1 AND seq > $2 LIMIT 1', [
-          run.id,
-          seq,
-        ]);
+        // The new owner's first event says where it resumed from. Any other event after `seq` may be
+        // the dead owner's own: a commit it sent just before the kill still lands.
+        const { rows } = await db.query(
+          `SELECT 1 FROM rnr.events WHERE run_id = $1 AND seq > $2 AND reason LIKE 'resumed from seq %' LIMIT 1`,
+          [run.id, seq],
+        );
         if (rows.length > 0) break;
         await tick();
       }
