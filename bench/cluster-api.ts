@@ -179,8 +179,8 @@ async function main(): Promise<void> {
     const runs = [...owner.keys()];
     const half = Math.floor(runs.length / 2);
     const phases = [
-      { name: `paced, ${RATE}/s`, runs: runs.slice(0, half), paced: true },
-      { name: `burst, ${CONCURRENCY} at once`, runs: runs.slice(half), paced: false },
+      { name: `approvals paced at ${RATE}/s`, runs: runs.slice(0, half), paced: true },
+      { name: `approvals in bursts of ${CONCURRENCY} at once`, runs: runs.slice(half), paced: false },
     ].map((phase) => ({
       ...phase,
       viaOther: [] as number[],
@@ -241,18 +241,16 @@ async function main(): Promise<void> {
     const ms = (xs: number[]) => `${median(xs).toFixed(1)} / ${percentile(xs, 99).toFixed(1)} ms`;
     for (const phase of phases) {
       const target = phase.paced ? { text: 'p99 ≤ 100 ms' } : undefined;
-      figure(`${phase.name}: approve on the owner (direct), p50 / p99`, ms(phase.direct));
+      console.log(`  ${phase.name}${phase.paced ? '' : ' (a stress line, no target)'}:`);
+      figure('  approve on the owner (direct), p50 / p99', ms(phase.direct));
       figure(
-        `${phase.name}: approve on a non-owner (durable command), p50 / p99`,
+        '  approve on a non-owner (durable command), p50 / p99',
         ms(phase.viaOther),
         target && { ...target, met: percentile(phase.viaOther, 99) <= 100 },
       );
+      figure(`  event delivery, stream on the owner (${phase.local.length}), p50 / p99`, ms(phase.local));
       figure(
-        `${phase.name}: event delivery, stream on the owner (${phase.local.length}), p50 / p99`,
-        ms(phase.local),
-      );
-      figure(
-        `${phase.name}: event delivery, stream on a non-owner (${phase.remote.length}), p50 / p99`,
+        `  event delivery, stream on a non-owner (${phase.remote.length}), p50 / p99`,
         ms(phase.remote),
         target && { ...target, met: percentile(phase.remote, 99) <= 100 },
       );
