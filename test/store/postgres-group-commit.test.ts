@@ -100,4 +100,32 @@ describe('postgresStore: group commit', () => {
     expect(await store.events('run-05', 0)).toEqual([]);
     for (const id of runs.filter((r) => r !== 'run-05')) expect(await store.events(id, 0)).toHaveLength(1);
   });
+
+  it('never lets a stale commit share a statement with a newer one of the same run', async () => {
+    const db = await createDatabase({ label: 'group_same_run' });
+    const store = postgresStore(db.url);
+    open.push(store);
+    const fillers = ids(2);
+    const filled = await Promise.all(fillers.map((id) => store.openRun(runRecord(id))));
+    const stale = await store.openRun(runRecord('job-a'));
+    // The job was dropped (its lease lapsed) and the run taken again by this process: epoch 2.
+    await store.releaseRun('job-a');
+    const fresh = await store.openRun(runRecord('job-a'));
+    expect(fresh.fence?.epoch).toBe((stale.fence?.epoch ?? 0) + 1);
+    const tasksOnly = (opened: OpenedRun, task: string): CommitBatch => ({
+      run: runRecord('job-a', 0),
+      tasks: [taskRecord(task, { message: task })],
+      events: [],
+      ...(opened.fence && { fence: opened.fence }),
+    });
+    // The fillers hold both statement slots; the two commits of job-a wait together behind them.
+    const results = await Promise.allSettled([
+      ...fillers.map((id, i) => store.commit(firstBatch(id, filled[i] as OpenedRun))),
+      store.commit(tasksOnly(stale, 'job-a/stale')),
+      store.commit(tasksOnly(fresh, 'job-a')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'RNR_ERR_LEASE_LOST' });
+    expect((await store.loadRun('job-a'))?.tasks.map((t) => t.id)).toEqual(['job-a']);
+  });
 });

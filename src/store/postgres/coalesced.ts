@@ -1,9 +1,20 @@
 /** How {@link Coalesced} shares round trips. */
-export interface CoalescedOptions {
+export interface CoalescedOptions<K> {
   /** Round trips in flight at once (default 1). */
   inflight?: number;
   /** Calls one round trip carries at most (default: all that wait). */
   maxCalls?: number;
+  /**
+   * Calls with the same value never go in one round trip: the later ones wait, in order, for the
+   * next. (Two commits of one run in one statement would share one fence.)
+   */
+  apart?: (key: K) => unknown;
+}
+
+interface Call<K, R> {
+  key: K;
+  resolve(value: R): void;
+  reject(err: unknown): void;
 }
 
 /**
@@ -14,18 +25,20 @@ export interface CoalescedOptions {
  * the connection pool, and an operator's commit does not queue behind a hundred others.
  */
 export class Coalesced<K, R> {
-  private waiting: { key: K; resolve(value: R): void; reject(err: unknown): void }[] = [];
+  private waiting: Call<K, R>[] = [];
   private out = 0;
   private readonly inflight: number;
   private readonly maxCalls: number;
+  private readonly apart: ((key: K) => unknown) | undefined;
 
   /** `run` does the round trip for a set of keys and returns each key's answer. */
   constructor(
     private readonly run: (keys: K[]) => Promise<(key: K) => R>,
-    options: CoalescedOptions = {},
+    options: CoalescedOptions<K> = {},
   ) {
     this.inflight = Math.max(1, options.inflight ?? 1);
     this.maxCalls = Math.max(1, options.maxCalls ?? Number.POSITIVE_INFINITY);
+    this.apart = options.apart;
   }
 
   call(key: K): Promise<R> {
@@ -37,8 +50,7 @@ export class Coalesced<K, R> {
 
   private next(): void {
     if (this.waiting.length === 0) return;
-    const calls = this.waiting.length <= this.maxCalls ? this.waiting : this.waiting.slice(0, this.maxCalls);
-    this.waiting = calls === this.waiting ? [] : this.waiting.slice(calls.length);
+    const calls = this.take();
     this.out++;
     let round: Promise<(key: K) => R>;
     try {
@@ -49,7 +61,13 @@ export class Coalesced<K, R> {
     round
       .then(
         (answer) => {
-          for (const c of calls) c.resolve(answer(c.key));
+          for (const c of calls) {
+            try {
+              c.resolve(answer(c.key));
+            } catch (err) {
+              c.reject(err);
+            }
+          }
         },
         (err: unknown) => {
           for (const c of calls) c.reject(err);
@@ -59,5 +77,28 @@ export class Coalesced<K, R> {
         this.out--;
         this.next();
       });
+  }
+
+  /** The calls of the next round trip, taken from the waiting ones (the rest keep their order). */
+  private take(): Call<K, R>[] {
+    const apart = this.apart;
+    if (apart === undefined) {
+      const calls =
+        this.waiting.length <= this.maxCalls ? this.waiting : this.waiting.slice(0, this.maxCalls);
+      this.waiting = calls === this.waiting ? [] : this.waiting.slice(calls.length);
+      return calls;
+    }
+    const calls: Call<K, R>[] = [];
+    const rest: Call<K, R>[] = [];
+    const taken = new Set<unknown>();
+    for (const c of this.waiting) {
+      const group = apart(c.key);
+      if (calls.length < this.maxCalls && !taken.has(group)) {
+        taken.add(group);
+        calls.push(c);
+      } else rest.push(c);
+    }
+    this.waiting = rest;
+    return calls;
   }
 }

@@ -32,6 +32,9 @@ export class GroupCommits {
     this.group = new Coalesced((parts) => this.write(parts), {
       inflight: STATEMENTS_IN_FLIGHT,
       maxCalls: RUNS_PER_STATEMENT,
+      // One part per run in a statement: its rows join the run's fenced UPDATE by run id, so two
+      // parts of one run (a dropped job's late commit beside its successor's) would share a fence.
+      apart: (part) => part.batch.run.id,
     });
   }
 
