@@ -6,7 +6,6 @@ import {
   type Job,
   RnrError,
   RunTrigger,
-  runSnapshot,
   runSummary,
   type StoredRun,
   systemClock,
@@ -21,7 +20,7 @@ import { applied, remoteHostPart } from './remote-host.js';
 import type { LocalRunHost, ResumedRun, RunHostOptions } from './run-host-types.js';
 import { loadRunJob, type RunLoaderOptions } from './run-loader.js';
 import { createScheduleRunner } from './schedule-runner.js';
-import { storedTask } from './stored-run-view.js';
+import { StoredRunViews } from './stored-run-view.js';
 import type {
   CancelOptions,
   RunListPage,
@@ -140,6 +139,8 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     if (closed) throw new RnrError('RNR_ERR_STORE_CLOSED', 'the run host is closed');
   }
 
+  const views = new StoredRunViews((name) => catalog.get(name));
+
   async function stored(runId: string): Promise<StoredRun> {
     const found = await store.loadRun(runId);
     if (!found) throw new RnrError('RNR_ERR_JOB_NOT_FOUND', `no job with id "${runId}"`);
@@ -247,20 +248,20 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     },
 
     async snapshot(runId) {
-      return live.get(runId)?.snapshot() ?? runSnapshot(await stored(runId));
+      return live.get(runId)?.snapshot() ?? views.snapshot(await stored(runId));
     },
 
     async task(runId, taskId, depth) {
       const job = live.get(runId);
       if (job) return job.getTask(taskId, depth === undefined ? {} : { depth });
-      return storedTask(await stored(runId), taskId, depth);
+      return views.task(await stored(runId), taskId, depth);
     },
 
     async machineChart(runId, taskId) {
       const job = live.get(runId);
       if (job) return job.machineChart(taskId);
       const run = await stored(runId);
-      storedTask(run, taskId, 0);
+      await views.task(run, taskId, 0);
       throw new RnrError(
         'RNR_ERR_CONFLICT',
         `run ${runId} is not in this process's memory (it has ended, or another process runs it): a machine task's chart is drawn by the process that runs it (act on an ended run to load it)`,

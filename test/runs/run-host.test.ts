@@ -6,6 +6,7 @@ import {
   memoryStore,
   nestedTask,
   RunTrigger,
+  type Task,
   TaskState,
   workflow,
 } from '../../src/index.js';
@@ -144,6 +145,31 @@ describe('run host', () => {
     expect(await ids()).toEqual(['upgrade-4', 'upgrade-3']);
     await host.close();
     expect(clock.pending).toBe(0);
+  });
+
+  it('reads a run another host executes with its whole tree: tasks never started come from the definition', async () => {
+    const { host, store, clock } = setup();
+    await host.start('upgrade', { input: { version: '1' } });
+    await host.live('upgrade-1')?.tick(); // the gate waits; vm (parallelism 1) never started
+    const ids = (task: Task): string[] => [task.id, ...task.children.flatMap(ids)];
+    const live = await host.snapshot('upgrade-1');
+    expect(ids(live.root)).toEqual(['upgrade-to-1', 'upgrade-to-1/gate', 'upgrade-to-1/vm']);
+    expect((await store.loadRun('upgrade-1'))?.tasks.map((t) => t.id)).not.toContain('upgrade-to-1/vm');
+
+    const reader = createRunHost({ workflows: [upgrade], store, clock, autoStart: false, log: () => {} });
+    const read = await reader.snapshot('upgrade-1');
+    expect(reader.live('upgrade-1')).toBeUndefined();
+    expect(ids(read.root)).toEqual(ids(live.root));
+    const states = (task: Task): TaskState[] => [task.state, ...task.children.flatMap(states)];
+    expect(states(read.root)).toEqual(states(live.root));
+    const vm = await reader.task('upgrade-1', 'upgrade-to-1/vm');
+    expect(vm).toMatchObject({ state: TaskState.PENDING, createdAt: read.createdAt });
+
+    // A process without the workflow shows what the store holds.
+    const other = workflow({ name: 'other', build: () => callbackTask({ name: 'x', poll: () => true }) });
+    const stranger = createRunHost({ workflows: [other], store, clock, autoStart: false, log: () => {} });
+    expect(ids((await stranger.snapshot('upgrade-1')).root)).toEqual(['upgrade-to-1', 'upgrade-to-1/gate']);
+    await Promise.all([host.close(), reader.close(), stranger.close()]);
   });
 
   it('resumes unfinished runs in a new host on the same store', async () => {
