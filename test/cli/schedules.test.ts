@@ -22,8 +22,9 @@ describe('rnr serve: schedules', () => {
       const listed = await rnr(['workflows', '--server', url as string]);
       expect(listed.code).toBe(0);
       expect(listed.stdout).toMatch(/^WORKFLOW\s+INPUT\s+CONCURRENCY\s+SCHEDULES\s+NEXT\s+DESCRIPTION$/m);
+      // NEXT is the soonest fire: the hourly one at :17, or Tokyo's 04:00 (19:00 UTC) from 18:17 UTC.
       expect(listed.stdout).toMatch(
-        /^cert-check\s+fleet\s+-\s+17 \* \* \* \*, 0 4 \* \* \* Asia\/Tokyo\s+\d{4}-\d\d-\d\d \d\d:\d7 \(in (\d+m\d\ds|\d+s)\)\s+checks certificates hourly$/m,
+        /^cert-check\s+fleet\s+-\s+17 \* \* \* \*, 0 4 \* \* \* Asia\/Tokyo\s+\d{4}-\d\d-\d\d \d\d:(\d7|00) \(in (\d+m\d\ds|\d+s)\)\s+checks certificates hourly$/m,
       );
       const json = await rnr(['workflows', '--server', url as string, '-o', 'json']);
       const [hourly] = (JSON.parse(json.stdout) as { workflows: { schedules: { nextAt: number }[] }[] })
