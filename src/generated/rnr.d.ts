@@ -2706,6 +2706,9 @@ export namespace rnr {
             /** SocketCommand reason. */
             reason: string;
 
+            /** SocketCommand idempotencyKey. */
+            idempotencyKey: string;
+
             /**
              * Creates a new SocketCommand instance using the specified properties.
              * @param [properties] Properties to set
@@ -2793,6 +2796,9 @@ export namespace rnr {
 
                 /** SocketCommand reason */
                 reason?: (string|null);
+
+                /** SocketCommand idempotencyKey */
+                idempotencyKey?: (string|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -3236,6 +3242,254 @@ export namespace rnr {
 
             /** Shape of an ActionResult. */
             type $Shape = rnr.v1.ActionResult.$Properties;
+        }
+
+        /**
+         * Properties of a Command.
+         * @deprecated Use rnr.v1.Command.$Properties instead.
+         */
+        interface ICommand extends rnr.v1.Command.$Properties {
+        }
+
+        /** Represents a Command. */
+        class Command {
+
+            /**
+             * Constructs a new Command.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.Command.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Command id. */
+            id: string;
+
+            /** Command job. */
+            job: string;
+
+            /** Command op. */
+            op: string;
+
+            /** Command task. */
+            task: string;
+
+            /** Command actor. */
+            actor: string;
+
+            /** Command reason. */
+            reason: string;
+
+            /** Command idempotencyKey. */
+            idempotencyKey: string;
+
+            /** Command createdAt. */
+            createdAt: number;
+
+            /**
+             * Creates a new Command instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Command instance
+             */
+            static create(properties: rnr.v1.Command.$Shape): rnr.v1.Command & rnr.v1.Command.$Shape;
+            static create(properties?: rnr.v1.Command.$Properties): rnr.v1.Command;
+
+            /**
+             * Encodes the specified Command message. Does not implicitly {@link rnr.v1.Command.verify|verify} messages.
+             * @param message Command message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.Command.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Command message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.Command & rnr.v1.Command.$Shape} Command
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.Command & rnr.v1.Command.$Shape;
+
+            /**
+             * Verifies a Command message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a Command message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Command
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.Command;
+
+            /**
+             * Creates a plain object from a Command message. Also converts values to other types if specified.
+             * @param message Command
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.Command, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Command to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for Command
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Command {
+
+            /** Properties of a Command. */
+            interface $Properties {
+
+                /** Command id */
+                id?: (string|null);
+
+                /** Command job */
+                job?: (string|null);
+
+                /** Command op */
+                op?: (string|null);
+
+                /** Command task */
+                task?: (string|null);
+
+                /** Command actor */
+                actor?: (string|null);
+
+                /** Command reason */
+                reason?: (string|null);
+
+                /** Command idempotencyKey */
+                idempotencyKey?: (string|null);
+
+                /** Command createdAt */
+                createdAt?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Command. */
+            type $Shape = rnr.v1.Command.$Properties;
+        }
+
+        /**
+         * Properties of a CommandPending.
+         * @deprecated Use rnr.v1.CommandPending.$Properties instead.
+         */
+        interface ICommandPending extends rnr.v1.CommandPending.$Properties {
+        }
+
+        /** Represents a CommandPending. */
+        class CommandPending {
+
+            /**
+             * Constructs a new CommandPending.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: rnr.v1.CommandPending.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** CommandPending pending. */
+            pending: boolean;
+
+            /** CommandPending command. */
+            command?: (rnr.v1.Command.$Properties|null);
+
+            /**
+             * Creates a new CommandPending instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CommandPending instance
+             */
+            static create(properties: rnr.v1.CommandPending.$Shape): rnr.v1.CommandPending & rnr.v1.CommandPending.$Shape;
+            static create(properties?: rnr.v1.CommandPending.$Properties): rnr.v1.CommandPending;
+
+            /**
+             * Encodes the specified CommandPending message. Does not implicitly {@link rnr.v1.CommandPending.verify|verify} messages.
+             * @param message CommandPending message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: rnr.v1.CommandPending.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CommandPending message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {rnr.v1.CommandPending & rnr.v1.CommandPending.$Shape} CommandPending
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): rnr.v1.CommandPending & rnr.v1.CommandPending.$Shape;
+
+            /**
+             * Verifies a CommandPending message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a CommandPending message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CommandPending
+             */
+            static fromObject(object: { [k: string]: any }): rnr.v1.CommandPending;
+
+            /**
+             * Creates a plain object from a CommandPending message. Also converts values to other types if specified.
+             * @param message CommandPending
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: rnr.v1.CommandPending, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CommandPending to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for CommandPending
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace CommandPending {
+
+            /** Properties of a CommandPending. */
+            interface $Properties {
+
+                /** CommandPending pending */
+                pending?: (boolean|null);
+
+                /** CommandPending command */
+                command?: (rnr.v1.Command.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a CommandPending. */
+            type $Shape = rnr.v1.CommandPending.$Properties;
         }
     }
 }

@@ -8296,6 +8296,7 @@ export const rnr = $root.rnr = (() => {
              * @property {number|null} [parallelism] SocketCommand parallelism
              * @property {string|null} [message] SocketCommand message
              * @property {string|null} [reason] SocketCommand reason
+             * @property {string|null} [idempotencyKey] SocketCommand idempotencyKey
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -8384,6 +8385,14 @@ export const rnr = $root.rnr = (() => {
             SocketCommand.prototype.reason = "";
 
             /**
+             * SocketCommand idempotencyKey.
+             * @member {string} idempotencyKey
+             * @memberof rnr.v1.SocketCommand
+             * @instance
+             */
+            SocketCommand.prototype.idempotencyKey = "";
+
+            /**
              * Creates a new SocketCommand instance using the specified properties.
              * @function create
              * @memberof rnr.v1.SocketCommand
@@ -8429,6 +8438,8 @@ export const rnr = $root.rnr = (() => {
                     writer.uint32(/* id 6, wireType 2 =*/50).string(message.message);
                 if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
                     writer.uint32(/* id 7, wireType 2 =*/58).string(message.reason);
+                if (message.idempotencyKey != null && $Object.hasOwnProperty.call(message, "idempotencyKey") && message.idempotencyKey !== "")
+                    writer.uint32(/* id 8, wireType 2 =*/66).string(message.idempotencyKey);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -8536,6 +8547,15 @@ export const rnr = $root.rnr = (() => {
                                 delete message.reason;
                             continue;
                         }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.idempotencyKey = value;
+                            else
+                                delete message.idempotencyKey;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -8589,6 +8609,9 @@ export const rnr = $root.rnr = (() => {
                 if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
                     if (!$util.isString(message.reason))
                         return "reason: string expected";
+                if (message.idempotencyKey != null && $Object.hasOwnProperty.call(message, "idempotencyKey"))
+                    if (!$util.isString(message.idempotencyKey))
+                        return "idempotencyKey: string expected";
                 return null;
             };
 
@@ -8662,6 +8685,9 @@ export const rnr = $root.rnr = (() => {
                 if (object.reason != null)
                     if (typeof object.reason !== "string" || object.reason.length)
                         message.reason = $String(object.reason);
+                if (object.idempotencyKey != null)
+                    if (typeof object.idempotencyKey !== "string" || object.idempotencyKey.length)
+                        message.idempotencyKey = $String(object.idempotencyKey);
                 return message;
             };
 
@@ -8690,6 +8716,7 @@ export const rnr = $root.rnr = (() => {
                     object.parallelism = 0;
                     object.message = "";
                     object.reason = "";
+                    object.idempotencyKey = "";
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
@@ -8705,6 +8732,8 @@ export const rnr = $root.rnr = (() => {
                     object.message = message.message;
                 if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
                     object.reason = message.reason;
+                if (message.idempotencyKey != null && $Object.hasOwnProperty.call(message, "idempotencyKey"))
+                    object.idempotencyKey = message.idempotencyKey;
                 return object;
             };
 
@@ -9916,6 +9945,733 @@ export const rnr = $root.rnr = (() => {
             };
 
             return ActionResult;
+        })();
+
+        v1.Command = (function() {
+
+            /**
+             * Properties of a Command.
+             * @typedef {Object} rnr.v1.Command.$Properties
+             * @property {string|null} [id] Command id
+             * @property {string|null} [job] Command job
+             * @property {string|null} [op] Command op
+             * @property {string|null} [task] Command task
+             * @property {string|null} [actor] Command actor
+             * @property {string|null} [reason] Command reason
+             * @property {string|null} [idempotencyKey] Command idempotencyKey
+             * @property {number|null} [createdAt] Command createdAt
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Command.
+             * @memberof rnr.v1
+             * @interface ICommand
+             * @augments rnr.v1.Command.$Properties
+             * @deprecated Use rnr.v1.Command.$Properties instead.
+             */
+
+            /**
+             * Shape of a Command.
+             * @typedef {rnr.v1.Command.$Properties} rnr.v1.Command.$Shape
+             */
+
+            /**
+             * Constructs a new Command.
+             * @memberof rnr.v1
+             * @classdesc Represents a Command.
+             * @constructor
+             * @param {rnr.v1.Command.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Command = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Command id.
+             * @member {string} id
+             * @memberof rnr.v1.Command
+             * @instance
+             */
+            Command.prototype.id = "";
+
+            /**
+             * Command job.
+             * @member {string} job
+             * @memberof rnr.v1.Command
+             * @instance
+             */
+            Command.prototype.job = "";
+
+            /**
+             * Command op.
+             * @member {string} op
+             * @memberof rnr.v1.Command
+             * @instance
+             */
+            Command.prototype.op = "";
+
+            /**
+             * Command task.
+             * @member {string} task
+             * @memberof rnr.v1.Command
+             * @instance
+             */
+            Command.prototype.task = "";
+
+            /**
+             * Command actor.
+             * @member {string} actor
+             * @memberof rnr.v1.Command
+             * @instance
+             */
+            Command.prototype.actor = "";
+
+            /**
+             * Command reason.
+             * @member {string} reason
+             * @memberof rnr.v1.Command
+             * @instance
+             */
+            Command.prototype.reason = "";
+
+            /**
+             * Command idempotencyKey.
+             * @member {string} idempotencyKey
+             * @memberof rnr.v1.Command
+             * @instance
+             */
+            Command.prototype.idempotencyKey = "";
+
+            /**
+             * Command createdAt.
+             * @member {number} createdAt
+             * @memberof rnr.v1.Command
+             * @instance
+             */
+            Command.prototype.createdAt = 0;
+
+            /**
+             * Creates a new Command instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.Command
+             * @static
+             * @param {rnr.v1.Command.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.Command} Command instance
+             * @type {{
+             *   (properties: rnr.v1.Command.$Shape): rnr.v1.Command & rnr.v1.Command.$Shape;
+             *   (properties?: rnr.v1.Command.$Properties): rnr.v1.Command;
+             * }}
+             */
+            Command.create = function(properties) {
+                return new Command(properties);
+            };
+
+            /**
+             * Encodes the specified Command message. Does not implicitly {@link rnr.v1.Command.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.Command
+             * @static
+             * @param {rnr.v1.Command.$Properties} message Command message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Command.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.id);
+                if (message.job != null && $Object.hasOwnProperty.call(message, "job") && message.job !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.job);
+                if (message.op != null && $Object.hasOwnProperty.call(message, "op") && message.op !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.op);
+                if (message.task != null && $Object.hasOwnProperty.call(message, "task") && message.task !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.task);
+                if (message.actor != null && $Object.hasOwnProperty.call(message, "actor") && message.actor !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.actor);
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 6, wireType 2 =*/50).string(message.reason);
+                if (message.idempotencyKey != null && $Object.hasOwnProperty.call(message, "idempotencyKey") && message.idempotencyKey !== "")
+                    writer.uint32(/* id 7, wireType 2 =*/58).string(message.idempotencyKey);
+                if (message.createdAt != null && $Object.hasOwnProperty.call(message, "createdAt") && !$Object.is(message.createdAt, 0))
+                    writer.uint32(/* id 8, wireType 1 =*/65).double(message.createdAt);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Command message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.Command
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.Command & rnr.v1.Command.$Shape} Command
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Command.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.Command();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.job = value;
+                            else
+                                delete message.job;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.op = value;
+                            else
+                                delete message.op;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.task = value;
+                            else
+                                delete message.task;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.actor = value;
+                            else
+                                delete message.actor;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.idempotencyKey = value;
+                            else
+                                delete message.idempotencyKey;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.createdAt = value;
+                            else
+                                delete message.createdAt;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a Command message.
+             * @function verify
+             * @memberof rnr.v1.Command
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Command.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    if (!$util.isString(message.id))
+                        return "id: string expected";
+                if (message.job != null && $Object.hasOwnProperty.call(message, "job"))
+                    if (!$util.isString(message.job))
+                        return "job: string expected";
+                if (message.op != null && $Object.hasOwnProperty.call(message, "op"))
+                    if (!$util.isString(message.op))
+                        return "op: string expected";
+                if (message.task != null && $Object.hasOwnProperty.call(message, "task"))
+                    if (!$util.isString(message.task))
+                        return "task: string expected";
+                if (message.actor != null && $Object.hasOwnProperty.call(message, "actor"))
+                    if (!$util.isString(message.actor))
+                        return "actor: string expected";
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    if (!$util.isString(message.reason))
+                        return "reason: string expected";
+                if (message.idempotencyKey != null && $Object.hasOwnProperty.call(message, "idempotencyKey"))
+                    if (!$util.isString(message.idempotencyKey))
+                        return "idempotencyKey: string expected";
+                if (message.createdAt != null && $Object.hasOwnProperty.call(message, "createdAt"))
+                    if (typeof message.createdAt !== "number")
+                        return "createdAt: number expected";
+                return null;
+            };
+
+            /**
+             * Creates a Command message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.Command
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.Command} Command
+             */
+            Command.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.Command)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.Command: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.Command();
+                if (object.id != null)
+                    if (typeof object.id !== "string" || object.id.length)
+                        message.id = $String(object.id);
+                if (object.job != null)
+                    if (typeof object.job !== "string" || object.job.length)
+                        message.job = $String(object.job);
+                if (object.op != null)
+                    if (typeof object.op !== "string" || object.op.length)
+                        message.op = $String(object.op);
+                if (object.task != null)
+                    if (typeof object.task !== "string" || object.task.length)
+                        message.task = $String(object.task);
+                if (object.actor != null)
+                    if (typeof object.actor !== "string" || object.actor.length)
+                        message.actor = $String(object.actor);
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                if (object.idempotencyKey != null)
+                    if (typeof object.idempotencyKey !== "string" || object.idempotencyKey.length)
+                        message.idempotencyKey = $String(object.idempotencyKey);
+                if (object.createdAt != null)
+                    if (!$Object.is($Number(object.createdAt), 0))
+                        message.createdAt = $Number(object.createdAt);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Command message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.Command
+             * @static
+             * @param {rnr.v1.Command} message Command
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Command.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.id = "";
+                    object.job = "";
+                    object.op = "";
+                    object.task = "";
+                    object.actor = "";
+                    object.reason = "";
+                    object.idempotencyKey = "";
+                    object.createdAt = 0;
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.job != null && $Object.hasOwnProperty.call(message, "job"))
+                    object.job = message.job;
+                if (message.op != null && $Object.hasOwnProperty.call(message, "op"))
+                    object.op = message.op;
+                if (message.task != null && $Object.hasOwnProperty.call(message, "task"))
+                    object.task = message.task;
+                if (message.actor != null && $Object.hasOwnProperty.call(message, "actor"))
+                    object.actor = message.actor;
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                if (message.idempotencyKey != null && $Object.hasOwnProperty.call(message, "idempotencyKey"))
+                    object.idempotencyKey = message.idempotencyKey;
+                if (message.createdAt != null && $Object.hasOwnProperty.call(message, "createdAt"))
+                    object.createdAt = options.json && !$isFinite(message.createdAt) ? $String(message.createdAt) : message.createdAt;
+                return object;
+            };
+
+            /**
+             * Converts this Command to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.Command
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Command.prototype.toJSON = function() {
+                return Command.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Command
+             * @function getTypeUrl
+             * @memberof rnr.v1.Command
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Command.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.Command";
+            };
+
+            return Command;
+        })();
+
+        v1.CommandPending = (function() {
+
+            /**
+             * Properties of a CommandPending.
+             * @typedef {Object} rnr.v1.CommandPending.$Properties
+             * @property {boolean|null} [pending] CommandPending pending
+             * @property {rnr.v1.Command.$Properties|null} [command] CommandPending command
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CommandPending.
+             * @memberof rnr.v1
+             * @interface ICommandPending
+             * @augments rnr.v1.CommandPending.$Properties
+             * @deprecated Use rnr.v1.CommandPending.$Properties instead.
+             */
+
+            /**
+             * Shape of a CommandPending.
+             * @typedef {rnr.v1.CommandPending.$Properties} rnr.v1.CommandPending.$Shape
+             */
+
+            /**
+             * Constructs a new CommandPending.
+             * @memberof rnr.v1
+             * @classdesc Represents a CommandPending.
+             * @constructor
+             * @param {rnr.v1.CommandPending.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CommandPending = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CommandPending pending.
+             * @member {boolean} pending
+             * @memberof rnr.v1.CommandPending
+             * @instance
+             */
+            CommandPending.prototype.pending = false;
+
+            /**
+             * CommandPending command.
+             * @member {rnr.v1.Command.$Properties|null|undefined} command
+             * @memberof rnr.v1.CommandPending
+             * @instance
+             */
+            CommandPending.prototype.command = null;
+
+            /**
+             * Creates a new CommandPending instance using the specified properties.
+             * @function create
+             * @memberof rnr.v1.CommandPending
+             * @static
+             * @param {rnr.v1.CommandPending.$Properties=} [properties] Properties to set
+             * @returns {rnr.v1.CommandPending} CommandPending instance
+             * @type {{
+             *   (properties: rnr.v1.CommandPending.$Shape): rnr.v1.CommandPending & rnr.v1.CommandPending.$Shape;
+             *   (properties?: rnr.v1.CommandPending.$Properties): rnr.v1.CommandPending;
+             * }}
+             */
+            CommandPending.create = function(properties) {
+                return new CommandPending(properties);
+            };
+
+            /**
+             * Encodes the specified CommandPending message. Does not implicitly {@link rnr.v1.CommandPending.verify|verify} messages.
+             * @function encode
+             * @memberof rnr.v1.CommandPending
+             * @static
+             * @param {rnr.v1.CommandPending.$Properties} message CommandPending message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CommandPending.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.pending != null && $Object.hasOwnProperty.call(message, "pending") && message.pending !== false)
+                    writer.uint32(/* id 1, wireType 0 =*/8).bool(message.pending);
+                if (message.command != null && $Object.hasOwnProperty.call(message, "command"))
+                    $root.rnr.v1.Command.encode(message.command, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a CommandPending message from the specified reader or buffer.
+             * @function decode
+             * @memberof rnr.v1.CommandPending
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {rnr.v1.CommandPending & rnr.v1.CommandPending.$Shape} CommandPending
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CommandPending.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.rnr.v1.CommandPending();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.pending = value;
+                            else
+                                delete message.pending;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.command = $root.rnr.v1.Command.decode(reader, reader.size(), $undefined, _depth + 1, message.command);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Verifies a CommandPending message.
+             * @function verify
+             * @memberof rnr.v1.CommandPending
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CommandPending.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.pending != null && $Object.hasOwnProperty.call(message, "pending"))
+                    if (typeof message.pending !== "boolean")
+                        return "pending: boolean expected";
+                if (message.command != null && $Object.hasOwnProperty.call(message, "command")) {
+                    let error = $root.rnr.v1.Command.verify(message.command, _depth + 1);
+                    if (error)
+                        return "command." + error;
+                }
+                return null;
+            };
+
+            /**
+             * Creates a CommandPending message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof rnr.v1.CommandPending
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {rnr.v1.CommandPending} CommandPending
+             */
+            CommandPending.fromObject = function (object, _depth) {
+                if (object instanceof $root.rnr.v1.CommandPending)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".rnr.v1.CommandPending: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.rnr.v1.CommandPending();
+                if (object.pending != null)
+                    if (object.pending)
+                        message.pending = $Boolean(object.pending);
+                if (object.command != null) {
+                    if (!$util.isObject(object.command))
+                        throw $TypeError(".rnr.v1.CommandPending.command: object expected");
+                    message.command = $root.rnr.v1.Command.fromObject(object.command, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CommandPending message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof rnr.v1.CommandPending
+             * @static
+             * @param {rnr.v1.CommandPending} message CommandPending
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CommandPending.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.pending = false;
+                    object.command = null;
+                }
+                if (message.pending != null && $Object.hasOwnProperty.call(message, "pending"))
+                    object.pending = message.pending;
+                if (message.command != null && $Object.hasOwnProperty.call(message, "command"))
+                    object.command = $root.rnr.v1.Command.toObject(message.command, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this CommandPending to JSON.
+             * @function toJSON
+             * @memberof rnr.v1.CommandPending
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CommandPending.prototype.toJSON = function() {
+                return CommandPending.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for CommandPending
+             * @function getTypeUrl
+             * @memberof rnr.v1.CommandPending
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            CommandPending.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/rnr.v1.CommandPending";
+            };
+
+            return CommandPending;
         })();
 
         return v1;

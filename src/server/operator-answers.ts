@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RnrError } from '../index.js';
 import type { PendingCommand } from '../runs/index.js';
+import { sendMessage } from './negotiate.js';
 
 /** Longest `Idempotency-Key` header accepted. */
 export const MAX_IDEMPOTENCY_KEY = 256;
@@ -63,7 +64,11 @@ export function pendingBody(pending: PendingCommand): { pending: true; command: 
   return { pending: true, command: pending };
 }
 
-/** Answers 202 `{ pending: true, command }` (JSON whatever the Accept: there is no protobuf message for it). */
-export function sendPending(reply: FastifyReply, pending: PendingCommand): FastifyReply {
-  return reply.code(202).type('application/json').send(pendingBody(pending));
+/** Answers 202 `{ pending: true, command }`: the `CommandPending` message, in the format asked for. */
+export function sendPending(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  pending: PendingCommand,
+): FastifyReply {
+  return sendMessage(request, reply.code(202), 'CommandPending', pendingBody(pending), (body) => body);
 }

@@ -81,7 +81,7 @@ export function registerOperatorRoutes(app: FastifyInstance, context: ServerCont
           const answer = runs.submit
             ? await runs.submit(request.params.job, command)
             : { applied: await runs.operate(request.params.job, command), replayed: false };
-          if ('pending' in answer) return sendPending(reply, answer.pending);
+          if ('pending' in answer) return sendPending(request, reply, answer.pending);
           if (answer.replayed) reply.header('idempotent-replayed', 'true');
           const task = answer.applied;
           return sendMessage(request, reply, 'Task', task, taskToJson);

@@ -23,7 +23,8 @@ export type MessageName =
   | 'WorkflowList'
   | 'StartRunRequest'
   | 'CancelRequest'
-  | 'Cluster';
+  | 'Cluster'
+  | 'CommandPending';
 
 interface MessageType {
   encode(message: never): { finish(): Uint8Array };

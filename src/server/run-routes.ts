@@ -121,7 +121,7 @@ export function registerRunRoutes(app: FastifyInstance, context: ServerContext):
       const answer = runs.submitCancel
         ? await runs.submitCancel(request.params.job, cancel)
         : { applied: await runs.cancel(request.params.job, cancel), replayed: false };
-      if ('pending' in answer) return sendPending(reply, answer.pending);
+      if ('pending' in answer) return sendPending(request, reply, answer.pending);
       if (answer.replayed) reply.header('idempotent-replayed', 'true');
       return sendMessage(request, reply, 'JobSummary', answer.applied, summaryToJson);
     },

@@ -1,6 +1,7 @@
 // Operator actions and event streams for runs that live in another process, on a real PostgreSQL:
 // two run hosts, each on its own store instance (its own process id in the database), one database.
 import { afterEach, describe, expect, it } from 'vitest';
+import { rnr } from '../../src/generated/rnr.js';
 import {
   callbackTask,
   isRnrError,
@@ -10,6 +11,7 @@ import {
   workflow,
 } from '../../src/index.js';
 import { createRunHost, type LocalRunHost } from '../../src/runs/index.js';
+import { createServer, PROTOBUF_MEDIA_TYPE } from '../../src/server/index.js';
 import { postgresStore } from '../../src/store/postgres/index.js';
 import { until as waitFor } from '../fixtures/cluster.js';
 import { createDatabase } from '../fixtures/postgres/index.js';
@@ -127,7 +129,37 @@ describe('commands for a run that lives in another process', () => {
     const other = host(db.url, false, 200);
     const pending = await other.submit?.(summary.id, { op: 'pause', task: 'gated/gate', actor: 'carol' });
     expect(pending).toMatchObject({ pending: { job: summary.id, op: 'pause', task: 'gated/gate' } });
-    await other.submit?.(summary.id, { op: 'resume', task: 'gated/gate', actor: 'carol' });
+    // Over HTTP: 202, as the CommandPending message when protobuf is asked for, else as JSON.
+    const app = createServer({ runs: other });
+    const resume = await app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/${summary.id}/tasks/gated%2Fgate/resume`,
+      headers: { accept: PROTOBUF_MEDIA_TYPE, 'x-rnr-actor': 'carol', 'idempotency-key': 'resume-1' },
+      payload: {},
+    });
+    expect(resume.statusCode).toBe(202);
+    expect(resume.headers['content-type']).toBe(PROTOBUF_MEDIA_TYPE);
+    const decoded = rnr.v1.CommandPending.toObject(rnr.v1.CommandPending.decode(resume.rawPayload));
+    expect(decoded).toMatchObject({
+      pending: true,
+      command: {
+        job: summary.id,
+        op: 'resume',
+        task: 'gated/gate',
+        actor: 'carol',
+        idempotencyKey: 'resume-1',
+      },
+    });
+    expect(Number(decoded.command?.createdAt)).toBeGreaterThan(0);
+    const again = await app.inject({
+      method: 'POST',
+      url: `/api/v1/jobs/${summary.id}/tasks/gated%2Fgate/resume`,
+      headers: { 'x-rnr-actor': 'carol', 'idempotency-key': 'resume-1' },
+      payload: {},
+    });
+    expect(again.statusCode).toBe(202); // the same command, still pending: not recorded twice
+    expect(again.json()).toMatchObject({ pending: true, command: { id: decoded.command?.id, op: 'resume' } });
+    await app.close();
     await expect(
       other.operate(summary.id, { op: 'approve', task: 'gated/gate', actor: 'carol' }),
     ).rejects.toMatchObject({ code: 'RNR_ERR_COMMAND_PENDING' });

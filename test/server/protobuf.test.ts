@@ -9,6 +9,7 @@ import {
   encodeMessage,
   PROTOBUF_MEDIA_TYPE,
 } from '../../src/server/index.js';
+import { decodeRequest } from '../../src/server/proto-codec.js';
 import { closeAfterEach, listening, server } from './fixtures.js';
 
 const enc = encodeURIComponent;
@@ -97,5 +98,20 @@ describe('binary protobuf', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('carries the idempotency key of a socket command in a binary SocketCommand frame', () => {
+    const frame = encodeMessage('SocketCommand', {
+      id: 'c1',
+      op: 'approve',
+      task: 'deploy/gate',
+      idempotencyKey: 'approve-once',
+    });
+    expect(decodeRequest('SocketCommand', frame)).toEqual({
+      id: 'c1',
+      op: 'approve',
+      task: 'deploy/gate',
+      idempotencyKey: 'approve-once',
+    });
   });
 });
