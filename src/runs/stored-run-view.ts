@@ -16,8 +16,10 @@ import { buildRoot } from './run-loader.js';
 // answers. A store holds a record only for the tasks that ever changed, so the tasks the run's
 // workflow defines are laid under them (built here as a takeover would build them).
 
-/** Runs whose defined trees a process keeps (the most recently read). */
+/** Runs whose defined trees a process keeps (the most recently read)… */
 const DEFINITIONS_KEPT = 32;
+/** …and the tasks they may hold together (a 100,000-task tree is tens of MiB). */
+const DEFINED_TASKS_KEPT = 200_000;
 
 /** Cuts a task's children below `depth` levels (a copy; the tree is left as it is). */
 export function toDepth(task: Task, depth: number): Task {
@@ -81,6 +83,8 @@ async function definedTree(workflow: AnyWorkflow, stored: StoredRun): Promise<Ta
  */
 export class StoredRunViews {
   private readonly defined = new Map<string, Promise<Task | undefined>>();
+  /** The tasks of each kept tree, once built. */
+  private readonly sizes = new Map<string, number>();
 
   constructor(private readonly workflowOf: (name: string) => AnyWorkflow | undefined) {}
 
@@ -113,12 +117,31 @@ export class StoredRunViews {
     }
     const workflow = this.workflowOf(stored.run.workflow);
     if (!workflow) return Promise.resolve(undefined);
-    const building = definedTree(workflow, stored);
+    const building = definedTree(workflow, stored).then((tree) => {
+      if (this.defined.get(id) === building) this.sizes.set(id, tree ? countTasks(tree) : 0);
+      this.evict();
+      return tree;
+    });
     this.defined.set(id, building);
-    if (this.defined.size > DEFINITIONS_KEPT) {
-      const oldest = this.defined.keys().next().value;
-      if (oldest !== undefined) this.defined.delete(oldest);
-    }
+    this.evict();
     return building;
   }
+
+  /** Drops the least recently read trees past the bounds (never the last one read). */
+  private evict(): void {
+    let tasks = 0;
+    for (const n of this.sizes.values()) tasks += n;
+    while (this.defined.size > 1 && (this.defined.size > DEFINITIONS_KEPT || tasks > DEFINED_TASKS_KEPT)) {
+      const oldest = this.defined.keys().next().value as string;
+      this.defined.delete(oldest);
+      tasks -= this.sizes.get(oldest) ?? 0;
+      this.sizes.delete(oldest);
+    }
+  }
+}
+
+function countTasks(task: Task): number {
+  let n = 1;
+  for (const child of task.children) n += countTasks(child);
+  return n;
 }

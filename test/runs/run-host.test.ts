@@ -38,6 +38,8 @@ function setup(options: { keepFinished?: boolean } = {}) {
   return { store, clock, host, lines };
 }
 
+const leaf = (name: string) => callbackTask({ name, poll: () => true });
+
 const reject = async (promise: Promise<unknown>) => {
   const err = await promise.then(
     () => undefined,
@@ -170,6 +172,32 @@ describe('run host', () => {
     const stranger = createRunHost({ workflows: [other], store, clock, autoStart: false, log: () => {} });
     expect(ids((await stranger.snapshot('upgrade-1')).root)).toEqual(['upgrade-to-1', 'upgrade-to-1/gate']);
     await Promise.all([host.close(), reader.close(), stranger.close()]);
+  });
+
+  it('builds the tree of a run read from the store once, keeping the last 32 runs read', async () => {
+    let builds = 0;
+    const counted = workflow({
+      name: 'counted',
+      build: () => {
+        builds++;
+        return nestedTask({ name: 'counted', children: [leaf('a'), leaf('b')] });
+      },
+    });
+    const store = memoryStore();
+    const clock = new TestClock();
+    const starter = createRunHost({ workflows: [counted], store, clock, autoStart: false, log: () => {} });
+    for (let i = 0; i < 33; i++) await starter.start('counted');
+    await starter.close();
+    const reader = createRunHost({ workflows: [counted], store, clock, autoStart: false, log: () => {} });
+    builds = 0;
+    for (let i = 1; i <= 33; i++) await reader.snapshot(`counted-${i}`);
+    expect(builds).toBe(33);
+    await reader.snapshot('counted-33');
+    await reader.task('counted-2', 'counted/b');
+    expect(builds).toBe(33); // kept
+    await reader.snapshot('counted-1'); // the least recently read, dropped for the 33rd
+    expect(builds).toBe(34);
+    await reader.close();
   });
 
   it('resumes unfinished runs in a new host on the same store', async () => {
