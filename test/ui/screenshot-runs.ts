@@ -88,6 +88,11 @@ export async function runsScreenshots(
     autoStart: false,
     log: () => {},
   });
+  // The schedules' next fire times are read from now (the runs below are dated in the past).
+  const runsFrom = clock.t;
+  clock.t = Date.now();
+  await host.startSchedules();
+  clock.t = runsFrom;
   const served = await serve({ runs: host } as never);
   const tick = async (id: string, n: number) => {
     for (let k = 0; k < n; k++) {
