@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type AnyWorkflow, inputJsonSchema, isDone, RunTrigger, stateName, systemClock } from '../index.js';
 import { createRunHost, type LocalRunHost } from '../runs/index.js';
+import { sharedAuditSink } from './cluster-audit.js';
 import { ExitCode } from './exit-codes.js';
 import { printable } from './format.js';
 import { hasInput, type InputFlags, parseInputFlags } from './input-args.js';
@@ -105,7 +106,9 @@ export async function serveCommand(paths: readonly string[], options: ServeComma
   const watch = logRuns(host);
   let served: Awaited<ReturnType<typeof serveRuns>>;
   try {
-    served = await serveRuns(host, { ...options, auditFile: join(spec.stateDir, 'audit.jsonl') });
+    const auditFile = join(spec.stateDir, 'audit.jsonl');
+    const shared = sharedAuditSink(store, auditFile, say);
+    served = await serveRuns(host, { ...options, auditFile, ...(shared && { auditSinks: [shared] }) });
   } catch (err) {
     watch();
     await host.close();

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { RnrError } from '../errors.js';
 import type { Job } from '../index.js';
 import type { RunHost } from '../runs/index.js';
+import type { AuditSink } from '../server/index.js';
 
 /** Where and how `rnr run` serves its job. */
 export interface ServeOptions {
@@ -12,6 +13,8 @@ export interface ServeOptions {
   viewerToken?: string;
   /** Where the server appends its audit records (JSON lines). */
   auditFile?: string;
+  /** Where else each audit record goes (a shared store's audit table). */
+  auditSinks?: readonly AuditSink[];
   /** Why `POST /workflows/:workflow/runs` is refused (409) by a server of one job. */
   refuseStarts?: string;
 }
@@ -51,7 +54,7 @@ export async function serveRuns(runs: RunHost, options: ServeOptions): Promise<S
     runs,
     token: options.token,
     viewerToken: options.viewerToken,
-    ...(options.auditFile !== undefined && { audit: options.auditFile }),
+    audit: [...(options.auditFile === undefined ? [] : [options.auditFile]), ...(options.auditSinks ?? [])],
   });
   try {
     return { app, url: await listen(app, options.host, options.port) };

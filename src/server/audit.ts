@@ -74,23 +74,32 @@ function fileSink(path: string): { sink: AuditSink; close(): void } {
   };
 }
 
-/** Makes the audit trail of a server from its `audit` option (a sink, a file path, or none). */
-export function createAuditTrail(audit: AuditSink | string | undefined): AuditTrail {
-  const file = typeof audit === 'string' ? fileSink(audit) : undefined;
-  const sink = file?.sink ?? (typeof audit === 'function' ? audit : undefined);
+/** Makes the audit trail of a server from its `audit` option (sinks, file paths, or none). */
+export function createAuditTrail(
+  audit: AuditSink | string | readonly (AuditSink | string)[] | undefined,
+): AuditTrail {
+  const given = audit === undefined ? [] : Array.isArray(audit) ? audit : [audit];
+  const files = given.filter((a): a is string => typeof a === 'string').map(fileSink);
+  const sinks: AuditSink[] = [
+    ...files.map((f) => f.sink),
+    ...given.filter((a): a is AuditSink => typeof a === 'function'),
+  ];
   return {
     write(record, log) {
       const target = record.op === 'start' ? `${record.workflow ?? ''} ${record.job}`.trim() : record.job;
       const what = `${record.actor} ${record.op} ${target}${record.task === undefined ? '' : `/${record.task}`}`;
       log.info({ audit: record }, record.ok ? what : `${what} refused (${record.code ?? record.status})`);
-      if (!sink) return;
-      try {
-        sink(record);
-      } catch (err) {
-        log.error({ err }, `audit sink failed: ${describeError(err)}`);
+      for (const sink of sinks) {
+        try {
+          sink(record);
+        } catch (err) {
+          log.error({ err }, `audit sink failed: ${describeError(err)}`);
+        }
       }
     },
-    close: () => file?.close(),
+    close: () => {
+      for (const file of files) file.close();
+    },
   };
 }
 

@@ -45,9 +45,10 @@ export interface ServerOptions extends Partial<StreamLimits> {
   bodyLimit?: number;
   /**
    * Where audit records of operator actions (accepted and refused) go besides the logger: a function
-   * called with each record, or a file path to append them to as JSON lines (created 0600).
+   * called with each record, a file path to append them to as JSON lines (created 0600), or a list
+   * of both kinds (each record goes to every one).
    */
-  audit?: AuditSink | string;
+  audit?: AuditSink | string | readonly (AuditSink | string)[];
   /** @deprecated No longer used: a socket catching up reads the job's log, it holds no live events. */
   maxPendingEvents?: number;
   /**
@@ -107,11 +108,14 @@ function checkOptions(options: ServerOptions): { runs: RunHost; jobs: JobRegistr
     }
   }
   const { audit } = options;
-  if (audit !== undefined && typeof audit !== 'function' && (typeof audit !== 'string' || audit === '')) {
-    throw new RnrError(
-      'RNR_ERR_INVALID_OPTION',
-      `createServer: audit must be a function or a file path, got ${JSON.stringify(audit)}`,
-    );
+  const audits = audit === undefined ? [] : Array.isArray(audit) ? audit : [audit];
+  for (const one of audits) {
+    if (typeof one !== 'function' && (typeof one !== 'string' || one === '')) {
+      throw new RnrError(
+        'RNR_ERR_INVALID_OPTION',
+        `createServer: audit must be a function, a file path, or a list of them, got ${JSON.stringify(one)}`,
+      );
+    }
   }
   if (runs !== undefined) {
     if (jobs !== undefined)

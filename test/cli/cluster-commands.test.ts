@@ -2,6 +2,7 @@
 // process that does not own the run while its owner dies is applied exactly once; an event stream
 // on a non-owner gets every event in seq order, across the loss of its LISTEN connection.
 import { resolve } from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { until as waitFor } from '../fixtures/cluster.js';
@@ -101,6 +102,23 @@ describe('a cluster of rnr serve processes on one PostgreSQL', () => {
     expect(approvals).toEqual([expect.objectContaining({ actor: 'erin' })]);
     const seqs = (log.body.events ?? []).map((e) => Number(e.seq));
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+
+    // Both approvals are in the cluster's audit table, from the process that answered them.
+    const client = new pg.Client(db.url);
+    await client.connect();
+    try {
+      const audited = await client.query<{ process: string; record: { op: string; actor: string } }>(
+        "SELECT process, record FROM rnr.audit WHERE job = $1 AND record->>'op' = 'approve' ORDER BY id",
+        [run],
+      );
+      expect(audited.rows.map((r) => [r.record.op, r.record.actor])).toEqual([
+        ['approve', 'erin'],
+        ['approve', 'erin'],
+      ]);
+      expect(new Set(audited.rows.map((r) => r.process)).size).toBe(1);
+    } finally {
+      await client.end();
+    }
   }, 60_000);
 
   it('streams every event of a run on a non-owner, in order, across the loss of its LISTEN connection', async () => {

@@ -200,7 +200,7 @@ describe('audit records', () => {
     operator.socket.close();
   });
 
-  it('go to a JSON-lines file, and to the logger', async () => {
+  it('go to a JSON-lines file, to every sink listed beside it, and to the logger', async () => {
     const job = await started();
     const dir = mkdtempSync(join(tmpdir(), 'rnr-audit-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -212,7 +212,12 @@ describe('audit records', () => {
         done();
       },
     });
-    const app = createServer({ jobs: [job], audit: file, logger: { level: 'info', stream } });
+    const sunk: AuditRecord[] = [];
+    const app = createServer({
+      jobs: [job],
+      audit: [file, (record) => sunk.push(record)],
+      logger: { level: 'info', stream },
+    });
     await app.inject(skip({ 'x-rnr-actor': 'alice' }, { reason: 'gone' }));
     await app.inject(skip({ origin: 'https://evil.example' }));
     await app.close();
@@ -224,6 +229,7 @@ describe('audit records', () => {
       ['alice', true, 200],
       ['anonymous', false, 403],
     ]);
+    expect(sunk).toEqual(written);
     const logged = lines
       .map((l) => JSON.parse(l) as { audit?: AuditRecord; msg: string })
       .filter((l) => l.audit);
@@ -232,7 +238,8 @@ describe('audit records', () => {
       'anonymous skip deploy/deploy/soak refused (RNR_ERR_FORBIDDEN)',
     ]);
     expect(() => createServer({ jobs: [], audit: 42 as never })).toThrow(
-      /audit must be a function or a file path/,
+      /audit must be a function, a file path, or a list of them, got 42/,
     );
+    expect(() => createServer({ jobs: [], audit: [file, ''] })).toThrow(/a list of them, got ""/);
   });
 });

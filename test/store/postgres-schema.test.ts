@@ -45,6 +45,7 @@ describe('rnr schema', () => {
     );
     const tables = await psql(db, "SELECT tablename FROM pg_tables WHERE schemaname = 'rnr' ORDER BY 1");
     expect(tables.map((t) => t.tablename)).toEqual([
+      'audit',
       'commands',
       'events',
       'migrations',
@@ -72,7 +73,8 @@ describe('rnr schema', () => {
       db,
       `ALTER TABLE rnr.runs ADD COLUMN lease_expires_at timestamptz;
        ALTER TABLE rnr.processes DROP COLUMN lease_expires_at;
-       DELETE FROM rnr.migrations WHERE version = 5;
+       DROP TABLE rnr.audit;
+       DELETE FROM rnr.migrations WHERE version >= 5;
        INSERT INTO rnr.processes (id, host, pid) VALUES ('alive', 'ops-1.example', 1), ('dead', 'ops-2.example', 2);
        UPDATE rnr.runs SET owner_process = 'alive', lease_expires_at = now() + interval '1 hour' WHERE id = 'held';
        UPDATE rnr.runs SET owner_process = 'dead', lease_expires_at = now() - interval '1 s' WHERE id = 'lapsed';`,

@@ -178,6 +178,21 @@ export const pgMigrations: readonly PgMigration[] = [
       ALTER TABLE $schema.runs DROP COLUMN lease_expires_at;
     `,
   },
+  {
+    version: 6,
+    description: "the cluster's audit trail: every process's audit records in one table",
+    sql: `
+      CREATE TABLE $schema.audit (
+        id bigserial PRIMARY KEY,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        process text NOT NULL,
+        job text NOT NULL,
+        record jsonb NOT NULL
+      );
+      CREATE INDEX audit_by_job ON $schema.audit (job, id);
+      CREATE INDEX audit_by_time ON $schema.audit (recorded_at);
+    `,
+  },
 ];
 
 /** The schema version this build of rnr writes. */

@@ -12,6 +12,7 @@ import { isRnrError, RnrError } from '../../errors.js';
 import { dropClaim } from '../job-owner.js';
 import { checkScheduleFire } from '../schedule-claims.js';
 import { Coalesced } from './coalesced.js';
+import { PgAudit, type PgAuditLog } from './pg-audit.js';
 import { PgCommands } from './pg-commands.js';
 import { GroupCommits } from './pg-commit.js';
 import { PgDatabase } from './pg-database.js';
@@ -40,6 +41,8 @@ export interface PostgresStore extends Store {
   readonly commands: StoreCommands;
   /** Notices of new events and commands, over one LISTEN connection (opened on first watch). */
   readonly feed: StoreFeed;
+  /** The cluster's audit trail: the `audit` table every process appends its records to. */
+  readonly audit: PgAuditLog;
 }
 
 /** An error that makes {@link PgDatabase.transaction} run its transaction again. */
@@ -81,6 +84,9 @@ export function postgresStore(
   const pgCommands = new PgCommands(db, channel, me.token, (id) => claims.get(id));
   const pgFeed = new PgFeed(db, settings.pool, channel);
   const commits = new GroupCommits(db, channel);
+  const pgAudit = new PgAudit(db, me.token);
+  /** Audit appends not settled yet: a clean close waits a little for them. */
+  const appending = new Set<Promise<void>>();
   let registered = false;
   let closed = false;
 
@@ -251,6 +257,18 @@ export function postgresStore(
     description: settings.description,
     schema: settings.schema,
     cluster: leases,
+    audit: {
+      append(entry) {
+        const appended = run('writing an audit record', () => pgAudit.append(entry));
+        const settled = appended.then(
+          () => undefined,
+          () => undefined,
+        );
+        appending.add(settled);
+        void settled.then(() => appending.delete(settled));
+        return appended;
+      },
+    },
     ready: () => run('opening the store', () => db.ready()),
     openRun(record) {
       return run(`opening job ${quoted(record.id)}`, async () => {
@@ -333,6 +351,15 @@ export function postgresStore(
     async close() {
       if (closed) return;
       closed = true;
+      if (appending.size > 0) {
+        // The audit records of the last answers, unless the database keeps them waiting.
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 2000);
+        });
+        await Promise.race([Promise.all(appending), late]);
+        clearTimeout(timer);
+      }
       leases.stop();
       claims.clear();
       if (registered || leases.registered) {
