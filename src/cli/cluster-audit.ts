@@ -23,16 +23,31 @@ export function sharedAuditSink(
   const table = (store as { audit?: AuditTable }).audit;
   if (!table || typeof table.append !== 'function') return undefined;
   let failed = 0;
+  let untold = 0;
   let toldAt = Number.NEGATIVE_INFINITY;
+  let later: NodeJS.Timeout | undefined;
+  let last: unknown;
+  const tell = (): void => {
+    later = undefined;
+    if (untold === 0) return;
+    untold = 0;
+    toldAt = Date.now();
+    say(
+      `${failed} audit record(s) not written to the database so far (each is in ${file}): ${describeError(last)}`,
+    );
+  };
   return (record) => {
     table.append({ job: record.job, record }).catch((err: unknown) => {
       failed++;
-      const now = Date.now();
-      if (now - toldAt < TELL_EVERY_MS) return;
-      toldAt = now;
-      say(
-        `${failed} audit record(s) not written to the database so far (each is in ${file}): ${describeError(err)}`,
-      );
+      untold++;
+      last = err;
+      const wait = toldAt + TELL_EVERY_MS - Date.now();
+      if (wait <= 0) tell();
+      else if (!later) {
+        // The failures of this window are told at its end, even if none follows.
+        later = setTimeout(tell, wait);
+        later.unref();
+      }
     });
   };
 }

@@ -20,6 +20,13 @@ import { buildRoot } from './run-loader.js';
 const DEFINITIONS_KEPT = 32;
 /** …and the tasks they may hold together (a 100,000-task tree is tens of MiB). */
 const DEFINED_TASKS_KEPT = 200_000;
+/** Builds of runs' trees at once, and waiting: reads of many runs cost a bounded amount of work. */
+const BUILDS_AT_ONCE = 2;
+const BUILDS_WAITING = 64;
+/** How long a read waits for its run's tree before it shows the stored tasks alone. */
+const READ_WAIT_MS = 5_000;
+/** A build that takes longer leaves its run showing the stored tasks alone. */
+const BUILD_TIMEOUT_MS = 30_000;
 
 /** Cuts a task's children below `depth` levels (a copy; the tree is left as it is). */
 export function toDepth(task: Task, depth: number): Task {
@@ -75,22 +82,48 @@ async function definedTree(workflow: AnyWorkflow, stored: StoredRun): Promise<Ta
   }
 }
 
+/** `promise`, or `undefined` once `ms` passed (the promise goes on). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref?.();
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Views of runs read from the store, each with its whole task tree: the stored records over the
- * tasks its workflow defines for its input. Each run's definition is built once per process (the
- * workflow's `build`, as a takeover runs it) and kept for the last {@link DEFINITIONS_KEPT} runs
- * read; a run whose workflow this process does not have shows its stored tasks alone.
+ * tasks its workflow defines for its input. Reads never make a process do unbounded work: at most
+ * {@link BUILDS_AT_ONCE} builds run at once and {@link BUILDS_WAITING} wait; a read waits at most
+ * {@link READ_WAIT_MS} for its run's tree, and a build that takes over {@link BUILD_TIMEOUT_MS} (or
+ * fails) leaves that run showing its stored tasks alone. Trees are kept for the last
+ * {@link DEFINITIONS_KEPT} runs read (at most {@link DEFINED_TASKS_KEPT} tasks besides the last
+ * one); a run whose workflow this process does not have shows its stored tasks alone.
  */
 export class StoredRunViews {
+  /** By run id and creation time (a run id given again after a prune is another run). */
   private readonly defined = new Map<string, Promise<Task | undefined>>();
   /** The tasks of each kept tree, once built. */
   private readonly sizes = new Map<string, number>();
+  private building = 0;
+  private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly workflowOf: (name: string) => AnyWorkflow | undefined) {}
+  private readonly readWaitMs: number;
+  private readonly buildTimeoutMs: number;
+
+  /** `timings` for tests: how long a read waits for a tree, and a build may take. */
+  constructor(
+    private readonly workflowOf: (name: string) => AnyWorkflow | undefined,
+    timings: { readWaitMs?: number; buildTimeoutMs?: number } = {},
+  ) {
+    this.readWaitMs = timings.readWaitMs ?? READ_WAIT_MS;
+    this.buildTimeoutMs = timings.buildTimeoutMs ?? BUILD_TIMEOUT_MS;
+  }
 
   async snapshot(stored: StoredRun): Promise<JobSnapshot> {
     const snapshot = runSnapshot(stored);
-    const defined = await this.definition(stored);
+    const defined = await within(this.definition(stored), this.readWaitMs);
     if (defined) snapshot.root = overlay(defined, taskTreeFromRecords(stored.tasks), stored.run.createdAt);
     return snapshot;
   }
@@ -108,23 +141,44 @@ export class StoredRunViews {
   }
 
   private definition(stored: StoredRun): Promise<Task | undefined> {
-    const id = stored.run.id;
-    const kept = this.defined.get(id);
+    const key = `${stored.run.id}@${stored.run.createdAt}`;
+    const kept = this.defined.get(key);
     if (kept) {
-      this.defined.delete(id); // the most recently read goes last
-      this.defined.set(id, kept);
+      this.defined.delete(key); // the most recently read goes last
+      this.defined.set(key, kept);
       return kept;
     }
     const workflow = this.workflowOf(stored.run.workflow);
     if (!workflow) return Promise.resolve(undefined);
-    const building = definedTree(workflow, stored).then((tree) => {
-      if (this.defined.get(id) === building) this.sizes.set(id, tree ? countTasks(tree) : 0);
-      this.evict();
-      return tree;
-    });
-    this.defined.set(id, building);
+    if (this.building >= BUILDS_AT_ONCE && this.waiting.length >= BUILDS_WAITING) {
+      return Promise.resolve(undefined); // busy: this read shows the stored tasks, the next tries again
+    }
+    const built = this.slot()
+      .then(() => within(definedTree(workflow, stored), this.buildTimeoutMs))
+      .finally(() => this.release())
+      .then((tree) => {
+        if (this.defined.get(key) === built) this.sizes.set(key, tree ? countTasks(tree) : 0);
+        this.evict();
+        return tree;
+      });
+    this.defined.set(key, built);
     this.evict();
-    return building;
+    return built;
+  }
+
+  /** Resolves when a build may start. */
+  private slot(): Promise<void> {
+    if (this.building < BUILDS_AT_ONCE) {
+      this.building++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.building--;
   }
 
   /** Drops the least recently read trees past the bounds (never the last one read). */

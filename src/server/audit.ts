@@ -79,7 +79,13 @@ export function createAuditTrail(
   audit: AuditSink | string | readonly (AuditSink | string)[] | undefined,
 ): AuditTrail {
   const given = audit === undefined ? [] : Array.isArray(audit) ? audit : [audit];
-  const files = given.filter((a): a is string => typeof a === 'string').map(fileSink);
+  const files: ReturnType<typeof fileSink>[] = [];
+  try {
+    for (const path of given) if (typeof path === 'string') files.push(fileSink(path));
+  } catch (err) {
+    for (const file of files) file.close(); // the ones opened before the one that failed
+    throw err;
+  }
   const sinks: AuditSink[] = [
     ...files.map((f) => f.sink),
     ...given.filter((a): a is AuditSink => typeof a === 'function'),

@@ -202,18 +202,25 @@ export function createServer(options: ServerOptions): FastifyInstance {
     clientErrorHandler,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
-  const context = createServerContext(
-    runs,
-    auth,
-    {
-      maxSocketBuffer: options.maxSocketBuffer ?? 1024 * 1024,
-      maxSockets: options.maxSockets ?? 256,
-      maxSocketsPerToken: options.maxSocketsPerToken ?? 64,
-      heartbeatMs: options.heartbeatMs ?? 30_000,
-    },
-    createAuditTrail(options.audit),
-    options.runs === undefined,
-  );
+  const trail = createAuditTrail(options.audit);
+  let context: ReturnType<typeof createServerContext>;
+  try {
+    context = createServerContext(
+      runs,
+      auth,
+      {
+        maxSocketBuffer: options.maxSocketBuffer ?? 1024 * 1024,
+        maxSockets: options.maxSockets ?? 256,
+        maxSocketsPerToken: options.maxSocketsPerToken ?? 64,
+        heartbeatMs: options.heartbeatMs ?? 30_000,
+      },
+      trail,
+      options.runs === undefined,
+    );
+  } catch (err) {
+    trail.close(); // its files were opened: a server that is not made keeps none open
+    throw err;
+  }
   app.decorate('rnr', { jobs, runs });
   guardListen(app, options.token !== undefined);
   registerErrorHandler(app);

@@ -1,6 +1,6 @@
 // The audit sink of rnr serve on a shared store: each record also goes to the store's audit table;
 // records the table refuses are told on stderr, counted, at most every 10 s.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sharedAuditSink } from '../../src/cli/cluster-audit.js';
 import type { AuditRecord } from '../../src/server/index.js';
 
@@ -47,5 +47,27 @@ describe('the shared audit sink', () => {
     expect(lines).toEqual([
       '1 audit record(s) not written to the database so far (each is in .rnr/audit.jsonl): connect ECONNREFUSED',
     ]);
+  });
+
+  it('tells the failures of a window at its end, even when none follows', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    try {
+      const store = { audit: { append: async () => Promise.reject(new Error('gone')) } };
+      const lines: string[] = [];
+      const sink = sharedAuditSink(store, 'a.jsonl', (l) => lines.push(l));
+      sink?.(record('r-1')); // told at once
+      await settle();
+      sink?.(record('r-2'));
+      sink?.(record('r-3'));
+      await settle();
+      expect(lines).toHaveLength(1);
+      vi.advanceTimersByTime(10_000);
+      expect(lines).toEqual([
+        '1 audit record(s) not written to the database so far (each is in a.jsonl): gone',
+        '3 audit record(s) not written to the database so far (each is in a.jsonl): gone',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // Every operator action, accepted or refused (by auth, by the origin guard, by the engine), leaves
 // one audit record, over HTTP and on sockets; refused socket upgrades too. Records go to the
 // logger and to the `audit` option (a function, or a JSON-lines file).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -241,5 +241,10 @@ describe('audit records', () => {
       /audit must be a function, a file path, or a list of them, got 42/,
     );
     expect(() => createServer({ jobs: [], audit: [file, ''] })).toThrow(/a list of them, got ""/);
+    // A file that cannot be opened (a directory) after one that could: none is left open.
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    expect(() => createServer({ jobs: [], audit: [join(dir, 'other.jsonl'), dir] })).toThrow(/EISDIR/);
+    expect(fds()).toBe(before);
   });
 });

@@ -65,6 +65,24 @@ describe('postgresStore: the audit table', () => {
     expect(row?.record.actor).toBe('\ufffdx');
   });
 
+  it('keeps a record whose job id is as long as a URL allows, and the records written with it', async () => {
+    const db = await createDatabase({ label: 'audit_long' });
+    const store = postgresStore(db.url);
+    open.push(store);
+    await store.ready();
+    const long = '運'.repeat(1300); // ~3.9 kB: more than a btree index entry may hold
+    await Promise.all([
+      store.audit.append({ job: 'first', record: { op: 'pause' } }), // goes alone; the next two wait
+      store.audit.append({ job: long, record: { op: 'approve', job: long, ok: false, status: 401 } }),
+      store.audit.append({ job: 'upgrade-1', record: { op: 'approve', actor: 'alice', ok: true } }),
+    ]);
+    const written = await rows(db);
+    expect(written.map((r) => r.record.op)).toEqual(['pause', 'approve', 'approve']);
+    expect(written[1]?.job).toBe('運'.repeat(256));
+    expect(written[1]?.record.job).toBe(long);
+    expect(written[2]?.job).toBe('upgrade-1');
+  });
+
   it('refuses records with the reason when the database cannot be reached', async () => {
     const store = postgresStore('postgres://rnr:secret@127.0.0.1:1/nowhere', {
       connectionTimeoutMillis: 500,

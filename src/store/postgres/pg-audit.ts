@@ -1,4 +1,4 @@
-import { RnrError } from '../../errors.js';
+import { isRnrError, RnrError } from '../../errors.js';
 import { Coalesced } from './coalesced.js';
 import type { PgDatabase } from './pg-database.js';
 
@@ -14,6 +14,8 @@ function readable(value: string): string {
   return (value as unknown as WellFormed).toWellFormed().replaceAll('\0', '\\u0000');
 }
 
+/** Characters of a job id the indexed `job` column keeps (3 bytes each at most: far below btree's limit). */
+const JOB_KEPT = 256;
 /** Records one insert carries at most. */
 const RECORDS_PER_INSERT = 500;
 /** Records waiting for the database at most; past it, new ones are refused (the caller keeps its copy). */
@@ -66,7 +68,22 @@ export class PgAudit implements PgAuditLog {
     });
   }
 
-  private async insert(entries: PgAuditEntry[]): Promise<() => void> {
+  private async insert(entries: PgAuditEntry[]): Promise<(entry: PgAuditEntry) => void> {
+    try {
+      await this.statement(entries);
+      return () => undefined;
+    } catch (err) {
+      if (entries.length === 1 || isRnrError(err, 'RNR_ERR_STORE_UNAVAILABLE')) throw err;
+      // The server refused something in the batch: each record alone, so only its own fails.
+      const failed = new Map<PgAuditEntry, unknown>();
+      for (const entry of entries) await this.statement([entry]).catch((e: unknown) => failed.set(entry, e));
+      return (entry) => {
+        if (failed.has(entry)) throw failed.get(entry);
+      };
+    }
+  }
+
+  private async statement(entries: PgAuditEntry[]): Promise<void> {
     const records = entries.map((e) =>
       JSON.stringify(e.record, (_key, value: unknown) =>
         typeof value === 'string' ? readable(value) : value,
@@ -75,8 +92,8 @@ export class PgAudit implements PgAuditLog {
     await this.db.query(`writing ${entries.length} audit record(s)`, {
       text: `INSERT INTO ${this.db.schema}.audit (process, job, record)
         SELECT $1, x.job, x.record::jsonb FROM unnest($2::text[], $3::text[]) AS x(job, record)`,
-      values: [this.process, entries.map((e) => readable(e.job)), records],
+      // The job column is indexed: a job id as long as a URL allows is cut (the record keeps it whole).
+      values: [this.process, entries.map((e) => readable(e.job).slice(0, JOB_KEPT)), records],
     });
-    return () => undefined;
   }
 }
