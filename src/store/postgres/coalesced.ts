@@ -9,6 +9,12 @@ export interface CoalescedOptions<K> {
    * next. (Two commits of one run in one statement would share one fence.)
    */
   apart?: (key: K) => unknown;
+  /**
+   * When a round trip of several calls fails and this says so of its error (the server refused
+   * something in it, rather than being out of reach), each call goes again alone, so that only the
+   * one at fault fails.
+   */
+  alone?: (err: unknown) => boolean;
 }
 
 interface Call<K, R> {
@@ -30,6 +36,7 @@ export class Coalesced<K, R> {
   private readonly inflight: number;
   private readonly maxCalls: number;
   private readonly apart: ((key: K) => unknown) | undefined;
+  private readonly alone: ((err: unknown) => boolean) | undefined;
 
   /** `run` does the round trip for a set of keys and returns each key's answer. */
   constructor(
@@ -39,6 +46,7 @@ export class Coalesced<K, R> {
     this.inflight = Math.max(1, options.inflight ?? 1);
     this.maxCalls = Math.max(1, options.maxCalls ?? Number.POSITIVE_INFINITY);
     this.apart = options.apart;
+    this.alone = options.alone;
   }
 
   call(key: K): Promise<R> {
@@ -52,31 +60,32 @@ export class Coalesced<K, R> {
     if (this.waiting.length === 0) return;
     const calls = this.take();
     this.out++;
-    let round: Promise<(key: K) => R>;
+    void this.round(calls).finally(() => {
+      this.out--;
+      this.next();
+    });
+  }
+
+  /** One round trip for `calls`, each settled with its answer (or, failing alone, its own error). */
+  private async round(calls: Call<K, R>[]): Promise<void> {
+    let answer: (key: K) => R;
     try {
-      round = this.run(calls.map((c) => c.key));
+      answer = await this.run(calls.map((c) => c.key));
     } catch (err) {
-      round = Promise.reject(err);
+      if (calls.length > 1 && this.alone?.(err)) {
+        for (const call of calls) await this.round([call]);
+      } else {
+        for (const c of calls) c.reject(err);
+      }
+      return;
     }
-    round
-      .then(
-        (answer) => {
-          for (const c of calls) {
-            try {
-              c.resolve(answer(c.key));
-            } catch (err) {
-              c.reject(err);
-            }
-          }
-        },
-        (err: unknown) => {
-          for (const c of calls) c.reject(err);
-        },
-      )
-      .finally(() => {
-        this.out--;
-        this.next();
-      });
+    for (const c of calls) {
+      try {
+        c.resolve(answer(c.key));
+      } catch (err) {
+        c.reject(err);
+      }
+    }
   }
 
   /** The calls of the next round trip, taken from the waiting ones (the rest keep their order). */

@@ -50,7 +50,11 @@ export class PgAudit implements PgAuditLog {
     private readonly db: PgDatabase,
     private readonly process: string,
   ) {
-    this.inserts = new Coalesced((entries) => this.insert(entries), { maxCalls: RECORDS_PER_INSERT });
+    this.inserts = new Coalesced((entries) => this.insert(entries), {
+      maxCalls: RECORDS_PER_INSERT,
+      // A record the server refuses (whatever it holds) fails alone, not the records beside it.
+      alone: (err) => !isRnrError(err, 'RNR_ERR_STORE_UNAVAILABLE'),
+    });
   }
 
   append(entry: PgAuditEntry): Promise<void> {
@@ -68,22 +72,7 @@ export class PgAudit implements PgAuditLog {
     });
   }
 
-  private async insert(entries: PgAuditEntry[]): Promise<(entry: PgAuditEntry) => void> {
-    try {
-      await this.statement(entries);
-      return () => undefined;
-    } catch (err) {
-      if (entries.length === 1 || isRnrError(err, 'RNR_ERR_STORE_UNAVAILABLE')) throw err;
-      // The server refused something in the batch: each record alone, so only its own fails.
-      const failed = new Map<PgAuditEntry, unknown>();
-      for (const entry of entries) await this.statement([entry]).catch((e: unknown) => failed.set(entry, e));
-      return (entry) => {
-        if (failed.has(entry)) throw failed.get(entry);
-      };
-    }
-  }
-
-  private async statement(entries: PgAuditEntry[]): Promise<void> {
+  private async insert(entries: PgAuditEntry[]): Promise<() => void> {
     const records = entries.map((e) =>
       JSON.stringify(e.record, (_key, value: unknown) =>
         typeof value === 'string' ? readable(value) : value,
@@ -95,5 +84,6 @@ export class PgAudit implements PgAuditLog {
       // The job column is indexed: a job id as long as a URL allows is cut (the record keeps it whole).
       values: [this.process, entries.map((e) => readable(e.job).slice(0, JOB_KEPT)), records],
     });
+    return () => undefined;
   }
 }

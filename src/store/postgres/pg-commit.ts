@@ -9,8 +9,6 @@ const STATEMENTS_IN_FLIGHT = 2;
 /** Runs one commit statement carries at most. */
 const RUNS_PER_STATEMENT = 100;
 
-type Outcome = { written: boolean } | { error: unknown };
-
 /**
  * Group commit across the runs of one store instance. Each run commits one batch at a time (its
  * commit pipeline); the batches of different runs that arrive while {@link STATEMENTS_IN_FLIGHT}
@@ -18,10 +16,11 @@ type Outcome = { written: boolean } | { error: unknown };
  * flush for many runs, each still behind its own fence (commitSql). At rest a batch goes out at once,
  * alone; under load (a thousand runs moving) the commits a process sends stay few and large instead
  * of queueing by the hundred on the pool's connections, which keeps an operator's action — one more
- * batch — from waiting behind all of them.
+ * batch — from waiting behind all of them. A statement the server refuses goes again run by run, so
+ * only the run at fault fails.
  */
 export class GroupCommits {
-  private readonly group: Coalesced<CommitPart, Outcome>;
+  private readonly group: Coalesced<CommitPart, boolean>;
   private readonly sql: string;
 
   constructor(
@@ -35,39 +34,19 @@ export class GroupCommits {
       // One part per run in a statement: its rows join the run's fenced UPDATE by run id, so two
       // parts of one run (a dropped job's late commit beside its successor's) would share a fence.
       apart: (part) => part.batch.run.id,
+      alone: (err) => !isRnrError(err, 'RNR_ERR_STORE_UNAVAILABLE'),
     });
   }
 
   /** Writes the part, with whatever waits beside it: true when its fence matched, false when nothing of it was written. */
-  async commit(part: CommitPart): Promise<boolean> {
-    const outcome = await this.group.call(part);
-    if ('error' in outcome) throw outcome.error;
-    return outcome.written;
+  commit(part: CommitPart): Promise<boolean> {
+    return this.group.call(part);
   }
 
-  private async write(parts: CommitPart[]): Promise<(part: CommitPart) => Outcome> {
+  /** One commit statement; whether each part's fence matched. */
+  private async write(parts: CommitPart[]): Promise<(part: CommitPart) => boolean> {
     // In id order: a stale owner's statement and its successor's lock shared rows in one order.
     parts.sort((a, b) => (a.batch.run.id < b.batch.run.id ? -1 : a.batch.run.id > b.batch.run.id ? 1 : 0));
-    try {
-      const written = await this.statement(parts);
-      return (part) => ({ written: written.has(part.batch.run.id) });
-    } catch (err) {
-      if (parts.length === 1 || isRnrError(err, 'RNR_ERR_STORE_UNAVAILABLE')) return () => ({ error: err });
-      // The server refused something in the statement: each part alone, so only its own run fails.
-      const alone = new Map<CommitPart, Outcome>();
-      for (const part of parts) {
-        try {
-          alone.set(part, { written: (await this.statement([part])).has(part.batch.run.id) });
-        } catch (error) {
-          alone.set(part, { error });
-        }
-      }
-      return (part) => alone.get(part) ?? { error: err };
-    }
-  }
-
-  /** One commit statement; the ids of the runs whose fence matched. */
-  private async statement(parts: readonly CommitPart[]): Promise<Set<string>> {
     let events = 0;
     for (const part of parts) events += part.batch.events.length;
     const first = JSON.stringify(parts[0]?.batch.run.id ?? '');
@@ -80,6 +59,7 @@ export class GroupCommits {
       text: this.sql,
       values: commitParams(parts, this.channel),
     });
-    return new Set((rows[0]?.written ?? []).map(fromDb));
+    const written = new Set((rows[0]?.written ?? []).map(fromDb));
+    return (part) => written.has(part.batch.run.id);
   }
 }
