@@ -139,7 +139,7 @@ export function createRunHost(options: RunHostOptions): LocalRunHost {
     if (closed) throw new RnrError('RNR_ERR_STORE_CLOSED', 'the run host is closed');
   }
 
-  const views = new StoredRunViews((name) => catalog.get(name));
+  const views = new StoredRunViews((name) => catalog.get(name), loader.clock);
 
   async function stored(runId: string): Promise<StoredRun> {
     const found = await store.loadRun(runId);

@@ -1,5 +1,6 @@
 import {
   type AnyWorkflow,
+  type Clock,
   createJob,
   type JobSnapshot,
   memoryStore,
@@ -82,14 +83,14 @@ async function definedTree(workflow: AnyWorkflow, stored: StoredRun): Promise<Ta
   }
 }
 
-/** `promise`, or `undefined` once `ms` passed (the promise goes on). */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
+/** `promise`, or `undefined` once `ms` passed on `clock` (the promise goes on). */
+function within<T>(clock: Clock, promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: unknown;
   const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref?.();
+    timer = clock.setTimeout(() => resolve(undefined), ms);
+    (timer as { unref?: () => void }).unref?.(); // a wall-clock timer does not hold the process
   });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, late]).finally(() => clock.clearTimeout(timer));
 }
 
 /**
@@ -109,21 +110,15 @@ export class StoredRunViews {
   private building = 0;
   private readonly waiting: (() => void)[] = [];
 
-  private readonly readWaitMs: number;
-  private readonly buildTimeoutMs: number;
-
-  /** `timings` for tests: how long a read waits for a tree, and a build may take. */
+  /** Waits (a read for its tree, a build) on `clock`. */
   constructor(
     private readonly workflowOf: (name: string) => AnyWorkflow | undefined,
-    timings: { readWaitMs?: number; buildTimeoutMs?: number } = {},
-  ) {
-    this.readWaitMs = timings.readWaitMs ?? READ_WAIT_MS;
-    this.buildTimeoutMs = timings.buildTimeoutMs ?? BUILD_TIMEOUT_MS;
-  }
+    private readonly clock: Clock,
+  ) {}
 
   async snapshot(stored: StoredRun): Promise<JobSnapshot> {
     const snapshot = runSnapshot(stored);
-    const defined = await within(this.definition(stored), this.readWaitMs);
+    const defined = await within(this.clock, this.definition(stored), READ_WAIT_MS);
     if (defined) snapshot.root = overlay(defined, taskTreeFromRecords(stored.tasks), stored.run.createdAt);
     return snapshot;
   }
@@ -154,7 +149,7 @@ export class StoredRunViews {
       return Promise.resolve(undefined); // busy: this read shows the stored tasks, the next tries again
     }
     const built = this.slot()
-      .then(() => within(definedTree(workflow, stored), this.buildTimeoutMs))
+      .then(() => within(this.clock, definedTree(workflow, stored), BUILD_TIMEOUT_MS))
       .finally(() => this.release())
       .then((tree) => {
         if (this.defined.get(key) === built) this.sizes.set(key, tree ? countTasks(tree) : 0);
