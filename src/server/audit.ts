@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import { describeError, type RnrErrorCode } from '../index.js';
+import { describeError, RnrError, type RnrErrorCode } from '../index.js';
 import type { OperatorOp } from '../wire/names.js';
 import { actorName } from './operator-actions.js';
 
@@ -74,11 +74,27 @@ function fileSink(path: string): { sink: AuditSink; close(): void } {
   };
 }
 
-/** Makes the audit trail of a server from its `audit` option (sinks, file paths, or none). */
-export function createAuditTrail(
+/**
+ * The sinks and files of a server's `audit` option, as a list; throws `RNR_ERR_INVALID_OPTION`
+ * naming anything else.
+ */
+export function auditTargets(
   audit: AuditSink | string | readonly (AuditSink | string)[] | undefined,
-): AuditTrail {
+): readonly (AuditSink | string)[] {
   const given = audit === undefined ? [] : Array.isArray(audit) ? audit : [audit];
+  for (const one of given) {
+    if (typeof one !== 'function' && (typeof one !== 'string' || one === '')) {
+      throw new RnrError(
+        'RNR_ERR_INVALID_OPTION',
+        `createServer: audit must be a function, a file path, or a list of them, got ${JSON.stringify(one)}`,
+      );
+    }
+  }
+  return given;
+}
+
+/** Makes the audit trail of a server from its checked `audit` targets (sinks and file paths). */
+export function createAuditTrail(given: readonly (AuditSink | string)[]): AuditTrail {
   const files: ReturnType<typeof fileSink>[] = [];
   try {
     for (const path of given) if (typeof path === 'string') files.push(fileSink(path));

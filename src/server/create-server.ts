@@ -4,7 +4,7 @@ import type { Job } from '../index.js';
 import { RnrError } from '../index.js';
 import { jobsHost, type RunHost } from '../runs/index.js';
 import { uiPlugin } from '../ui/plugin.js';
-import { type AuditSink, createAuditTrail, registerAudit } from './audit.js';
+import { type AuditSink, auditTargets, createAuditTrail, registerAudit } from './audit.js';
 import { registerAuth } from './auth.js';
 import { registerClusterRoutes } from './cluster-routes.js';
 import { registerDocs } from './docs.js';
@@ -107,16 +107,7 @@ function checkOptions(options: ServerOptions): { runs: RunHost; jobs: JobRegistr
       );
     }
   }
-  const { audit } = options;
-  const audits = audit === undefined ? [] : Array.isArray(audit) ? audit : [audit];
-  for (const one of audits) {
-    if (typeof one !== 'function' && (typeof one !== 'string' || one === '')) {
-      throw new RnrError(
-        'RNR_ERR_INVALID_OPTION',
-        `createServer: audit must be a function, a file path, or a list of them, got ${JSON.stringify(one)}`,
-      );
-    }
-  }
+  auditTargets(options.audit); // checked before anything is opened
   if (runs !== undefined) {
     if (jobs !== undefined)
       throw new RnrError('RNR_ERR_INVALID_OPTION', 'createServer: give runs (a run host) or jobs, not both');
@@ -202,7 +193,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     clientErrorHandler,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
-  const trail = createAuditTrail(options.audit);
+  const trail = createAuditTrail(auditTargets(options.audit));
   let context: ReturnType<typeof createServerContext>;
   try {
     context = createServerContext(
